@@ -1,0 +1,3 @@
+"""wsdeck: a keyboard-driven terminal dashboard for WebSocket client connections."""
+
+__version__ = "0.1.0"
