@@ -1,0 +1,260 @@
+"""One connection's settings: URL, handshake, timeouts, TLS, reconnect and messages."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+)
+
+from settings.envrefs import check_env_refs
+from settings.messages import MessageField
+from settings.urls import mask_url, normalize_proxy, normalize_ws_url, url_port, with_port
+
+# Inputs stay out of error texts: header values are secrets.
+MODEL_CONFIG = ConfigDict(extra="forbid", use_attribute_docstrings=True, hide_input_in_errors=True)
+"""Configuration shared by every settings model: unknown keys are errors, fields documented."""
+
+# RFC 9110 token: the characters allowed in header names and subprotocols.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in text)
+
+
+def _expand_path(path: Path | None) -> Path | None:
+    if path is None:
+        return None
+    if not str(path) or str(path) == ".":
+        raise ValueError("path must not be empty")
+    return path.expanduser()
+
+
+def _check_header_name(name: str) -> str:
+    if not _TOKEN.fullmatch(name):
+        raise ValueError("header name must be an HTTP token (letters, digits and !#$%&'*+-.^_`|~)")
+    return name
+
+
+def _check_header_value(value: SecretStr) -> SecretStr:
+    # The messages never include the value: it is a secret.
+    raw = value.get_secret_value()
+    if any(unicodedata.category(char) == "Cc" and char != "\t" for char in raw):
+        raise ValueError("header value must not contain control characters or line breaks")
+    check_env_refs(raw)
+    return value
+
+
+HeaderName = Annotated[str, AfterValidator(_check_header_name)]
+HeaderValue = Annotated[SecretStr, AfterValidator(_check_header_value)]
+OptionalPath = Annotated[Path | None, AfterValidator(_expand_path)]
+
+
+class Reconnect(BaseModel):
+    """When and how fast a dropped connection is re-established (exponential backoff)."""
+
+    model_config = MODEL_CONFIG
+
+    enabled: bool = False
+    """Reconnect after the connection closes for any reason other than the user's Stop."""
+
+    initial_delay: Seconds = 1.0
+    """Seconds to wait before the first reconnect attempt."""
+
+    max_delay: Seconds = 30.0
+    """Upper bound in seconds for the delay between attempts; at least ``initial_delay``."""
+
+    multiplier: float = Field(default=2.0, ge=1, allow_inf_nan=False)
+    """Factor the delay grows by after each failed attempt."""
+
+    jitter: float = Field(default=0.1, ge=0, le=1)
+    """Fraction of each delay that is randomised (0 = exact delays, 1 = anywhere up to 2x)."""
+
+    max_attempts: int = Field(default=0, ge=0)
+    """Attempts before giving up; 0 retries forever."""
+
+    reset_after: Seconds = 10.0
+    """Seconds a connection must stay open before the backoff restarts from the initial delay."""
+
+    @field_validator("max_delay")
+    @classmethod
+    def _max_not_below_initial(cls, value: float, info: ValidationInfo) -> float:
+        initial = info.data.get("initial_delay")
+        if initial is not None and value < initial:
+            raise ValueError(f"max_delay ({value:g}) must be >= initial_delay ({initial:g})")
+        return value
+
+
+class Tls(BaseModel):
+    """TLS options for ``wss://`` URLs; files are checked when connecting, not when loading."""
+
+    model_config = MODEL_CONFIG
+
+    verify: bool = True
+    """Verify the server certificate and host name; turn off only for throw-away test servers."""
+
+    ca_file: OptionalPath = None
+    """PEM file of CA certificates to trust instead of the system store (``~`` is expanded)."""
+
+    client_cert: OptionalPath = None
+    """PEM client certificate for mutual TLS; may also hold the key (``~`` is expanded)."""
+
+    client_key: OptionalPath = None
+    """PEM private key for ``client_cert`` when kept in a separate file (``~`` is expanded)."""
+
+    @field_validator("client_key")
+    @classmethod
+    def _key_needs_cert(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is not None and info.data.get("client_cert") is None:
+            raise ValueError("client_key needs client_cert")
+        return value
+
+
+class Connection(BaseModel):
+    """One WebSocket client connection (an Incari Project Settings connection plus extensions)."""
+
+    model_config = MODEL_CONFIG
+
+    name: str
+    """Unique name; every control and the ``tail NAME`` command refer to it."""
+
+    url: str
+    """``ws://`` or ``wss://`` URL; ``http(s)://`` is rewritten to ``ws(s)://``."""
+
+    port: int | None = Field(default=None, ge=1, le=65535)
+    """Port used when the URL has none; a different port in the URL is an error."""
+
+    auto_start: bool = False
+    """Start this connection when the dashboard opens."""
+
+    reconnect: Reconnect = Field(default_factory=Reconnect)
+    """Automatic reconnection with backoff."""
+
+    headers: dict[HeaderName, HeaderValue] = Field(default_factory=dict)
+    """Extra handshake headers; values are secrets and may use ``${ENV_VAR}`` references."""
+
+    subprotocols: list[str] = Field(default_factory=list)
+    """Subprotocols offered in the handshake, in order of preference."""
+
+    origin: str | None = None
+    """Value of the ``Origin`` header, if one should be sent."""
+
+    user_agent: str | None = None
+    """Value of the ``User-Agent`` header instead of the library default."""
+
+    open_timeout: Seconds = 10.0
+    """Seconds allowed for connecting and the opening handshake."""
+
+    ping_interval: float = Field(default=20.0, ge=0, allow_inf_nan=False)
+    """Seconds between keepalive pings; 0 disables pings."""
+
+    ping_timeout: Seconds = 20.0
+    """Seconds to wait for a pong before the connection is considered dead."""
+
+    close_timeout: Seconds = 10.0
+    """Seconds to wait for the closing handshake."""
+
+    max_message_size: int = Field(default=1_048_576, gt=0)
+    """Largest incoming message in bytes; bigger ones produce an error event."""
+
+    compression: Literal["deflate", "none"] = "deflate"
+    """``deflate`` negotiates permessage-deflate; ``none`` turns compression off."""
+
+    tls: Tls = Field(default_factory=Tls)
+    """TLS options for ``wss://`` URLs."""
+
+    proxy: str = "env"
+    """``none``, ``env`` (honour the proxy environment variables) or a proxy URL."""
+
+    on_start_send: list[MessageField] = Field(default_factory=list)
+    """Messages sent after every start event, reconnects included."""
+
+    receive_view: Literal["text", "hex", "base64"] = "text"
+    """How binary payloads received on this connection are shown."""
+
+    saved_messages: dict[str, MessageField] = Field(default_factory=dict)
+    """Named messages offered by the composer."""
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("name must not be empty")
+        if _has_control(value):
+            raise ValueError("name must not contain control characters")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        return normalize_ws_url(value)
+
+    @field_validator("port")
+    @classmethod
+    def _port_matches_url(cls, value: int | None, info: ValidationInfo) -> int | None:
+        url = info.data.get("url")
+        if value is not None and url is not None:
+            in_url = url_port(url)
+            if in_url is not None and in_url != value:
+                raise ValueError(f"port {value} differs from the port {in_url} in the url")
+        return value
+
+    @field_validator("subprotocols")
+    @classmethod
+    def _check_subprotocols(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not _TOKEN.fullmatch(item):
+                raise ValueError(
+                    f"subprotocol {item!r} must be an HTTP token (no spaces or commas)"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("subprotocols must not repeat")
+        return value
+
+    @field_validator("origin", "user_agent")
+    @classmethod
+    def _check_header_text(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            value = value.strip()
+            if not value:
+                raise ValueError(f"{info.field_name} must not be empty; remove the key instead")
+            if _has_control(value):
+                raise ValueError(f"{info.field_name} must not contain control characters")
+        return value
+
+    @field_validator("proxy")
+    @classmethod
+    def _check_proxy(cls, value: str) -> str:
+        return normalize_proxy(value)
+
+    @property
+    def effective_url(self) -> str:
+        """The URL to connect to: :attr:`url` with :attr:`port` applied when it has none."""
+        return with_port(self.url, self.port)
+
+    @property
+    def display_url(self) -> str:
+        """:attr:`effective_url` safe to show: any ``user:password@`` becomes ``***@``."""
+        return mask_url(self.effective_url)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # Credentials in URLs stay out of reprs and logs, like the header values do.
+        for key, value in super().__repr_args__():
+            if key in ("url", "proxy") and isinstance(value, str):
+                value = mask_url(value)
+            yield key, value

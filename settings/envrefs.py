@@ -1,0 +1,114 @@
+"""``${NAME}`` references in header values, expanded from the environment at connect time."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_OPEN = re.compile(r"\$\$\{|\$\{")
+
+
+class MissingEnvError(KeyError):
+    """A ``${NAME}`` reference names an environment variable that is not set."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        return f"environment variable {self.name!r} is not set"
+
+
+def _tokens(value: str) -> Iterator[tuple[bool, str]]:
+    """Yield ``(is_reference, text)`` pieces of ``value``; raise ``ValueError`` on bad syntax.
+
+    The messages give positions, never the text, since the value may be a secret.
+    """
+    start = 0
+    while (match := _OPEN.search(value, start)) is not None:
+        index = match.start()
+        if match.group() == "$${":
+            yield False, value[start:index] + "${"
+            start = match.end()
+            continue
+        end = value.find("}", match.end())
+        if end == -1:
+            raise ValueError(
+                f"unterminated '${{' at character {index + 1}; write '$${{' for a literal '${{'"
+            )
+        name = value[match.end() : end]
+        if not _NAME.fullmatch(name):
+            raise ValueError(
+                f"'${{...}}' at character {index + 1} must hold a variable name "
+                "(letters, digits, _); write '$${' for a literal '${'"
+            )
+        yield False, value[start:index]
+        yield True, name
+        start = end + 1
+    yield False, value[start:]
+
+
+def check_env_refs(value: str) -> list[str]:
+    """Check the ``${NAME}`` syntax of ``value`` and return the names it references.
+
+    Raises:
+        ValueError: a ``${`` is not closed or does not hold a variable name.
+    """
+    return [text for is_ref, text in _tokens(value) if is_ref]
+
+
+def expand_env(value: str, env: Mapping[str, str]) -> str:
+    """Replace every ``${NAME}`` in ``value`` with ``env[NAME]``; ``$${`` stands for ``${``.
+
+    Args:
+        value: the raw setting, e.g. ``"Bearer ${API_TOKEN}"``.
+        env: the variables, usually :func:`dotenv_values_for_expansion`.
+
+    Returns:
+        The expanded text.
+
+    Raises:
+        MissingEnvError: a referenced variable is not in ``env``.
+        ValueError: the reference syntax is invalid.
+    """
+    pieces = []
+    for is_ref, text in _tokens(value):
+        if is_ref:
+            if text not in env:
+                raise MissingEnvError(text)
+            pieces.append(env[text])
+        else:
+            pieces.append(text)
+    return "".join(pieces)
+
+
+def dotenv_values_for_expansion(env_file: Path | str | None = ".env") -> dict[str, str]:
+    """The variables for :func:`expand_env`: ``os.environ`` merged over the ``.env`` file.
+
+    A missing ``.env`` file contributes nothing.
+
+    Raises:
+        OSError: the file exists but cannot be read.
+        UnicodeDecodeError: the file is not UTF-8.
+    """
+    values: dict[str, str] = {}
+    if env_file is not None and Path(env_file).expanduser().is_file():
+        loaded = dotenv_values(Path(env_file).expanduser(), encoding="utf-8")
+        values.update({key: value for key, value in loaded.items() if value is not None})
+    values.update(os.environ)
+    return values
+
+
+def redact_text(text: str, secrets: Iterable[str]) -> str:
+    """Replace every occurrence of each non-empty secret in ``text`` with ``***``.
+
+    Longer secrets are replaced first, so a secret containing another is hidden whole.
+    """
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text

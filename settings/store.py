@@ -1,0 +1,299 @@
+"""Find, load and atomically save the wsdeck settings file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import stat
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomlkit
+from pydantic import ValidationError
+from pydantic_settings import SettingsError as SourceError
+from tomlkit import TOMLDocument
+from tomlkit.exceptions import ParseError
+
+from settings.envrefs import MissingEnvError, dotenv_values_for_expansion, expand_env, redact_text
+from settings.lines import LineFinder
+from settings.model import WsdeckSettings
+from settings.problems import Problem, SettingsError, problems_from_validation_error
+from settings.sources import FileLayer, file_layer
+from settings.tomlsync import plain, sync_document
+
+__all__ = [
+    "CONFIG_ENV",
+    "FILE_NAME",
+    "MissingEnvError",
+    "Problem",
+    "SettingsError",
+    "SettingsSaveError",
+    "dotenv_values_for_expansion",
+    "expand_env",
+    "find_config",
+    "load_document",
+    "load_settings",
+    "redact_text",
+    "save_settings",
+]
+
+CONFIG_ENV = "WSDECK_CONFIG"
+"""Environment variable naming the settings file."""
+
+FILE_NAME = "wsdeck.toml"
+"""File name of the settings file in the working and user config folders."""
+
+_TOMLLIB_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_TOMLKIT_POSITION = re.compile(r"\s*at line \d+ col \d+$")
+_FIELD_SOURCE = re.compile(r'field "(\w+)" from source "(\w+)"')
+
+
+class SettingsSaveError(Exception):
+    """Saving failed; the file on disk is unchanged.
+
+    Attributes:
+        path: the settings file.
+        problems: why the settings were refused, when they are invalid (else empty).
+    """
+
+    def __init__(self, message: str, path: Path, problems: list[Problem] | None = None) -> None:
+        self.path = path
+        self.problems = list(problems or [])
+        details = "".join(f"\n{problem}" for problem in self.problems)
+        super().__init__(message + details)
+
+
+def find_config(explicit: Path | str | None = None) -> tuple[Path, str]:
+    """Find the settings file and say how it was chosen.
+
+    Order: ``--config``, ``$WSDECK_CONFIG``, ``./wsdeck.toml`` if it exists, else the user
+    config dir (returned even when the file does not exist yet).
+
+    Args:
+        explicit: the ``--config`` argument, if given.
+
+    Returns:
+        ``(path, how)`` where ``how`` is ``"--config"``, ``"$WSDECK_CONFIG"``,
+        ``"./wsdeck.toml"`` or ``"user config dir"``.
+    """
+    if explicit is not None and str(explicit):
+        return Path(explicit).expanduser().absolute(), "--config"
+    from_env = os.environ.get(CONFIG_ENV, "")
+    if from_env:
+        return Path(from_env).expanduser().absolute(), f"${CONFIG_ENV}"
+    local = Path.cwd() / FILE_NAME
+    if local.is_file():
+        return local, f"./{FILE_NAME}"
+    return platformdirs.user_config_path("wsdeck", appauthor=False) / FILE_NAME, "user config dir"
+
+
+def _read_text(path: Path, *, must_exist: bool) -> str | None:
+    """The file's text; ``None`` when it is missing and may be; else :class:`SettingsError`."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        if must_exist:
+            raise SettingsError([Problem("", f"file not found: {path}")], path) from None
+        return None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise SettingsError([Problem("", f"cannot read {path}: {reason}")], path) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        message = f"not valid UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start}"
+        raise SettingsError([Problem("", message, line)], path) from None
+
+
+def _parse_toml(text: str, path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        reason = str(exc)
+        line = getattr(exc, "lineno", None)
+        column = getattr(exc, "colno", None)
+        position = _TOMLLIB_POSITION.search(reason)
+        if position is not None:
+            reason = reason[: position.start()]
+            line = line or int(position.group(1))
+            column = column or int(position.group(2))
+        if line is None and reason.endswith("(at end of document)"):
+            reason = reason.removesuffix(" (at end of document)")
+            line = text.count("\n") + (0 if text.endswith("\n") else 1)
+        where = f" at column {column}" if column else ""
+        raise SettingsError([Problem("", f"invalid TOML{where}: {reason}", line)], path) from None
+
+
+def load_settings(
+    path: Path | str | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    env_file: Path | str | None = ".env",
+    require_file: bool = False,
+    use_env: bool = True,
+) -> WsdeckSettings:
+    """Load the settings from the file, ``.env``, the environment and ``overrides``.
+
+    Args:
+        path: the settings file; ``None`` finds it with :func:`find_config`.
+        overrides: values that beat every other source (the CLI's flags).
+        env_file: the ``.env`` file; ``None`` reads none.
+        require_file: a missing file is an error even when it was not given explicitly.
+        use_env: read ``.env`` and the environment; ``False`` gives the file alone (plus
+            ``overrides``), which is what an editor that saves back to the file needs.
+
+    Returns:
+        The validated settings.
+
+    Raises:
+        SettingsError: with every problem found; no other exception for bad input.
+    """
+    config, how = find_config(path)
+    explicit = how in ("--config", f"${CONFIG_ENV}")
+    text = _read_text(config, must_exist=explicit or require_file)
+    data = _parse_toml(text, config) if text is not None else {}
+    try:
+        with file_layer(FileLayer(data, use_env)):
+            return WsdeckSettings(_env_file=env_file if use_env else None, **dict(overrides or {}))
+    except ValidationError as exc:
+        locate = LineFinder(text) if text is not None else None
+        problems = problems_from_validation_error(exc, WsdeckSettings, locate)
+        raise SettingsError(problems, config) from None
+    except SourceError as exc:
+        raise SettingsError([_source_problem(exc)], config) from None
+    except (OSError, ValueError) as exc:
+        # Raised by python-dotenv for a .env file that is unreadable or not UTF-8.
+        problem = Problem("", f"cannot read the .env file {env_file}: {exc}")
+        raise SettingsError([problem], config) from None
+
+
+def _source_problem(exc: SourceError) -> Problem:
+    """A problem for a value pydantic-settings could not decode (e.g. bad JSON in a variable)."""
+    match = _FIELD_SOURCE.search(str(exc))
+    cause = f": {exc.__cause__}" if exc.__cause__ is not None else ""
+    if match is None:
+        return Problem("", f"{exc}{cause}")
+    field, source = match.groups()
+    where = ".env file" if source.startswith("DotEnv") else "environment"
+    variable = f"WSDECK_{field.upper()}"
+    return Problem(field, f"${variable} from the {where} is not valid JSON{cause}")
+
+
+def load_document(path: Path | str) -> TOMLDocument:
+    """The settings file as a comment-preserving tomlkit document (empty if missing).
+
+    Raises:
+        SettingsError: the file cannot be read or is not valid TOML.
+    """
+    path = Path(path).expanduser()
+    text = _read_text(path, must_exist=False)
+    if text is None:
+        return tomlkit.document()
+    try:
+        return tomlkit.parse(text)
+    except ParseError as exc:
+        reason = _TOMLKIT_POSITION.sub("", str(exc))
+        problem = Problem("", f"invalid TOML at column {exc.col}: {reason}", exc.line)
+        raise SettingsError([problem], path) from None
+
+
+def save_settings(
+    path: Path | str, settings: WsdeckSettings, *, document: TOMLDocument | None = None
+) -> None:
+    """Save ``settings`` to ``path`` atomically, keeping comments and formatting.
+
+    Only values that changed are rewritten. The result is validated before anything is
+    written; the file is replaced by a rename, so it is never left half-written. A new file
+    gets mode 0600; an existing one keeps its mode. A symlink is written through.
+
+    Save what ``load_settings(path, use_env=False)`` returned (after edits): values from the
+    environment or CLI overrides in ``settings`` would be written to the file too.
+
+    Args:
+        path: the settings file.
+        settings: what the file should contain.
+        document: the document the settings were loaded from, if the caller kept it; it is
+            updated in place after a successful save. Otherwise the file is re-read.
+
+    Raises:
+        SettingsSaveError: the settings are invalid or the file could not be written; the
+            file on disk is unchanged.
+    """
+    path = Path(path).expanduser()
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    try:
+        expected = WsdeckSettings.model_validate(plain(settings))
+    except ValidationError as exc:
+        problems = problems_from_validation_error(exc, WsdeckSettings)
+        raise SettingsSaveError("invalid settings, not saved:", path, problems) from None
+    try:
+        base = document if document is not None else load_document(path)
+    except SettingsError as exc:
+        message = "cannot update the existing file, fix or remove it first:"
+        raise SettingsSaveError(message, path, exc.problems) from None
+    working = tomlkit.parse(base.as_string())
+    sync_document(working, settings)
+    text = working.as_string()
+    _check_result(text, expected, path)
+    try:
+        _atomic_write(path, text.encode("utf-8"))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise SettingsSaveError(f"cannot save settings to {path}: {reason}", path) from exc
+    if document is not None:
+        sync_document(document, settings)
+
+
+def _check_result(text: str, expected: WsdeckSettings, path: Path) -> None:
+    """Refuse to write a document that does not load back as ``expected``."""
+    try:
+        reloaded = WsdeckSettings.model_validate(tomllib.loads(text))
+    except ValidationError as exc:
+        problems = problems_from_validation_error(exc, WsdeckSettings)
+        raise SettingsSaveError(
+            "the updated file would be invalid, not saved:", path, problems
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsSaveError(f"the updated file would not be valid TOML ({exc})", path) from None
+    if reloaded != expected:
+        raise SettingsSaveError("the updated file would not match the settings, not saved", path)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temp file beside ``path``, fsync it, rename it over ``path``."""
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o600
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Persist the rename; best effort, since some platforms cannot open folders."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
