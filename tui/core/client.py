@@ -1,0 +1,426 @@
+"""One WebSocket client per named connection: the Incari Start/Stop/Send nodes and their events.
+
+``start()`` and ``stop()`` are requests (like Incari's Client Start and Client Stop): they
+return at once and the long-lived :meth:`WsClient.run` task, owned by a worker, carries them
+out. Only the ``start`` and ``stop`` events move the state to ``open`` and ``stopped``.
+
+We run our own reconnect loop around ``await connect(...)`` instead of
+``async for ws in connect(...)``: the settings' policy (jitter, ceiling, attempt budget,
+reset after a stable connection), an ``error`` event for every failed attempt, an
+observable countdown and a Stop that interrupts the wait all need the loop in our hands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, PayloadTooBig
+
+from settings import Connection, Message
+from settings.store import redact_text
+from tui.core.backoff import Backoff
+from tui.core.errors import ConfigProblem, Failure, classify, describe_close
+from tui.core.events import (
+    ErrorEvent,
+    ErrorKind,
+    Event,
+    ReceiveEvent,
+    SendEvent,
+    StartEvent,
+    StopBy,
+    StopEvent,
+)
+from tui.core.options import build_options
+
+# Close codes that end a connection without anything having gone wrong.
+_NORMAL_CLOSE_CODES = frozenset({1000, 1001})
+
+
+class State(StrEnum):
+    """Where a connection is in ``stopped → connecting → open → closing → stopped``."""
+
+    STOPPED = "stopped"
+    CONNECTING = "connecting"
+    OPEN = "open"
+    CLOSING = "closing"
+    RECONNECTING = "reconnecting"
+
+
+class EventSink(Protocol):
+    """Where a client puts its events (the hub's :class:`~tui.core.bus.EventBus`)."""
+
+    def offer(self, event: Event) -> bool: ...
+
+    async def put(self, event: Event) -> None: ...
+
+
+@dataclass(slots=True)
+class Stats:
+    """Per-connection counters, read by the dashboard and ``tail``."""
+
+    msgs_in: int = 0
+    bytes_in: int = 0
+    msgs_out: int = 0
+    bytes_out: int = 0
+    reconnects: int = 0
+    errors: int = 0
+    last_error: str | None = None
+    last_activity: float | None = None
+
+
+@dataclass(slots=True)
+class _Closed:
+    code: int | None
+    reason: str
+    by: StopBy
+
+
+class WsClient:
+    """Runs one connection; all methods must be called from the event loop that runs it."""
+
+    def __init__(
+        self,
+        settings: Connection,
+        sink: EventSink,
+        *,
+        env: Mapping[str, str] | None = None,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.settings = settings
+        self.name = settings.name
+        self.stats = Stats()
+        self.state = State.STOPPED
+        self.failed = False
+        self.attempt = 0
+        self.reconnect_at: float | None = None
+        self._sink = sink
+        self._env = env
+        self._rng = rng
+        self._ws: ClientConnection | None = None
+        self._secrets: list[str] = []
+        self._start_requested = asyncio.Event()
+        self._stop_requested = asyncio.Event()
+        self._restart = False
+        self._latency: float | None = None
+        self._last_failure_transient = False
+
+    # -- requests (Incari command nodes) ---------------------------------------------------
+
+    def start(self) -> bool:
+        """Client Start: ask to connect. Returns False when not stopped."""
+        if self.state is not State.STOPPED or self._start_requested.is_set():
+            return False
+        self.failed = False
+        self.state = State.CONNECTING
+        self._stop_requested.clear()
+        self._start_requested.set()
+        return True
+
+    def stop(self) -> bool:
+        """Client Stop: ask to close with code 1000; never reconnects. False when stopped."""
+        self._restart = False
+        if self.state in (State.STOPPED, State.CLOSING):
+            return False
+        if self.state is State.OPEN:
+            self.state = State.CLOSING
+        self._stop_requested.set()
+        return True
+
+    def restart(self) -> None:
+        """Stop (if running) and start again once the ``stop`` event has happened."""
+        if self.state is State.STOPPED and not self._start_requested.is_set():
+            self.start()
+            return
+        self.stop()
+        self._restart = True
+
+    async def send(self, message: str | bytes) -> bool:
+        """Client Send: send a text or binary message; an ``error`` event when not open."""
+        ws = self._ws
+        if ws is None or self.state is not State.OPEN:
+            await self._error("send", f"not sent: {self.name} is {self.state.value}, not open")
+            return False
+        try:
+            await ws.send(message)
+        except ConnectionClosed as exc:
+            await self._error("send", f"not sent: the connection closed ({exc})")
+            return False
+        except (TypeError, ValueError) as exc:
+            await self._error("send", f"not sent: {exc}")
+            return False
+        size = len(message) if isinstance(message, bytes) else len(message.encode())
+        stats = self.stats
+        stats.msgs_out += 1
+        stats.bytes_out += size
+        ts = time.time()
+        stats.last_activity = ts
+        await self._emit(SendEvent(self.name, ts, data=message, size=size))
+        return True
+
+    # -- observation -----------------------------------------------------------------------
+
+    @property
+    def idle(self) -> bool:
+        """Stopped with no Start pending: nothing will happen until the next Start."""
+        return self.state is State.STOPPED and not self._start_requested.is_set()
+
+    @property
+    def latency(self) -> float | None:
+        """Round trip of the last keepalive ping in seconds (None before the first)."""
+        ws = self._ws
+        if ws is not None and ws.latency:
+            self._latency = ws.latency
+        return self._latency
+
+    def reconnect_in(self, now: float | None = None) -> float | None:
+        """Seconds left before the next attempt while ``reconnecting`` (for a countdown)."""
+        if self.state is not State.RECONNECTING or self.reconnect_at is None:
+            return None
+        return max(0.0, self.reconnect_at - (time.monotonic() if now is None else now))
+
+    # -- the worker's task -----------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Serve Start requests until cancelled (app shutdown). Never raises otherwise."""
+        try:
+            while True:
+                await self._start_requested.wait()
+                self._start_requested.clear()
+                try:
+                    await self._session()
+                except Exception as exc:  # a bug must not kill the worker silently
+                    await self._error("connect", f"internal error: {type(exc).__name__}: {exc}")
+                    self.failed = True
+                finally:
+                    self.reconnect_at = None
+                    if not self._start_requested.is_set():
+                        self.state = State.STOPPED
+                if self._restart:
+                    self._restart = False
+                    self.start()
+        finally:
+            await self._abort()
+
+    async def shutdown(self, timeout: float = 2.0) -> None:
+        """Close an open connection with 1001 (going away) before the app exits."""
+        ws = self._ws
+        self._restart = False
+        self._stop_requested.set()
+        if ws is not None:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(timeout):
+                    await ws.close(1001, "client shutting down")
+
+    async def _abort(self) -> None:
+        ws, self._ws = self._ws, None
+        if ws is not None:
+            ws.transport.abort()
+
+    async def _session(self) -> None:
+        backoff = Backoff(self.settings.reconnect, self._rng)
+        attempt = 0
+        while True:
+            attempt += 1
+            self.attempt = attempt
+            if attempt > 1:
+                self.stats.reconnects += 1
+            self.state = State.CONNECTING
+            ws = await self._open(attempt)
+            if ws is None and self._stop_requested.is_set():
+                await self._stopped(None, "stopped before the connection opened", "client")
+                return
+            if ws is None:
+                delay = backoff.next_delay() if self._last_failure_transient else None
+                if delay is None:
+                    self.failed = True
+                    await self._stopped(None, "connection failed", "network")
+                    return
+            else:
+                opened = time.monotonic()
+                closed = await self._serve(ws, attempt)
+                if closed.by == "client" and self._stop_requested.is_set():
+                    await self._stopped(closed.code, closed.reason, "client")
+                    return
+                if time.monotonic() - opened >= self.settings.reconnect.reset_after:
+                    backoff.reset()
+                delay = backoff.next_delay()
+                if delay is None:
+                    self.failed = closed.code not in _NORMAL_CLOSE_CODES
+                    await self._stopped(closed.code, closed.reason, closed.by)
+                    return
+                await self._stopped(closed.code, closed.reason, closed.by, State.RECONNECTING)
+            if not await self._wait_reconnect(delay):
+                await self._stopped(None, "reconnect cancelled", "client")
+                return
+
+    async def _open(self, attempt: int) -> ClientConnection | None:
+        """One connection attempt, abandoned at once when Stop is requested."""
+        try:
+            options = build_options(self.settings, self._env or {})
+        except ConfigProblem as exc:
+            await self._failure(Failure("config", str(exc), transient=False))
+            return None
+        self._secrets = options.secrets
+        attempt_task = asyncio.ensure_future(_connect(options.url, options.kwargs))
+        stop_task = asyncio.ensure_future(self._stop_requested.wait())
+        try:
+            await asyncio.wait({attempt_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop_task.cancel()
+        if not attempt_task.done():
+            attempt_task.cancel()
+            with contextlib.suppress(BaseException):
+                await attempt_task
+            return None
+        failure = attempt_task.exception()
+        if failure is not None:
+            if not self._stop_requested.is_set():
+                url = self.settings.display_url
+                timeout = self.settings.open_timeout
+                await self._failure(classify(failure, url=url, open_timeout=timeout))
+            return None
+        return attempt_task.result()
+
+    async def _serve(self, ws: ClientConnection, attempt: int) -> _Closed:
+        """Announce ``start``, send ``on_start_send``, then read until the connection closes."""
+        self._ws = ws
+        self.state = State.OPEN
+        await self._emit(
+            StartEvent(
+                self.name,
+                time.time(),
+                url=self.settings.display_url,
+                subprotocol=ws.subprotocol,
+                attempt=attempt,
+            )
+        )
+        closer = asyncio.ensure_future(self._close_when_stopped(ws))
+        try:
+            for message in self.settings.on_start_send:
+                if self._stop_requested.is_set() or not await self.send(_message_data(message)):
+                    break
+            await self._read(ws)
+        finally:
+            closer.cancel()
+            with contextlib.suppress(BaseException):
+                await closer
+            self._latency = ws.latency or self._latency
+            self._ws = None
+        return await self._close_info(ws)
+
+    async def _read(self, ws: ClientConnection) -> None:
+        name = self.name
+        stats = self.stats
+        offer = self._sink.offer
+        put = self._sink.put
+        clock = time.time
+        try:
+            async for data in ws:
+                ts = clock()
+                if isinstance(data, bytes):
+                    size = len(data)
+                else:
+                    size = len(data) if data.isascii() else len(data.encode())
+                stats.msgs_in += 1
+                stats.bytes_in += size
+                stats.last_activity = ts
+                event = ReceiveEvent(name, ts, 0, data, size)
+                if not offer(event):
+                    await put(event)
+        except ConnectionClosed:
+            pass  # how it closed is read from the protocol state in _close_info
+
+    async def _close_when_stopped(self, ws: ClientConnection) -> None:
+        await self._stop_requested.wait()
+        self.state = State.CLOSING
+        await ws.close(1000)
+
+    async def _close_info(self, ws: ClientConnection) -> _Closed:
+        """Who closed, with which code, and an ``error`` event when it was not normal."""
+        protocol = ws.protocol
+        received, sent = protocol.close_rcvd, protocol.close_sent
+        parser_exc = protocol.parser_exc
+        if parser_exc is not None:
+            if isinstance(parser_exc, PayloadTooBig):
+                limit = self.settings.max_message_size
+                message = f"incoming message over max_message_size ({limit} bytes): {parser_exc}"
+                await self._failure(Failure("too_big", message, transient=True))
+            else:
+                await self._failure(classify(parser_exc))
+        if self._stop_requested.is_set() and sent is not None and sent.code == 1000:
+            code = received.code if received is not None else sent.code
+            return _Closed(code, received.reason if received else "", "client")
+        if received is not None and protocol.close_rcvd_then_sent:
+            if received.code not in _NORMAL_CLOSE_CODES and received.code < 3000:
+                detail = describe_close(received.code, received.reason)
+                await self._failure(Failure("closed", f"server closed: {detail}", transient=True))
+            return _Closed(received.code, received.reason, "server")
+        if sent is not None and received is None:
+            if sent.reason == "keepalive ping timeout":
+                timeout = self.settings.ping_timeout
+                message = f"no pong within ping_timeout ({timeout:g} s): connection dropped"
+                await self._failure(Failure("timeout", message, transient=True))
+            elif parser_exc is None:
+                detail = describe_close(sent.code, sent.reason)
+                await self._failure(Failure("closed", f"closed: {detail}", transient=True))
+            return _Closed(sent.code, sent.reason, "client" if sent.code != 1011 else "network")
+        if sent is not None:
+            # We closed first (after an error) and the server answered.
+            return _Closed(sent.code, sent.reason, "client")
+        await self._failure(
+            Failure("closed", "connection lost: no close frame (1006 abnormal closure)", True)
+        )
+        return _Closed(1006, "", "network")
+
+    async def _wait_reconnect(self, delay: float) -> bool:
+        """Wait out the backoff; False when Stop was requested meanwhile."""
+        self.state = State.RECONNECTING
+        self.reconnect_at = time.monotonic() + delay
+        try:
+            async with asyncio.timeout(delay):
+                await self._stop_requested.wait()
+        except TimeoutError:
+            return True
+        finally:
+            self.reconnect_at = None
+        return False
+
+    # -- events ----------------------------------------------------------------------------
+
+    async def _emit(self, event: Event) -> None:
+        if not self._sink.offer(event):
+            await self._sink.put(event)
+
+    async def _stopped(
+        self, code: int | None, reason: str, by: StopBy, state: State = State.STOPPED
+    ) -> None:
+        self.state = state
+        reason = redact_text(reason, self._secrets)
+        await self._emit(StopEvent(self.name, time.time(), code=code, reason=reason, by=by))
+
+    async def _failure(self, failure: Failure) -> None:
+        self._last_failure_transient = failure.transient
+        await self._error(failure.kind, failure.message)
+
+    async def _error(self, kind: ErrorKind, message: str) -> None:
+        message = redact_text(message, self._secrets)
+        self.stats.errors += 1
+        self.stats.last_error = message
+        await self._emit(ErrorEvent(self.name, time.time(), kind=kind, message=message))
+
+
+def _message_data(message: Message) -> str | bytes:
+    """The wire form of a settings message: text as is, hex/base64 decoded."""
+    return message if isinstance(message, str) else message.data()
+
+
+async def _connect(url: str, kwargs: dict[str, Any]) -> ClientConnection:
+    return await connect(url, **kwargs)

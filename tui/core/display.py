@@ -1,0 +1,93 @@
+"""One-line, terminal-safe renderings of events for the feed and ``tail --format text``.
+
+Payloads are untrusted: control characters (C0, DEL, C1), bidi overrides and other
+format characters are shown as visible escapes (``\\x1b``, ``\\n``, ``\\u202e``) so that
+nothing a server sends can move the cursor, retitle the terminal or reorder text.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from tui.core.codec import encode_base64, encode_hex
+from tui.core.errors import close_code_name
+from tui.core.events import (
+    ErrorEvent,
+    Event,
+    PayloadEvent,
+    StartEvent,
+    StopEvent,
+)
+
+GLYPHS = {"send": ">", "receive": "<", "start": "+", "stop": "-", "error": "!"}
+
+# C0 controls, DEL, C1 controls, and the Unicode format characters that reorder or hide
+# text (bidi embeddings/overrides/isolates, zero-width joiners, BOM).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    named = _NAMED.get(char)
+    if named:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    """``text`` with every unsafe character escaped; cut to ``limit`` characters (``…``)."""
+    if limit is not None and len(text) > limit * 4:
+        text = text[: limit * 4]  # escaping can only grow it; no need to scan megabytes
+    safe = _UNSAFE.sub(_escape, text)
+    if limit is not None and len(safe) > limit:
+        return safe[: max(0, limit - 1)] + "…"
+    return safe
+
+
+def binary_preview(data: bytes, view: str, limit: int | None = None) -> str:
+    """Binary payload in the connection's ``receive_view``: hex, base64, or text (escaped)."""
+    cut = data if limit is None else data[:limit]
+    if view == "base64":
+        text = encode_base64(cut)
+    elif view == "text":
+        return printable(cut.decode("utf-8", "backslashreplace"), limit)
+    else:
+        text = encode_hex(cut)
+    if limit is not None and len(text) > limit:
+        return text[: max(0, limit - 1)] + "…"
+    return text
+
+
+def summary(event: Event, view: str = "hex", limit: int | None = 200) -> str:
+    """The one-line detail of an event, without time, connection or glyph."""
+    if isinstance(event, PayloadEvent):
+        if isinstance(event.data, bytes):
+            return binary_preview(event.data, view, limit)
+        return printable(event.data, limit)
+    if isinstance(event, StartEvent):
+        sub = f" subprotocol={printable(event.subprotocol)}" if event.subprotocol else ""
+        return f"open {printable(event.url)}{sub} (attempt {event.attempt})"
+    if isinstance(event, StopEvent):
+        code = f"{event.code} {close_code_name(event.code)}" if event.code else "no close code"
+        reason = f": {printable(event.reason, limit)}" if event.reason else ""
+        return f"closed by {event.by}, {code}{reason}"
+    if isinstance(event, ErrorEvent):
+        return f"{event.kind}: {printable(event.message, limit)}"
+    return ""
+
+
+def clock(ts: float, utc: bool = False) -> str:
+    """``HH:MM:SS.mmm`` in local time (or UTC)."""
+    moment = datetime.fromtimestamp(ts, UTC) if utc else datetime.fromtimestamp(ts)
+    return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+
+
+def text_line(event: Event, view: str = "hex", utc: bool = False) -> str:
+    """``tail --format text``: time, connection, glyph, size for payloads, detail."""
+    glyph = GLYPHS.get(event.EVENT, "?")
+    size = f" [{event.size} B]" if isinstance(event, PayloadEvent) else ""
+    name = printable(event.connection)
+    return f"{clock(event.ts, utc)} {name} {glyph}{size} {summary(event, view, None)}"

@@ -1,0 +1,262 @@
+"""The event model shared by the feed, ``wsdeck tail``, exports and recordings.
+
+One event class per Incari listener node (On Start, On Stop, On Receive, On Error) plus
+``send`` for what we put on the wire. Events are small slotted objects with the
+timestamp kept as a float: tens of thousands arrive per second, and formatting is only
+paid for the events that are shown or written.
+
+JSON Lines form (product.md §3)::
+
+    {"seq":3,"ts":"2026-11-25T20:25:28.123456Z","connection":"echo","event":"receive",
+     "binary":false,"text":"hello","size":5}
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Literal
+
+ErrorKind = Literal[
+    "config", "connect", "handshake", "tls", "timeout", "protocol", "too_big", "send", "closed"
+]
+ERROR_KINDS: tuple[ErrorKind, ...] = (
+    "config",
+    "connect",
+    "handshake",
+    "tls",
+    "timeout",
+    "protocol",
+    "too_big",
+    "send",
+    "closed",
+)
+StopBy = Literal["client", "server", "network"]
+EVENT_NAMES = ("start", "stop", "receive", "send", "error")
+
+
+@dataclass(slots=True)
+class Event:
+    """Base of every event: which connection, when (epoch seconds) and its place in the run."""
+
+    connection: str
+    ts: float
+    seq: int = 0
+    EVENT: ClassVar[str] = ""
+
+    def fields(self) -> dict[str, Any]:
+        """The event-specific JSON fields, in schema order."""
+        return {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form of product.md §3."""
+        head: dict[str, Any] = {
+            "seq": self.seq,
+            "ts": format_ts(self.ts),
+            "connection": self.connection,
+            "event": self.EVENT,
+        }
+        head.update(self.fields())
+        return head
+
+
+@dataclass(slots=True)
+class StartEvent(Event):
+    """On WebSocket Start: the handshake completed and the connection is open."""
+
+    url: str = ""
+    subprotocol: str | None = None
+    attempt: int = 1
+    EVENT: ClassVar[str] = "start"
+
+    def fields(self) -> dict[str, Any]:
+        return {"url": self.url, "subprotocol": self.subprotocol, "attempt": self.attempt}
+
+
+@dataclass(slots=True)
+class StopEvent(Event):
+    """On WebSocket Stop: the connection is closed (``by`` says who ended it)."""
+
+    code: int | None = None
+    reason: str = ""
+    by: StopBy = "client"
+    EVENT: ClassVar[str] = "stop"
+
+    def fields(self) -> dict[str, Any]:
+        return {"code": self.code, "reason": self.reason, "by": self.by}
+
+
+@dataclass(slots=True)
+class PayloadEvent(Event):
+    """A message on the wire; ``data`` is ``str`` for text frames and ``bytes`` for binary."""
+
+    data: str | bytes = ""
+    size: int = 0
+
+    @property
+    def binary(self) -> bool:
+        """Whether the frame was binary (the Incari ``Is Binary``)."""
+        return isinstance(self.data, bytes)
+
+    def fields(self) -> dict[str, Any]:
+        if isinstance(self.data, bytes):
+            return {
+                "binary": True,
+                "base64": base64.b64encode(self.data).decode("ascii"),
+                "size": self.size,
+            }
+        return {"binary": False, "text": self.data, "size": self.size}
+
+
+@dataclass(slots=True)
+class ReceiveEvent(PayloadEvent):
+    """On WebSocket Receive: a message arrived."""
+
+    EVENT: ClassVar[str] = "receive"
+
+
+@dataclass(slots=True)
+class SendEvent(PayloadEvent):
+    """A message we sent (the output of WebSocket Client Send)."""
+
+    EVENT: ClassVar[str] = "send"
+
+
+@dataclass(slots=True)
+class ErrorEvent(Event):
+    """On WebSocket Error: something failed; ``message`` is meant for a person."""
+
+    kind: ErrorKind = "connect"
+    message: str = ""
+    EVENT: ClassVar[str] = "error"
+
+    def fields(self) -> dict[str, Any]:
+        return {"kind": self.kind, "message": self.message}
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.EVENT: cls for cls in (StartEvent, StopEvent, ReceiveEvent, SendEvent, ErrorEvent)
+}
+
+
+def payload_size(data: str | bytes) -> int:
+    """Size on the wire: bytes for binary, UTF-8 bytes for text."""
+    if isinstance(data, bytes):
+        return len(data)
+    return len(data) if data.isascii() else len(data.encode("utf-8", "surrogatepass"))
+
+
+class _TsFormatter:
+    """ISO 8601 UTC with microseconds; the date-and-second part is cached, it rarely changes."""
+
+    __slots__ = ("_prefix", "_second")
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._prefix = ""
+
+    def __call__(self, ts: float) -> str:
+        second = int(ts)
+        if second != self._second:
+            self._second = second
+            self._prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        micros = int((ts - second) * 1_000_000)
+        return f"{self._prefix}.{micros:06d}Z"
+
+
+format_ts = _TsFormatter()
+
+
+def parse_ts(text: str) -> float:
+    """Inverse of :func:`format_ts` (accepts any ISO 8601 form with a zone)."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"timestamp without a time zone: {text!r}")
+    return moment.timestamp()
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
+
+def encode_line(event: Event) -> str:
+    """One JSON Lines record (without the newline). Non-ASCII text is kept as UTF-8."""
+    return _ENCODER.encode(event.to_dict())
+
+
+def now() -> float:
+    """The wall clock used for event timestamps."""
+    return time.time()
+
+
+class EventDecodeError(ValueError):
+    """A JSON Lines record is not a valid wsdeck event."""
+
+
+def decode_line(line: str) -> Event:
+    """Parse one JSON Lines record back into an :class:`Event`.
+
+    Raises:
+        EventDecodeError: the line is not JSON or does not follow the schema.
+    """
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise EventDecodeError(f"not JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise EventDecodeError("an event must be a JSON object")
+    try:
+        return _from_dict(raw)
+    except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+        if isinstance(exc, EventDecodeError):
+            raise
+        raise EventDecodeError(f"invalid event: {exc!r}") from None
+
+
+def _req(raw: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    value = raw[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise EventDecodeError(f"field {key!r} has the wrong type: {value!r}")
+    return value
+
+
+def _from_dict(raw: dict[str, Any]) -> Event:
+    name = _req(raw, "event", str)
+    cls = EVENT_TYPES.get(name)
+    if cls is None:
+        raise EventDecodeError(f"unknown event {name!r}")
+    common = {
+        "seq": _req(raw, "seq", int),
+        "ts": parse_ts(_req(raw, "ts", str)),
+        "connection": _req(raw, "connection", str),
+    }
+    if cls is StartEvent:
+        sub = raw.get("subprotocol")
+        if sub is not None and not isinstance(sub, str):
+            raise EventDecodeError("field 'subprotocol' must be a string or null")
+        return StartEvent(
+            **common, url=_req(raw, "url", str), subprotocol=sub, attempt=_req(raw, "attempt", int)
+        )
+    if cls is StopEvent:
+        code = raw.get("code")
+        if code is not None and (not isinstance(code, int) or isinstance(code, bool)):
+            raise EventDecodeError("field 'code' must be an integer or null")
+        by = _req(raw, "by", str)
+        if by not in ("client", "server", "network"):
+            raise EventDecodeError(f"field 'by' is invalid: {by!r}")
+        return StopEvent(**common, code=code, reason=_req(raw, "reason", str), by=by)
+    if cls is ErrorEvent:
+        kind = _req(raw, "kind", str)
+        if kind not in ERROR_KINDS:
+            raise EventDecodeError(f"unknown error kind {kind!r}")
+        return ErrorEvent(**common, kind=kind, message=_req(raw, "message", str))
+    data: str | bytes
+    if _req(raw, "binary", bool):
+        data = base64.b64decode(_req(raw, "base64", str), validate=True)
+    else:
+        data = _req(raw, "text", str)
+    payload_cls: type[PayloadEvent] = ReceiveEvent if cls is ReceiveEvent else SendEvent
+    return payload_cls(**common, data=data, size=_req(raw, "size", int))
