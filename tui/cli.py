@@ -1,0 +1,283 @@
+"""The ``wsdeck`` command line: argparse → settings → the dashboard or a headless command.
+
+Heavy imports (textual, pydantic, websockets) happen inside the command that needs them,
+so ``--help``, ``--version`` and ``config path`` answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tui import __version__
+
+if TYPE_CHECKING:
+    from settings import WsdeckSettings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+COMMANDS = ("demo", "demo-server", "tail", "config")
+
+_DESCRIPTION = "A keyboard-driven terminal dashboard for WebSocket client connections."
+_EPILOG = """\
+commands:
+  wsdeck [--config PATH] [URL...]   open the dashboard (each URL adds an ad-hoc connection)
+  wsdeck demo [--port N]            the dashboard wired to a built-in demo server
+  wsdeck demo-server                the demo server alone
+  wsdeck tail NAME|URL...           print events headlessly (JSON Lines or text)
+  wsdeck config check|path          validate the settings file / show which file is used
+
+Run 'wsdeck COMMAND --help' for a command's options.
+"""
+
+
+def _add_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        type=Path,
+        help="settings file (default: $WSDECK_CONFIG, ./wsdeck.toml, then the user config dir)",
+    )
+
+
+def _add_overrides(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--record", metavar="PATH", type=Path, help="append every event to PATH")
+
+
+def _dashboard_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wsdeck",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"wsdeck {__version__}")
+    _add_config(parser)
+    _add_overrides(parser)
+    parser.add_argument("--theme", metavar="NAME", help="Textual theme name")
+    parser.add_argument(
+        "urls", nargs="*", metavar="URL", help="ws:// or wss:// URLs to add as connections"
+    )
+    return parser
+
+
+def _command_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wsdeck", description=_DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"wsdeck {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo", help="dashboard + built-in demo server", description=_DEMO_HELP
+    )
+    demo.add_argument("--port", type=_port, default=0, help="demo server port (default: free)")
+    _add_overrides(demo)
+
+    server = commands.add_parser(
+        "demo-server",
+        help="run the demo server",
+        description="Run the demo WebSocket server (/echo, /ticker, /flood, /close, /reject).",
+    )
+    server.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    server.add_argument("--port", type=_port, default=0, help="port (default 0: a free one)")
+
+    tail = commands.add_parser(
+        "tail",
+        help="print events headlessly",
+        description=_TAIL_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    tail.add_argument("targets", nargs="+", metavar="NAME|URL")
+    _add_config(tail)
+    _add_overrides(tail)
+    tail.add_argument(
+        "--send",
+        action="append",
+        default=[],
+        metavar="MSG",
+        help="send after every start (repeatable); hex:01ff or base64:AAE= for binary",
+    )
+    tail.add_argument("--count", type=_positive_int, help="end after N received messages")
+    tail.add_argument("--timeout", type=_positive_float, help="end after S seconds")
+    tail.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
+
+    config = commands.add_parser("config", help="check or locate the settings file")
+    actions = config.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = actions.add_parser("check", help="validate; exit 2 and list problems if invalid")
+    _add_config(check)
+    where = actions.add_parser("path", help="print the settings file in use and why")
+    _add_config(where)
+    return parser
+
+
+_DEMO_HELP = (
+    "Start the demo server on a free 127.0.0.1 port inside this process and open the "
+    "dashboard with demo connections (echo, ticker, binary flood, and one that fails). "
+    "No settings file is read or written."
+)
+_TAIL_HELP = """\
+Start the named connections (or ad-hoc ws:// / wss:// URLs), send each --send after
+every start event, and print events to stdout.
+
+exit codes:
+  0  done (--count reached, --timeout passed or every connection stopped)
+  1  an error event occurred and nothing was received, or --count was given and
+     nothing was received
+  2  usage or settings error
+
+examples:
+  wsdeck tail ws://127.0.0.1:8765/echo --send hello --count 1
+  wsdeck tail echo --send hi --count 1 | jq .text
+  wsdeck tail ticker --count 1 --timeout 5 --format text   # a Nagios-style check
+"""
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0..65535, got {port}")
+    return port
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return number
+
+
+def _first_word(argv: Sequence[str]) -> str | None:
+    """The first positional word, skipping option values (``--config demo`` is a path)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--config", "--record", "--theme"):
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``wsdeck`` console script."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if _first_word(args_list) in COMMANDS:
+        args = _command_parser().parse_args(args_list)
+    else:
+        args = _dashboard_parser().parse_args(args_list)
+        args.command = "dashboard"
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "config":
+        return _config_path(args) if args.action == "path" else _config_check(args)
+    if args.command == "demo-server":
+        from tui.demo_server import run
+
+        return run(args.host, args.port)
+    if args.command == "tail":
+        return _tail(args)
+    if args.command == "demo":
+        from tui.launch import run_demo
+
+        return run_demo(args.port, record=args.record)
+    from tui.launch import run_dashboard
+
+    settings = _load(args)
+    if settings is None:
+        return EXIT_USAGE
+    return run_dashboard(settings, args.urls, config_path=_config_file(args))
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "record", None):
+        overrides["recording"] = {"path": args.record}
+    if getattr(args, "theme", None):
+        overrides["theme"] = {"name": args.theme}
+    return overrides
+
+
+def _config_file(args: argparse.Namespace) -> Path:
+    from settings import find_config
+
+    return find_config(args.config)[0]
+
+
+def _load(args: argparse.Namespace) -> WsdeckSettings | None:
+    """Load settings or print every problem to stderr and return None."""
+    from settings import SettingsError, load_settings
+
+    try:
+        return load_settings(args.config, overrides=_overrides(args))
+    except SettingsError as exc:
+        where = f"{exc.path}: " if exc.path else ""
+        count = len(exc.problems)
+        print(
+            f"wsdeck: {where}invalid settings ({count} problem{'s' * (count != 1)})",
+            file=sys.stderr,
+        )
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return None
+
+
+def _config_check(args: argparse.Namespace) -> int:
+    from settings import find_config
+
+    path, how = find_config(args.config)
+    settings = _load(args)
+    if settings is None:
+        return EXIT_USAGE
+    names = ", ".join(c.name for c in settings.connections)
+    exists = "" if path.exists() else " (file absent: defaults)"
+    count = len(settings.connections)
+    print(
+        f"ok: {path} ({how}){exists}: {count} connection{'s' * (count != 1)}"
+        + (f" ({names})" if names else "")
+    )
+    return EXIT_OK
+
+
+def _config_path(args: argparse.Namespace) -> int:
+    from settings import find_config
+
+    path, how = find_config(args.config)
+    state = "exists" if path.exists() else "does not exist"
+    print(path)
+    print(f"chosen by {how}; {state}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _tail(args: argparse.Namespace) -> int:
+    from tui.tail import TailOptions, UsageError, parse_send, run_tail
+
+    settings = _load(args)
+    if settings is None:
+        return EXIT_USAGE
+    try:
+        options = TailOptions(
+            targets=args.targets,
+            sends=[parse_send(value) for value in args.send],
+            count=args.count,
+            timeout=args.timeout,
+            format=args.format,
+        )
+        return asyncio.run(run_tail(options, settings))
+    except UsageError as exc:
+        print(f"wsdeck tail: {exc}", file=sys.stderr)
+        return EXIT_USAGE

@@ -1,0 +1,193 @@
+"""``wsdeck tail``: the headless twin of the dashboard on the same core.
+
+Starts the named (or ad-hoc URL) connections, sends each ``--send`` after every ``start``
+event, prints events as JSON Lines (or text) and ends after ``--count`` receive events,
+after ``--timeout`` seconds, or when every connection has stopped for good.
+
+Exit codes: 0 done; 1 an ``error`` event occurred and nothing was received (or ``--count``
+was asked for and nothing arrived in time); 2 usage or settings error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, TextIO
+
+from settings import Connection, WsdeckSettings
+from tui.core.display import text_line
+from tui.core.events import ErrorEvent, Event, ReceiveEvent, StartEvent, encode_line
+from tui.core.hub import Hub
+from tui.core.recorder import Recorder
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+_POLL = 0.25
+
+
+@dataclass
+class TailOptions:
+    """What the command line asked ``tail`` to do."""
+
+    targets: list[str]
+    sends: list[str | bytes] = field(default_factory=list)
+    count: int | None = None
+    timeout: float | None = None
+    format: Literal["jsonl", "text"] = "jsonl"
+
+
+class UsageError(Exception):
+    """A problem with the command line (exit code 2)."""
+
+
+def resolve(targets: Sequence[str], settings: WsdeckSettings) -> list[Connection]:
+    """Connections for the names and ad-hoc ``ws://``/``wss://`` URLs given on the command line."""
+    connections: list[Connection] = []
+    seen: set[str] = set()
+    for target in targets:
+        if "://" in target:
+            connection = ad_hoc_connection(target)
+        else:
+            try:
+                connection = settings.connection(target)
+            except KeyError:
+                known = ", ".join(c.name for c in settings.connections) or "none configured"
+                raise UsageError(f"no connection named {target!r} (known: {known})") from None
+        if connection.name in seen:
+            raise UsageError(f"{target!r} is given twice")
+        seen.add(connection.name)
+        connections.append(connection)
+    return connections
+
+
+def ad_hoc_connection(url: str) -> Connection:
+    """A connection with default settings named after its URL."""
+    from pydantic import ValidationError
+
+    try:
+        return Connection(name=url, url=url)
+    except ValidationError as exc:
+        problems = "; ".join(
+            str(error["msg"]).removeprefix("Value error, ") for error in exc.errors()
+        )
+        raise UsageError(f"invalid URL {url!r}: {problems}") from None
+
+
+class _Printer:
+    """Writes batches to stdout; a closed pipe ends output quietly."""
+
+    def __init__(self, out: TextIO, fmt: str, views: Mapping[str, str]) -> None:
+        self.out = out
+        self.fmt = fmt
+        self.views = views
+        self.closed = False
+
+    def write(self, events: list[Event]) -> None:
+        if self.closed or not events:
+            return
+        if self.fmt == "jsonl":
+            lines = [encode_line(event) for event in events]
+        else:
+            lines = [text_line(e, self.views.get(e.connection, "hex")) for e in events]
+        try:
+            self.out.write("\n".join(lines) + "\n")
+            self.out.flush()
+        except BrokenPipeError:
+            self.closed = True
+            # Python would complain again when flushing stdout at exit.
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), self.out.fileno())
+
+
+async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO = sys.stdout) -> int:
+    """Run ``tail`` until done; returns the exit code. Settings problems are the caller's."""
+    connections = resolve(options.targets, settings)
+    hub = Hub(connections, env=os.environ)
+    views = {c.name: c.receive_view for c in connections}
+    printer = _Printer(out, options.format, views)
+    path = settings.recording.path
+    recorder = Recorder(path) if path else None
+    runner = asyncio.create_task(hub.run_clients())
+    sends: set[asyncio.Task[None]] = set()
+    received = errors = 0
+    deadline = None if options.timeout is None else time.monotonic() + options.timeout
+    try:
+        for connection in connections:
+            hub.start(connection.name)
+        done = False
+        while not done:
+            wait = _POLL if deadline is None else min(_POLL, deadline - time.monotonic())
+            if wait <= 0:
+                break
+            batch = await hub.bus.get_batch(timeout=wait)
+            shown: list[Event] = []
+            for event in batch:
+                if not done:
+                    shown.append(event)
+                if isinstance(event, ReceiveEvent):
+                    received += 1
+                    done = done or (options.count is not None and received >= options.count)
+                elif isinstance(event, ErrorEvent):
+                    errors += 1
+                elif isinstance(event, StartEvent) and options.sends:
+                    task = asyncio.create_task(_send_all(hub, event.connection, options.sends))
+                    sends.add(task)
+                    task.add_done_callback(sends.discard)
+            printer.write(shown)
+            if recorder:
+                recorder.write(batch)
+            if all(c.idle for c in hub.clients.values()) and not hub.bus.pending:
+                break
+    finally:
+        await _finish(hub, runner, sends, recorder)
+    if received == 0 and (errors or options.count):
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+async def _send_all(hub: Hub, name: str, messages: list[str | bytes]) -> None:
+    for message in messages:
+        if not await hub.send(name, message):
+            return
+
+
+async def _finish(
+    hub: Hub, runner: asyncio.Task[None], sends: set[asyncio.Task[None]], recorder: Recorder | None
+) -> None:
+    """Close every connection with 1000, keep recording their last events, then stop tasks."""
+    for task in list(sends):
+        task.cancel()
+    for client in hub.clients.values():
+        client.stop()
+    limit = max((c.settings.close_timeout for c in hub.clients.values()), default=1.0) + 1.0
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(limit):
+            while not all(c.idle for c in hub.clients.values()):
+                batch = await hub.bus.get_batch(timeout=0.05)
+                if recorder:
+                    recorder.write(batch)
+    runner.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await runner
+    if recorder:
+        recorder.write(hub.bus.take())
+        recorder.close()
+
+
+def parse_send(value: str) -> str | bytes:
+    """``--send`` values: text, or ``hex:01ff`` / ``base64:AAE=`` for binary."""
+    from tui.core.codec import PayloadError, decode
+
+    for prefix in ("hex:", "base64:"):
+        if value.startswith(prefix):
+            try:
+                return decode(value[len(prefix) :], "hex" if prefix == "hex:" else "base64")
+            except PayloadError as exc:
+                raise UsageError(f"--send {value!r}: {exc}") from None
+    if value.startswith("text:"):
+        return value[len("text:") :]
+    return value
