@@ -229,7 +229,7 @@ def save_settings(
     if path.is_symlink():
         path = Path(os.path.realpath(path))
     try:
-        expected = WsdeckSettings.model_validate(plain(settings))
+        expected = _validate_alone(plain(settings))
     except ValidationError as exc:
         problems = problems_from_validation_error(exc, WsdeckSettings)
         raise SettingsSaveError("invalid settings, not saved:", path, problems) from None
@@ -251,10 +251,20 @@ def save_settings(
         sync_document(document, settings)
 
 
+def _validate_alone(data: dict[str, Any]) -> WsdeckSettings:
+    """Validate ``data`` as a file's content alone: no environment, no ``.env``.
+
+    ``WsdeckSettings.model_validate`` would read both, so a stray ``WSDECK_*`` variable
+    could make a save fail or be compared against the file.
+    """
+    with file_layer(FileLayer(data, use_env=False)):
+        return WsdeckSettings(_env_file=None)
+
+
 def _check_result(text: str, expected: WsdeckSettings, path: Path) -> None:
     """Refuse to write a document that does not load back as ``expected``."""
     try:
-        reloaded = WsdeckSettings.model_validate(tomllib.loads(text))
+        reloaded = _validate_alone(tomllib.loads(text))
     except ValidationError as exc:
         problems = problems_from_validation_error(exc, WsdeckSettings)
         raise SettingsSaveError(

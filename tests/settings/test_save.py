@@ -212,3 +212,20 @@ def test_broken_existing_file_is_not_overwritten(write_config: WriteConfig) -> N
         save_settings(path, WsdeckSettings())
     assert caught.value.problems[0].line == 1
     assert path.read_text() == "[feed\nmax_events = 1\n"
+
+
+def test_save_ignores_a_malformed_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saving validates the file's content alone: WSDECK_* variables cannot break it."""
+    from settings import load_settings, save_settings
+
+    path = tmp_path / "wsdeck.toml"
+    path.write_text('[[connections]]\nname = "a"\nurl = "ws://127.0.0.1:1/"\n')
+    settings = load_settings(path, use_env=False)
+    monkeypatch.setenv("WSDECK_KEYMAP", "{not json")
+    save_settings(
+        path,
+        settings.model_copy(update={"feed": settings.feed.model_copy(update={"max_events": 7})}),
+    )
+    assert "max_events = 7" in path.read_text()
