@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TextIO
 
-from settings import Connection, WsdeckSettings
+from settings import Connection, WsdeckSettings, dotenv_values_for_expansion
 from tui.core.display import text_line
 from tui.core.events import ErrorEvent, Event, ReceiveEvent, StartEvent, encode_line
 from tui.core.hub import Hub
@@ -106,7 +106,7 @@ class _Printer:
 async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO = sys.stdout) -> int:
     """Run ``tail`` until done; returns the exit code. Settings problems are the caller's."""
     connections = resolve(options.targets, settings)
-    hub = Hub(connections, env=os.environ)
+    hub = Hub(connections, env=dotenv_values_for_expansion())
     views = {c.name: c.receive_view for c in connections}
     printer = _Printer(out, options.format, views)
     path = settings.recording.path

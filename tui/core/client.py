@@ -146,7 +146,7 @@ class WsClient:
         """Client Send: send a text or binary message; an ``error`` event when not open."""
         ws = self._ws
         if ws is None or self.state is not State.OPEN:
-            await self._error("send", f"not sent: {self.name} is {self.state.value}, not open")
+            await self.refuse_send()
             return False
         try:
             await ws.send(message)
@@ -164,6 +164,10 @@ class WsClient:
         stats.last_activity = ts
         await self._emit(SendEvent(self.name, ts, data=message, size=size))
         return True
+
+    async def refuse_send(self) -> None:
+        """The ``error`` event of a Send tried while the connection is not open."""
+        await self._error("send", f"not sent: {self.name} is {self.state.value}, not open")
 
     # -- observation -----------------------------------------------------------------------
 
