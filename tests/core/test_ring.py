@@ -1,0 +1,310 @@
+"""EventRing, FeedFilter and FilteredView: bounds, counters, and incremental filtering."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tui.core import ring as ring_module
+from tui.core.events import (
+    ErrorEvent,
+    Event,
+    ReceiveEvent,
+    SendEvent,
+    StartEvent,
+    StopEvent,
+)
+from tui.core.ring import ALL, EventRing, FeedFilter, FilteredView, search_texts
+
+
+def receive(seq: int, conn: str = "echo", data: str | bytes | None = None) -> ReceiveEvent:
+    payload: str | bytes = f"message {seq}" if data is None else data
+    return ReceiveEvent(conn, 1_700_000_000.0 + seq, seq=seq, data=payload, size=len(payload))
+
+
+def seqs(events: object) -> list[int]:
+    return [event.seq for event in events]  # type: ignore[attr-defined]
+
+
+# -- EventRing -------------------------------------------------------------------------------
+
+
+def test_ring_is_bounded_and_counts_drops() -> None:
+    ring = EventRing(5)
+    ring.extend([receive(i) for i in range(3)])
+    assert (len(ring), ring.dropped, ring.total) == (3, 0, 3)
+    ring.extend([receive(i) for i in range(3, 8)])
+    assert (len(ring), ring.dropped, ring.total) == (5, 3, 8)
+    assert seqs(ring) == [3, 4, 5, 6, 7]
+    assert (ring.first, ring.end) == (3, 8)
+
+
+def test_ring_batch_bigger_than_capacity_keeps_the_newest() -> None:
+    ring = EventRing(4)
+    ring.extend([receive(0)])
+    ring.extend([receive(i) for i in range(1, 11)])
+    assert seqs(ring) == [7, 8, 9, 10]
+    assert ring.dropped == 7
+    assert ring.total == 11
+
+
+def test_ring_indexing() -> None:
+    ring = EventRing(4)
+    ring.extend([receive(i) for i in range(6)])
+    assert ring[0].seq == 2
+    assert ring[-1].seq == 5
+    assert seqs(ring[1:3]) == [3, 4]
+    assert ring.at(5).seq == 5
+    with pytest.raises(IndexError):
+        ring[4]
+    with pytest.raises(IndexError):
+        ring.at(1)  # evicted
+    with pytest.raises(IndexError):
+        ring.at(6)  # not arrived
+
+
+def test_ring_clear_is_not_a_drop() -> None:
+    ring = EventRing(3)
+    ring.extend([receive(i) for i in range(5)])
+    assert ring.dropped == 2
+    ring.clear()
+    assert (len(ring), ring.dropped, ring.total) == (0, 0, 5)
+    assert list(ring) == []
+    ring.extend([receive(9)])
+    assert seqs(ring) == [9]
+    assert ring.at(5).seq == 9
+
+
+def test_ring_rejects_a_useless_size() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        EventRing(0)
+
+
+def test_extend_costs_the_batch_not_the_ring() -> None:
+    ring = EventRing(1_000_000)
+    batch = [receive(0)] * 1000
+    ring.extend([receive(0)] * 999_000)
+    calls = 0
+    original = ring._buf
+
+    class Counting(list[Event | None]):
+        def __setitem__(self, key: Any, value: Any) -> None:
+            nonlocal calls
+            calls += 1
+            super().__setitem__(key, value)
+
+    ring._buf = Counting(original)
+    ring.extend(batch)
+    ring.extend(batch)  # wraps around: two slice assignments
+    assert calls <= 3
+
+
+# -- FeedFilter ------------------------------------------------------------------------------
+
+
+def test_filter_by_connection_kind_and_text() -> None:
+    events: list[Event] = [
+        receive(1, "alpha", "Hello World"),
+        SendEvent("beta", 0.0, seq=2, data="ping", size=4),
+        ErrorEvent("alpha", 0.0, seq=3, kind="connect", message="connection refused"),
+        StartEvent("beta", 0.0, seq=4, url="ws://127.0.0.1:1/x"),
+        StopEvent("alpha", 0.0, seq=5, code=1000, reason="bye", by="server"),
+    ]
+    assert all(ALL.matches(e) for e in events)
+    only_alpha = FeedFilter(connections={"alpha"})
+    assert [e.seq for e in events if only_alpha.matches(e)] == [1, 3, 5]
+    errors = FeedFilter(kinds={"error", "stop"})
+    assert [e.seq for e in events if errors.matches(e)] == [3, 5]
+    hello = FeedFilter(search="hello")
+    assert [e.seq for e in events if hello.matches(e)] == [1]
+    assert not FeedFilter(search="hello", case_sensitive=True).matches(events[0])
+    assert [e.seq for e in events if FeedFilter(search="beta").matches(e)] == [2, 4]
+    assert [e.seq for e in events if FeedFilter(search="refused").matches(e)] == [3]
+    assert [e.seq for e in events if FeedFilter(search="normal").matches(e)] == [5]
+    regex = FeedFilter(search=r"^p[aeiou]ng$", regex=True)
+    assert [e.seq for e in events if regex.matches(e)] == [2]
+    assert FeedFilter(search="a.c").matches(receive(9, data="a.c"))
+    assert not FeedFilter(search="a.c").matches(receive(9, data="abc"))
+    assert FeedFilter(connections=set()).matches(events[0]) is False
+
+
+def test_binary_payloads_match_their_hex() -> None:
+    event = receive(1, data=bytes([0xDE, 0xAD, 0xBE, 0xEF]))
+    assert FeedFilter(search="de ad").matches(event)
+    assert FeedFilter(search="DEADBEEF").matches(event)
+    assert FeedFilter(search=r"ad\s?be", regex=True).matches(event)
+    assert not FeedFilter(search="cafe").matches(event)
+
+
+def test_control_characters_match_raw_and_escaped() -> None:
+    event = receive(1, data="a\x1b[2Jb")
+    assert FeedFilter(search="\x1b[2J").matches(event)
+    assert FeedFilter(search="\\x1b[2J").matches(event)
+
+
+def test_search_only_sees_the_first_4_kib() -> None:
+    event = receive(1, data="x" * 5000 + "needle")
+    assert not FeedFilter(search="needle").matches(event)
+    assert all(len(text) <= ring_module.SEARCH_LIMIT for text in search_texts(event))
+
+
+def test_invalid_regex_is_a_clear_value_error() -> None:
+    bad = FeedFilter(search="(unclosed", regex=True)
+    with pytest.raises(ValueError, match=r"invalid regular expression: .*position 0"):
+        bad.compile()
+    with pytest.raises(ValueError, match="invalid regular expression"):
+        bad.matches(receive(1))
+    FeedFilter(search="(unclosed").compile()  # a literal search is never invalid
+
+
+def test_catastrophic_regex_is_bounded_in_time() -> None:
+    evil = FeedFilter(search="(a+)+$", regex=True)
+    event = receive(1, data="a" * 4095 + "b")
+    started = time.perf_counter()
+    assert evil.matches(event) is False
+    assert time.perf_counter() - started < 1.0
+
+
+def test_view_gives_up_on_a_catastrophic_regex() -> None:
+    ring = EventRing(100)
+    ring.extend([receive(i, data="a" * 4000 + "b") for i in range(20)])
+    view = FilteredView(ring)
+    view.set_filter(FeedFilter(search="(a+)+$", regex=True))
+    started = time.perf_counter()
+    while view.step():
+        pass
+    assert time.perf_counter() - started < 2.0
+    assert view.error is not None
+    assert "catastrophic" in view.error
+    assert view.timeouts == ring_module.MAX_TIMEOUTS
+    assert not view.pending
+    assert len(view) == 0
+
+
+# -- FilteredView ----------------------------------------------------------------------------
+
+
+def test_view_without_filter_maps_straight_into_the_ring() -> None:
+    ring = EventRing(10)
+    view = FilteredView(ring)
+    ring.extend([receive(i) for i in range(15)])
+    assert view.sync() is False
+    assert len(view) == 10
+    assert view.position(0) == 5
+    assert view[0].seq == 5
+    assert view.row_of(7) == 2
+    assert view.contains(14)
+    assert not view.contains(4)
+
+
+def test_view_is_incremental_and_trims_evictions() -> None:
+    ring = EventRing(10)
+    view = FilteredView(ring, FeedFilter(search="odd"))
+    batch = [receive(i, data="odd" if i % 2 else "even") for i in range(8)]
+    ring.extend(batch)
+    view.sync()
+    assert seqs(view) == [1, 3, 5, 7]
+    ring.extend([receive(i, data="odd" if i % 2 else "even") for i in range(8, 16)])
+    view.sync()
+    assert seqs(view) == [7, 9, 11, 13, 15]  # 0..5 were evicted
+    assert view.arrived == 8
+    ring.clear()
+    view.sync()
+    assert len(view) == 0
+
+
+def test_refilter_runs_in_bounded_steps() -> None:
+    ring = EventRing(100_000)
+    ring.extend([receive(i, conn=f"c{i % 4}") for i in range(100_000)])
+    view = FilteredView(ring)
+    view.set_filter(FeedFilter(connections={"c1"}))
+    steps = 0
+    while view.step(max_events=20_000):
+        steps += 1
+        assert 0.0 < view.progress < 1.0
+    assert steps >= 4
+    assert len(view) == 25_000
+    assert view.position(0) == 1
+    assert view.arrived == 0  # re-scanned events are not "new"
+
+
+def test_set_filter_rejects_invalid_regex_and_keeps_the_old_filter() -> None:
+    ring = EventRing(10)
+    old = FeedFilter(search="x")
+    view = FilteredView(ring, old)
+    with pytest.raises(ValueError, match="invalid regular expression"):
+        view.set_filter(FeedFilter(search="[", regex=True))
+    assert view.filter is old
+
+
+_CONNECTIONS = ["a", "b", "c"]
+_TEXTS = ["", "hello", "HeLLo world", "x\x1by", "[red]z[/]", "12345", "abc"]
+
+
+@st.composite
+def event_batches(draw: st.DrawFn) -> list[list[Event]]:
+    batches: list[list[Event]] = []
+    seq = 0
+    for _ in range(draw(st.integers(0, 8))):
+        batch: list[Event] = []
+        for _ in range(draw(st.integers(0, 12))):
+            seq += 1
+            conn = draw(st.sampled_from(_CONNECTIONS))
+            kind = draw(st.sampled_from(["receive", "send", "error", "start", "stop", "bin"]))
+            text = draw(st.sampled_from(_TEXTS))
+            if kind == "receive":
+                batch.append(ReceiveEvent(conn, 0.0, seq=seq, data=text, size=len(text)))
+            elif kind == "send":
+                batch.append(SendEvent(conn, 0.0, seq=seq, data=text, size=len(text)))
+            elif kind == "bin":
+                data = text.encode()
+                batch.append(ReceiveEvent(conn, 0.0, seq=seq, data=data, size=len(data)))
+            elif kind == "error":
+                batch.append(ErrorEvent(conn, 0.0, seq=seq, message=text))
+            elif kind == "start":
+                batch.append(StartEvent(conn, 0.0, seq=seq, url=f"ws://h/{text}"))
+            else:
+                batch.append(StopEvent(conn, 0.0, seq=seq, code=1000, reason=text))
+        batches.append(batch)
+    return batches
+
+
+filters = st.builds(
+    FeedFilter,
+    connections=st.none() | st.sets(st.sampled_from(_CONNECTIONS)),
+    kinds=st.none() | st.sets(st.sampled_from(["receive", "send", "error", "start", "stop"])),
+    search=st.sampled_from(["", "hello", "l+o", "^x", "6c", "\\x1b", "[red]", "ws://"]),
+    regex=st.booleans(),
+    case_sensitive=st.booleans(),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    capacity=st.integers(1, 30),
+    batches=event_batches(),
+    flt=filters,
+    change_at=st.integers(0, 8),
+    step=st.integers(1, 7),
+)
+def test_incremental_view_equals_brute_force(
+    capacity: int, batches: list[list[Event]], flt: FeedFilter, change_at: int, step: int
+) -> None:
+    ring = EventRing(capacity)
+    view = FilteredView(ring)
+    for index, batch in enumerate(batches):
+        if index == change_at:
+            view.set_filter(flt)
+        ring.extend(batch)
+        view.sync()
+        # Only part of any re-scan runs between batches, like the UI's timer does.
+        view.step(max_events=step)
+    view.finish()
+    expected = [event for event in ring if view.filter.matches(event)]
+    assert list(view) == expected
+    for row in range(len(view)):
+        assert view.row_of(view.position(row)) == row

@@ -1,0 +1,210 @@
+"""The wsdeck App: owns the settings, the hub, the event ring and one worker per connection.
+
+Widgets show state and post intents; the App carries them out on the core. Each
+connection's client runs in a long-lived worker in a group named after the connection,
+started here (never from a screen that could be popped), and one drain worker moves
+event batches from the hub's bus into the ring and the recording.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.worker import Worker, WorkerState
+
+from settings import Connection, WsdeckSettings, dotenv_values_for_expansion
+from tui.commands import WsdeckCommands
+from tui.core.client import State, WsClient
+from tui.core.hub import Hub
+from tui.core.recorder import Recorder
+from tui.core.ring import EventRing
+from tui.messages import EventsArrived
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.help import HelpScreen
+from tui.screens.main import MainScreen
+
+# Batches are applied at most once per frame; the bus holds what arrives meanwhile.
+FRAME = 1 / 60
+
+
+class WsdeckApp(App[int]):
+    """The dashboard."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "wsdeck"
+    COMMANDS = App.COMMANDS | {WsdeckCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "request_quit", "Quit", id="app.quit", priority=True),
+        Binding("q", "request_quit", "Quit", id="app.quit_q", show=False),
+        Binding("f1,question_mark", "help", "Help", id="app.help"),
+        Binding("comma", "settings", "Settings", id="app.settings"),
+    ]
+
+    def __init__(
+        self,
+        settings: WsdeckSettings,
+        *,
+        config_path: Path | None,
+        note: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.config_path = config_path
+        self.note = note
+        self.hub = Hub(settings.connections, env=dotenv_values_for_expansion())
+        self.ring = EventRing(settings.feed.max_events)
+        path = settings.recording.path
+        self.recorder = Recorder(path) if path else None
+        self.main = MainScreen()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.sub_title = socket.gethostname()
+        self._apply_theme(self.settings.theme.name)
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        self.push_screen(self.main)
+        for client in self.hub.clients.values():
+            self._run_client(client)
+        self._drain()
+        self.hub.start_auto()
+        if self.note:
+            self.notify(self.note, title="wsdeck", timeout=6)
+
+    def set_theme(self, name: str) -> None:
+        """Switch the theme (from the palette)."""
+        self._apply_theme(name)
+
+    def _apply_theme(self, name: str) -> None:
+        if name in self.available_themes:
+            self.theme = name
+        else:
+            self.notify(f"unknown theme {name!r}; using {self.theme}", severity="warning")
+
+    def _run_client(self, client: WsClient) -> Worker[None]:
+        """The connection's own worker, in a group named after it."""
+        return self.run_worker(
+            client.run(),
+            name=f"connection {client.name}",
+            group=f"connection:{client.name}",
+            exit_on_error=False,
+        )
+
+    @work(name="drain", group="drain", exit_on_error=False)
+    async def _drain(self) -> None:
+        """Move batches from the bus into the ring (and recording), once per frame at most."""
+        bus = self.hub.bus
+        while True:
+            batch = await bus.get_batch(timeout=0.5)
+            if self.recorder is not None:
+                self.recorder.write(batch)
+            if batch:
+                self.ring.extend(batch)
+                self.post_message(EventsArrived())
+                await asyncio.sleep(FRAME)
+
+    def on_events_arrived(self, message: EventsArrived) -> None:
+        self.main.events_arrived()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place for worker failures: say so instead of dying silently."""
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(f"{event.worker.name} failed: {error!r}", severity="error", timeout=10)
+
+    async def action_request_quit(self) -> None:
+        """Quit; ask first when connections are open."""
+        busy = [c.name for c in self.hub.clients.values() if c.state is not State.STOPPED]
+        if busy:
+            question = f"{len(busy)} connection(s) active ({', '.join(busy[:4])}). Quit?"
+            self.push_screen(ConfirmScreen(question, yes="Quit", no="Stay"), self._quit_if)
+        else:
+            await self._quit()
+
+    async def _quit_if(self, confirmed: bool | None) -> None:
+        if confirmed:
+            await self._quit()
+
+    async def _quit(self) -> None:
+        """Close connections with 1001, record their last events, then exit."""
+        await self.hub.shutdown(timeout=1.0)
+        self._close_recorder()
+        self.exit(0)
+
+    def _close_recorder(self) -> None:
+        if self.recorder is not None:
+            self.recorder.write(self.hub.bus.take())
+            self.recorder.close()
+
+    def on_unmount(self) -> None:
+        self._close_recorder()
+
+    # -- intents from widgets and the palette ----------------------------------------------
+
+    def start(self, name: str) -> None:
+        """Client Start."""
+        self.hub.start(name)
+        self.main.refresh_state()
+
+    def stop(self, name: str) -> None:
+        """Client Stop."""
+        self.hub.stop(name)
+        self.main.refresh_state()
+
+    def restart(self, name: str) -> None:
+        """Stop, then Start once the stop event is in."""
+        self.hub.restart(name)
+        self.main.refresh_state()
+
+    def send(self, name: str, data: str | bytes) -> None:
+        """Client Send in a worker of the connection's group (a send may wait on the socket)."""
+        self.run_worker(
+            self.hub.send(name, data),
+            name=f"send {name}",
+            group=f"connection:{name}:send",
+            exit_on_error=False,
+        )
+
+    def action_help(self) -> None:
+        """Show the bindings of the focused area."""
+        self.push_screen(HelpScreen.for_screen(self.screen))
+
+    def action_settings(self) -> None:
+        """Open the settings editor."""
+        from tui.screens.settings_screen import SettingsScreen
+
+        open_names = {n for n, c in self.hub.clients.items() if c.state is not State.STOPPED}
+        self.push_screen(
+            SettingsScreen(self.settings, self.config_path, open_names), self._apply_settings
+        )
+
+    def _apply_settings(self, result: object) -> None:
+        from tui.screens.settings_screen import SettingsResult
+
+        if not isinstance(result, SettingsResult):
+            return
+        self.settings = result.settings
+        new = {c.name: c for c in result.settings.connections}
+        for name in result.removed:
+            self.hub.get(name).stop()
+            self.workers.cancel_group(self, f"connection:{name}")
+            self.hub.remove(name)
+        for name in result.added:
+            self._run_client(self.hub.add(new[name]))
+        for name in result.changed:
+            self._update_connection(new[name], restart=name in result.restart)
+        self.main.connections_changed()
+
+    def _update_connection(self, connection: Connection, *, restart: bool) -> None:
+        client = self.hub.get(connection.name)
+        # The client reads its settings at every attempt, so the next Start uses them.
+        client.settings = connection
+        if restart and client.state is not State.STOPPED:
+            client.restart()

@@ -1,0 +1,73 @@
+"""The command palette: namespaced commands for every action (``connection: start echo``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Provider
+from textual.markup import escape
+
+from tui.core.client import State
+
+if TYPE_CHECKING:
+    from tui.app import WsdeckApp
+
+Command = tuple[str, str, Callable[[], object]]
+
+
+class WsdeckCommands(Provider):
+    """Connections, feed, settings, theme and app commands."""
+
+    def _commands(self) -> list[Command]:
+        app = cast("WsdeckApp", self.app)
+        main = app.main
+        commands: list[Command] = []
+        for name, client in app.hub.clients.items():
+            # Titles are parsed as markup by the palette: names must stay literal.
+            label = escape(name)
+            stopped = client.state is State.STOPPED
+            if stopped:
+                commands.append(
+                    (f"connection: start {label}", "Client Start", partial(app.start, name))
+                )
+            else:
+                commands.append(
+                    (f"connection: stop {label}", "Client Stop", partial(app.stop, name))
+                )
+            commands.append(
+                (f"connection: restart {label}", "Stop, then Start", partial(app.restart, name))
+            )
+            commands.append(
+                (f"connection: select {label}", "Select in the table", partial(main.select, name))
+            )
+        commands += [
+            ("feed: search", "Filter the feed by text or regex", main.action_search),
+            ("feed: filter", "Choose connections and kinds", main.action_filter),
+            ("feed: export", "Write the filtered feed as JSON Lines", main.action_export),
+            ("feed: clear", "Forget the events shown", main.clear_feed),
+            ("feed: follow", "Jump to the newest event and follow", main.follow_feed),
+            ("feed: detail", "Show or hide the detail pane", main.action_detail),
+            ("feed: copy event", "Copy the highlighted event (OSC 52)", main.copy_event),
+            ("settings: edit", "Open the settings editor", app.action_settings),
+            ("app: help", "Keys of the focused area", app.action_help),
+            ("app: quit", "Quit wsdeck", app.action_request_quit),
+        ]
+        for theme in sorted(app.available_themes):
+            commands.append(
+                (f"theme: {theme}", "Switch the colour theme", partial(app.set_theme, theme))
+            )
+        return commands
+
+    async def discover(self) -> AsyncGenerator[DiscoveryHit, None]:
+        for title, help_text, callback in self._commands():
+            if not title.startswith("theme: "):
+                yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> AsyncGenerator[Hit, None]:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

@@ -1,0 +1,490 @@
+"""The feed's bounded event store, its filter, and an incremental filtered view over it.
+
+Costs are what make a flood bearable: :meth:`EventRing.extend` is O(batch), a view with
+no filter does no per-event work at all, and a filtered view matches each new event once
+and re-filters the whole ring only in bounded steps (:data:`STEP_EVENTS` events or
+:data:`STEP_SECONDS`, whichever comes first) that the UI resumes between frames.
+
+Regex search is bounded twice: it only ever sees the first :data:`SEARCH_LIMIT` characters
+of a text, and each search runs under a CPU-time alarm of :data:`REGEX_BUDGET` seconds
+(``SIGVTALRM``; the ``re`` engine checks for signals while it backtracks) so that a
+catastrophic pattern such as ``(a+)+$`` is cut off instead of hanging the app. The alarm
+needs the main thread of a POSIX system; elsewhere only the length bound applies.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import signal
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import overload
+
+from tui.core.codec import encode_hex
+from tui.core.display import summary
+from tui.core.events import EVENT_NAMES, Event, PayloadEvent
+
+__all__ = [
+    "ALL",
+    "EVENT_NAMES",
+    "EventRing",
+    "FeedFilter",
+    "FilteredView",
+    "RegexTimeout",
+    "search_texts",
+]
+
+
+SEARCH_LIMIT = 4096
+"""Characters of any one text (name, summary, payload, hex) that a search looks at."""
+REGEX_BUDGET = 0.1
+"""CPU seconds one regex search may take before it counts as a non-match (a time-out)."""
+MAX_TIMEOUTS = 5
+"""Time-outs after which a filtered view gives up on its regex (see ``FilteredView.error``)."""
+STEP_EVENTS = 20_000
+"""Most events one :meth:`FilteredView.step` examines."""
+STEP_SECONDS = 0.02
+"""Wall time after which one :meth:`FilteredView.step` stops early (checked every 256 events)."""
+
+
+class EventRing(Sequence[Event]):
+    """A bounded store of events; index 0 is the oldest event kept.
+
+    Every event also has an *absolute position* (``first <= pos < end``) that never changes
+    while it is kept, so views and caches can refer to it across evictions and clears.
+    """
+
+    __slots__ = ("_buf", "_cap", "_dropped", "_len", "_total")
+
+    def __init__(self, max_events: int) -> None:
+        if max_events < 1:
+            raise ValueError(f"max_events must be at least 1, not {max_events}")
+        self._cap = max_events
+        self._buf: list[Event | None] = [None] * max_events
+        self._len = 0
+        self._total = 0
+        self._dropped = 0
+
+    @property
+    def max_events(self) -> int:
+        """How many events the ring keeps."""
+        return self._cap
+
+    @property
+    def total(self) -> int:
+        """Events ever added (clears do not reset it)."""
+        return self._total
+
+    @property
+    def dropped(self) -> int:
+        """Events evicted because the ring was full, since the last :meth:`clear`."""
+        return self._dropped
+
+    @property
+    def first(self) -> int:
+        """Absolute position of the oldest event kept."""
+        return self._total - self._len
+
+    @property
+    def end(self) -> int:
+        """Absolute position the next event will get."""
+        return self._total
+
+    def extend(self, events: Sequence[Event]) -> None:
+        """Append a batch, evicting the oldest events if the ring is full; O(len(events))."""
+        if not isinstance(events, list | tuple):
+            events = list(events)
+        count = len(events)
+        if not count:
+            return
+        cap = self._cap
+        kept = events if count <= cap else events[count - cap :]
+        start = (self._total + count - len(kept)) % cap
+        head = min(len(kept), cap - start)
+        self._buf[start : start + head] = kept[:head]
+        if head < len(kept):
+            self._buf[: len(kept) - head] = kept[head:]
+        new_len = min(cap, self._len + count)
+        self._dropped += self._len + count - new_len
+        self._len = new_len
+        self._total += count
+
+    def clear(self) -> None:
+        """Forget every event (not counted as dropped) and reset :attr:`dropped`."""
+        self._buf = [None] * self._cap
+        self._len = 0
+        self._dropped = 0
+
+    def at(self, pos: int) -> Event:
+        """The event at absolute position ``pos``.
+
+        Raises:
+            IndexError: it was evicted or cleared, or has not arrived yet.
+        """
+        if not self._total - self._len <= pos < self._total:
+            raise IndexError(f"position {pos} is not in the ring")
+        event = self._buf[pos % self._cap]
+        assert event is not None
+        return event
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Event]: ...
+
+    def __getitem__(self, index: int | slice) -> Event | list[Event]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._len))]
+        if index < 0:
+            index += self._len
+        if not 0 <= index < self._len:
+            raise IndexError(f"ring index {index} out of range")
+        return self.at(self.first + index)
+
+    def __iter__(self) -> Iterator[Event]:
+        for pos in range(self.first, self._total):
+            yield self.at(pos)
+
+
+class RegexTimeout(Exception):
+    """A regex search ran past :data:`REGEX_BUDGET`."""
+
+
+class _RegexGuard:
+    """Runs regex searches under a CPU-time alarm; restores any previous alarm on exit."""
+
+    def __init__(self, budget: float = REGEX_BUDGET, enabled: bool = True) -> None:
+        self._budget = budget
+        self._enabled = enabled
+        self._armed = False
+        self._active = False
+        self._old_handler: object = None
+        self._old_timer: tuple[float, float] = (0.0, 0.0)
+
+    def __enter__(self) -> _RegexGuard:
+        self._active = (
+            self._enabled
+            and hasattr(signal, "setitimer")
+            and hasattr(signal, "SIGVTALRM")
+            and threading.current_thread() is threading.main_thread()
+        )
+        if self._active:
+            self._old_handler = signal.signal(signal.SIGVTALRM, self._on_alarm)
+            self._old_timer = signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._active:
+            signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+            old = self._old_handler
+            signal.signal(signal.SIGVTALRM, old if old is not None else signal.SIG_DFL)  # type: ignore[arg-type]
+            if self._old_timer[0] > 0:
+                signal.setitimer(signal.ITIMER_VIRTUAL, *self._old_timer)
+
+    def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
+        if self._armed:
+            raise RegexTimeout
+
+    def search(self, pattern: re.Pattern[str], text: str) -> bool:
+        """Whether ``pattern`` occurs in ``text``; raises :class:`RegexTimeout` if too slow."""
+        if not self._active:
+            return pattern.search(text) is not None
+        self._armed = True
+        signal.setitimer(signal.ITIMER_VIRTUAL, self._budget)
+        try:
+            return pattern.search(text) is not None
+        finally:
+            signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+            self._armed = False
+
+
+def search_texts(event: Event) -> list[str]:
+    """The texts a search looks at, each cut to :data:`SEARCH_LIMIT` characters.
+
+    The connection name, the one-line summary (escaped, as the feed shows it; binary as
+    spaced hex), and for payloads the raw text or the compact hex.
+    """
+    limit = SEARCH_LIMIT
+    texts = [event.connection[:limit], summary(event, "hex", limit)]
+    if isinstance(event, PayloadEvent):
+        if isinstance(event.data, bytes):
+            texts.append(encode_hex(event.data[: limit // 2], sep=""))
+        elif event.data[:limit] != texts[1]:
+            texts.append(event.data[:limit])
+    return texts
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFilter:
+    """Which events the feed shows; the default shows everything.
+
+    ``connections``/``kinds`` of ``None`` mean all; ``kinds`` holds event names
+    (``start``, ``stop``, ``receive``, ``send``, ``error``). ``search`` is a substring, or a
+    regular expression when ``regex`` is set, matched against :func:`search_texts`.
+    """
+
+    connections: AbstractSet[str] | None = None
+    kinds: AbstractSet[str] | None = None
+    search: str = ""
+    regex: bool = False
+    case_sensitive: bool = False
+    _pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Freeze the sets so a filter can't change under a view that is using it.
+        if self.connections is not None:
+            object.__setattr__(self, "connections", frozenset(self.connections))
+        if self.kinds is not None:
+            object.__setattr__(self, "kinds", frozenset(self.kinds))
+
+    @property
+    def is_all(self) -> bool:
+        """Whether every event passes (the view then does no per-event work)."""
+        return self.connections is None and self.kinds is None and not self.search
+
+    def compile(self) -> re.Pattern[str] | None:
+        """Check and compile the search; ``None`` when there is no search.
+
+        Raises:
+            ValueError: the regular expression is invalid; the message says where and why.
+        """
+        if not self.search:
+            return None
+        if self._pattern is None:
+            flags = 0 if self.case_sensitive else re.IGNORECASE
+            source = self.search if self.regex else re.escape(self.search)
+            try:
+                pattern = re.compile(source, flags)
+            except re.error as exc:
+                where = f" at position {exc.pos}" if exc.pos is not None else ""
+                raise ValueError(f"invalid regular expression: {exc.msg}{where}") from None
+            except (OverflowError, RecursionError, MemoryError):
+                raise ValueError("invalid regular expression: too large to compile") from None
+            object.__setattr__(self, "_pattern", pattern)
+        return self._pattern
+
+    def matches(self, event: Event) -> bool:
+        """Whether ``event`` passes; a regex search that times out counts as no match.
+
+        Raises:
+            ValueError: the regular expression is invalid.
+        """
+        try:
+            with _RegexGuard(enabled=self.regex) as guard:
+                return self._match(event, guard)
+        except RegexTimeout:
+            return False
+
+    def _match(self, event: Event, guard: _RegexGuard) -> bool:
+        if self.connections is not None and event.connection not in self.connections:
+            return False
+        if self.kinds is not None and event.EVENT not in self.kinds:
+            return False
+        pattern = self.compile()
+        if pattern is None:
+            return True
+        if not self.regex:
+            # A literal search is linear; no alarm needed.
+            return any(pattern.search(text) for text in search_texts(event))
+        return any(guard.search(pattern, text) for text in search_texts(event))
+
+
+ALL = FeedFilter()
+"""The filter that shows every event."""
+
+
+class FilteredView(Sequence[Event]):
+    """The events of a ring that pass a filter, kept up to date incrementally.
+
+    Call :meth:`sync` after every ``ring.extend``/``ring.clear`` and keep calling
+    :meth:`step` while :attr:`pending` (after a filter change, or when a batch was bigger
+    than a step). Rows are indexed ``0..len-1``, oldest first.
+    """
+
+    def __init__(self, ring: EventRing, flt: FeedFilter = ALL) -> None:
+        self._ring = ring
+        self._filter = ALL
+        self._positions: list[int] = []
+        self._head = 0  # positions[:head] were evicted; compacted now and then
+        self._scanned = ring.end  # next absolute position to examine
+        self._live_from = ring.end  # matches from here on count as new arrivals
+        self._live_matches = 0
+        self._timeouts = 0
+        self.error: str | None = None
+        """Why regex filtering gave up (too many time-outs), or ``None``."""
+        self.set_filter(flt)
+
+    @property
+    def filter(self) -> FeedFilter:
+        """The filter in use."""
+        return self._filter
+
+    @property
+    def ring(self) -> EventRing:
+        """The ring this view reads."""
+        return self._ring
+
+    def set_filter(self, flt: FeedFilter) -> None:
+        """Use ``flt``; the re-scan happens in later :meth:`step` calls.
+
+        Raises:
+            ValueError: its regular expression is invalid (the view is unchanged).
+        """
+        flt.compile()
+        ring = self._ring
+        self._filter = flt
+        self._positions = []
+        self._head = 0
+        self._scanned = ring.first
+        self._live_from = ring.end
+        self._live_matches = 0
+        self._timeouts = 0
+        self.error = None
+
+    @property
+    def pending(self) -> bool:
+        """Whether events remain to be examined."""
+        if self._filter.is_all or self.error is not None:
+            return False
+        return self._scanned < self._ring.end
+
+    @property
+    def scanned(self) -> int:
+        """The next absolute position the filter will examine."""
+        return self._ring.end if self._filter.is_all else self._scanned
+
+    @property
+    def progress(self) -> float:
+        """How much of the ring has been examined, from 0.0 to 1.0."""
+        ring = self._ring
+        if not self.pending or not len(ring):
+            return 1.0
+        return max(0.0, (self._scanned - ring.first) / len(ring))
+
+    @property
+    def arrived(self) -> int:
+        """A counter of matching events that arrived since the filter was set.
+
+        Differences of two readings give "N new"; re-scanned old events never count.
+        """
+        if self._filter.is_all:
+            return self._ring.total
+        return self._live_matches
+
+    @property
+    def timeouts(self) -> int:
+        """Regex searches cut off by the time budget under this filter."""
+        return self._timeouts
+
+    def sync(self) -> bool:
+        """Drop evicted rows and examine new events (one bounded step); returns :attr:`pending`."""
+        if self._filter.is_all:
+            return False
+        first = self._ring.first
+        positions = self._positions
+        if self._head < len(positions) and positions[self._head] < first:
+            self._head = bisect.bisect_left(positions, first, self._head)
+            if self._head > 4096 and self._head * 2 > len(positions):
+                del positions[: self._head]
+                self._head = 0
+        elif self._head == len(positions) and self._head:
+            positions.clear()
+            self._head = 0
+        self._scanned = max(self._scanned, first)
+        return self.step()
+
+    def step(self, max_events: int = STEP_EVENTS, max_seconds: float = STEP_SECONDS) -> bool:
+        """Examine up to ``max_events`` events (stopping early after ``max_seconds``).
+
+        Returns:
+            Whether more events remain (:attr:`pending`).
+        """
+        if not self.pending:
+            return False
+        ring = self._ring
+        flt = self._filter
+        stop = min(ring.end, self._scanned + max_events)
+        deadline = time.perf_counter() + max_seconds
+        append = self._positions.append
+        live_from = self._live_from
+        pos = self._scanned
+        with _RegexGuard(enabled=flt.regex) as guard:
+            while pos < stop:
+                try:
+                    matched = flt._match(ring.at(pos), guard)
+                except RegexTimeout:
+                    matched = False
+                    self._timeouts += 1
+                    if self._timeouts >= MAX_TIMEOUTS:
+                        self.error = (
+                            f"regex search stopped: {self._timeouts} events took over "
+                            f"{REGEX_BUDGET * 1000:.0f} ms each (catastrophic backtracking?); "
+                            "simplify the pattern"
+                        )
+                pos += 1
+                if matched:
+                    append(pos - 1)
+                    if pos > live_from:
+                        self._live_matches += 1
+                if self.error is not None:
+                    break
+                if not pos & 0xFF and time.perf_counter() > deadline:
+                    break
+        self._scanned = pos
+        return self.pending
+
+    def finish(self) -> None:
+        """Examine every remaining event now (O(ring); for exports, not for the UI loop)."""
+        while self.step(max_events=STEP_EVENTS, max_seconds=float("inf")):
+            pass
+
+    def __len__(self) -> int:
+        if self._filter.is_all:
+            return len(self._ring)
+        return len(self._positions) - self._head
+
+    def position(self, row: int) -> int:
+        """Absolute ring position of row ``row`` (negative counts from the end)."""
+        count = len(self)
+        if row < 0:
+            row += count
+        if not 0 <= row < count:
+            raise IndexError(f"row {row} out of range")
+        if self._filter.is_all:
+            return self._ring.first + row
+        return self._positions[self._head + row]
+
+    def row_of(self, pos: int) -> int:
+        """The row of position ``pos``, or of the first shown event after it (may be ``len``)."""
+        if self._filter.is_all:
+            return min(max(pos - self._ring.first, 0), len(self._ring))
+        return bisect.bisect_left(self._positions, pos, self._head) - self._head
+
+    def contains(self, pos: int) -> bool:
+        """Whether the event at absolute position ``pos`` is shown."""
+        row = self.row_of(pos)
+        return row < len(self) and self.position(row) == pos
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Event]: ...
+
+    def __getitem__(self, index: int | slice) -> Event | list[Event]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self._ring.at(self.position(index))
+
+    def __iter__(self) -> Iterator[Event]:
+        for row in range(len(self)):
+            yield self[row]

@@ -1,0 +1,112 @@
+"""Build and run the dashboard: from a settings file, or wired to the built-in demo server."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from settings import Connection, WsdeckSettings
+
+
+def run_dashboard(settings: WsdeckSettings, urls: Sequence[str], *, config_path: Path) -> int:
+    """``wsdeck [--config PATH] [URL...]``: each URL becomes an ad-hoc connection."""
+    from pydantic import ValidationError
+
+    from tui.app import WsdeckApp
+
+    extra: list[Connection] = []
+    names = {c.name for c in settings.connections}
+    for url in urls:
+        try:
+            connection = Connection(name=url, url=url)
+        except ValidationError as exc:
+            message = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            print(f"wsdeck: invalid URL {url!r}: {message}", file=sys.stderr)
+            return 2
+        if connection.name not in names:
+            names.add(connection.name)
+            extra.append(connection)
+    if extra:
+        settings = settings.model_copy(update={"connections": [*settings.connections, *extra]})
+    app = WsdeckApp(settings, config_path=config_path)
+    return app.run() or 0
+
+
+def demo_connections(base: str, closed_port: int) -> list[Connection]:
+    """The demo set: echo, a ticker, a binary source, and one that fails to connect."""
+    retry = {"enabled": True, "initial_delay": 1.0, "max_delay": 10.0, "jitter": 0.2}
+    common: dict[str, Any] = {"proxy": "none"}
+    return [
+        Connection(
+            name="echo",
+            url=f"{base}/echo",
+            auto_start=True,
+            on_start_send=["hello from wsdeck"],
+            saved_messages={
+                "ping": '{"op": "ping"}',
+                "hello": "hello",
+                "bytes": {"hex": "00 01 02 ff"},
+            },
+            **common,
+        ),
+        Connection(
+            name="ticker", url=f"{base}/ticker?rate=2", auto_start=True, reconnect=retry, **common
+        ),
+        Connection(
+            name="binary",
+            url=f"{base}/flood?count=5&size=24&binary=1",
+            auto_start=True,
+            receive_view="hex",
+            reconnect={**retry, "initial_delay": 5.0, "max_delay": 5.0, "jitter": 0.0},
+            **common,
+        ),
+        Connection(
+            name="broken",
+            url=f"ws://127.0.0.1:{closed_port}/nothing-listens-here",
+            auto_start=True,
+            reconnect={**retry, "max_attempts": 3},
+            **common,
+        ),
+    ]
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_demo(port: int = 0, *, record: Path | None = None) -> int:
+    """``wsdeck demo``: the demo server inside this process and a dashboard wired to it."""
+    from tui.app import WsdeckApp
+    from tui.demo_server import DemoServer
+
+    async def main() -> int:
+        async with DemoServer(port=port) as server:
+            app = WsdeckApp(
+                demo_settings(server.url, record),
+                config_path=None,
+                note=f"demo server on {server.url} — press ? for help, ctrl+p for commands",
+            )
+            return await app.run_async() or 0
+
+    try:
+        return asyncio.run(main())
+    except OSError as exc:
+        print(f"wsdeck demo: cannot start the demo server: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+
+
+def demo_settings(base: str, record: Path | None) -> WsdeckSettings:
+    """Settings for the demo: no file is read; ``WSDECK_*`` variables still apply."""
+    recording = {"path": record} if record else {}
+    return WsdeckSettings(
+        connections=demo_connections(base, _closed_port()),
+        recording=recording,
+        _env_file=None,
+    )

@@ -1,0 +1,306 @@
+"""The main screen: connections table, node controls and composer, and the live event feed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Static
+
+from tui.core.client import State
+from tui.core.display import printable
+from tui.core.ring import FeedFilter
+from tui.widgets.composer import Composer
+from tui.widgets.connection_table import ConnectionTable, badge
+from tui.widgets.detail import DetailPane
+from tui.widgets.feed import EventFeed
+from tui.widgets.feed_search import SearchBar
+
+if TYPE_CHECKING:
+    from tui.app import WsdeckApp
+
+# Counters and badges change continuously; 4 refreshes a second reads as live without cost.
+STATE_REFRESH = 0.25
+
+
+class MainScreen(Screen[None]):
+    """Everything an operator needs on one screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "start", "Start", id="connection.start"),
+        Binding("x", "stop", "Stop", id="connection.stop"),
+        Binding("r", "restart", "Restart", id="connection.restart"),
+        Binding("i", "compose", "Compose", id="composer.focus"),
+        Binding("slash", "search", "Search", id="feed.search"),
+        Binding("f", "filter", "Filter", id="feed.filter"),
+        Binding("e", "export", "Export", id="feed.export"),
+        Binding("d", "detail", "Detail", id="feed.detail"),
+        Binding("tab", "app.focus_next", "Next pane", id="main.next", show=False),
+        Binding("escape", "back", "Back", id="main.back", show=False),
+    ]
+
+    @property
+    def wsdeck(self) -> WsdeckApp:
+        return cast("WsdeckApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        app = self.wsdeck
+        yield Header()
+        yield ConnectionTable(id="connections")
+        with Horizontal(id="controls"):
+            yield Static(id="selected")
+            yield Button("Start", id="start", compact=True)
+            yield Button("Stop", id="stop", compact=True)
+            yield Button("Restart", id="restart", compact=True)
+        with Horizontal(id="body"):
+            yield EventFeed(
+                app.ring,
+                receive_view=self._receive_view,
+                utc=app.settings.feed.timestamps == "utc",
+                id="feed",
+            )
+            yield DetailPane(id="detail")
+        yield Static(id="feed-status")
+        yield SearchBar(id="search")
+        with Vertical(id="compose-area"):
+            yield Composer(id="composer")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.selected: str | None = None
+        self.query_one("#detail").display = False
+        self.query_one("#search").display = False
+        self.refresh_state()
+        table = self.query_one(ConnectionTable)
+        if table.row_count:
+            self._choose(table.selected)
+        self.set_interval(STATE_REFRESH, self.refresh_state)
+        table.focus()
+
+    def _receive_view(self, name: str) -> str:
+        client = self.wsdeck.hub.clients.get(name)
+        return client.settings.receive_view if client else "hex"
+
+    # -- updates from the App ----------------------------------------------------------------
+
+    def events_arrived(self) -> None:
+        """New events are in the ring: let the feed catch up (it caps its own repaints)."""
+        self.query_one(EventFeed).events_added()
+        self._feed_status()
+
+    def connections_changed(self) -> None:
+        """Connections were added, removed or edited in the settings screen."""
+        self.refresh_state()
+        if self.selected not in self.wsdeck.hub.clients:
+            self._choose(self.query_one(ConnectionTable).selected)
+
+    def refresh_state(self) -> None:
+        """Badges, counters, node controls and the composer's Send state."""
+        hub = self.wsdeck.hub
+        self.query_one(ConnectionTable).sync(hub.clients)
+        client = hub.clients.get(self.selected) if self.selected else None
+        selected = self.query_one("#selected", Static)
+        if client is None:
+            selected.update(Text("no connection — press , to add one", style="italic"))
+        else:
+            text, state_class = badge(client)
+            line = Text.assemble((printable(client.name, 30), "bold"), "  ", text)
+            if client.stats.last_error and client.state is not State.OPEN:
+                line.append(f"  {printable(client.stats.last_error, 60)}", style="italic")
+            selected.update(line)
+            selected.set_classes(f"-{state_class}")
+        state = client.state if client else None
+        self.query_one("#start", Button).disabled = state is not State.STOPPED
+        self.query_one("#stop", Button).disabled = state in (None, State.STOPPED, State.CLOSING)
+        self.query_one("#restart", Button).disabled = client is None
+        composer = self.query_one(Composer)
+        saved = client.settings.saved_messages if client else {}
+        composer.set_target(self.selected, state is State.OPEN, saved)
+        self.refresh_bindings()
+        self._feed_status()
+
+    def _feed_status(self) -> None:
+        feed = self.query_one(EventFeed)
+        ring = self.wsdeck.ring
+        parts = ["following" if feed.following else f"paused — {feed.new_since_pause} new (End)"]
+        parts.append(f"{len(ring)} events")
+        if ring.dropped:
+            parts.append(f"{ring.dropped} dropped")
+        description = _describe_filter(feed.filter)
+        if description:
+            parts.append(description)
+        self.query_one("#feed-status", Static).update(Text(" · ".join(parts)))
+
+    # -- selection ---------------------------------------------------------------------------
+
+    @on(ConnectionTable.Chosen)
+    def _on_chosen(self, message: ConnectionTable.Chosen) -> None:
+        self._choose(message.name)
+
+    def _choose(self, name: str | None) -> None:
+        self.selected = name
+        self.refresh_state()
+
+    def select(self, name: str) -> None:
+        """Select ``name`` in the table (from the palette)."""
+        self.query_one(ConnectionTable).select(name)
+        self._choose(name)
+
+    # -- node controls ---------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        client = self.wsdeck.hub.clients.get(self.selected) if self.selected else None
+        if action == "start":
+            return (client is not None and client.state is State.STOPPED) or None
+        if action == "stop":
+            return (
+                client is not None and client.state not in (State.STOPPED, State.CLOSING)
+            ) or None
+        if action == "restart":
+            return client is not None or None
+        return True
+
+    def action_start(self) -> None:
+        if self.selected:
+            self.wsdeck.start(self.selected)
+
+    def action_stop(self) -> None:
+        if self.selected:
+            self.wsdeck.stop(self.selected)
+
+    def action_restart(self) -> None:
+        if self.selected:
+            self.wsdeck.restart(self.selected)
+
+    @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#stop")
+    def _stop_pressed(self) -> None:
+        self.action_stop()
+
+    @on(Button.Pressed, "#restart")
+    def _restart_pressed(self) -> None:
+        self.action_restart()
+
+    @on(Composer.SendRequested)
+    def _send(self, message: Composer.SendRequested) -> None:
+        self.wsdeck.send(message.connection, message.data)
+
+    @on(Composer.SendBlocked)
+    def _send_blocked(self, message: Composer.SendBlocked) -> None:
+        # Send while not open is an error event of kind "send", like the Incari node.
+        client = self.wsdeck.hub.clients.get(message.connection or "")
+        if client is not None:
+            self.run_worker(client.refuse_send(), group="refused-sends", exit_on_error=False)
+
+    def action_compose(self) -> None:
+        self.query_one(Composer).focus_editor()
+
+    # -- feed tools --------------------------------------------------------------------------
+
+    @on(EventFeed.Highlighted)
+    def _highlighted(self, message: EventFeed.Highlighted) -> None:
+        detail = self.query_one(DetailPane)
+        if detail.display:
+            detail.show(message.event)
+
+    @on(EventFeed.StatusChanged)
+    def _status_changed(self) -> None:
+        self._feed_status()
+
+    def clear_feed(self) -> None:
+        """Forget every event in the feed."""
+        self.query_one(EventFeed).clear()
+        self._feed_status()
+
+    def follow_feed(self) -> None:
+        """Jump to the newest event and follow."""
+        self.query_one(EventFeed).action_follow()
+
+    def copy_event(self) -> None:
+        """Copy the highlighted event as a JSON line (OSC 52)."""
+        self.query_one(EventFeed).copy_highlighted()
+
+    def action_detail(self) -> None:
+        detail = self.query_one(DetailPane)
+        detail.display = not detail.display
+        if detail.display:
+            detail.show(self.query_one(EventFeed).highlighted)
+
+    def action_search(self) -> None:
+        search = self.query_one(SearchBar)
+        search.display = True
+        search.focus()
+
+    @on(SearchBar.Search)
+    def _search(self, message: SearchBar.Search) -> None:
+        feed = self.query_one(EventFeed)
+        try:
+            feed.set_filter(message.apply_to(feed.filter))
+        except ValueError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        feed.focus()
+        self._feed_status()
+
+    @on(SearchBar.Cancelled)
+    def _search_cancelled(self) -> None:
+        feed = self.query_one(EventFeed)
+        search = self.query_one(SearchBar)
+        search.value = ""
+        search.display = False
+        feed.set_filter(replace(feed.filter, search=""))
+        feed.focus()
+        self._feed_status()
+
+    def action_back(self) -> None:
+        self.query_one(ConnectionTable).focus()
+
+    def action_filter(self) -> None:
+        from tui.screens.filter import FilterScreen
+
+        feed = self.query_one(EventFeed)
+        names = list(self.wsdeck.hub.clients)
+        self.app.push_screen(FilterScreen(feed.filter, names), self._set_filter)
+
+    def _set_filter(self, result: FeedFilter | None) -> None:
+        if result is not None:
+            self.query_one(EventFeed).set_filter(result)
+            self._feed_status()
+
+    def action_export(self) -> None:
+        from tui.screens.export import ExportScreen
+
+        self.app.push_screen(ExportScreen(), self._export)
+
+    def _export(self, path: object) -> None:
+        from pathlib import Path
+
+        if not isinstance(path, Path):
+            return
+        try:
+            count = self.query_one(EventFeed).export(path)
+        except OSError as exc:
+            self.notify(f"export failed: {exc.strerror or exc}", severity="error")
+        else:
+            self.notify(f"exported {count} events to {path}")
+
+
+def _describe_filter(feed_filter: FeedFilter) -> str:
+    parts = []
+    if feed_filter.connections is not None:
+        parts.append("connections: " + ",".join(sorted(feed_filter.connections)))
+    if feed_filter.kinds is not None:
+        parts.append("kinds: " + ",".join(sorted(feed_filter.kinds)))
+    if feed_filter.search:
+        kind = "regex" if feed_filter.regex else "search"
+        parts.append(f"{kind}: {printable(feed_filter.search, 30)}")
+    return "filter " + "; ".join(parts) if parts else ""

@@ -1,0 +1,625 @@
+"""The live event feed: one row per event, drawn through the line API from a bounded ring.
+
+Only visible rows are rendered (``render_line``), rendered rows are cached per
+(position, width, cursor), and repaints are capped at :attr:`EventFeed.REPAINT_INTERVAL`
+because over SSH every repaint costs bandwidth. The App extends the ring with a batch and
+calls :meth:`EventFeed.events_added` at most once per frame.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollTo, ScrollUp
+from textual.strip import Strip
+from textual.timer import Timer
+
+from tui.core.events import EVENT_NAMES, Event, encode_line
+from tui.core.ring import EventRing, FeedFilter, FilteredView
+from tui.widgets.feed_row import RowStyles, row_text
+
+__all__ = ["EventFeed"]
+
+_NO_CURSOR = -1
+
+
+def _hex_view(name: str) -> str:
+    return "hex"
+
+
+class EventFeed(ScrollView, can_focus=True):
+    """Every event of every connection, newest at the bottom, with a highlighted row.
+
+    Follow mode (the default) keeps the newest event in view and highlighted; moving up or
+    scrolling up pauses it, and ``End`` resumes it. While paused, new events do not move
+    the view and :attr:`new_since_pause` counts them.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "feed--time",
+        "feed--name",
+        "feed--size",
+        "feed--start",
+        "feed--stop",
+        "feed--receive",
+        "feed--send",
+        "feed--error",
+        "feed--cursor",
+    }
+    """
+    | Class | Description |
+    | :- | :- |
+    | `feed--time` | The timestamp column. |
+    | `feed--name` | The connection-name column. |
+    | `feed--size` | The payload-size column. |
+    | `feed--start` … `feed--error` | Glyph and preview of each event kind. |
+    | `feed--cursor` | The highlighted row. |
+    """
+
+    DEFAULT_CSS = """
+    EventFeed {
+        height: 1fr;
+        width: 1fr;
+        overflow-x: hidden;
+        overflow-y: auto;
+        background: $surface;
+        & > .feed--time { color: $text-muted; }
+        & > .feed--name { color: $text-primary; }
+        & > .feed--size { color: $text-muted; }
+        & > .feed--start { color: $text-primary; }
+        & > .feed--stop { color: $text-warning; }
+        & > .feed--receive { color: $text-success; }
+        & > .feed--send { color: $text-accent; }
+        & > .feed--error { color: $text-error; text-style: bold; }
+        & > .feed--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .feed--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Up", id="feed.up", show=False),
+        Binding("down,j", "cursor_down", "Down", id="feed.down", show=False),
+        Binding("pageup", "page_up", "Page up", id="feed.page_up", show=False),
+        Binding("pagedown", "page_down", "Page down", id="feed.page_down", show=False),
+        Binding("home,g", "top", "Top", id="feed.top", show=False),
+        Binding("G", "bottom", "Bottom", id="feed.bottom", show=False),
+        Binding("end", "follow", "Follow", id="feed.follow"),
+        Binding("y", "copy", "Copy", id="feed.copy"),
+        Binding("c", "clear", "Clear", id="feed.clear"),
+    ]
+
+    REPAINT_INTERVAL: ClassVar[float] = 1 / 15
+    """Shortest time between two repaints caused by new events (at most ~15 per second)."""
+    CACHE_ROWS: ClassVar[int] = 1024
+    """Rendered rows kept in the LRU cache."""
+
+    @dataclass
+    class Highlighted(Message):
+        """The highlighted event changed (``None`` when nothing is highlighted)."""
+
+        feed: EventFeed
+        """The feed that posted it."""
+        event: Event | None
+        """The highlighted event."""
+
+        @property
+        def control(self) -> EventFeed:
+            """Alias for :attr:`feed`."""
+            return self.feed
+
+    @dataclass
+    class StatusChanged(Message):
+        """Follow state, "N new", dropped count or filter progress changed (once per repaint)."""
+
+        feed: EventFeed
+        """The feed that posted it."""
+        following: bool
+        """Whether new events keep the view at the bottom."""
+        new_since_pause: int
+        """Matching events that arrived since following paused."""
+        dropped: int
+        """Events evicted from the ring since the last clear."""
+        shown: int
+        """Rows in the (filtered) feed."""
+        filtering: bool
+        """Whether a re-filter is still running."""
+        error: str | None
+        """Why regex filtering gave up, or ``None``."""
+
+        @property
+        def control(self) -> EventFeed:
+            """Alias for :attr:`feed`."""
+            return self.feed
+
+    def __init__(
+        self,
+        ring: EventRing,
+        *,
+        receive_view: Callable[[str], str] = _hex_view,
+        utc: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        """Create a feed over ``ring``.
+
+        Args:
+            ring: The events; the App extends it and then calls :meth:`events_added`.
+            receive_view: Maps a connection name to how its binary payloads are shown
+                (``text``, ``hex`` or ``base64``).
+            utc: Show timestamps in UTC instead of local time.
+            name: The name of the widget.
+            id: The ID of the widget in the DOM.
+            classes: The CSS classes of the widget.
+            disabled: Whether the widget is disabled.
+        """
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._ring = ring
+        self._view = FilteredView(ring)
+        self._receive_view = receive_view
+        self._utc = utc
+        self._cursor: int | None = None
+        self._following = True
+        self._pause_mark = 0
+        self._top: int | None = None
+        self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(self.CACHE_ROWS)
+        self._styles: RowStyles | None = None
+        self._flush_timer: Timer | None = None
+        self._last_flush = float("-inf")
+        self._scan_scheduled = False
+        self._recentre = False
+        self._painted: tuple[object, ...] | None = None
+        self._posted_cursor: int | None = _NO_CURSOR
+        self._posted_status: tuple[object, ...] | None = None
+
+    # -- state the App reads ---------------------------------------------------------------
+
+    @property
+    def ring(self) -> EventRing:
+        """The ring this feed shows."""
+        return self._ring
+
+    @property
+    def view(self) -> FilteredView:
+        """The filtered rows (read-only use)."""
+        return self._view
+
+    @property
+    def filter(self) -> FeedFilter:
+        """The filter in use."""
+        return self._view.filter
+
+    @property
+    def following(self) -> bool:
+        """Whether new events keep the view at the bottom."""
+        return self._following
+
+    @property
+    def new_since_pause(self) -> int:
+        """Matching events that arrived since following paused (0 while following)."""
+        return 0 if self._following else self._view.arrived - self._pause_mark
+
+    @property
+    def dropped(self) -> int:
+        """Events evicted from the ring since the last clear."""
+        return self._ring.dropped
+
+    @property
+    def filtering(self) -> bool:
+        """Whether a re-filter is still running in the background."""
+        return self._view.pending
+
+    @property
+    def filter_error(self) -> str | None:
+        """Why regex filtering gave up (catastrophic pattern), or ``None``."""
+        return self._view.error
+
+    @property
+    def highlighted(self) -> Event | None:
+        """The highlighted event."""
+        if self._cursor is None:
+            return None
+        try:
+            return self._ring.at(self._cursor)
+        except IndexError:
+            return None
+
+    @property
+    def utc(self) -> bool:
+        """Whether timestamps are shown in UTC."""
+        return self._utc
+
+    @utc.setter
+    def utc(self, value: bool) -> None:
+        self._utc = value
+        self.redraw()
+
+    # -- the App's calls ----------------------------------------------------------------
+
+    def events_added(self) -> None:
+        """Take in the batch just added to the ring; repaints at most every REPAINT_INTERVAL."""
+        if self._view.sync():
+            self._schedule_scan()
+        self._request_flush()
+
+    def flush(self) -> None:
+        """Bring geometry, follow position and status up to date now (skipping the rate cap)."""
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        self._last_flush = time.monotonic()
+        view = self._view
+        rows = len(view)
+        if self._following:
+            self._cursor = view.position(-1) if rows else None
+            top = max(0, rows - self._page())
+        else:
+            cursor = self._cursor
+            # A cursor beyond the re-filter's progress may still turn up: keep it until then.
+            settled = cursor is not None and (not view.pending or cursor < view.scanned)
+            if cursor is not None and settled and not view.contains(cursor):
+                row = min(view.row_of(cursor), rows - 1)
+                self._cursor = cursor = view.position(row) if rows else None
+            if self._recentre and cursor is not None and (settled or view.contains(cursor)):
+                self._recentre = False
+                self._top = view.position(max(0, view.row_of(cursor) - self._page() // 2))
+            top = view.row_of(self._top) if self._top is not None else 0
+        if self.is_mounted:
+            self._show(rows, top)
+        self._post_highlighted()
+        self._post_status()
+
+    def set_filter(self, flt: FeedFilter) -> None:
+        """Show only the events that pass ``flt``; the re-filter runs in steps.
+
+        Raises:
+            ValueError: the regular expression is invalid (the message says why).
+        """
+        self._view.set_filter(flt)
+        self._pause_mark = self._view.arrived
+        self._top = None
+        self._recentre = not self._following
+        if self._view.step():
+            self._schedule_scan()
+        self.flush()
+
+    def show_connections(self, names: set[str] | frozenset[str] | None) -> None:
+        """Show only these connections (``None``: all)."""
+        self.set_filter(replace(self.filter, connections=names))
+
+    def show_kinds(self, kinds: set[str] | frozenset[str] | None) -> None:
+        """Show only these event kinds (``None``: all)."""
+        self.set_filter(replace(self.filter, kinds=kinds))
+
+    def toggle_kind(self, kind: str) -> None:
+        """Hide or show one event kind."""
+        kinds = set(self.filter.kinds if self.filter.kinds is not None else EVENT_NAMES)
+        kinds.symmetric_difference_update({kind})
+        self.show_kinds(None if kinds >= set(EVENT_NAMES) else kinds)
+
+    def toggle_connection(self, name: str, every: set[str] | frozenset[str]) -> None:
+        """Hide or show one connection; ``every`` is the set of all connection names."""
+        shown = set(self.filter.connections if self.filter.connections is not None else every)
+        shown.symmetric_difference_update({name})
+        self.show_connections(None if shown >= set(every) else shown)
+
+    def clear(self) -> None:
+        """Forget every event (the ring too) and reset the counters."""
+        self._ring.clear()
+        self._view.sync()
+        self._cursor = None
+        self._top = None
+        self._following = True
+        self._pause_mark = self._view.arrived
+        self._cache.clear()
+        self._painted = None
+        self.flush()
+
+    def export(self, path: Path) -> int:
+        """Write the shown (filtered) events to ``path`` as JSON Lines, mode 0600.
+
+        The file is written beside ``path`` under a temporary name and renamed over it,
+        so a reader never sees half a file. Returns the number of events written.
+        """
+        self._view.finish()
+        path = Path(path)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        count = 0
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+                for event in self._view:
+                    out.write(encode_line(event))
+                    out.write("\n")
+                    count += 1
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temp, 0o600)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+        self._request_flush()
+        return count
+
+    def copy_highlighted(self) -> str | None:
+        """Copy the highlighted event's JSON line to the clipboard (OSC 52); returns it."""
+        event = self.highlighted
+        if event is None:
+            return None
+        line = encode_line(event)
+        self.app.copy_to_clipboard(line)
+        return line
+
+    def redraw(self) -> None:
+        """Forget rendered rows (after a settings or theme change) and repaint."""
+        self._cache.clear()
+        self._styles = None
+        self._painted = None
+        self.refresh()
+
+    # -- actions --------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "copy":
+            return True if self._cursor is not None else None
+        if action == "clear":
+            return True if len(self._ring) else None
+        return True
+
+    def action_cursor_up(self) -> None:
+        self._move(-1)
+
+    def action_cursor_down(self) -> None:
+        self._move(1)
+
+    def action_page_up(self) -> None:
+        self._move(-max(1, self._page() - 1), keep_line=True)
+
+    def action_page_down(self) -> None:
+        self._move(max(1, self._page() - 1), keep_line=True)
+
+    def action_top(self) -> None:
+        self._move(to=0)
+
+    def action_bottom(self) -> None:
+        self.action_follow()
+
+    def action_follow(self) -> None:
+        """Jump to the newest event and keep following."""
+        self._following = True
+        self.flush()
+
+    def action_copy(self) -> None:
+        if self.copy_highlighted() is not None:
+            self.notify("Copied the event to the clipboard", timeout=2)
+
+    def action_clear(self) -> None:
+        self.clear()
+
+    # -- events ---------------------------------------------------------------------------
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        if self.scroll_y > 0:
+            self._pause()
+
+    def on_scroll_up(self, message: ScrollUp) -> None:
+        self._pause()
+
+    def on_scroll_to(self, message: ScrollTo) -> None:
+        if message.y is not None and message.y < self.scroll_y:
+            self._pause()
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        row = int(self.scroll_y) + offset.y
+        if row < len(self._view):
+            self._move(to=row)
+
+    def on_mount(self) -> None:
+        self.flush()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.flush()
+
+    def on_focus(self, event: events.Focus) -> None:
+        self.redraw()
+
+    def on_blur(self, event: events.Blur) -> None:
+        self.redraw()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+        self._styles = None
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        row = int(new_value)
+        self._top = self._view.position(row) if row < len(self._view) else None
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        row = int(self.scroll_y) + y
+        view = self._view
+        if row >= len(view):
+            return Strip.blank(width, self.rich_style)
+        pos = view.position(row)
+        key = (pos, width, pos == self._cursor)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._render_row(pos, width, pos == self._cursor)
+            self._cache[key] = strip
+        return strip
+
+    def _render_row(self, pos: int, width: int, cursor: bool) -> Strip:
+        """Render one row (a cache miss)."""
+        try:
+            event = self._ring.at(pos)
+        except IndexError:
+            return Strip.blank(width, self.rich_style)
+        text = row_text(
+            event,
+            width,
+            self._row_styles(),
+            view=self._receive_view(event.connection),
+            utc=self._utc,
+            cursor=cursor,
+        )
+        segments: list[Segment] = list(text.render(self.app.console))
+        return Strip(segments, width)
+
+    def _row_styles(self) -> RowStyles:
+        if self._styles is None:
+            style = self.get_component_rich_style
+            cursor = style("feed--cursor", partial=True)
+            if self.app.no_color:
+                # Without colour a cursor background may vanish; reverse video never does.
+                cursor += Style(reverse=True)
+            self._styles = RowStyles(
+                base=self.rich_style,
+                time=style("feed--time", partial=True),
+                name=style("feed--name", partial=True),
+                size=style("feed--size", partial=True),
+                kinds={kind: style(f"feed--{kind}", partial=True) for kind in EVENT_NAMES},
+                cursor=cursor,
+            )
+        return self._styles
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height)
+
+    def _cursor_row(self) -> int:
+        """The highlighted row (the last one if nothing is highlighted)."""
+        if self._cursor is None:
+            return len(self._view)
+        return self._view.row_of(self._cursor)
+
+    def _move(self, delta: int = 0, *, to: int | None = None, keep_line: bool = False) -> None:
+        """Move the highlight by ``delta`` rows (or to row ``to``); leaving the last row pauses."""
+        self.flush()
+        view = self._view
+        rows = len(view)
+        if not rows:
+            return
+        current = self._cursor_row()
+        row = min(max(current + delta if to is None else to, 0), rows - 1)
+        if row < rows - 1:
+            self._pause()
+        height = self._page()
+        top = int(self.scroll_y)
+        if keep_line:
+            top = row - min(max(current - top, 0), height - 1)
+        if row < top:
+            top = row
+        elif row >= top + height:
+            top = row - height + 1
+        self._cursor = view.position(row)
+        self._show(rows, top)
+        self._post_highlighted()
+        self._post_status()
+
+    def _pause(self) -> None:
+        if self._following:
+            self._following = False
+            self._pause_mark = self._view.arrived
+            self.flush()
+
+    def _show(self, rows: int, top: int) -> None:
+        """Apply row count and scroll position; repaint only if what is visible changed."""
+        height = self._page()
+        top = min(max(0, top), max(0, rows - height))
+        view = self._view
+        last = min(rows, top + height) - 1
+        signature = (
+            view.position(top) if rows else None,
+            view.position(last) if last >= top else None,
+            last - top,
+            self._cursor if self._cursor is not None and view.contains(self._cursor) else None,
+            self.scrollable_content_region.size,
+        )
+        size = Size(0, rows)
+        grows_bar = rows > height and not self.show_vertical_scrollbar
+        if signature == self._painted and not grows_bar:
+            # Rows arrived or left outside the viewport: move the scrollbar, not the rows.
+            if size != self.virtual_size or top != self.scroll_y:
+                self.set_reactive(EventFeed.virtual_size, size)
+                self.set_reactive(EventFeed.scroll_y, float(top))
+                self.set_reactive(EventFeed.scroll_target_y, float(top))
+                if self.show_vertical_scrollbar:
+                    bar = self.vertical_scrollbar
+                    bar.window_virtual_size = rows
+                    bar.position = top
+            return
+        self._painted = signature
+        self.virtual_size = size
+        self.scroll_to(y=top, animate=False, force=True)
+        row = int(self.scroll_y)
+        self._top = view.position(row) if row < rows else None
+        self.refresh()
+
+    def _request_flush(self) -> None:
+        if self._flush_timer is not None:
+            return
+        wait = self._last_flush + self.REPAINT_INTERVAL - time.monotonic()
+        if wait <= 0 or not self.is_mounted:
+            self.flush()
+        else:
+            self._flush_timer = self.set_timer(wait, self.flush, name="feed-flush")
+
+    def _schedule_scan(self) -> None:
+        if not self._scan_scheduled:
+            # After the next refresh, so keys and repaints get their turn between steps.
+            self._scan_scheduled = self.call_after_refresh(self._scan_step)
+
+    def _scan_step(self) -> None:
+        self._scan_scheduled = False
+        if self._view.step():
+            self._schedule_scan()
+        self._request_flush()
+
+    def _post_highlighted(self) -> None:
+        if self._cursor != self._posted_cursor:
+            self._posted_cursor = self._cursor
+            self.post_message(self.Highlighted(self, self.highlighted))
+
+    def _post_status(self) -> None:
+        status = (
+            self._following,
+            self.new_since_pause,
+            self.dropped,
+            len(self._view),
+            self.filtering,
+            self.filter_error,
+        )
+        if status != self._posted_status:
+            self._posted_status = status
+            self.post_message(self.StatusChanged(self, *status))
