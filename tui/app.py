@@ -111,7 +111,8 @@ class WsdeckApp(App[int]):
                 await asyncio.sleep(FRAME)
 
     def on_events_arrived(self, message: EventsArrived) -> None:
-        self.main.events_arrived()
+        if self.main.is_attached:  # not while starting up or shutting down
+            self.main.events_arrived()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for worker failures: say so instead of dying silently."""

@@ -40,6 +40,9 @@ from tui.core.events import (
 )
 from tui.core.options import build_options
 
+# Let other tasks run after this many messages read in a row (a power of two, minus one).
+_YIELD_MASK = 255
+
 # Close codes that end a connection without anything having gone wrong.
 _NORMAL_CLOSE_CODES = frozenset({1000, 1001})
 
@@ -339,6 +342,10 @@ class WsClient:
                 event = ReceiveEvent(name, ts, 0, data, size)
                 if not offer(event):
                     await put(event)
+                elif stats.msgs_in & _YIELD_MASK == 0:
+                    # Buffered frames are read without suspending; yield now and then so
+                    # the UI (keys, repaints) gets the loop during a flood.
+                    await asyncio.sleep(0)
         except ConnectionClosed:
             pass  # how it closed is read from the protocol state in _close_info
 

@@ -154,6 +154,8 @@ class ConnectionTable(DataTable[Text]):
     def _rate(self, client: WsClient, now: float) -> str:
         rate = self._rates.setdefault(client.name, _Rate())
         total = client.stats.msgs_in + client.stats.msgs_out
+        if total == 0:
+            return "-"  # no traffic yet: nothing to chart
         if rate.last_time:
             elapsed = max(now - rate.last_time, 1e-6)
             rate.history.append((total - rate.last_total) / elapsed)

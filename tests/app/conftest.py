@@ -1,0 +1,70 @@
+"""Fixtures for dashboard tests: the real App over the real demo server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from settings import Connection, WsdeckSettings
+from tui.app import WsdeckApp
+from tui.core.events import Event
+from tui.demo_server import DemoServer
+
+
+@pytest.fixture
+async def demo() -> AsyncIterator[DemoServer]:
+    async with DemoServer() as server:
+        yield server
+
+
+def settings_for(*connections: Connection, **sections: Any) -> WsdeckSettings:
+    """Settings with these connections and no file, .env or environment influence."""
+    return WsdeckSettings(connections=list(connections), _env_file=None, **sections)
+
+
+def conn(name: str, url: str, **fields: Any) -> Connection:
+    fields.setdefault("proxy", "none")
+    fields.setdefault("close_timeout", 1.0)
+    return Connection(name=name, url=url, **fields)
+
+
+@pytest.fixture
+def make_app() -> Callable[..., WsdeckApp]:
+    def build(
+        *connections: Connection, config_path: Path | None = None, **sections: Any
+    ) -> WsdeckApp:
+        return WsdeckApp(settings_for(*connections, **sections), config_path=config_path)
+
+    return build
+
+
+async def wait_until(
+    pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 5.0
+) -> None:
+    """Let the app run until ``predicate()`` holds; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await pilot.pause(0.02)
+
+
+def events_of(app: WsdeckApp, kind: str, connection: str | None = None) -> list[Any]:
+    """The events of one kind in the App's ring (optionally of one connection)."""
+    ring = app.ring
+    found: list[Event] = []
+    for index in range(len(ring)):
+        event = ring[index]
+        if kind == event.EVENT and (connection is None or event.connection == connection):
+            found.append(event)
+    return found
+
+
+async def type_text(pilot: Pilot[Any], text: str) -> None:
+    """Type ``text`` key by key, as a user would (Pilot maps ``{``, ``:`` … to key names)."""
+    await pilot.press(*text)

@@ -1,0 +1,385 @@
+"""The real dashboard over the real demo server: node controls, composer, feed tools."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import Button, Input
+
+from tests.app.conftest import conn, events_of, type_text, wait_until
+from tui.core.client import State
+from tui.core.events import decode_line
+from tui.demo_server import DemoServer
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.export import ExportScreen
+from tui.widgets.composer import Composer
+from tui.widgets.connection_table import ConnectionTable
+from tui.widgets.detail import DetailPane
+from tui.widgets.feed import EventFeed
+
+SIZE = (120, 40)
+
+
+def state_cell(app: Any, name: str) -> str:
+    return str(app.main.query_one(ConnectionTable).get_cell(name, "state"))
+
+
+async def test_workers_own_the_clients(demo: DemoServer, make_app: Any) -> None:
+    app = make_app(conn("echo", demo.endpoint("/echo")), conn("other", demo.endpoint("/echo")))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        groups = {worker.group for worker in app.workers}
+        assert {"connection:echo", "connection:other", "drain"} <= groups
+        running = [w for w in app.workers if w.group == "connection:echo"]
+        assert len(running) == 1
+        assert running[0].is_running
+
+
+async def test_start_shows_open_badge_and_stop_closes_with_1000(
+    demo: DemoServer, make_app: Any
+) -> None:
+    app = make_app(conn("echo", demo.endpoint("/echo")))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert state_cell(app, "echo") == "stopped"
+        assert app.main.query_one("#stop", Button).disabled
+        await pilot.press("s")
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        assert events_of(app, "start", "echo")  # the badge follows the start event
+        assert not app.main.query_one("#stop", Button).disabled
+        await pilot.press("x")
+        await wait_until(pilot, lambda: bool(events_of(app, "stop", "echo")))
+        (stop,) = events_of(app, "stop", "echo")
+        assert (stop.code, stop.by) == (1000, "client")
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "stopped")
+
+
+async def test_send_disabled_while_stopped(demo: DemoServer, make_app: Any) -> None:
+    app = make_app(conn("echo", demo.endpoint("/echo")))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        composer = app.main.query_one(Composer)
+        assert composer.query_one(Button).disabled
+        await pilot.press("i")
+        await type_text(pilot, "lost")
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert not events_of(app, "send")
+        assert "not open" in composer.error
+        await wait_until(pilot, lambda: bool(events_of(app, "error", "echo")))
+        assert events_of(app, "error", "echo")[0].kind == "send"
+
+
+async def test_send_in_each_composer_mode_echoes(demo: DemoServer, make_app: Any) -> None:
+    app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        composer = app.main.query_one(Composer)
+        await pilot.press("i")
+        cases: list[tuple[str, str, str | bytes]] = [
+            ("text", "hello", "hello"),
+            ("json", '{"a": 1}', '{"a": 1}'),
+            ("hex", "01 ff", b"\x01\xff"),
+            ("base64", "AAEC/w==", b"\x00\x01\x02\xff"),
+        ]
+        for mode, typed, expected in cases:
+            while composer.mode != mode:
+                await pilot.press("ctrl+t")
+            await type_text(pilot, typed)
+            await pilot.press("ctrl+j")
+            await wait_until(
+                pilot, lambda e=expected: any(r.data == e for r in events_of(app, "receive"))
+            )
+        sent = [s.data for s in events_of(app, "send")]
+        assert sent == [expected for _, _, expected in cases]
+
+
+async def test_invalid_hex_shows_error_and_sends_nothing(demo: DemoServer, make_app: Any) -> None:
+    app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        composer = app.main.query_one(Composer)
+        composer.mode = "hex"
+        await pilot.press("i")
+        await type_text(pilot, "zz")
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert "invalid hex" in composer.error
+        assert not events_of(app, "send")
+
+
+async def test_markup_and_escapes_in_payload_are_literal(demo: DemoServer, make_app: Any) -> None:
+    app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
+    payload = "[bold red]x[/] \x1b[2J"
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        app.send("echo", payload)
+        await wait_until(pilot, lambda: bool(events_of(app, "receive")))
+        feed = app.main.query_one(EventFeed)
+        feed.flush()
+        await pilot.pause()
+        lines = [feed.render_line(y).text for y in range(feed.size.height)]
+        shown = [line for line in lines if "[bold red]x[/]" in line]
+        assert len(shown) == 2  # the send and the echo
+        assert all("\\x1b[2J" in line for line in shown)
+        assert not any("\x1b" in line for line in lines)
+
+
+async def test_search_and_filter(demo: DemoServer, make_app: Any) -> None:
+    app = make_app(
+        conn("echo", demo.endpoint("/echo"), auto_start=True),
+        conn("other", demo.endpoint("/echo"), auto_start=True),
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(events_of(app, "start")) == 2)
+        for word in ("alpha", "needle-1", "beta", "needle-2"):
+            app.send("echo", word)
+        app.send("other", "needle-3")
+        await wait_until(pilot, lambda: len(events_of(app, "receive")) == 5)
+        feed = app.main.query_one(EventFeed)
+        await pilot.press("slash")
+        await type_text(pilot, "needle")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: feed.view.pending == 0 if feed.view.pending else True)
+        shown = [feed.view[i] for i in range(len(feed.view))]
+        assert len(shown) == 6  # three sends and three echoes
+        assert all("needle" in str(e.data) for e in shown)
+        assert "search: needle" in str(app.main.query_one("#feed-status").render())
+        feed.set_filter(
+            feed.filter.__class__(connections=frozenset({"other"}), kinds=frozenset({"receive"}))
+        )
+        await pilot.pause()
+        shown = [feed.view[i] for i in range(len(feed.view))]
+        assert [(e.connection, e.data) for e in shown] == [("other", "needle-3")]
+
+
+async def test_filter_screen_from_the_keyboard(demo: DemoServer, make_app: Any) -> None:
+    app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: bool(events_of(app, "start")))
+        app.main.query_one(EventFeed).focus()
+        await pilot.press("f")
+        await pilot.pause()
+        await pilot.press("tab", "space")  # into the kinds list: untick "start"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        flt = app.main.query_one(EventFeed).filter
+        assert flt.kinds is not None
+        assert "start" not in flt.kinds
+        assert "kinds:" in str(app.main.query_one("#feed-status").render())
+
+
+async def test_follow_pause_and_new_count(demo: DemoServer, make_app: Any) -> None:
+    app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        for i in range(40):
+            app.send("echo", f"m{i}")
+        await wait_until(pilot, lambda: len(events_of(app, "receive")) == 40)
+        feed = app.main.query_one(EventFeed)
+        feed.focus()
+        assert feed.following
+        await pilot.press("up", "up")
+        assert not feed.following
+        for i in range(3):
+            app.send("echo", f"late{i}")
+        await wait_until(pilot, lambda: len(events_of(app, "receive")) == 43)
+        feed.flush()
+        await pilot.pause()
+        assert feed.new_since_pause == 6  # three sends and three echoes
+        assert "6 new" in str(app.main.query_one("#feed-status").render())
+        await pilot.press("end")
+        await pilot.pause()
+        assert feed.following
+        assert feed.highlighted is not None
+        assert feed.highlighted.data == "late2"
+
+
+async def test_detail_pane_json_and_binary(demo: DemoServer, make_app: Any) -> None:
+    app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        app.send("echo", '{"op": "ping", "n": [1, 2]}')
+        await wait_until(pilot, lambda: len(events_of(app, "receive")) == 1)
+        feed = app.main.query_one(EventFeed)
+        feed.focus()
+        await pilot.press("d")
+        detail = app.main.query_one(DetailPane)
+        assert detail.display
+        await pilot.press("end")
+        detail.flush()
+        await pilot.pause()
+        text = "\n".join(detail.text_lines)
+        assert '"op": "ping"' in text
+        assert "    1," in text  # pretty-printed, one item a line
+        app.send("echo", bytes(range(20)))
+        await wait_until(pilot, lambda: len(events_of(app, "receive")) == 2)
+        feed.flush()
+        await pilot.press("end")
+        detail.flush()
+        await pilot.pause()
+        text = "\n".join(detail.text_lines)
+        assert "00000000  00 01 02 03" in text
+        assert "00000010  10 11 12 13" in text
+
+
+async def test_export_writes_the_filtered_feed(
+    demo: DemoServer, make_app: Any, tmp_path: Path
+) -> None:
+    app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
+    target = tmp_path / "out.jsonl"
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        for word in ("one", "two"):
+            app.send("echo", word)
+        await wait_until(pilot, lambda: len(events_of(app, "receive")) == 2)
+        feed = app.main.query_one(EventFeed)
+        feed.set_filter(feed.filter.__class__(kinds=frozenset({"receive"})))
+        feed.focus()
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await wait_until(pilot, target.exists)
+    lines = target.read_text().splitlines()
+    events = [decode_line(line) for line in lines]
+    assert [(e.EVENT, e.data) for e in events] == [("receive", "one"), ("receive", "two")]
+    assert all(json.loads(line)["connection"] == "echo" for line in lines)
+    assert target.stat().st_mode & 0o777 == 0o600
+
+
+async def test_quit_asks_when_connections_are_open(demo: DemoServer, make_app: Any) -> None:
+    app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running
+        assert app.hub.get("echo").state is State.OPEN
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not app.is_running, timeout=5)
+    assert app.return_value == 0
+
+
+async def test_quit_without_open_connections_is_immediate(make_app: Any) -> None:
+    app = make_app(conn("idle", "ws://127.0.0.1:9/"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not app.is_running, timeout=5)
+
+
+async def test_recording_and_quit_flush(demo: DemoServer, make_app: Any, tmp_path: Path) -> None:
+    record = tmp_path / "rec.jsonl"
+    app = make_app(
+        conn(
+            "echo",
+            demo.endpoint("/echo"),
+            auto_start=True,
+            headers={"Authorization": "Bearer top-secret-value"},
+        ),
+        recording={"path": record},
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        app.send("echo", "kept")
+        await wait_until(pilot, lambda: bool(events_of(app, "receive")))
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not app.is_running, timeout=5)
+    text = record.read_text()
+    kinds = [decode_line(line).EVENT for line in text.splitlines()]
+    assert kinds == ["start", "send", "receive", "stop"]
+    assert "top-secret-value" not in text
+    assert record.stat().st_mode & 0o777 == 0o600
+
+
+async def test_keymap_from_settings_rebinds_start(demo: DemoServer, make_app: Any) -> None:
+    app = make_app(conn("echo", demo.endpoint("/echo")), keymap={"connection.start": "f5"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.hub.get("echo").state is State.STOPPED  # "s" no longer starts
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+
+
+async def test_palette_starts_a_connection(demo: DemoServer, make_app: Any) -> None:
+    app = make_app(conn("echo", demo.endpoint("/echo")))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await type_text(pilot, "connection: start echo")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+
+
+async def test_help_lists_bindings_of_the_focused_area(make_app: Any) -> None:
+    app = make_app(conn("idle", "ws://127.0.0.1:9/"))
+    async with app.run_test(size=SIZE) as pilot:
+        app.main.query_one(EventFeed).focus()
+        await pilot.press("f1")
+        await pilot.pause()
+        screen = app.screen
+        areas = [area for area, _ in screen.groups]
+        assert areas[0] == "Event feed"
+        descriptions = {d for _, rows in screen.groups for _, d, _ in rows}
+        assert {"Follow", "Start", "Quit"} <= descriptions
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main
+
+
+async def test_fits_80x24_without_mouse(demo: DemoServer, make_app: Any) -> None:
+    app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        main = app.main
+        for selector in ("#connections", "#controls", "#feed", "#feed-status", "#composer"):
+            region = main.query_one(selector).region
+            assert region.height >= 1, selector
+            assert region.bottom <= 24, selector
+        assert main.query_one("#feed").region.height >= 3
+        await pilot.press("tab")  # keyboard focus moves between panes
+        assert app.focused is not None
+
+
+async def test_responsive_during_a_100k_flood(demo: DemoServer, make_app: Any) -> None:
+    flood = conn("flood", demo.endpoint("/flood?count=100000&size=64"), compression="none")
+    app = make_app(flood, conn("b", demo.endpoint("/echo")), feed={"max_events": 200_000})
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.main.query_one(ConnectionTable)
+        table.focus()
+        await pilot.pause()
+        app.simulate_key("s")  # pilot.press would wait for an idle app: the flood's end
+        stats = app.hub.get("flood").stats
+        async with asyncio.timeout(10):
+            while stats.msgs_in < 2000:  # noqa: ASYNC110
+                # Counters have no event to await; poll briefly (not pilot.pause: it waits
+                # for an idle app, i.e. the end of the flood).
+                await asyncio.sleep(0.005)
+        started = time.monotonic()
+        # As the terminal would deliver it: no waiting for the app to become idle first.
+        app.simulate_key("j")
+        async with asyncio.timeout(2):
+            while table.selected != "b":  # noqa: ASYNC110
+                await asyncio.sleep(0.005)
+        delay = time.monotonic() - started
+        assert stats.msgs_in < 100_000, "the flood ended before the key took effect"
+        assert delay <= 0.5, f"the key took {delay:.3f}s during the flood"
+        await wait_until(pilot, lambda: bool(events_of(app, "stop", "flood")), timeout=30)
+        assert app.hub.get("flood").stats.msgs_in == 100_000
+        assert len(events_of(app, "receive", "flood")) == 100_000

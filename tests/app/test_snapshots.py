@@ -1,0 +1,79 @@
+"""Snapshots of the main screen, the settings screen and help: fixed size, frozen clock.
+
+Nothing here touches the network: connections stay stopped and the feed is filled with
+events at fixed times, so the pictures are the same on every machine. Update them with
+``pytest tests/app/test_snapshots.py --snapshot-update`` after checking the report.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import TextArea
+
+from tests.app.conftest import conn, settings_for
+from tui.app import WsdeckApp
+from tui.core.events import ErrorEvent, ReceiveEvent, SendEvent, StartEvent, StopEvent
+
+T0 = 1_795_600_000.0  # a fixed moment; shown in UTC
+SNAPSHOT_CONFIG = Path("/tmp/wsdeck-snapshot/wsdeck.toml")
+
+
+@pytest.fixture(autouse=True)
+def frozen_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket, "gethostname", lambda: "console-1")
+
+
+def sample_app() -> WsdeckApp:
+    settings = settings_for(
+        conn("echo", "ws://127.0.0.1:8765/echo", saved_messages={"ping": '{"op":"ping"}'}),
+        conn("ticker", "ws://127.0.0.1:8765/ticker?rate=2"),
+        conn("secure", "wss://user:pw@example.invalid/feed", tls={"verify": False}),
+        feed={"timestamps": "utc"},
+    )
+    SNAPSHOT_CONFIG.parent.mkdir(parents=True, exist_ok=True)
+    SNAPSHOT_CONFIG.write_text("# demo file for snapshots\n")
+    app = WsdeckApp(settings, config_path=SNAPSHOT_CONFIG)
+    app.ring.extend(
+        [
+            StartEvent("echo", T0, url="ws://127.0.0.1:8765/echo", attempt=1),
+            SendEvent("echo", T0 + 0.25, data='{"op":"ping"}', size=13),
+            ReceiveEvent("echo", T0 + 0.251, data='{"op":"ping"}', size=13),
+            ReceiveEvent("echo", T0 + 0.5, data=b"\x00\x01\x02\xff", size=4),
+            ReceiveEvent("echo", T0 + 0.75, data="[bold red]x[/] \x1b[2J", size=19),
+            ErrorEvent(
+                "ticker", T0 + 1.0, kind="connect", message="connection refused: 127.0.0.1:8765"
+            ),
+            StopEvent("echo", T0 + 2.0, code=1000, reason="", by="client"),
+        ]
+    )
+    for index, event in enumerate(app.ring):
+        event.seq = index + 1
+    return app
+
+
+async def _settle(pilot: Pilot[Any]) -> None:
+    for area in pilot.app.screen.query(TextArea):
+        area.cursor_blink = False
+    await pilot.pause()
+
+
+def test_main_screen(snap_compare: Callable[..., bool]) -> None:
+    assert snap_compare(sample_app(), terminal_size=(100, 30), run_before=_settle)
+
+
+def test_main_screen_80x24(snap_compare: Callable[..., bool]) -> None:
+    assert snap_compare(sample_app(), terminal_size=(80, 24), run_before=_settle)
+
+
+def test_help_screen(snap_compare: Callable[..., bool]) -> None:
+    assert snap_compare(sample_app(), terminal_size=(100, 30), press=["f1"], run_before=_settle)
+
+
+def test_settings_screen(snap_compare: Callable[..., bool]) -> None:
+    assert snap_compare(sample_app(), terminal_size=(100, 30), press=["comma"], run_before=_settle)
