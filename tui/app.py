@@ -16,6 +16,7 @@ from typing import ClassVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
 
 from settings import Connection, WsdeckSettings, dotenv_values_for_expansion
@@ -70,6 +71,7 @@ class WsdeckApp(App[int]):
         self._apply_theme(self.settings.theme.name)
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+            self._check_keymap()
         self.push_screen(self.main)
         for client in self.hub.clients.values():
             self._run_client(client)
@@ -77,6 +79,30 @@ class WsdeckApp(App[int]):
         self.hub.start_auto()
         if self.note:
             self.notify(self.note, title="wsdeck", timeout=6)
+
+    def _check_keymap(self) -> None:
+        from tui.keymap import unknown_ids
+        from tui.screens import (
+            ConfirmScreen,
+            ExportScreen,
+            FilterScreen,
+            HelpScreen,
+            SettingsScreen,
+        )
+        from tui.screens.connection_form import ConnectionForm
+        from tui.widgets import Composer, ConnectionTable, EventFeed, SearchBar
+
+        classes: list[type[DOMNode]] = [
+            WsdeckApp, MainScreen, HelpScreen, ConfirmScreen, ExportScreen, FilterScreen,
+            SettingsScreen, ConnectionForm, Composer, ConnectionTable, EventFeed, SearchBar,
+        ]  # fmt: skip
+        unknown = unknown_ids(self.settings.keymap, classes)
+        if unknown:
+            self.notify(
+                f"keymap: no binding with id {', '.join(unknown)} (see ? for the keys)",
+                severity="warning",
+                timeout=10,
+            )
 
     def set_theme(self, name: str) -> None:
         """Switch the theme (from the palette)."""

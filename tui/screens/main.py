@@ -91,7 +91,10 @@ class MainScreen(Screen[None]):
 
     def events_arrived(self) -> None:
         """New events are in the ring: let the feed catch up (it caps its own repaints)."""
-        self.query_one(EventFeed).events_added()
+        feeds = self.query(EventFeed)
+        if not feeds:
+            return  # the app is shutting down and the widgets are already gone
+        feeds.first().events_added()
         self._feed_status()
 
     def connections_changed(self) -> None:
