@@ -64,7 +64,15 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(f"wsdeck {__version__} — keys", style="bold"), id="help-title")
             yield Static(Text(_INTRO), id="help-intro")
             for area, rows in self.groups:
-                table = Table(title=area, title_justify="left", expand=True, show_header=False)
+                table = Table(
+                    title=area,
+                    title_justify="left",
+                    title_style="bold",
+                    expand=True,
+                    show_header=False,
+                    box=None,
+                    padding=(0, 1),
+                )
                 table.add_column("key", style="bold", width=14)
                 table.add_column("action")
                 table.add_column("", style="italic")
