@@ -264,6 +264,7 @@ def _config_path(args: argparse.Namespace) -> int:
 
 
 def _tail(args: argparse.Namespace) -> int:
+    from tui.launch import tune_gc
     from tui.tail import TailOptions, UsageError, parse_send, run_tail
 
     settings = _load(args)
@@ -277,6 +278,7 @@ def _tail(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             format=args.format,
         )
+        tune_gc()
         return asyncio.run(run_tail(options, settings))
     except UsageError as exc:
         print(f"wsdeck tail: {exc}", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 import sys
 from collections.abc import Sequence
@@ -11,21 +12,42 @@ from typing import Any
 
 from settings import Connection, WsdeckSettings
 
+GC_YOUNG_THRESHOLD = 20_000
+"""Allocations between two young-generation collections (CPython's default is 700)."""
+
+
+def tune_gc() -> None:
+    """Set the garbage collector up for a long-running process that may take floods.
+
+    Called once, after the imports and the settings, right before the event loop starts.
+    ``gc.freeze()`` takes what exists then (modules, classes, settings: ~55 000 objects,
+    and no garbage: measured) out of every later collection. The larger young threshold
+    lets a message's short-lived objects (its frame, its event on the bus) die before a
+    collection promotes them: promoted, they count towards the next full collection, which
+    scans every object in the process (80-350 ms with nothing else running, about once a
+    second during a flood, measured).
+    """
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+
 
 def run_dashboard(settings: WsdeckSettings, urls: Sequence[str], *, config_path: Path) -> int:
     """``wsdeck [--config PATH] [URL...]``: each URL becomes an ad-hoc connection."""
     from pydantic import ValidationError
 
+    from settings import mask_url
     from tui.app import WsdeckApp
 
     extra: list[Connection] = []
     names = {c.name for c in settings.connections}
     for url in urls:
         try:
-            connection = Connection(name=url, url=url)
+            # Named after the URL without its user:password: the name is shown everywhere.
+            connection = Connection(name=mask_url(url), url=url)
         except ValidationError as exc:
             message = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-            print(f"wsdeck: invalid URL {url!r}: {message}", file=sys.stderr)
+            print(f"wsdeck: invalid URL {mask_url(url)!r}: {message}", file=sys.stderr)
             return 2
         if connection.name not in names:
             names.add(connection.name)
@@ -33,6 +55,7 @@ def run_dashboard(settings: WsdeckSettings, urls: Sequence[str], *, config_path:
     if extra:
         settings = settings.model_copy(update={"connections": [*settings.connections, *extra]})
     app = WsdeckApp(settings, config_path=config_path)
+    tune_gc()
     return app.run() or 0
 
 
@@ -95,6 +118,7 @@ def run_demo(port: int = 0, *, record: Path | None = None) -> int:
             )
             return await app.run_async() or 0
 
+    tune_gc()
     try:
         return asyncio.run(main())
     except OSError as exc:

@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TextIO
 
-from settings import Connection, WsdeckSettings, dotenv_values_for_expansion
+from settings import Connection, WsdeckSettings, dotenv_values_for_expansion, mask_url
 from tui.core.display import text_line
-from tui.core.events import ErrorEvent, Event, ReceiveEvent, StartEvent, encode_line
+from tui.core.events import ErrorEvent, Event, ReceiveEvent, StartEvent, encode_lines
 from tui.core.hub import Hub
 from tui.core.recorder import Recorder
 
@@ -58,23 +58,27 @@ def resolve(targets: Sequence[str], settings: WsdeckSettings) -> list[Connection
                 known = ", ".join(c.name for c in settings.connections) or "none configured"
                 raise UsageError(f"no connection named {target!r} (known: {known})") from None
         if connection.name in seen:
-            raise UsageError(f"{target!r} is given twice")
+            raise UsageError(f"{mask_url(target)!r} is given twice")
         seen.add(connection.name)
         connections.append(connection)
     return connections
 
 
 def ad_hoc_connection(url: str) -> Connection:
-    """A connection with default settings named after its URL."""
+    """A connection with default settings named after its URL (credentials masked).
+
+    The name is printed in every event, so ``ws://user:password@host`` is named
+    ``ws://***@host``: the password must not end up in the output or a recording.
+    """
     from pydantic import ValidationError
 
     try:
-        return Connection(name=url, url=url)
+        return Connection(name=mask_url(url), url=url)
     except ValidationError as exc:
         problems = "; ".join(
             str(error["msg"]).removeprefix("Value error, ") for error in exc.errors()
         )
-        raise UsageError(f"invalid URL {url!r}: {problems}") from None
+        raise UsageError(f"invalid URL {mask_url(url)!r}: {problems}") from None
 
 
 class _Printer:
@@ -90,11 +94,13 @@ class _Printer:
         if self.closed or not events:
             return
         if self.fmt == "jsonl":
-            lines = [encode_line(event) for event in events]
+            text = encode_lines(events)
         else:
-            lines = [text_line(e, self.views.get(e.connection, "hex")) for e in events]
+            views = self.views
+            text = "".join([text_line(e, views.get(e.connection, "hex")) + "\n" for e in events])
         try:
-            self.out.write("\n".join(lines) + "\n")
+            # One write and one flush per batch (hundreds of events in a flood).
+            self.out.write(text)
             self.out.flush()
         except BrokenPipeError:
             self.closed = True
@@ -115,6 +121,7 @@ async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO =
     sends: set[asyncio.Task[None]] = set()
     received = errors = 0
     deadline = None if options.timeout is None else time.monotonic() + options.timeout
+    limit = options.count
     try:
         for connection in connections:
             hub.start(connection.name)
@@ -124,16 +131,20 @@ async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO =
             if wait <= 0:
                 break
             batch = await hub.bus.get_batch(timeout=wait)
-            shown: list[Event] = []
-            for event in batch:
-                if not done:
-                    shown.append(event)
-                if isinstance(event, ReceiveEvent):
+            shown = batch
+            for index, event in enumerate(batch):
+                kind = type(event)
+                if kind is ReceiveEvent:
                     received += 1
-                    done = done or (options.count is not None and received >= options.count)
-                elif isinstance(event, ErrorEvent):
+                    if limit is not None and received >= limit:
+                        # Print up to this event; what follows would not change the exit
+                        # code (something was received) and is only recorded.
+                        shown = batch[: index + 1]
+                        done = True
+                        break
+                elif kind is ErrorEvent:
                     errors += 1
-                elif isinstance(event, StartEvent) and options.sends:
+                elif kind is StartEvent and options.sends:
                     task = asyncio.create_task(_send_all(hub, event.connection, options.sends))
                     sends.add(task)
                     task.add_done_callback(sends.discard)

@@ -1,8 +1,9 @@
 """One-line, terminal-safe renderings of events for the feed and ``tail --format text``.
 
 Payloads are untrusted: control characters (C0, DEL, C1), bidi overrides and other
-format characters are shown as visible escapes (``\\x1b``, ``\\n``, ``\\u202e``) so that
-nothing a server sends can move the cursor, retitle the terminal or reorder text.
+format characters, line separators and lone surrogates are shown as visible escapes
+(``\\x1b``, ``\\n``, ``\\u202e``) so that nothing a server sends can move the cursor,
+retitle the terminal, reorder or hide text.
 """
 
 from __future__ import annotations
@@ -22,9 +23,20 @@ from tui.core.events import (
 
 GLYPHS = {"send": ">", "receive": "<", "start": "+", "stop": "-", "error": "!"}
 
-# C0 controls, DEL, C1 controls, and the Unicode format characters that reorder or hide
-# text (bidi embeddings/overrides/isolates, zero-width joiners, BOM).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# Every code point of the Unicode categories Cc (C0, DEL, C1), Cf (format characters:
+# bidi embeddings/overrides/isolates and marks such as U+061C, zero-width characters, BOM,
+# invisible tag characters, ...), Zl/Zp (line and paragraph separators) and Cs (lone
+# surrogates). The ranges cover Unicode 15.1 (a few unassigned neighbours are included so
+# that newer Pythons stay covered); tests/hardening/test_fuzz.py checks them against
+# unicodedata. Before, U+061C, U+2028/9, tag characters and surrogates went through raw.
+_UNSAFE = re.compile(
+    "["
+    "\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f"
+    "]"
+)
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
 
@@ -34,7 +46,9 @@ def _escape(match: re.Match[str]) -> str:
     if named:
         return named
     code = ord(char)
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def printable(text: str, limit: int | None = None) -> str:

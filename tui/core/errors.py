@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+from collections.abc import Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -29,6 +30,7 @@ from websockets.exceptions import (
     ProxyError,
 )
 
+from settings.envrefs import redact_text
 from tui.core.events import ErrorKind
 
 CLOSE_CODE_NAMES: dict[int, str] = {
@@ -90,24 +92,39 @@ def _status_text(code: int) -> str:
         return str(code)
 
 
-def _body_excerpt(body: bytes | bytearray | None) -> str:
+BODY_EXCERPT_CHARS = 200
+
+
+def _body_excerpt(body: bytes | bytearray | None, secrets: Iterable[str] = ()) -> str:
     if not body:
         return ""
-    text = body[:200].decode("utf-8", "replace").strip()
+    # Redact before cutting: a server that echoes our Authorization header back would
+    # otherwise leak the part of the secret that falls before the cut.
+    text = redact_text(bytes(body).decode("utf-8", "replace"), secrets)
     # One line only: the body is untrusted and ends up in a one-line feed row.
-    text = " ".join(text.split())
+    text = " ".join(text.split())[:BODY_EXCERPT_CHARS]
     return f" — {text}" if text else ""
 
 
-def classify(exc: BaseException, *, url: str = "", open_timeout: float | None = None) -> Failure:
-    """Map an exception raised while connecting or talking to a :class:`Failure`."""
+def classify(
+    exc: BaseException,
+    *,
+    url: str = "",
+    open_timeout: float | None = None,
+    secrets: Iterable[str] = (),
+) -> Failure:
+    """Map an exception raised while connecting or talking to a :class:`Failure`.
+
+    ``secrets`` are redacted from text taken from the server (an HTTP response body)
+    before it is cut to length; the caller redacts the whole message again.
+    """
     if isinstance(exc, ConfigProblem | InvalidURI | InvalidProxy):
         return Failure("config", str(exc), transient=False)
     if isinstance(exc, InvalidStatus):
         status = exc.response.status_code
         message = (
             f"server rejected the WebSocket upgrade: HTTP {_status_text(status)}"
-            f"{_body_excerpt(exc.response.body)}"
+            f"{_body_excerpt(exc.response.body, secrets)}"
         )
         return Failure("handshake", message, transient=status >= 500 or status == 429)
     if isinstance(exc, InvalidProxyStatus | InvalidProxyMessage | ProxyError):

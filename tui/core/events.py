@@ -17,6 +17,7 @@ import base64
 import binascii
 import json
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
@@ -161,11 +162,16 @@ class _TsFormatter:
 
     def __call__(self, ts: float) -> str:
         second = int(ts)
+        # Rounded, not truncated, to the microsecond: parse_ts() of a formatted time gives
+        # the float nearest to it, often a hair below, and truncating that lost a
+        # microsecond on every decode/encode round trip (a re-exported recording drifted).
+        micros = int((ts - second) * 1_000_000 + 0.5)
+        if micros == 1_000_000:
+            second, micros = second + 1, 0
         if second != self._second:
             self._second = second
-            self._prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        micros = int((ts - second) * 1_000_000)
-        return f"{self._prefix}.{micros:06d}Z"
+            self._prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+        return f"{self._prefix}{micros:06d}Z"
 
 
 format_ts = _TsFormatter()
@@ -180,11 +186,52 @@ def parse_ts(text: str) -> float:
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+# The function that encoder applies to every string (C when available): using it directly
+# gives byte-identical output without building a dict per event.
+_json_string: Callable[[str], str] = json.encoder.encode_basestring
+# For pure ASCII (``str.isascii()`` is O(1)) the ensure_ascii variant escapes exactly the
+# same characters and runs faster: 4 KiB messages ~15 %, 1 MiB ~40 %.
+_json_ascii: Callable[[str], str] = json.encoder.encode_basestring_ascii
+_NAME_CACHE_LIMIT = 4096
+_json_names: dict[str, str] = {}
+
+
+def _json_name(name: str) -> str:
+    """``name`` as a JSON string; cached, a run has few connection names."""
+    encoded = _json_names.get(name)
+    if encoded is None:
+        if len(_json_names) >= _NAME_CACHE_LIMIT:
+            _json_names.clear()
+        encoded = _json_names[name] = _json_string(name)
+    return encoded
 
 
 def encode_line(event: Event) -> str:
     """One JSON Lines record (without the newline). Non-ASCII text is kept as UTF-8."""
+    if type(event) is ReceiveEvent or type(event) is SendEvent:
+        # The per-message path (tens of thousands a second): formatted in one step, the
+        # same bytes as the generic path below (tests/core/test_encode.py checks it).
+        data = event.data
+        if isinstance(data, str):
+            text = _json_ascii(data) if data.isascii() else _json_string(data)
+            body = '"binary":false,"text":' + text
+        else:
+            body = '"binary":true,"base64":"' + base64.b64encode(data).decode("ascii") + '"'
+        return (
+            f'{{"seq":{event.seq:d},"ts":"{format_ts(event.ts)}",'
+            f'"connection":{_json_name(event.connection)},"event":"{event.EVENT}",'
+            f'{body},"size":{event.size:d}}}'
+        )
     return _ENCODER.encode(event.to_dict())
+
+
+def encode_lines(events: Iterable[Event]) -> str:
+    """The records of ``events``, each ending with a newline (``""`` when there are none)."""
+    lines = [encode_line(event) for event in events]
+    if not lines:
+        return ""
+    lines.append("")
+    return "\n".join(lines)
 
 
 def now() -> float:
@@ -206,6 +253,8 @@ def decode_line(line: str) -> Event:
         raw = json.loads(line)
     except json.JSONDecodeError as exc:
         raise EventDecodeError(f"not JSON: {exc}") from None
+    except RecursionError:  # "[[[[..." nested deeper than the interpreter's stack allows
+        raise EventDecodeError("not JSON: nested too deeply") from None
     if not isinstance(raw, dict):
         raise EventDecodeError("an event must be a JSON object")
     try:

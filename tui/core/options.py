@@ -6,13 +6,16 @@ environment has now; the expanded values are returned as secrets for redaction.
 
 from __future__ import annotations
 
+import base64
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from settings import Connection
 from settings.envrefs import MissingEnvError, check_env_refs, expand_env
+from settings.urls import split_url
 from tui.core.errors import ConfigProblem
 
 
@@ -43,6 +46,11 @@ def build_options(conn: Connection, env: Mapping[str, str]) -> ConnectOptions:
         headers.append((name, value))
         secrets.extend(_secret_parts(secret.get_secret_value(), value, env))
     url = conn.effective_url
+    # Credentials in the URL (and the proxy URL) are secrets too: a server may echo the
+    # Authorization header websockets builds from them in a close reason or HTTP body.
+    secrets.extend(_url_secrets(url))
+    if conn.proxy not in ("none", "env"):
+        secrets.extend(_url_secrets(conn.proxy))
     kwargs: dict[str, Any] = {
         "additional_headers": headers or None,
         "subprotocols": list(conn.subprotocols) or None,
@@ -71,6 +79,20 @@ def _secret_parts(raw: str, value: str, env: Mapping[str, str]) -> list[str]:
     if credential and scheme.isalpha():
         parts.append(credential)
     return [part for part in parts if part]
+
+
+def _url_secrets(url: str) -> list[str]:
+    """The ``user:password@`` of ``url`` in every form that could be shown back to us: as
+    written, percent-decoded, the password alone, and the HTTP Basic credential."""
+    try:
+        userinfo = split_url(url).userinfo
+    except ValueError:
+        return []
+    if not userinfo:
+        return []
+    user, _, password = (unquote(part) for part in userinfo.partition(":"))
+    basic = base64.b64encode(f"{user}:{password}".encode(errors="surrogateescape")).decode()
+    return [part for part in (userinfo, f"{user}:{password}", password, basic) if part]
 
 
 def _proxy(value: str) -> str | bool | None:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from tui.core.events import Event, encode_line
+from tui.core.events import Event, encode_lines
 
 FLUSH_INTERVAL = 1.0
 
@@ -27,11 +27,27 @@ class Recorder:
 
     def write(self, events: Iterable[Event]) -> None:
         """Append ``events``; flushes when the last flush is more than a second old."""
-        lines = [encode_line(event) for event in events]
-        if lines:
-            self._file.write("\n".join(lines) + "\n")
-            self.written += len(lines)
+        if not isinstance(events, list | tuple):
+            events = list(events)
+        if events:
+            if self._file.closed:
+                self._append_after_close(events)
+                return
+            self._file.write(encode_lines(events))
+            self.written += len(events)
         self.tick()
+
+    def _append_after_close(self, events: list[Event] | tuple[Event, ...]) -> None:
+        # Events can still arrive after close(): the dashboard closes the recording on quit
+        # and again at unmount, and a connection that was still closing emits its stop
+        # event in between. They used to raise "I/O operation on closed file" at exit and
+        # were lost; now they are appended (and synced) through a short-lived handle.
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with open(fd, "a", encoding="utf-8") as late:
+            late.write(encode_lines(events))
+            late.flush()
+            os.fsync(late.fileno())
+        self.written += len(events)
 
     def tick(self) -> None:
         """Flush if due; call it periodically even when no event arrives."""
@@ -39,7 +55,9 @@ class Recorder:
             self.flush()
 
     def flush(self) -> None:
-        """Push buffered lines to the OS now."""
+        """Push buffered lines to the OS now (nothing to do once closed)."""
+        if self._file.closed:
+            return
         self._file.flush()
         self._flushed_at = time.monotonic()
 

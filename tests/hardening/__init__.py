@@ -1,0 +1,1 @@
+"""Hardening: faults, hostile input, secrets, soaks and fuzzing (issue 5)."""
