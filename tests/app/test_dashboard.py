@@ -383,3 +383,14 @@ async def test_responsive_during_a_100k_flood(demo: DemoServer, make_app: Any) -
         await wait_until(pilot, lambda: bool(events_of(app, "stop", "flood")), timeout=30)
         assert app.hub.get("flood").stats.msgs_in == 100_000
         assert len(events_of(app, "receive", "flood")) == 100_000
+
+
+async def test_unverified_tls_shows_a_warning_badge(make_app: Any) -> None:
+    app = make_app(
+        conn("lax", "wss://127.0.0.1:9/", tls={"verify": False}),
+        conn("strict", "wss://127.0.0.1:9/"),
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "⚠" in state_cell(app, "lax")
+        assert "⚠" not in state_cell(app, "strict")
