@@ -206,13 +206,15 @@ class Composer(Widget):
         """
         if connection != self._connection:
             self._history.reset()
+        target_changed = (connection, is_open) != (self._connection, self._is_open)
         self._connection, self._is_open = connection, is_open
         saved_changed = dict(saved) != self._saved
         self._saved = dict(saved)
         if self._can_send and self._error in (NOT_OPEN, NO_CONNECTION):
             self._show_error("")
         self._sync_controls(saved_changed)
-        self.refresh_bindings()
+        if target_changed or saved_changed:
+            self.refresh_bindings()  # the Footer is rebuilt on each: only on a change
 
     def focus_editor(self) -> None:
         """Put the keyboard focus in the message editor."""

@@ -91,6 +91,7 @@ class ConnectionTable(DataTable[Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
         self._rates: dict[str, _Rate] = {}
+        self._shown: dict[str, list[tuple[str, str]]] = {}
 
     def on_mount(self) -> None:
         for column in _COLUMNS:
@@ -115,14 +116,21 @@ class ConnectionTable(DataTable[Text]):
         for key in [k for k in self.rows if k.value not in clients]:
             self.remove_row(key)
             self._rates.pop(str(key.value), None)
+            self._shown.pop(str(key.value), None)
         for name, client in clients.items():
             cells = self._cells(client, now_wall, now_mono)
+            keys = [(cell.plain, str(cell.style)) for cell in cells]
             if name not in self.rows:
                 self.add_row(*cells, key=name)
+                self._shown[name] = keys
             else:
-                for column, cell in zip(_COLUMNS, cells, strict=True):
-                    if column != "name":
+                # Only cells whose text changed: with 500 rows, updating all 3 500 cells
+                # 4 times a second took a fifth of a core.
+                shown = self._shown.get(name, [])
+                for index, (column, cell) in enumerate(zip(_COLUMNS, cells, strict=True)):
+                    if column != "name" and (index >= len(shown) or shown[index] != keys[index]):
                         self.update_cell(name, column, cell)
+                self._shown[name] = keys
 
     def _cells(self, client: WsClient, now_wall: float, now_mono: float) -> list[Text]:
         stats = client.stats
