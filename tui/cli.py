@@ -7,7 +7,6 @@ so ``--help``, ``--version`` and ``config path`` answer at once.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -264,6 +263,8 @@ def _config_path(args: argparse.Namespace) -> int:
 
 
 def _tail(args: argparse.Namespace) -> int:
+    import asyncio
+
     from tui.launch import tune_gc
     from tui.tail import TailOptions, UsageError, parse_send, run_tail
 

@@ -1,0 +1,87 @@
+"""Target 6, startup: ``wsdeck --config F`` to its first rendered frame, vs a minimal app.
+
+Both programs run on a 120x40 pseudo-terminal, alternating within every run. The time is
+from just before the exec to the first bytes on the pty master that carry a frame: the first
+cursor-positioning sequence, with which Textual starts drawing (the terminal set-up before
+it, alternate screen and mode switches, is not a frame). Also reported: the first frame
+that shows a marker text ("startup-probe": the minimal app's ``Static``, and the name of
+wsdeck's first connection in its table). The settings file has three connections, one of
+them auto-started against a local echo endpoint.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from common import (
+    BENCH_CONNECTION,
+    PYTHON,
+    bench_server,
+    check,
+    main_for,
+    result,
+    run_in_pty,
+    summary,
+    write_config,
+    wsdeck_command,
+)
+
+MARKER = b"startup-probe"
+_FRAME = re.compile(rb"\x1b\[\d+;\d+H")  # cursor position: Textual starts a frame with it
+
+
+def first_frame(command: list[str]) -> tuple[float, float]:
+    """Seconds to the first frame, and to the first frame showing the marker."""
+    run = run_in_pty(command, duration=30, marker=MARKER)
+    if run.marker_at is None:
+        raise RuntimeError(f"{command[:3]}: no frame with the marker within 30 s")
+    seen = b""
+    for when, data in run.chunks:
+        seen = seen[-16:] + data
+        if _FRAME.search(seen):
+            return when - run.t_start, run.marker_at - run.t_start
+    raise RuntimeError(f"{command[:3]}: no frame")
+
+
+def run(*, quick: bool, runs: int) -> dict[str, Any]:
+    runs = max(runs, 1 if quick else 5)  # cheap: more runs, steadier medians
+    minimal: list[tuple[float, float]] = []
+    wsdeck: list[tuple[float, float]] = []
+    with bench_server() as server, tempfile.TemporaryDirectory() as name:
+        connections: list[dict[str, Any]] = [
+            {"name": "startup-probe", "url": f"{server.url}/echo", "auto_start": True},
+            {"name": "second", "url": f"{server.url}/echo"},
+            {"name": "third", "url": "ws://127.0.0.1:9/nothing"},
+        ]
+        config = write_config(
+            Path(name) / "wsdeck.toml", [{**c, **BENCH_CONNECTION} for c in connections]
+        )
+        minimal_command = [PYTHON, "benchmarks/minimal_app.py"]
+        wsdeck_run = [*wsdeck_command(), "--config", str(config)]
+        first_frame(minimal_command)  # warm the file cache; not counted
+        first_frame(wsdeck_run)
+        for index in range(runs):
+            if index % 2 == 0:
+                minimal.append(first_frame(minimal_command))
+                wsdeck.append(first_frame(wsdeck_run))
+            else:
+                wsdeck.append(first_frame(wsdeck_run))
+                minimal.append(first_frame(minimal_command))
+    ratios = [w[0] / m[0] for w, m in zip(wsdeck, minimal, strict=True)]
+    figures = {
+        "minimal_app_first_frame_ms": summary([m[0] * 1000 for m in minimal], 0),
+        "wsdeck_first_frame_ms": summary([w[0] * 1000 for w in wsdeck], 0),
+        "ratio": summary(ratios, 2),
+        "minimal_app_marker_ms": summary([m[1] * 1000 for m in minimal], 0),
+        "wsdeck_table_filled_ms": summary([w[1] * 1000 for w in wsdeck], 0),
+    }
+    checks = [check("wsdeck / minimal app", statistics.median(ratios), "<=", 1.5)]
+    return result("6. startup to the first frame", figures, checks)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main_for(run))

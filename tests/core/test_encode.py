@@ -1,0 +1,74 @@
+"""The fast JSON Lines path for payload events writes exactly what the generic path writes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tui.core.events import (
+    ErrorEvent,
+    Event,
+    ReceiveEvent,
+    SendEvent,
+    StartEvent,
+    StopEvent,
+    decode_line,
+    encode_line,
+    encode_lines,
+)
+
+
+def reference(event: Event) -> str:
+    """The schema's reference encoding: the event's dict through ``json``."""
+    return json.dumps(event.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+# Any code point, lone surrogates and control characters included.
+any_text = st.text(st.characters(codec=None, exclude_categories=()))
+payload = st.one_of(any_text, st.binary(max_size=256))
+
+
+@given(
+    cls=st.sampled_from([ReceiveEvent, SendEvent]),
+    name=any_text,
+    ts=st.floats(min_value=0, max_value=4e9, allow_nan=False),
+    seq=st.integers(min_value=0, max_value=2**63),
+    data=payload,
+    size=st.integers(min_value=0, max_value=2**40),
+)
+def test_payload_lines_match_the_reference(
+    cls: type[ReceiveEvent | SendEvent], name: str, ts: float, seq: int, data: Any, size: int
+) -> None:
+    event = cls(name, ts, seq, data, size)
+    assert encode_line(event) == reference(event)
+
+
+def test_other_events_and_batches() -> None:
+    events: list[Event] = [
+        StartEvent("a\n\"b'", 1.5, 1, url="ws://x/é", subprotocol=None, attempt=2),
+        ReceiveEvent("é", 1_764_102_328.123456, 2, '\x00\u2028"\\ü', 7),
+        SendEvent("é", 1_764_102_328.999999, 3, b"\x00\xff", 2),
+        ErrorEvent("a", 2.0, 4, kind="send", message="not sent"),
+        StopEvent("a", 3.0, 5, code=1000, reason="", by="client"),
+    ]
+    lines = [encode_line(event) for event in events]
+    assert lines == [reference(event) for event in events]
+    assert encode_lines(events) == "".join(line + "\n" for line in lines)
+    assert encode_lines([]) == ""
+    assert [decode_line(line) for line in lines] == events
+
+
+def test_every_ascii_character_matches() -> None:
+    # ASCII text takes the ensure_ascii encoder, which writes DEL as \u007f: it must not.
+    for code in range(128):
+        event = ReceiveEvent("a", 1.0, 1, f"x{chr(code)}y", 3)
+        assert encode_line(event) == reference(event), hex(code)
+
+
+def test_many_connection_names_stay_correct() -> None:
+    for index in range(5000):  # more than the name cache keeps
+        event = ReceiveEvent(f"c{index}", 1.0, index, "x", 1)
+        assert encode_line(event) == reference(event)
