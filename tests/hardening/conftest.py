@@ -19,6 +19,7 @@ import pytest
 from textual.app import App
 from textual.pilot import Pilot
 
+from tests.app.conftest import wait_until as app_wait_until
 from tests.core.conftest import Collector, connection, demo, hub_runner
 from tui.core.hub import Hub
 
@@ -266,12 +267,8 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
 async def wait_until(
     pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 10.0
 ) -> None:
-    """Let the app run until ``predicate()`` holds; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await pilot.pause(0.02)
+    """The dashboard tests' wait, with a longer default: these runs load the machine."""
+    await app_wait_until(pilot, predicate, timeout)
 
 
 def screen_text(app: App[Any]) -> str:
