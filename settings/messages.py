@@ -21,7 +21,7 @@ from tui.core.codec import PayloadError, decode_base64, decode_hex
 class BinaryMessage(BaseModel):
     """A binary message, written in TOML as ``{hex = "..."}`` or ``{base64 = "..."}``."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
     hex: str | None = None
     """The payload as hex digits; spaces, ``:``, ``,``, ``-`` and ``0x`` prefixes are allowed."""

@@ -109,7 +109,6 @@ class WsdeckSettings(BaseSettings):
         env_prefix="WSDECK_",
         env_nested_delimiter="__",
         extra="forbid",
-        use_attribute_docstrings=True,
         hide_input_in_errors=True,
     )
 

@@ -10,21 +10,21 @@ import tempfile
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
-import tomlkit
 from pydantic import ValidationError
 from pydantic_settings import SettingsError as SourceError
-from tomlkit import TOMLDocument
-from tomlkit.exceptions import ParseError
 
 from settings.envrefs import MissingEnvError, dotenv_values_for_expansion, expand_env, redact_text
-from settings.lines import LineFinder
 from settings.model import WsdeckSettings
 from settings.problems import Problem, SettingsError, problems_from_validation_error
 from settings.sources import FileLayer, file_layer
-from settings.tomlsync import plain, sync_document
+
+# tomlkit (~20 ms to import) is for saving and for the lines of problems: loading reads the
+# file with tomllib.
+if TYPE_CHECKING:
+    from tomlkit import TOMLDocument
 
 __all__ = [
     "CONFIG_ENV",
@@ -162,6 +162,8 @@ def load_settings(
         with file_layer(FileLayer(data, use_env)):
             return WsdeckSettings(_env_file=env_file if use_env else None, **dict(overrides or {}))
     except ValidationError as exc:
+        from settings.lines import LineFinder  # tomlkit: only when there are problems
+
         locate = LineFinder(text) if text is not None else None
         problems = problems_from_validation_error(exc, WsdeckSettings, locate)
         raise SettingsError(problems, config) from None
@@ -191,6 +193,9 @@ def load_document(path: Path | str) -> TOMLDocument:
     Raises:
         SettingsError: the file cannot be read or is not valid TOML.
     """
+    import tomlkit
+    from tomlkit.exceptions import ParseError
+
     path = Path(path).expanduser()
     text = _read_text(path, must_exist=False)
     if text is None:
@@ -225,6 +230,10 @@ def save_settings(
         SettingsSaveError: the settings are invalid or the file could not be written; the
             file on disk is unchanged.
     """
+    import tomlkit
+
+    from settings.tomlsync import plain, sync_document
+
     path = Path(path).expanduser()
     if path.is_symlink():
         path = Path(os.path.realpath(path))

@@ -18,3 +18,26 @@ def test_core_imports_no_ui() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def _imported_after(statement: str) -> set[str]:
+    code = f"import sys\n{statement}\nprint(','.join(sorted(sys.modules)))\n"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return {name.split(".")[0] for name in result.stdout.strip().split(",")}
+
+
+def test_the_first_frame_needs_textual_only() -> None:
+    # The dashboard draws a frame before it loads its settings: everything it imports
+    # until then is startup time (pydantic-settings ~100 ms, websockets ~40 ms here).
+    loaded = _imported_after("import tui.cli, tui.launch, tui.app")
+    assert "textual" in loaded
+    assert not loaded & {"pydantic", "pydantic_settings", "websockets", "tomlkit", "settings"}
+
+
+def test_loading_settings_needs_no_tomlkit() -> None:
+    # tomlkit is for saving (and for the lines of problems): reading uses tomllib.
+    loaded = _imported_after("import settings; settings.WsdeckSettings(_env_file=None)")
+    assert "pydantic_settings" in loaded
+    assert "tomlkit" not in loaded

@@ -12,24 +12,28 @@ import asyncio
 import socket
 import time
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
-from textual.app import App
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.dom import DOMNode
+from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from settings import Connection, WsdeckSettings, dotenv_values_for_expansion
-from tui.commands import WsdeckCommands
-from tui.core.client import State, WsClient
-from tui.core.hub import Hub
-from tui.core.recorder import Recorder
-from tui.core.ring import EventRing
 from tui.messages import EventsArrived
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.help import HelpScreen
-from tui.screens.main import MainScreen
+
+# Only textual is imported up here: with a loader, the first frame is on screen before the
+# settings (pydantic: ~160 ms), the core (websockets) and the main screen are imported.
+if TYPE_CHECKING:
+    from settings import Connection, WsdeckSettings
+    from tui.core.client import WsClient
+    from tui.core.hub import Hub
+    from tui.core.recorder import Recorder
+    from tui.core.ring import EventRing
+    from tui.launch import LaunchError, Loader
+    from tui.screens.main import MainScreen
 
 # The drain moves events from the bus to the ring once per FRAME (the bus holds 10 000, so
 # readers never wait on it below ~600 000 messages/s), and tells the widgets at most every
@@ -39,12 +43,18 @@ FRAME = 1 / 60
 NOTIFY_FRAMES = 4
 
 
+def _commands() -> type[Provider]:
+    from tui.commands import WsdeckCommands
+
+    return WsdeckCommands
+
+
 class WsdeckApp(App[int]):
     """The dashboard."""
 
     CSS_PATH = "app.tcss"
     TITLE = "wsdeck"
-    COMMANDS = App.COMMANDS | {WsdeckCommands}
+    COMMANDS = App.COMMANDS | {_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "request_quit", "Quit", id="app.quit", priority=True),
         Binding("q", "request_quit", "Quit", id="app.quit_q", show=False),
@@ -52,17 +62,46 @@ class WsdeckApp(App[int]):
         Binding("comma", "settings", "Settings", id="app.settings"),
     ]
 
+    settings: WsdeckSettings
+    hub: Hub
+    ring: EventRing
+    recorder: Recorder | None
+    main: MainScreen
+
     def __init__(
         self,
-        settings: WsdeckSettings,
+        settings: WsdeckSettings | Loader,
         *,
-        config_path: Path | None,
+        config_path: Path | None = None,
         note: str | None = None,
     ) -> None:
+        """The dashboard for ``settings``, or for what a loader returns.
+
+        With a loader the App shows a first frame at once and calls the loader right
+        after it; a :class:`LaunchError` from it ends the App with code 2 and is kept in
+        :attr:`launch_error` for the caller to print.
+        """
         super().__init__()
-        self.settings = settings
         self.config_path = config_path
         self.note = note
+        self.launch_error: LaunchError | None = None
+        self._loader = settings if callable(settings) else None
+        if not callable(settings):
+            self._set_up(settings)
+
+    @property
+    def ready(self) -> bool:
+        """The settings are loaded and the connections exist."""
+        return hasattr(self, "hub")
+
+    def _set_up(self, settings: WsdeckSettings) -> None:
+        from settings import dotenv_values_for_expansion
+        from tui.core.hub import Hub
+        from tui.core.recorder import Recorder
+        from tui.core.ring import EventRing
+        from tui.screens.main import MainScreen
+
+        self.settings = settings
         self.hub = Hub(settings.connections, env=dotenv_values_for_expansion())
         self.ring = EventRing(settings.feed.max_events)
         path = settings.recording.path
@@ -71,8 +110,35 @@ class WsdeckApp(App[int]):
 
     # -- lifecycle -------------------------------------------------------------------------
 
+    def compose(self) -> ComposeResult:
+        if self._loader is not None:  # the first frame, under the main screen once loaded
+            yield Header()
+            yield Static("loading the settings…", id="loading")
+            yield Footer()
+
     def on_mount(self) -> None:
         self.sub_title = socket.gethostname()
+        if self._loader is None:
+            self._start()
+        else:
+            self.call_after_refresh(self._load)
+
+    def _load(self) -> None:
+        from tui.launch import LaunchError, tune_gc
+
+        assert self._loader is not None
+        try:
+            settings, self.config_path = self._loader()
+        except LaunchError as exc:
+            self.launch_error = exc
+            self.exit(2, return_code=2)
+            return
+        self._set_up(settings)
+        self._start()
+        tune_gc()  # now that everything the dashboard needs is imported and built
+
+    def _start(self) -> None:
+        """Theme, keymap, the main screen, a worker per connection, the drain, auto start."""
         self._apply_theme(self.settings.theme.name)
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
@@ -92,6 +158,7 @@ class WsdeckApp(App[int]):
             ExportScreen,
             FilterScreen,
             HelpScreen,
+            MainScreen,
             SettingsScreen,
         )
         from tui.screens.connection_form import ConnectionForm
@@ -163,8 +230,18 @@ class WsdeckApp(App[int]):
             error = event.worker.error
             self.notify(f"{event.worker.name} failed: {error!r}", severity="error", timeout=10)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Until the settings are loaded there is nothing to edit or to search for.
+        return self.ready or action in ("request_quit", "help", "quit")
+
     async def action_request_quit(self) -> None:
         """Quit; ask first when connections are open."""
+        if not self.ready:
+            self.exit(0)
+            return
+        from tui.core.client import State
+        from tui.screens.confirm import ConfirmScreen
+
         busy = [c.name for c in self.hub.clients.values() if c.state is not State.STOPPED]
         if busy:
             question = f"{len(busy)} connection(s) active ({', '.join(busy[:4])}). Quit?"
@@ -197,7 +274,8 @@ class WsdeckApp(App[int]):
             self.recorder.close()
 
     def on_unmount(self) -> None:
-        self._close_recorder()
+        if self.ready:
+            self._close_recorder()
 
     # -- intents from widgets and the palette ----------------------------------------------
 
@@ -227,10 +305,13 @@ class WsdeckApp(App[int]):
 
     def action_help(self) -> None:
         """Show the bindings of the focused area."""
+        from tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen.for_screen(self.screen))
 
     def action_settings(self) -> None:
         """Open the settings editor."""
+        from tui.core.client import State
         from tui.screens.settings_screen import SettingsScreen
 
         open_names = {n for n, c in self.hub.clients.items() if c.state is not State.STOPPED}
@@ -256,6 +337,8 @@ class WsdeckApp(App[int]):
         self.main.connections_changed()
 
     def _update_connection(self, connection: Connection, *, restart: bool) -> None:
+        from tui.core.client import State
+
         client = self.hub.get(connection.name)
         # The client reads its settings at every attempt, so the next Start uses them.
         client.settings = connection

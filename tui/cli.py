@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui import __version__
 
 if TYPE_CHECKING:
-    from settings import WsdeckSettings
+    from settings import SettingsError, WsdeckSettings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("demo", "demo-server", "tail", "config")
@@ -196,10 +197,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_demo(args.port, record=args.record)
     from tui.launch import run_dashboard
 
-    settings = _load(args)
-    if settings is None:
-        return EXIT_USAGE
-    return run_dashboard(settings, args.urls, config_path=_config_file(args))
+    return run_dashboard(partial(_load_for_dashboard, args), args.urls)
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -211,10 +209,16 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
-def _config_file(args: argparse.Namespace) -> Path:
-    from settings import find_config
+def _load_for_dashboard(args: argparse.Namespace) -> tuple[WsdeckSettings, Path]:
+    """The settings and their file, for the dashboard (which loads them after its first frame)."""
+    from settings import SettingsError, find_config, load_settings
+    from tui.launch import LaunchError
 
-    return find_config(args.config)[0]
+    try:
+        settings = load_settings(args.config, overrides=_overrides(args))
+    except SettingsError as exc:
+        raise LaunchError(_problem_lines(exc)) from None
+    return settings, find_config(args.config)[0]
 
 
 def _load(args: argparse.Namespace) -> WsdeckSettings | None:
@@ -224,15 +228,17 @@ def _load(args: argparse.Namespace) -> WsdeckSettings | None:
     try:
         return load_settings(args.config, overrides=_overrides(args))
     except SettingsError as exc:
-        where = f"{exc.path}: " if exc.path else ""
-        count = len(exc.problems)
-        print(
-            f"wsdeck: {where}invalid settings ({count} problem{'s' * (count != 1)})",
-            file=sys.stderr,
-        )
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+        for line in _problem_lines(exc):
+            print(line, file=sys.stderr)
         return None
+
+
+def _problem_lines(exc: SettingsError) -> list[str]:
+    """A heading, then every problem with its field path and line, indented."""
+    where = f"{exc.path}: " if exc.path else ""
+    count = len(exc.problems)
+    heading = f"wsdeck: {where}invalid settings ({count} problem{'s' * (count != 1)})"
+    return [heading, *(f"  {problem}" for problem in exc.problems)]
 
 
 def _config_check(args: argparse.Namespace) -> int:

@@ -6,20 +6,36 @@ import asyncio
 import gc
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from settings import Connection, WsdeckSettings
+# The dashboard's first frame needs textual only: pydantic (the settings) and websockets
+# are imported after it, so none of them is imported at the top of this module.
+if TYPE_CHECKING:
+    from settings import Connection, WsdeckSettings
 
 GC_YOUNG_THRESHOLD = 20_000
 """Allocations between two young-generation collections (CPython's default is 700)."""
+
+Loader = Callable[[], "tuple[WsdeckSettings, Path]"]
+"""Loads the settings and says which file they came from; raises :class:`LaunchError`."""
+
+
+class LaunchError(Exception):
+    """The dashboard cannot start with these settings or arguments (exit status 2)."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = list(lines)
+        """What to print on stderr, one problem a line."""
 
 
 def tune_gc() -> None:
     """Set the garbage collector up for a long-running process that may take floods.
 
-    Called once, after the imports and the settings, right before the event loop starts.
+    Called once, after the imports and the settings, right before the event loop starts
+    (the dashboard: right after it has loaded its settings).
     ``gc.freeze()`` takes what exists then (modules, classes, settings: ~55 000 objects,
     and no garbage: measured) out of every later collection. The larger young threshold
     lets a message's short-lived objects (its frame, its event on the bus) die before a
@@ -32,12 +48,32 @@ def tune_gc() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
-def run_dashboard(settings: WsdeckSettings, urls: Sequence[str], *, config_path: Path) -> int:
-    """``wsdeck [--config PATH] [URL...]``: each URL becomes an ad-hoc connection."""
+def run_dashboard(load: Loader, urls: Sequence[str]) -> int:
+    """``wsdeck [--config PATH] [URL...]``: each URL becomes an ad-hoc connection.
+
+    The App shows its first frame before ``load`` runs; when the settings or the URLs
+    are invalid it closes again and their problems are printed here, on the normal screen.
+    """
+    from tui.app import WsdeckApp
+
+    def load_with_urls() -> tuple[WsdeckSettings, Path]:
+        settings, path = load()
+        return with_urls(settings, urls), path
+
+    app = WsdeckApp(load_with_urls)
+    code = app.run()
+    if app.launch_error is not None:
+        for line in app.launch_error.lines:
+            print(line, file=sys.stderr)
+        return 2
+    return code or 0
+
+
+def with_urls(settings: WsdeckSettings, urls: Sequence[str]) -> WsdeckSettings:
+    """``settings`` plus one connection per URL not already there (by name)."""
     from pydantic import ValidationError
 
-    from settings import mask_url
-    from tui.app import WsdeckApp
+    from settings import Connection, mask_url
 
     extra: list[Connection] = []
     names = {c.name for c in settings.connections}
@@ -47,21 +83,20 @@ def run_dashboard(settings: WsdeckSettings, urls: Sequence[str], *, config_path:
             connection = Connection(name=mask_url(url), url=url)
         except ValidationError as exc:
             message = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-            print(f"wsdeck: invalid URL {mask_url(url)!r}: {message}", file=sys.stderr)
-            return 2
+            raise LaunchError([f"wsdeck: invalid URL {mask_url(url)!r}: {message}"]) from None
         if connection.name not in names:
             names.add(connection.name)
             extra.append(connection)
-    if extra:
-        settings = settings.model_copy(update={"connections": [*settings.connections, *extra]})
-    app = WsdeckApp(settings, config_path=config_path)
-    tune_gc()
-    return app.run() or 0
+    if not extra:
+        return settings
+    return settings.model_copy(update={"connections": [*settings.connections, *extra]})
 
 
 def demo_connections(base: str, closed_port: int) -> list[Connection]:
     """The demo set: echo, a ticker, a binary source, and one that fails to connect."""
     retry = {"enabled": True, "initial_delay": 1.0, "max_delay": 10.0, "jitter": 0.2}
+    from settings import Connection
+
     common: dict[str, Any] = {"proxy": "none"}
     return [
         Connection(
@@ -128,6 +163,8 @@ def run_demo(port: int = 0, *, record: Path | None = None) -> int:
 
 def demo_settings(base: str, record: Path | None) -> WsdeckSettings:
     """Settings for the demo: no file is read; ``WSDECK_*`` variables still apply."""
+    from settings import WsdeckSettings
+
     recording = {"path": record} if record else {}
     return WsdeckSettings(
         connections=demo_connections(base, _closed_port()),

@@ -9,17 +9,11 @@ the marker must show up (escaped, as text) and the raw sequence never.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import re
-import select
-import signal
-import struct
 import subprocess
 import sys
-import termios
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,60 +21,12 @@ import pytest
 from settings import WsdeckSettings
 from tests.hardening.conftest import SERVERS, connection, wait_until
 from tests.hardening.servers import DEEP_JSON, HUGE_LINE
+from tests.terminal import COLUMNS, CTRL_Q, ROWS, wsdeck_on_a_terminal
 from tui.app import WsdeckApp
 from tui.core.events import ReceiveEvent
 from tui.demo_server import DemoServer
 from tui.widgets.detail import DetailPane
 from tui.widgets.feed import EventFeed
-
-COLUMNS, ROWS = 120, 40
-CTRL_Q = b"\x11"
-
-
-class Terminal:
-    """A child process on a pseudo-terminal; everything it writes is kept in ``output``."""
-
-    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path) -> None:
-        master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
-        self.process = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, start_new_session=True
-        )
-        os.close(slave)
-        self.master = master
-        self.output = bytearray()
-
-    def pump(self, seconds: float) -> None:
-        """Read whatever arrives for ``seconds`` (or until the child closes the terminal)."""
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            ready, _, _ = select.select([self.master], [], [], left)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(self.master, 1 << 16)
-            except OSError:  # EIO: the child is gone and the terminal closed
-                return
-            if not chunk:
-                return
-            self.output += chunk
-
-    def until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                tail = bytes(self.output[-2000:])
-                raise AssertionError(f"{what}: not within {timeout} s; last output: {tail!r}")
-            self.pump(0.05)
-
-    def send(self, data: bytes) -> None:
-        os.write(self.master, data)
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-        os.close(self.master)
 
 
 @pytest.fixture
@@ -140,9 +86,7 @@ def test_hostile_payloads_never_reach_the_terminal_raw(
             ]
         )
     )
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "", "LINES": ""}
-    env = {k: v for k, v in env.items() if v and not k.startswith("TEXTUAL")}
-    terminal = Terminal([sys.executable, "-m", "tui", "--config", str(config)], env, tmp_path)
+    terminal = wsdeck_on_a_terminal("--config", str(config), cwd=tmp_path)
     try:
         # The dashboard is up once the feed shows the failed and the open connection.
         terminal.until(lambda: b"closed by server" in terminal.output, 30, "dashboard drawn")

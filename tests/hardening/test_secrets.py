@@ -323,27 +323,21 @@ async def test_tls_verification_is_on_by_default(
 
 
 def test_url_arguments_are_named_without_their_credentials(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from tui.launch import run_dashboard
+    from tui.launch import LaunchError, with_urls
     from tui.tail import UsageError, resolve
 
     url = f"ws://{USER}:{PASSWORD}@127.0.0.1:9/feed"
-    shown: list[WsdeckSettings] = []
-
-    def run(app: WsdeckApp) -> int:  # the dashboard is not started: only its settings count
-        shown.append(app.settings)
-        return 0
-
-    monkeypatch.setattr(WsdeckApp, "run", run)
     empty = WsdeckSettings(_env_file=None)
-    assert run_dashboard(empty, [url], config_path=Path("unused.toml")) == 0
-    (dashboard,) = shown[0].connections
+    (dashboard,) = with_urls(empty, [url]).connections
     assert dashboard.name == "ws://***@127.0.0.1:9/feed"
     assert dashboard.url == url  # the credentials are still used to connect
     (tail,) = resolve([url], empty)
     assert tail.name == dashboard.name
-    assert run_dashboard(empty, [url + " bad"], config_path=Path("unused.toml")) == 2
+    with pytest.raises(LaunchError) as refused:
+        with_urls(empty, [url + " bad"])
+    assert refused.value.lines[0].startswith("wsdeck: invalid URL 'ws://***@127.0.0.1:9/feed bad'")
     with pytest.raises(UsageError) as caught:
         resolve([url, url], empty)
-    assert not leaks(capsys.readouterr().err + str(caught.value))
+    assert not leaks(capsys.readouterr().err + str(caught.value) + str(refused.value))

@@ -1,0 +1,75 @@
+"""A child process on a real pseudo-terminal, for tests of the dashboard as a user runs it."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+COLUMNS, ROWS = 120, 40
+CTRL_Q = b"\x11"
+
+
+def terminal_env() -> dict[str, str]:
+    """This environment as a 256-colour xterm, without Textual's test switches."""
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "", "LINES": ""}
+    return {k: v for k, v in env.items() if v and not k.startswith("TEXTUAL")}
+
+
+def wsdeck_on_a_terminal(*args: str, cwd: Path) -> Terminal:
+    """``python -m tui ARGS`` on a 120x40 pseudo-terminal."""
+    return Terminal([sys.executable, "-m", "tui", *args], terminal_env(), cwd)
+
+
+class Terminal:
+    """A child process on a pseudo-terminal; everything it writes is kept in ``output``."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path) -> None:
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+        self.process = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, start_new_session=True
+        )
+        os.close(slave)
+        self.master = master
+        self.output = bytearray()
+
+    def pump(self, seconds: float) -> None:
+        """Read whatever arrives for ``seconds`` (or until the child closes the terminal)."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select([self.master], [], [], left)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(self.master, 1 << 16)
+            except OSError:  # EIO: the child is gone and the terminal closed
+                return
+            if not chunk:
+                return
+            self.output += chunk
+
+    def until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                tail = bytes(self.output[-2000:])
+                raise AssertionError(f"{what}: not within {timeout} s; last output: {tail!r}")
+            self.pump(0.05)
+
+    def send(self, data: bytes) -> None:
+        os.write(self.master, data)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        os.close(self.master)
