@@ -153,15 +153,13 @@ class WsdeckApp(App[int]):
 
     def _check_keymap(self) -> None:
         from tui.keymap import unknown_ids
-        from tui.screens import (
-            ConfirmScreen,
-            ExportScreen,
-            FilterScreen,
-            HelpScreen,
-            MainScreen,
-            SettingsScreen,
-        )
+        from tui.screens.confirm import ConfirmScreen
         from tui.screens.connection_form import ConnectionForm
+        from tui.screens.export import ExportScreen
+        from tui.screens.filter import FilterScreen
+        from tui.screens.help import HelpScreen
+        from tui.screens.main import MainScreen
+        from tui.screens.settings_screen import SettingsScreen
         from tui.widgets import Composer, ConnectionTable, EventFeed, SearchBar
 
         classes: list[type[DOMNode]] = [
