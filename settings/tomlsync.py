@@ -10,16 +10,28 @@ from __future__ import annotations
 import itertools
 from collections.abc import MutableMapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import tomlkit
 from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
-from tomlkit.items import AoT, Array, InlineTable, Item, Table
+from tomlkit.container import Container
+from tomlkit.items import (
+    AoT,
+    Array,
+    Comment,
+    InlineTable,
+    Item,
+    Null,
+    Table,
+    Trivia,
+    Whitespace,
+)
 
 from settings.messages import BinaryMessage
 
 TableLike = MutableMapping[str, Any]
+_TRIVIA = (Comment, Whitespace, Null)
 
 
 def sync_document(document: TableLike, settings: BaseModel) -> None:
@@ -89,7 +101,7 @@ def _sync_model(table: TableLike, new: BaseModel) -> None:
         if _is_section(value) and isinstance(current, Table | InlineTable):
             _sync_model(current, value)
         elif _is_model_list(value) and isinstance(current, AoT | Array) and len(current):
-            _sync_tables(current, value)
+            _sync_tables(current, value, parent=table)
         elif isinstance(value, dict) and isinstance(current, Table | InlineTable):
             _sync_mapping(current, value)
         else:
@@ -154,8 +166,9 @@ def _match(old: Sequence[dict[str, Any]], new: Sequence[BaseModel]) -> list[int 
     return result
 
 
-def _sync_tables(array: AoT | Array, new: list[BaseModel]) -> None:
+def _sync_tables(array: AoT | Array, new: list[BaseModel], *, parent: TableLike) -> None:
     """Sync ``[[connections]]`` (or an inline array of tables) item by item."""
+    tail = _carry_comments(array, parent) if isinstance(array, AoT) else ""
     old_tables = list(array)
     matches = _match([_keys_of(table, type(new[0])) for table in old_tables], new)
     inline = isinstance(array, Array)
@@ -185,6 +198,86 @@ def _sync_tables(array: AoT | Array, new: list[BaseModel]) -> None:
         fresh = {id(table) for table in targets}
     if isinstance(array, AoT):
         _space_tables(array, fresh)
+        if tail:
+            _put_back(tail, array[-1])
+
+
+def _carry_comments(array: AoT, parent: TableLike) -> str:
+    """Give every ``[[...]]`` table the comment lines written above its header.
+
+    tomlkit keeps such lines at the end of whatever comes before the header (the previous
+    table, or its last sub-table), so deleting a table took the next one's comment with
+    it and left its own behind. Moved into the table's indent, they are written right above
+    the header again, wherever the table goes.
+
+    Returns:
+        The comment lines after the last table, with their blank lines (they belong to
+        what follows the array), for the caller to put back after the last table left.
+    """
+    tables = list(array)
+    body = _body(parent)
+    position = next(index for index, (_, item) in enumerate(body) if item is array)
+    previous = _last_item(body[:position])
+    if isinstance(previous, Table):
+        heading = _take_comments(_end_of(previous).body)
+    else:  # the array follows top-level keys or comments
+        heading = _take_comments(body, position)
+    tables[0].trivia.indent = heading + tables[0].trivia.indent
+    for previous, table in itertools.pairwise(tables):
+        table.trivia.indent = _take_comments(_end_of(previous).body) + table.trivia.indent
+    return _take_comments(_end_of(tables[-1]).body, blank_lines=True)
+
+
+def _put_back(tail: str, table: Table) -> None:
+    """Write ``tail`` (comment lines from :func:`_carry_comments`) after ``table``."""
+    end = _end_of(table)
+    if end.as_string().endswith("\n\n"):
+        tail = tail.lstrip("\n")
+    # Whole comment lines, rendered as they are.
+    end.add(Comment(Trivia(comment_ws="", comment=tail, trail="")))
+
+
+def _body(table: TableLike) -> list[tuple[Any, Item]]:
+    return table.body if isinstance(table, Container) else cast(Table, table).value.body
+
+
+def _last_item(body: Sequence[tuple[Any, Item]]) -> Item | None:
+    """The last item that is not a removed one (tomlkit leaves ``Null`` in their place)."""
+    return next((item for _, item in reversed(body) if not isinstance(item, Null)), None)
+
+
+def _end_of(table: Table) -> Container:
+    """The container whose body ends where ``table`` ends in the file."""
+    container = table.value
+    while True:
+        last = _last_item(container.body)
+        if isinstance(last, AoT) and len(last):
+            last = last[-1]
+        if not isinstance(last, Table):
+            return container
+        container = last.value
+
+
+def _take_comments(
+    body: list[tuple[Any, Item]], end: int | None = None, *, blank_lines: bool = False
+) -> str:
+    """Remove the comment lines right before ``body[end]`` (default: its end); their text.
+
+    Only the lines right above (a blank line ends them): earlier ones describe something
+    else, e.g. the file. With ``blank_lines``, every comment and blank line up to ``end``.
+    Removed items become ``Null``, as tomlkit removes them, so indices stay right.
+    """
+    end = len(body) if end is None else end
+    kinds = _TRIVIA if blank_lines else (Comment, Null)
+    start = end
+    while start and body[start - 1][0] is None and isinstance(body[start - 1][1], kinds):
+        start -= 1
+    if not any(isinstance(item, Comment) for _, item in body[start:end]):
+        return ""
+    text = "".join(item.as_string() for _, item in body[start:end])
+    for index in range(start, end):
+        body[index] = (None, Null())
+    return text
 
 
 def _space_tables(array: AoT, fresh: set[int]) -> None:

@@ -229,3 +229,72 @@ def test_save_ignores_a_malformed_environment(
         settings.model_copy(update={"feed": settings.feed.model_copy(update={"max_events": 7})}),
     )
     assert "max_events = 7" in path.read_text()
+
+
+HEADED = """\
+# top of the file
+
+# about a
+[[connections]]
+name = "a"
+url = "ws://a/"
+
+# about b
+[[connections]]
+name = "b"
+url = "ws://b/"  # b's url
+
+[connections.reconnect]
+enabled = true
+
+# about c
+[[connections]]
+name = "c"
+url = "ws://c/"
+
+# the end
+"""
+
+
+@pytest.mark.parametrize("name", ["a", "b", "c"])
+def test_deleting_a_connection_takes_its_own_comment_only(
+    write_config: WriteConfig, name: str
+) -> None:
+    # tomlkit keeps a comment above [[connections]] at the end of the table before it.
+    path = write_config(HEADED)
+    settings = load_file(path)
+    settings.connections = [c for c in settings.connections if c.name != name]
+
+    save_settings(path, settings)
+
+    text = path.read_text()
+    assert f"about {name}" not in text
+    for other in {"a", "b", "c"} - {name}:
+        assert f'# about {other}\n[[connections]]\nname = "{other}"' in text
+    assert text.startswith("# top of the file\n\n")
+    assert text.endswith("\n\n# the end\n")
+    assert load_file(path) == settings
+
+
+def test_a_new_connection_goes_above_the_closing_comment(write_config: WriteConfig) -> None:
+    path = write_config(HEADED)
+    settings = load_file(path)
+    settings.connections.append(Connection(name="d", url="ws://d/"))
+
+    save_settings(path, settings)
+
+    assert path.read_text() == HEADED.replace(
+        "\n# the end\n", '\n[[connections]]\nname = "d"\nurl = "ws://d/"\n\n# the end\n'
+    )
+
+
+def test_deleting_the_first_connection_after_a_table(write_config: WriteConfig) -> None:
+    path = write_config(COMMENTED)
+    settings = load_file(path)
+    settings.connections = settings.connections[1:]
+
+    save_settings(path, settings)
+
+    text = path.read_text()
+    assert "local echo server" not in text
+    assert 'timestamps = "utc"\n\n# production feed, read-only\n[[connections]]\n' in text
