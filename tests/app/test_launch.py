@@ -1,0 +1,50 @@
+"""The dashboard started from a loader, as ``wsdeck --config F`` does: frame first, then load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Static
+
+from settings import WsdeckSettings
+from tests.app.conftest import conn, settings_for, wait_until
+from tui.app import WsdeckApp
+from tui.demo_server import DemoServer
+from tui.launch import LaunchError
+from tui.widgets.connection_table import ConnectionTable
+
+
+async def test_the_loading_frame_comes_first_then_the_dashboard(demo: DemoServer) -> None:
+    frames: list[str] = []
+    settings = settings_for(conn("echo", f"{demo.url}/echo", auto_start=True))
+
+    def load() -> tuple[WsdeckSettings, Path]:
+        # Called once the first frame is drawn: what that frame showed is still mounted.
+        frames.append(str(app.query_one("#loading", Static).render()))
+        return settings, Path("chosen.toml")
+
+    app = WsdeckApp(load)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.ready and app.main.is_current)
+        assert frames == ["loading the settings…"]
+        assert app.config_path == Path("chosen.toml")
+        table = app.main.query_one(ConnectionTable)
+        await wait_until(pilot, lambda: table.row_count == 1)
+        await wait_until(pilot, lambda: app.hub.clients["echo"].state.value == "open")
+        await app._quit()
+    assert app.return_code == 0
+
+
+async def test_a_launch_error_ends_the_app_with_2_and_keeps_the_lines() -> None:
+    def load() -> tuple[WsdeckSettings, Path]:
+        raise LaunchError(["wsdeck: f.toml: invalid settings (1 problem)", "  feed: bad"])
+
+    app = WsdeckApp(load)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.launch_error is not None)
+        assert not app.check_action("settings", ())  # nothing to edit
+        assert app.check_action("request_quit", ())
+    assert app.return_code == 2
+    assert app.launch_error is not None
+    assert app.launch_error.lines[1] == "  feed: bad"
+    assert not app.ready
