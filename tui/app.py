@@ -19,7 +19,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.dom import DOMNode
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
 from tui.messages import EventsArrived
@@ -114,7 +114,6 @@ class WsdeckApp(App[int]):
         if self._loader is not None:  # the first frame, under the main screen once loaded
             yield Header()
             yield Static("loading the settings…", id="loading")
-            yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = socket.gethostname()
