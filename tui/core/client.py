@@ -19,9 +19,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, PayloadTooBig
 
 from settings import Connection, Message
@@ -39,6 +38,9 @@ from tui.core.events import (
     StopEvent,
 )
 from tui.core.options import build_options
+
+if TYPE_CHECKING:  # websockets' client (~35 ms with urllib) loads with the first connect
+    from websockets.asyncio.client import ClientConnection
 
 # Let other tasks run after this many messages read in a row (a power of two, minus one).
 _YIELD_MASK = 255
@@ -472,4 +474,6 @@ def _message_data(message: Message) -> str | bytes:
 
 
 async def _connect(url: str, kwargs: dict[str, Any]) -> ClientConnection:
+    from websockets.asyncio.client import connect
+
     return await connect(url, **kwargs)
