@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from rich.text import Text
+from rich.text import Span, Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
-from tui.core.client import State
+from tui.core.client import State, WsClient
 from tui.core.display import printable
 from tui.core.ring import FeedFilter
 from tui.widgets.composer import Composer
@@ -78,6 +78,7 @@ class MainScreen(Screen[None]):
         # Last values shown, so that unchanged ones cost nothing (see refresh_state).
         self._bindings_key: tuple[str | None, State | None] | None = None
         self._status: str | None = None
+        self._selected_shown: tuple[str, list[Span], str] | None = None
 
     def on_mount(self) -> None:
         self.query_one("#detail").display = False
@@ -114,16 +115,7 @@ class MainScreen(Screen[None]):
         hub = self.wsdeck.hub
         self.query_one(ConnectionTable).sync(hub.clients)
         client = hub.clients.get(self.selected) if self.selected else None
-        selected = self.query_one("#selected", Static)
-        if client is None:
-            selected.update(Text("no connection — press , to add one", style="italic"))
-        else:
-            text, state_class = badge(client)
-            line = Text.assemble((printable(client.name, 30), "bold"), "  ", text)
-            if client.stats.last_error and client.state is not State.OPEN:
-                line.append(f"  {printable(client.stats.last_error, 60)}", style="italic")
-            selected.update(line)
-            selected.set_classes(f"-{state_class}")
+        self._show_selected(client)
         state = client.state if client else None
         self.query_one("#start", Button).disabled = state is not State.STOPPED
         self.query_one("#stop", Button).disabled = state in (None, State.STOPPED, State.CLOSING)
@@ -139,6 +131,24 @@ class MainScreen(Screen[None]):
             self._bindings_key = bindings_key
             self.refresh_bindings()
         self._feed_status()
+
+    def _show_selected(self, client: WsClient | None) -> None:
+        """The selected connection's name, badge and last error, above the feed."""
+        selected = self.query_one("#selected", Static)
+        if client is None:
+            line = Text("no connection — press , to add one", style="italic")
+        else:
+            text, state_class = badge(client)
+            line = Text.assemble((printable(client.name, 30), "bold"), "  ", text)
+            if client.stats.last_error and client.state is not State.OPEN:
+                line.append(f"  {printable(client.stats.last_error, 60)}", style="italic")
+            selected.set_classes(f"-{state_class}")
+        shown = (line.plain, line.spans, str(line.style))
+        if shown != self._selected_shown:
+            self._selected_shown = shown
+            # One line in a row of fixed height: no layout needed. A layout re-renders
+            # every widget on the screen, and this ran 4 times a second.
+            selected.update(line, layout=False)
 
     def _feed_status(self) -> None:
         feed = self.query_one(EventFeed)
