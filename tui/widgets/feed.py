@@ -567,24 +567,37 @@ class EventFeed(ScrollView, can_focus=True):
             self.scrollable_content_region.size,
         )
         size = Size(0, rows)
-        grows_bar = rows > height and not self.show_vertical_scrollbar
-        if signature == self._painted and not grows_bar:
+        # The scrollbar comes or goes, which changes the width: a layout's job.
+        bar_changes = (rows > height) != self.show_vertical_scrollbar
+        if signature == self._painted and not bar_changes:
             # Rows arrived or left outside the viewport: move the scrollbar, not the rows.
             if size != self.virtual_size or top != self.scroll_y:
-                self.set_reactive(EventFeed.virtual_size, size)
-                self.set_reactive(EventFeed.scroll_y, float(top))
-                self.set_reactive(EventFeed.scroll_target_y, float(top))
-                if self.show_vertical_scrollbar:
-                    bar = self.vertical_scrollbar
-                    bar.window_virtual_size = rows
-                    bar.position = top
+                self._move_viewport(size, top)
             return
         self._painted = signature
-        self.virtual_size = size
-        self.scroll_to(y=top, animate=False, force=True)
+        if bar_changes:
+            self.virtual_size = size
+            self.scroll_to(y=top, animate=False, force=True)
+        else:
+            self._move_viewport(size, top)
         row = int(self.scroll_y)
         self._top = view.position(row) if row < rows else None
         self.refresh()
+
+    def _move_viewport(self, size: Size, top: int) -> None:
+        """Set the virtual size and scroll position without a layout of the screen.
+
+        Setting ``virtual_size`` asks for a layout, which re-renders every widget on the
+        screen; a line-API widget's own region does not depend on it, so only the
+        scrollbar needs telling (up to 15 times a second while events arrive).
+        """
+        self.set_reactive(EventFeed.virtual_size, size)
+        self.set_reactive(EventFeed.scroll_y, float(top))
+        self.set_reactive(EventFeed.scroll_target_y, float(top))
+        if self.show_vertical_scrollbar:
+            bar = self.vertical_scrollbar
+            bar.window_virtual_size = size.height
+            bar.position = top
 
     def _request_flush(self) -> None:
         if self._flush_timer is not None:
