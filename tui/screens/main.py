@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -79,6 +80,8 @@ class MainScreen(Screen[None]):
         self._bindings_key: tuple[str | None, State | None] | None = None
         self._status: str | None = None
         self._selected_shown: tuple[str, list[Span], str] | None = None
+        self._events_at = float("-inf")  # when the App last said events arrived
+        self._state_due = False  # a state refresh waits for the next feed repaint
 
     def on_mount(self) -> None:
         self.query_one("#detail").display = False
@@ -87,7 +90,7 @@ class MainScreen(Screen[None]):
         table = self.query_one(ConnectionTable)
         if table.row_count:
             self._choose(table.selected)
-        self.set_interval(STATE_REFRESH, self.refresh_state)
+        self.set_interval(STATE_REFRESH, self._state_tick)
         table.focus()
 
     def _receive_view(self, name: str) -> str:
@@ -101,8 +104,12 @@ class MainScreen(Screen[None]):
         feeds = self.query(EventFeed)
         if not feeds:
             return  # the app is shutting down and the widgets are already gone
+        self._events_at = time.monotonic()
         feeds.first().events_added()
-        self._feed_status()
+        if self._state_due:
+            self.refresh_state()  # in the same screen update as this feed repaint
+        else:
+            self._feed_status()
 
     def connections_changed(self) -> None:
         """Connections were added, removed or edited in the settings screen."""
@@ -112,6 +119,7 @@ class MainScreen(Screen[None]):
 
     def refresh_state(self) -> None:
         """Badges, counters, node controls and the composer's Send state."""
+        self._state_due = False
         hub = self.wsdeck.hub
         self.query_one(ConnectionTable).sync(hub.clients)
         client = hub.clients.get(self.selected) if self.selected else None
@@ -131,6 +139,26 @@ class MainScreen(Screen[None]):
             self._bindings_key = bindings_key
             self.refresh_bindings()
         self._feed_status()
+
+    def _state_tick(self) -> None:
+        """Refresh the state now, or with the next feed repaint while events arrive.
+
+        Every screen update costs milliseconds whatever it holds; under fan-in the table's
+        4 refreshes a second were screen updates of their own between the feed's 15.
+        While events flow the feed repaints every REPAINT_INTERVAL, so the refresh waits
+        for the next one (two intervals at most, allowing for the App's notices being late:
+        then the fallback timer refreshes).
+        """
+        window = 2 * EventFeed.REPAINT_INTERVAL
+        if time.monotonic() - self._events_at > window:
+            self.refresh_state()
+        else:
+            self._state_due = True
+            self.set_timer(window, self._refresh_state_if_due, name="state-fallback")
+
+    def _refresh_state_if_due(self) -> None:
+        if self._state_due:
+            self.refresh_state()
 
     def _show_selected(self, client: WsClient | None) -> None:
         """The selected connection's name, badge and last error, above the feed."""
