@@ -11,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
@@ -101,11 +102,13 @@ class MainScreen(Screen[None]):
 
     def events_arrived(self) -> None:
         """New events are in the ring: let the feed catch up (it caps its own repaints)."""
-        feeds = self.query(EventFeed)
-        if not feeds:
+        try:
+            # query_one stops at the feed; a DOMQuery's truth test walked the whole DOM.
+            feed = self.query_one(EventFeed)
+        except NoMatches:
             return  # the app is shutting down and the widgets are already gone
         self._events_at = time.monotonic()
-        feeds.first().events_added()
+        feed.events_added()
         if self._state_due:
             self.refresh_state()  # in the same screen update as this feed repaint
         else:

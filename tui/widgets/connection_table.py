@@ -142,9 +142,13 @@ class ConnectionTable(DataTable[Text]):
             self.remove_row(key)
             self._rates.pop(str(key.value), None)
             self._shown.pop(str(key.value), None)
+        rates = self._rates
         for name, client in clients.items():
+            rate = rates.get(name)
+            if rate is None:
+                rate = rates[name] = _Rate()
             stats = client.stats
-            self._rates.setdefault(name, _Rate()).sample(stats.msgs_in + stats.msgs_out, now)
+            rate.sample(stats.msgs_in + stats.msgs_out, now)
             if name not in self.rows:
                 cells = self._cells(client, time.time(), now)
                 self.add_row(*cells, key=name)
