@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
-from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
@@ -30,7 +29,7 @@ from textual.timer import Timer
 
 from tui.core.events import EVENT_NAMES, Event, encode_line
 from tui.core.ring import EventRing, FeedFilter, FilteredView
-from tui.widgets.feed_row import RowStyles, row_text
+from tui.widgets.feed_row import RowStyles, row_strip
 
 __all__ = ["EventFeed"]
 
@@ -484,7 +483,7 @@ class EventFeed(ScrollView, can_focus=True):
             event = self._ring.at(pos)
         except IndexError:
             return Strip.blank(width, self.rich_style)
-        text = row_text(
+        return row_strip(
             event,
             width,
             self._row_styles(),
@@ -492,8 +491,6 @@ class EventFeed(ScrollView, can_focus=True):
             utc=self._utc,
             cursor=cursor,
         )
-        segments: list[Segment] = list(text.render(self.app.console))
-        return Strip(segments, width)
 
     def _row_styles(self) -> RowStyles:
         if self._styles is None:
