@@ -37,8 +37,9 @@ if TYPE_CHECKING:
 
 # The drain moves events from the bus to the ring once per FRAME (the bus holds 10 000, so
 # readers never wait on it below ~600 000 messages/s), and tells the widgets at most every
-# NOTIFY_FRAMES frames (15 times a second, the feed's repaint cap): each notice costs the
-# screen a status update and a layout, worth it 15 times a second, not 60.
+# NOTIFY_FRAMES frames (15 times a second, the feed's repaint cap): each notice costs a
+# screen update (feed, status line, every 4th or so the table), worth it 15 times a
+# second, not 60.
 FRAME = 1 / 60
 NOTIFY_FRAMES = 4
 

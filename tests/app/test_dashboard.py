@@ -17,7 +17,7 @@ from tui.demo_server import DemoServer
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.export import ExportScreen
 from tui.widgets.composer import Composer
-from tui.widgets.connection_table import ConnectionTable
+from tui.widgets.connection_table import ConnectionTable, human_bytes
 from tui.widgets.detail import DetailPane
 from tui.widgets.feed import EventFeed
 
@@ -394,3 +394,32 @@ async def test_unverified_tls_shows_a_warning_badge(make_app: Any) -> None:
         await pilot.pause()
         assert "⚠" in state_cell(app, "lax")
         assert "⚠" not in state_cell(app, "strict")
+
+
+async def test_a_row_scrolled_into_view_shows_current_counters(
+    demo: DemoServer, make_app: Any
+) -> None:
+    idle = [conn(f"idle{index:02d}", demo.endpoint("/echo")) for index in range(11)]
+    ticker = conn("ticker", demo.endpoint("/ticker?rate=50"), auto_start=True)
+    app = make_app(*idle, ticker)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.main.query_one(ConnectionTable)
+        stats = app.hub.get("ticker").stats
+        await wait_until(pilot, lambda: stats.msgs_in >= 10)
+        await pilot.pause(0.6)  # a couple of table refreshes
+        last = table.row_count - 1
+        assert table.get_row_index("ticker") == last
+        assert last not in table_rows_on_screen(table)
+        current = f"{stats.msgs_in} / {human_bytes(stats.bytes_in)}"
+        # Rows off screen are not formatted (that is what keeps 500 rows cheap) ...
+        assert str(table.get_cell("ticker", "in")) != current
+        table.scroll_to(y=last, animate=False)
+        assert last in table_rows_on_screen(table)
+        # ... and are brought up to date as they come into view, not at the next refresh.
+        assert str(table.get_cell("ticker", "in")) == current
+        assert str(table.get_cell("ticker", "state")) == "open"
+
+
+def table_rows_on_screen(table: ConnectionTable) -> range:
+    top = int(table.scroll_y)
+    return range(top, top + table.size.height - table.header_height)

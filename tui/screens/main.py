@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from rich.text import Text
+from rich.text import Span, Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
-from tui.core.client import State
+from tui.core.client import State, WsClient
 from tui.core.display import printable
 from tui.core.ring import FeedFilter
 from tui.widgets.composer import Composer
@@ -78,6 +80,9 @@ class MainScreen(Screen[None]):
         # Last values shown, so that unchanged ones cost nothing (see refresh_state).
         self._bindings_key: tuple[str | None, State | None] | None = None
         self._status: str | None = None
+        self._selected_shown: tuple[str, list[Span], str] | None = None
+        self._events_at = float("-inf")  # when the App last said events arrived
+        self._state_due = False  # a state refresh waits for the next feed repaint
 
     def on_mount(self) -> None:
         self.query_one("#detail").display = False
@@ -86,7 +91,7 @@ class MainScreen(Screen[None]):
         table = self.query_one(ConnectionTable)
         if table.row_count:
             self._choose(table.selected)
-        self.set_interval(STATE_REFRESH, self.refresh_state)
+        self.set_interval(STATE_REFRESH, self._state_tick)
         table.focus()
 
     def _receive_view(self, name: str) -> str:
@@ -97,11 +102,17 @@ class MainScreen(Screen[None]):
 
     def events_arrived(self) -> None:
         """New events are in the ring: let the feed catch up (it caps its own repaints)."""
-        feeds = self.query(EventFeed)
-        if not feeds:
+        try:
+            # query_one stops at the feed; a DOMQuery's truth test walked the whole DOM.
+            feed = self.query_one(EventFeed)
+        except NoMatches:
             return  # the app is shutting down and the widgets are already gone
-        feeds.first().events_added()
-        self._feed_status()
+        self._events_at = time.monotonic()
+        feed.events_added()
+        if self._state_due:
+            self.refresh_state()  # in the same screen update as this feed repaint
+        else:
+            self._feed_status()
 
     def connections_changed(self) -> None:
         """Connections were added, removed or edited in the settings screen."""
@@ -111,19 +122,11 @@ class MainScreen(Screen[None]):
 
     def refresh_state(self) -> None:
         """Badges, counters, node controls and the composer's Send state."""
+        self._state_due = False
         hub = self.wsdeck.hub
         self.query_one(ConnectionTable).sync(hub.clients)
         client = hub.clients.get(self.selected) if self.selected else None
-        selected = self.query_one("#selected", Static)
-        if client is None:
-            selected.update(Text("no connection — press , to add one", style="italic"))
-        else:
-            text, state_class = badge(client)
-            line = Text.assemble((printable(client.name, 30), "bold"), "  ", text)
-            if client.stats.last_error and client.state is not State.OPEN:
-                line.append(f"  {printable(client.stats.last_error, 60)}", style="italic")
-            selected.update(line)
-            selected.set_classes(f"-{state_class}")
+        self._show_selected(client)
         state = client.state if client else None
         self.query_one("#start", Button).disabled = state is not State.STOPPED
         self.query_one("#stop", Button).disabled = state in (None, State.STOPPED, State.CLOSING)
@@ -139,6 +142,44 @@ class MainScreen(Screen[None]):
             self._bindings_key = bindings_key
             self.refresh_bindings()
         self._feed_status()
+
+    def _state_tick(self) -> None:
+        """Refresh the state now, or with the next feed repaint while events arrive.
+
+        Every screen update costs milliseconds whatever it holds; under fan-in the table's
+        4 refreshes a second were screen updates of their own between the feed's 15.
+        While events flow the feed repaints every REPAINT_INTERVAL, so the refresh waits
+        for the next one (two intervals at most, allowing for the App's notices being late:
+        then the fallback timer refreshes).
+        """
+        window = 2 * EventFeed.REPAINT_INTERVAL
+        if time.monotonic() - self._events_at > window:
+            self.refresh_state()
+        else:
+            self._state_due = True
+            self.set_timer(window, self._refresh_state_if_due, name="state-fallback")
+
+    def _refresh_state_if_due(self) -> None:
+        if self._state_due:
+            self.refresh_state()
+
+    def _show_selected(self, client: WsClient | None) -> None:
+        """The selected connection's name, badge and last error, above the feed."""
+        selected = self.query_one("#selected", Static)
+        if client is None:
+            line = Text("no connection — press , to add one", style="italic")
+        else:
+            text, state_class = badge(client)
+            line = Text.assemble((printable(client.name, 30), "bold"), "  ", text)
+            if client.stats.last_error and client.state is not State.OPEN:
+                line.append(f"  {printable(client.stats.last_error, 60)}", style="italic")
+            selected.set_classes(f"-{state_class}")
+        shown = (line.plain, line.spans, str(line.style))
+        if shown != self._selected_shown:
+            self._selected_shown = shown
+            # One line in a row of fixed height: no layout needed. A layout re-renders
+            # every widget on the screen, and this ran 4 times a second.
+            selected.update(line, layout=False)
 
     def _feed_status(self) -> None:
         feed = self.query_one(EventFeed)

@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
-from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
@@ -30,7 +29,7 @@ from textual.timer import Timer
 
 from tui.core.events import EVENT_NAMES, Event, encode_line
 from tui.core.ring import EventRing, FeedFilter, FilteredView
-from tui.widgets.feed_row import RowStyles, row_text
+from tui.widgets.feed_row import RowStyles, row_strip
 
 __all__ = ["EventFeed"]
 
@@ -484,7 +483,7 @@ class EventFeed(ScrollView, can_focus=True):
             event = self._ring.at(pos)
         except IndexError:
             return Strip.blank(width, self.rich_style)
-        text = row_text(
+        return row_strip(
             event,
             width,
             self._row_styles(),
@@ -492,8 +491,6 @@ class EventFeed(ScrollView, can_focus=True):
             utc=self._utc,
             cursor=cursor,
         )
-        segments: list[Segment] = list(text.render(self.app.console))
-        return Strip(segments, width)
 
     def _row_styles(self) -> RowStyles:
         if self._styles is None:
@@ -567,24 +564,37 @@ class EventFeed(ScrollView, can_focus=True):
             self.scrollable_content_region.size,
         )
         size = Size(0, rows)
-        grows_bar = rows > height and not self.show_vertical_scrollbar
-        if signature == self._painted and not grows_bar:
+        # The scrollbar comes or goes, which changes the width: a layout's job.
+        bar_changes = (rows > height) != self.show_vertical_scrollbar
+        if signature == self._painted and not bar_changes:
             # Rows arrived or left outside the viewport: move the scrollbar, not the rows.
             if size != self.virtual_size or top != self.scroll_y:
-                self.set_reactive(EventFeed.virtual_size, size)
-                self.set_reactive(EventFeed.scroll_y, float(top))
-                self.set_reactive(EventFeed.scroll_target_y, float(top))
-                if self.show_vertical_scrollbar:
-                    bar = self.vertical_scrollbar
-                    bar.window_virtual_size = rows
-                    bar.position = top
+                self._move_viewport(size, top)
             return
         self._painted = signature
-        self.virtual_size = size
-        self.scroll_to(y=top, animate=False, force=True)
+        if bar_changes:
+            self.virtual_size = size
+            self.scroll_to(y=top, animate=False, force=True)
+        else:
+            self._move_viewport(size, top)
         row = int(self.scroll_y)
         self._top = view.position(row) if row < rows else None
         self.refresh()
+
+    def _move_viewport(self, size: Size, top: int) -> None:
+        """Set the virtual size and scroll position without a layout of the screen.
+
+        Setting ``virtual_size`` asks for a layout, which re-renders every widget on the
+        screen; a line-API widget's own region does not depend on it, so only the
+        scrollbar needs telling (up to 15 times a second while events arrive).
+        """
+        self.set_reactive(EventFeed.virtual_size, size)
+        self.set_reactive(EventFeed.scroll_y, float(top))
+        self.set_reactive(EventFeed.scroll_target_y, float(top))
+        if self.show_vertical_scrollbar:
+            bar = self.vertical_scrollbar
+            bar.window_virtual_size = size.height
+            bar.position = top
 
     def _request_flush(self) -> None:
         if self._flush_timer is not None:

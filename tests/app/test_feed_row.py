@@ -1,0 +1,84 @@
+"""Feed rows are built as segments directly; they must be what a rich ``Text`` renders."""
+
+from __future__ import annotations
+
+import pytest
+from rich.console import Console
+from rich.style import Style
+from rich.text import Text
+
+from tui.core.display import GLYPHS, clock, printable, summary
+from tui.core.events import (
+    ErrorEvent,
+    Event,
+    PayloadEvent,
+    ReceiveEvent,
+    SendEvent,
+    StartEvent,
+    StopEvent,
+)
+from tui.widgets.feed_row import (
+    NAME_WIDTH,
+    PREFIX_WIDTH,
+    SIZE_WIDTH,
+    RowStyles,
+    fit,
+    row_strip,
+    size_label,
+)
+
+T0 = 1_700_000_000.0
+
+STYLES = RowStyles(
+    base=Style(color="white", bgcolor="black"),
+    time=Style(dim=True),
+    name=Style(color="cyan"),
+    size=Style.null(),  # a column without a style of its own
+    kinds={
+        "start": Style(color="blue"),
+        "stop": Style(color="yellow"),
+        "receive": Style(color="green"),
+        "send": Style(color="magenta"),
+        "error": Style(color="red", bold=True),
+    },
+    cursor=Style(bgcolor="blue", reverse=True),
+)
+
+EVENTS: list[Event] = [
+    ReceiveEvent("echo", T0, seq=1, data="hello", size=5),
+    ReceiveEvent("界面-connection-with-a-long-name", T0, seq=2, data="数据 " * 40, size=9999),
+    ReceiveEvent("bin", T0, seq=3, data=b"\x00\x01\xff" * 30, size=90),
+    SendEvent("echo", T0, seq=4, data="[bold]x[/] \x1b[2J", size=123_456),
+    StartEvent("echo", T0, url="ws://127.0.0.1/"),
+    StopEvent("echo", T0, code=1000, reason="bye"),
+    ErrorEvent("echo", T0, kind="connect", message="refused"),
+]
+
+
+def text_row(event: Event, width: int, cursor: bool) -> Text:
+    """The reference: the same runs as a rich Text, truncated and padded to ``width``."""
+    kind_style = STYLES.kinds[event.EVENT]
+    text = Text(style=STYLES.base, no_wrap=True, end="")
+    text.append(clock(event.ts) + " ", STYLES.time)
+    text.append(fit(printable(event.connection), NAME_WIDTH) + " ", STYLES.name)
+    text.append(GLYPHS[event.EVENT] + " ", kind_style + Style(bold=True))
+    size = size_label(event.size) if isinstance(event, PayloadEvent) else ""
+    text.append(size.rjust(SIZE_WIDTH) + " ", STYLES.size)
+    room = width - PREFIX_WIDTH
+    if room > 0:
+        text.append(fit(summary(event, "hex", limit=room), room), kind_style)
+    text.truncate(width, overflow="ellipsis", pad=True)
+    if cursor:
+        text.stylize(STYLES.cursor)
+    return text
+
+
+@pytest.mark.parametrize("cursor", [False, True])
+@pytest.mark.parametrize("width", [1, 10, 20, PREFIX_WIDTH - 1, PREFIX_WIDTH, 38, 41, 80, 131])
+def test_rows_are_the_segments_rich_text_renders(width: int, cursor: bool) -> None:
+    console = Console(width=200)
+    for event in EVENTS:
+        expected = list(text_row(event, width, cursor).render(console))
+        strip = row_strip(event, width, STYLES, view="hex", cursor=cursor)
+        assert list(strip) == expected, (event, width)
+        assert strip.cell_length == width
