@@ -423,3 +423,34 @@ async def test_a_row_scrolled_into_view_shows_current_counters(
 def table_rows_on_screen(table: ConnectionTable) -> range:
     top = int(table.scroll_y)
     return range(top, top + table.size.height - table.header_height)
+
+
+async def test_counters_that_outgrow_their_column_widen_it(demo: DemoServer, make_app: Any) -> None:
+    # A column is as wide as its widest cell (or its label) when the rows are added.
+    app = make_app(conn("flood", demo.endpoint("/flood?count=20000&size=64"), auto_start=True))
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.main.query_one(ConnectionTable)
+        stats = app.hub.get("flood").stats
+        await wait_until(pilot, lambda: stats.msgs_in == 20000)
+        current = f"{stats.msgs_in} / {human_bytes(stats.bytes_in)}"
+        await wait_until(pilot, lambda: str(table.get_cell("flood", "in")) == current)
+        await pilot.pause()
+        drawn = "".join(segment.text for segment in table.render_line(1))  # under the header
+        assert current in drawn
+        state = str(table.get_cell("flood", "state"))
+        assert len(state) > len("state")  # "stopped" or "reconnecting in 1s"
+        assert f" {state} " in drawn
+
+
+def test_the_rate_column_averages_over_its_window() -> None:
+    from tui.widgets.connection_table import _Rate
+
+    rate = _Rate()
+    total = 0
+    for tick in range(9):  # a 2 messages/s ticker, sampled 4 times a second
+        total += tick % 2
+        rate.sample(total + 1, tick * 0.25)
+    spark, figure = rate.label().split()
+    assert figure == "2/s"  # the last interval alone says 0/s
+    assert len(spark) == 8
+    assert _Rate().label() == "-"

@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from tui.core.client import State, WsClient
 from tui.core.display import printable
@@ -88,25 +89,32 @@ class _Rate:
     """Messages per second (in + out) over the last refreshes, for the sparkline."""
 
     last_total: int = 0
-    last_time: float = 0.0
-    history: deque[float] = field(default_factory=lambda: deque(maxlen=8))
+    last_time: float | None = None
+    history: deque[tuple[int, float]] = field(default_factory=lambda: deque(maxlen=8))
+    """(messages, seconds) between consecutive refreshes."""
 
     def sample(self, total: int, now: float) -> None:
         """Note the counters at one refresh: every row, every time, so this stays cheap."""
         if total == 0:
             return  # no traffic yet: nothing to chart
-        if self.last_time:
-            elapsed = max(now - self.last_time, 1e-6)
-            self.history.append((total - self.last_total) / elapsed)
+        if self.last_time is not None:
+            self.history.append((total - self.last_total, max(now - self.last_time, 1e-6)))
         self.last_total, self.last_time = total, now
 
     def label(self) -> str:
-        """The sparkline and the latest rate (built only for rows on screen)."""
+        """The sparkline and the rate over it (built only for rows on screen).
+
+        The figure is over the whole window (~2 s), not the last refresh: a ticker at
+        2 messages/s sampled 4 times a second would read 0/s half the time.
+        """
         if not self.history:
             return "-"
-        peak = max(self.history) or 1.0
-        spark = "".join(_SPARK[min(7, int(v / peak * 7))] for v in self.history)
-        return f"{spark} {self.history[-1]:.0f}/s"
+        rates = [count / elapsed for count, elapsed in self.history]
+        peak = max(rates) or 1.0
+        spark = "".join(_SPARK[min(7, int(v / peak * 7))] for v in rates)
+        messages = sum(count for count, _ in self.history)
+        seconds = sum(elapsed for _, elapsed in self.history)
+        return f"{spark} {messages / seconds:.0f}/s"
 
 
 class ConnectionTable(DataTable[Cell]):
@@ -122,7 +130,7 @@ class ConnectionTable(DataTable[Cell]):
         "connecting": "$warning",
         "closing": "$warning",
         "reconnecting": "bold $warning",
-        "stopped": "$text-muted",
+        "stopped": "dim",  # $text-muted is "auto 60%": no colour Rich can draw
         "failed": "bold $error",
     }
 
@@ -213,9 +221,14 @@ class ConnectionTable(DataTable[Cell]):
         cells = self._cells(client, now_wall, now_mono)
         keys = [(cell.plain, cell.style) for cell in cells]
         shown = self._shown.get(name, [])
+        columns = self.columns
         for index, (column, cell) in enumerate(zip(_COLUMNS, cells, strict=True)):
             if column != "name" and (index >= len(shown) or shown[index] != keys[index]):
-                self.update_cell(name, column, cell)
+                # A column takes the width of its widest cell when a row is added; growing
+                # counters would be cut off. Widen it when a cell outgrows it, never narrow
+                # it: narrowing measures the whole column, and steady columns read better.
+                wider = cell_len(cell.plain) > columns[ColumnKey(column)].content_width
+                self.update_cell(name, column, cell, update_width=wider)
         self._shown[name] = keys
 
     def _cells(self, client: WsClient, now_wall: float, now_mono: float) -> list[Cell]:
