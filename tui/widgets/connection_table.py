@@ -60,8 +60,8 @@ def age(seconds: float | None) -> str:
 class Cell:
     """One table cell: plain text in one style, rendered as a single segment.
 
-    The table re-renders every visible cell whenever any cell changes (4 times a second
-    under load); a rich ``Text``'s wrapping and span machinery was a quarter of that for
+    The table re-renders every visible cell whenever any cell changes (at every state
+    refresh under load); a rich ``Text``'s wrapping and span machinery was a quarter of that for
     what is always one run. Renders as ``Text(plain, style=style)`` does in a cell.
     """
 
@@ -104,8 +104,8 @@ class _Rate:
     def label(self) -> str:
         """The sparkline and the rate over it (built only for rows on screen).
 
-        The figure is over the whole window (~2 s), not the last refresh: a ticker at
-        2 messages/s sampled 4 times a second would read 0/s half the time.
+        The figure is over the whole window (8 refreshes), not the last one: a ticker at
+        2 messages/s sampled 4 times a second read 0/s half the time.
         """
         if not self.history:
             return "-"
@@ -172,7 +172,7 @@ class ConnectionTable(DataTable[Cell]):
         """Add and remove rows to match ``clients``; bring the rows on screen up to date.
 
         Rows off screen keep their last cells (only their rate is sampled): with 500
-        connections, formatting every row took 23 ms a refresh, 4 times a second, for
+        connections, formatting every row took 23 ms a refresh (then 4 a second) for
         the 6 or so that can be seen. A row is brought up to date as it comes into view.
         """
         self._clients = clients
