@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -18,10 +17,10 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import Provider
-from textual.dom import DOMNode
 from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
+from tui.drain import FRAME, drain
 from tui.messages import EventsArrived
 
 # Only textual is imported up here: with a loader, the first frame is on screen before the
@@ -34,14 +33,6 @@ if TYPE_CHECKING:
     from tui.core.ring import EventRing
     from tui.launch import LaunchError, Loader
     from tui.screens.main import MainScreen
-
-# The drain moves events from the bus to the ring once per FRAME (the bus holds 10 000, so
-# readers never wait on it below ~600 000 messages/s), and tells the widgets at most every
-# NOTIFY_FRAMES frames (15 times a second, the feed's repaint cap): each notice costs a
-# screen update (feed, status line, every 4th or so the table), worth it 15 times a
-# second, not 60.
-FRAME = 1 / 60
-NOTIFY_FRAMES = 4
 
 
 def _commands() -> type[Provider]:
@@ -152,21 +143,9 @@ class WsdeckApp(App[int]):
             self.notify(self.note, title="wsdeck", timeout=6)
 
     def _check_keymap(self) -> None:
-        from tui.keymap import unknown_ids
-        from tui.screens.confirm import ConfirmScreen
-        from tui.screens.connection_form import ConnectionForm
-        from tui.screens.export import ExportScreen
-        from tui.screens.filter import FilterScreen
-        from tui.screens.help import HelpScreen
-        from tui.screens.main import MainScreen
-        from tui.screens.settings_screen import SettingsScreen
-        from tui.widgets import Composer, ConnectionTable, EventFeed, SearchBar
+        from tui.keymap import bound_classes, unknown_ids
 
-        classes: list[type[DOMNode]] = [
-            WsdeckApp, MainScreen, HelpScreen, ConfirmScreen, ExportScreen, FilterScreen,
-            SettingsScreen, ConnectionForm, Composer, ConnectionTable, EventFeed, SearchBar,
-        ]  # fmt: skip
-        unknown = unknown_ids(self.settings.keymap, classes)
+        unknown = unknown_ids(self.settings.keymap, bound_classes())
         if unknown:
             self.notify(
                 f"keymap: no binding with id {', '.join(unknown)} (see ? for the keys)",
@@ -195,28 +174,11 @@ class WsdeckApp(App[int]):
 
     @work(name="drain", group="drain", exit_on_error=False)
     async def _drain(self) -> None:
-        """Move batches from the bus into the ring (and recording), once per frame at most."""
-        bus = self.hub.bus
-        clock = time.monotonic
-        notify_every = NOTIFY_FRAMES * FRAME
-        notified_at = float("-inf")
-        unseen = False  # events in the ring the widgets have not been told about
-        while True:
-            wait = 0.5 if not unseen else max(0.0, notified_at + notify_every - clock())
-            batch = await bus.get_batch(timeout=wait)
-            if self.recorder is not None:
-                self.recorder.write(batch)
-            if batch:
-                self.ring.extend(batch)
-                unseen = True
-            # The first event after a quiet spell is shown at once; a flood's, every
-            # notify_every; the last batch of a flood is shown when its wait runs out.
-            if unseen and clock() - notified_at >= notify_every:
-                notified_at = clock()
-                unseen = False
-                self.post_message(EventsArrived())
-            if batch:
-                await asyncio.sleep(FRAME)
+        """Move event batches into the ring (and recording); tell the widgets."""
+        await drain(self.hub.bus, self.ring, self.recorder, self._events_arrived)
+
+    def _events_arrived(self) -> None:
+        self.post_message(EventsArrived())
 
     def on_events_arrived(self, message: EventsArrived) -> None:
         if self.main.is_attached:  # not while starting up or shutting down

@@ -23,3 +23,23 @@ def unknown_ids(keymap: dict[str, str], classes: Iterable[type[DOMNode]]) -> lis
     """Keymap entries that name no binding (typos, or ids from another version)."""
     known = binding_ids(classes)
     return sorted(name for name in keymap if name not in known)
+
+
+def bound_classes() -> list[type[DOMNode]]:
+    """The App and every screen and widget that declares bindings a keymap may name."""
+    from tui.app import WsdeckApp
+    from tui.screens import (
+        ConfirmScreen,
+        ExportScreen,
+        FilterScreen,
+        HelpScreen,
+        MainScreen,
+        SettingsScreen,
+    )
+    from tui.screens.connection_form import ConnectionForm
+    from tui.widgets import Composer, ConnectionTable, EventFeed, SearchBar
+
+    return [
+        WsdeckApp, MainScreen, HelpScreen, ConfirmScreen, ExportScreen, FilterScreen,
+        SettingsScreen, ConnectionForm, Composer, ConnectionTable, EventFeed, SearchBar,
+    ]  # fmt: skip

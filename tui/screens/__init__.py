@@ -1,5 +1,44 @@
-"""wsdeck's screens, one per module.
+"""wsdeck's screens, one per module, re-exported here.
 
-Import them from their modules: only the main screen is needed for the dashboard's first
-frame, and the others (the settings editor pulls in tomlkit) load when first opened.
+The re-exports load on first use (PEP 562): the dashboard's first frames need the main
+screen only, and the others (the settings editor pulls in tomlkit) load when opened.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.screens.confirm import ConfirmScreen
+    from tui.screens.export import ExportScreen
+    from tui.screens.filter import FilterScreen
+    from tui.screens.help import HelpScreen
+    from tui.screens.main import MainScreen
+    from tui.screens.settings_screen import SettingsResult, SettingsScreen
+
+_MODULES = {
+    "ConfirmScreen": "confirm",
+    "ExportScreen": "export",
+    "FilterScreen": "filter",
+    "HelpScreen": "help",
+    "MainScreen": "main",
+    "SettingsResult": "settings_screen",
+    "SettingsScreen": "settings_screen",
+}
+
+__all__ = [
+    "ConfirmScreen",
+    "ExportScreen",
+    "FilterScreen",
+    "HelpScreen",
+    "MainScreen",
+    "SettingsResult",
+    "SettingsScreen",
+]
+
+
+def __getattr__(name: str) -> object:
+    if name not in _MODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
