@@ -11,6 +11,7 @@ def test_core_imports_no_ui() -> None:
         "import sys\n"
         "import tui.core.client, tui.core.hub, tui.core.bus, tui.core.events, tui.core.codec\n"
         "import tui.core.recorder, tui.core.display, tui.core.errors, tui.tail, tui.demo_server\n"
+        "import tui.core.export, tui.drain\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
         "print(','.join(bad))\n"
     )

@@ -40,7 +40,7 @@ async def test_search_applies_to_the_feed_keeping_other_filters() -> None:
     app = SearchApp(ring_of(["ping 1", "pong 2", "PING 3"]))
     async with app.run_test(size=(100, 30)) as pilot:
         feed = app.query_one(EventFeed)
-        feed.show_kinds({"send"})
+        feed.set_filter(FeedFilter(kinds={"send"}))
         app.query_one(SearchBar).focus()
         await pilot.press(*"ping", "enter")
         await pilot.pause()

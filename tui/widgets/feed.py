@@ -8,11 +8,9 @@ calls :meth:`EventFeed.events_added` at most once per frame.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -28,6 +26,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from tui.core.events import EVENT_NAMES, Event, encode_line
+from tui.core.export import export_jsonl
 from tui.core.ring import EventRing, FeedFilter, FilteredView
 from tui.widgets.feed_row import RowStyles, row_strip
 
@@ -305,26 +304,6 @@ class EventFeed(ScrollView, can_focus=True):
             self._schedule_scan()
         self.flush()
 
-    def show_connections(self, names: set[str] | frozenset[str] | None) -> None:
-        """Show only these connections (``None``: all)."""
-        self.set_filter(replace(self.filter, connections=names))
-
-    def show_kinds(self, kinds: set[str] | frozenset[str] | None) -> None:
-        """Show only these event kinds (``None``: all)."""
-        self.set_filter(replace(self.filter, kinds=kinds))
-
-    def toggle_kind(self, kind: str) -> None:
-        """Hide or show one event kind."""
-        kinds = set(self.filter.kinds if self.filter.kinds is not None else EVENT_NAMES)
-        kinds.symmetric_difference_update({kind})
-        self.show_kinds(None if kinds >= set(EVENT_NAMES) else kinds)
-
-    def toggle_connection(self, name: str, every: set[str] | frozenset[str]) -> None:
-        """Hide or show one connection; ``every`` is the set of all connection names."""
-        shown = set(self.filter.connections if self.filter.connections is not None else every)
-        shown.symmetric_difference_update({name})
-        self.show_connections(None if shown >= set(every) else shown)
-
     def clear(self) -> None:
         """Forget every event (the ring too) and reset the counters."""
         self._ring.clear()
@@ -338,28 +317,12 @@ class EventFeed(ScrollView, can_focus=True):
         self.flush()
 
     def export(self, path: Path) -> int:
-        """Write the shown (filtered) events to ``path`` as JSON Lines, mode 0600.
+        """Write the shown (filtered) events to ``path`` as JSON Lines (see :func:`export_jsonl`).
 
-        The file is written beside ``path`` under a temporary name and renamed over it,
-        so a reader never sees half a file. Returns the number of events written.
+        Returns the number of events written.
         """
         self._view.finish()
-        path = Path(path)
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        count = 0
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-                for event in self._view:
-                    out.write(encode_line(event))
-                    out.write("\n")
-                    count += 1
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(temp, 0o600)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        count = export_jsonl(self._view, path)
         self._request_flush()
         return count
 
