@@ -216,13 +216,14 @@ def _carry_comments(array: AoT, parent: TableLike) -> str:
     """
     tables = list(array)
     body = _body(parent)
-    position = next(index for index, (_, item) in enumerate(body) if item is array)
-    previous = _last_item(body[:position])
-    if isinstance(previous, Table):
-        heading = _take_comments(_end_of(previous).body)
-    else:  # the array follows top-level keys or comments
-        heading = _take_comments(body, position)
-    tables[0].trivia.indent = heading + tables[0].trivia.indent
+    position = next((index for index, (_, item) in enumerate(body) if item is array), None)
+    if position is not None:  # always found in the layouts tried; a save must not crash if not
+        previous = _last_item(body[:position])
+        if isinstance(previous, Table):
+            heading = _take_comments(_end_of(previous).body)
+        else:  # the array follows top-level keys or comments
+            heading = _take_comments(body, position)
+        tables[0].trivia.indent = heading + tables[0].trivia.indent
     for previous, table in itertools.pairwise(tables):
         table.trivia.indent = _take_comments(_end_of(previous).body) + table.trivia.indent
     return _take_comments(_end_of(tables[-1]).body, blank_lines=True)
