@@ -24,7 +24,7 @@ from tui.drain import FRAME, drain
 from tui.messages import EventsArrived
 
 # Only textual is imported up here: with a loader, the first frame is on screen before the
-# settings (pydantic: ~160 ms), the core (websockets) and the main screen are imported.
+# settings (pydantic-settings: ~100 ms), the core and the main screen are imported.
 if TYPE_CHECKING:
     from settings import Connection, WsdeckSettings
     from tui.core.client import WsClient
