@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
+from tui.demo_server import DemoServer
 
 
 @pytest.fixture(autouse=True)
@@ -22,3 +25,10 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     work.mkdir()
     monkeypatch.chdir(work)
     return work
+
+
+@pytest.fixture
+async def demo() -> AsyncIterator[DemoServer]:
+    """The demo server on 127.0.0.1, a free port, in this test's event loop."""
+    async with DemoServer() as server:
+        yield server

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +13,6 @@ from textual.pilot import Pilot
 from settings import Connection, WsdeckSettings
 from tui.app import WsdeckApp
 from tui.core.events import Event
-from tui.demo_server import DemoServer
-
-
-@pytest.fixture
-async def demo() -> AsyncIterator[DemoServer]:
-    async with DemoServer() as server:
-        yield server
 
 
 def settings_for(*connections: Connection, **sections: Any) -> WsdeckSettings:

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 import pytest
 from textual import on
 from textual.app import App, ComposeResult
-from textual.pilot import Pilot
 from textual.widgets import Button, Select, Static, TextArea
 
 from settings.messages import BinaryMessage, Message
+from tests.app.conftest import type_text
 from tui.widgets.composer import NOT_OPEN, Composer
 from tui.widgets.composer_model import EMPTY_MESSAGE, Entry, History, mode_for
 
@@ -50,10 +50,6 @@ def editor(app: ComposerApp) -> TextArea:
 
 def error_line(app: ComposerApp) -> Static:
     return app.query_one("#composer-error", Static)
-
-
-async def type_text(pilot: Pilot[None], text: str) -> None:
-    await pilot.press(*("space" if char == " " else char for char in text))
 
 
 async def test_text_mode_sends_typed_text_and_clears_editor() -> None:

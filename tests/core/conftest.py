@@ -1,18 +1,22 @@
-"""Fixtures for core tests: a demo server, connection factories and an event collector."""
+"""Fixtures for core tests: connection factories, an event collector, free ports, TLS."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
+from websockets.asyncio.server import ServerConnection, serve
 
 from settings import Connection
 from tui.core.events import Event
 from tui.core.hub import Hub
-from tui.demo_server import DemoServer
 
 FAST_RECONNECT = {
     "enabled": True,
@@ -22,12 +26,6 @@ FAST_RECONNECT = {
     "jitter": 0.0,
     "reset_after": 5.0,
 }
-
-
-@pytest.fixture
-async def demo() -> AsyncIterator[DemoServer]:
-    async with DemoServer() as server:
-        yield server
 
 
 def connection(name: str, url: str, **fields: Any) -> Connection:
@@ -91,3 +89,27 @@ async def hub_runner() -> AsyncIterator[Callable[..., tuple[Hub, Collector]]]:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def free_port() -> int:
+    """A loopback port that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def tls_server(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
+    """A wss:// echo server with a certificate from a throwaway CA; (URL, the CA's file)."""
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+
+    async def echo(ws: ServerConnection) -> None:
+        async for message in ws:
+            await ws.send(message)
+
+    async with serve(echo, "127.0.0.1", 0, ssl=context) as server:
+        yield f"wss://127.0.0.1:{server.sockets[0].getsockname()[1]}/", ca_file

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
-from tests.core.conftest import FAST_RECONNECT, connection
+from tests.core.conftest import FAST_RECONNECT, connection, free_port
 from tui.core.client import State
 from tui.demo_server import DemoServer
 
@@ -161,14 +160,8 @@ async def test_server_restart_reconnects_and_replays_on_start_send(hub_runner: A
         await server.wait_closed()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_refused_port_is_a_connect_error(hub_runner: Any) -> None:
-    port = _free_port()
+    port = free_port()
     hub, events = hub_runner(connection("c", f"ws://127.0.0.1:{port}/"))
     hub.start("c")
     (error,) = await events.count("error", 1)

@@ -2,34 +2,10 @@
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-import trustme
-from websockets.asyncio.server import ServerConnection, serve
-
 from tests.core.conftest import connection
-
-
-@pytest.fixture
-async def tls_server(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(context)
-    ca_file = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-
-    async def echo(ws: ServerConnection) -> None:
-        async for message in ws:
-            await ws.send(message)
-
-    async with serve(echo, "127.0.0.1", 0, ssl=context) as server:
-        port = server.sockets[0].getsockname()[1]
-        yield f"wss://127.0.0.1:{port}/", ca_file
 
 
 async def test_verify_succeeds_with_ca_file(tls_server: tuple[str, Path], hub_runner: Any) -> None:

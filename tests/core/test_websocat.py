@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-import socket
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.core.conftest import connection
+from tests.core.conftest import connection, free_port
 
 
 def _websocat() -> str:
@@ -22,14 +21,8 @@ def _websocat() -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_round_trip_against_websocat_echo_server(hub_runner: Any) -> None:
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         _websocat(),
         "--binary",

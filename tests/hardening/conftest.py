@@ -6,7 +6,6 @@ import asyncio
 import base64
 import contextlib
 import hashlib
-import socket
 import struct
 import sys
 import time
@@ -20,7 +19,7 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from tests.app.conftest import wait_until as app_wait_until
-from tests.core.conftest import Collector, connection, demo, hub_runner
+from tests.core.conftest import Collector, connection, free_port, hub_runner, tls_server
 from tui.core.hub import Hub
 
 __all__ = [
@@ -31,7 +30,6 @@ __all__ = [
     "assert_recovers",
     "close_after_peer",
     "connection",
-    "demo",
     "frame",
     "free_port",
     "hub_runner",
@@ -39,6 +37,7 @@ __all__ = [
     "read_until_eof",
     "screen_text",
     "settle",
+    "tls_server",
     "wait_for",
     "wait_until",
 ]
@@ -47,13 +46,6 @@ SERVERS = Path(__file__).with_name("servers.py")
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 TEXT, BINARY, CLOSE, PING = 0x1, 0x2, 0x8, 0x9
-
-
-def free_port() -> int:
-    """A loopback port that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def frame(

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import trustme
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
@@ -278,22 +277,6 @@ def test_saved_settings_file_is_created_0600(tmp_path: Path) -> None:
     save_settings(path, settings)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert LITERAL in path.read_text()  # the file is where the secret lives, hence 0600
-
-
-@pytest.fixture
-async def tls_server(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
-    ca = trustme.CA()
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
-    ca_file = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-
-    async def echo(ws: ServerConnection) -> None:
-        async for message in ws:
-            await ws.send(message)
-
-    async with serve(echo, "127.0.0.1", 0, ssl=context) as server:
-        yield f"wss://127.0.0.1:{server.sockets[0].getsockname()[1]}/", ca_file
 
 
 async def test_tls_verification_is_on_by_default(
