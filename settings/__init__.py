@@ -17,7 +17,7 @@ from settings.model import (
     Tls,
     WsdeckSettings,
 )
-from settings.problems import Problem, SettingsError
+from settings.problems import Problem, SettingsError, clean_message
 from settings.store import (
     CONFIG_ENV,
     FILE_NAME,
@@ -45,6 +45,7 @@ __all__ = [
     "ThemeSettings",
     "Tls",
     "WsdeckSettings",
+    "clean_message",
     "dotenv_values_for_expansion",
     "expand_env",
     "find_config",

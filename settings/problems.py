@@ -17,6 +17,13 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
+def clean_message(message: str) -> str:
+    """A pydantic error message without the prefix of the exception that raised it."""
+    for prefix in _PREFIXES:
+        message = message.removeprefix(prefix)
+    return message
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the settings.
@@ -99,9 +106,7 @@ def problems_from_validation_error(
         elif kind == "missing":
             message = "required"
         else:
-            message = item["msg"]
-            for prefix in _PREFIXES:
-                message = message.removeprefix(prefix)
+            message = clean_message(item["msg"])
             if loc and loc[-1] == "[key]":
                 message = f"invalid key: {message}"
         problems.append(Problem(render_loc(loc), message, line))

@@ -71,19 +71,15 @@ def run_dashboard(load: Loader, urls: Sequence[str]) -> int:
 
 def with_urls(settings: WsdeckSettings, urls: Sequence[str]) -> WsdeckSettings:
     """``settings`` plus one connection per URL not already there (by name)."""
-    from pydantic import ValidationError
-
-    from settings import Connection, mask_url
+    from tui.tail import UsageError, ad_hoc_connection
 
     extra: list[Connection] = []
     names = {c.name for c in settings.connections}
     for url in urls:
         try:
-            # Named after the URL without its user:password: the name is shown everywhere.
-            connection = Connection(name=mask_url(url), url=url)
-        except ValidationError as exc:
-            message = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-            raise LaunchError([f"wsdeck: invalid URL {mask_url(url)!r}: {message}"]) from None
+            connection = ad_hoc_connection(url)
+        except UsageError as exc:
+            raise LaunchError([f"wsdeck: {exc}"]) from None
         if connection.name not in names:
             names.add(connection.name)
             extra.append(connection)

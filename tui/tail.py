@@ -19,7 +19,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TextIO
 
-from settings import Connection, WsdeckSettings, dotenv_values_for_expansion, mask_url
+from settings import (
+    Connection,
+    WsdeckSettings,
+    clean_message,
+    dotenv_values_for_expansion,
+    mask_url,
+)
 from tui.core.display import text_line
 from tui.core.events import ErrorEvent, Event, ReceiveEvent, StartEvent, encode_lines
 from tui.core.hub import Hub
@@ -75,9 +81,7 @@ def ad_hoc_connection(url: str) -> Connection:
     try:
         return Connection(name=mask_url(url), url=url)
     except ValidationError as exc:
-        problems = "; ".join(
-            str(error["msg"]).removeprefix("Value error, ") for error in exc.errors()
-        )
+        problems = "; ".join(clean_message(str(error["msg"])) for error in exc.errors())
         raise UsageError(f"invalid URL {mask_url(url)!r}: {problems}") from None
 
 

@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Collapsible, Input, Label, Select, Static, Switch, TextArea
 
-from settings import Connection
+from settings import Connection, clean_message
 from tui.screens.form_text import (
     Parsed,
     format_headers,
@@ -28,8 +28,6 @@ from tui.screens.form_text import (
 )
 
 __all__ = ["ConnectionForm"]
-
-_MESSAGE_PREFIXES = ("Value error, ", "Assertion failed, ")
 
 # Field keys in form (and tab) order; each has a widget "#field-<key>" and an "#error-<key>".
 _LABELS: dict[str, str] = {
@@ -76,12 +74,6 @@ def _number(value: float | int) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return repr(value)
-
-
-def _clean_message(message: str) -> str:
-    for prefix in _MESSAGE_PREFIXES:
-        message = message.removeprefix(prefix)
-    return message
 
 
 class ConnectionForm(ModalScreen[Connection | None]):
@@ -428,7 +420,7 @@ class ConnectionForm(ModalScreen[Connection | None]):
         self, loc: Sequence[int | str], kind: str, msg: str, parsed: dict[str, Parsed]
     ) -> tuple[str, str]:
         """The field key and message for one pydantic error."""
-        message = "required" if kind == "missing" else _clean_message(msg)
+        message = "required" if kind == "missing" else clean_message(msg)
         head = str(loc[0]) if loc else ""
         if head in ("reconnect", "tls"):
             key = f"{head}-{loc[1]}" if len(loc) > 1 else ""
