@@ -36,6 +36,7 @@ from tui.core.events import (
     StartEvent,
     StopBy,
     StopEvent,
+    payload_size,
 )
 from tui.core.options import build_options
 
@@ -170,7 +171,7 @@ class WsClient:
         except (TypeError, ValueError) as exc:
             await self._error("send", f"not sent: {exc}")
             return False
-        size = len(message) if isinstance(message, bytes) else len(message.encode())
+        size = payload_size(message)
         stats = self.stats
         stats.msgs_out += 1
         stats.bytes_out += size
@@ -360,6 +361,7 @@ class WsClient:
             while True:
                 data = await recv()
                 ts = clock()
+                # payload_size inlined: this runs for every message received.
                 if type(data) is str:
                     size = len(data) if data.isascii() else len(data.encode())
                 else:

@@ -192,8 +192,7 @@ class RegexTimeout(Exception):
 class _RegexGuard:
     """Runs regex searches under a CPU-time alarm; restores any previous alarm on exit."""
 
-    def __init__(self, budget: float = REGEX_BUDGET, enabled: bool = True) -> None:
-        self._budget = budget
+    def __init__(self, *, enabled: bool = True) -> None:
         self._enabled = enabled
         self._armed = False
         self._active = False
@@ -229,7 +228,7 @@ class _RegexGuard:
         if not self._active:
             return pattern.search(text) is not None
         self._armed = True
-        signal.setitimer(signal.ITIMER_VIRTUAL, self._budget)
+        signal.setitimer(signal.ITIMER_VIRTUAL, REGEX_BUDGET)
         try:
             return pattern.search(text) is not None
         finally:
@@ -357,11 +356,6 @@ class FilteredView(Sequence[Event]):
     def filter(self) -> FeedFilter:
         """The filter in use."""
         return self._filter
-
-    @property
-    def ring(self) -> EventRing:
-        """The ring this view reads."""
-        return self._ring
 
     def set_filter(self, flt: FeedFilter) -> None:
         """Use ``flt``; the re-scan happens in later :meth:`step` calls.

@@ -35,6 +35,18 @@ if TYPE_CHECKING:
 STATE_REFRESH = 0.5
 
 
+_NODE_ACTIONS = ("start", "stop", "restart")
+
+
+def _allowed(action: str, state: State | None) -> bool:
+    """Whether a node control applies to the selected connection (``None``: none selected)."""
+    if action == "start":
+        return state is State.STOPPED
+    if action == "stop":
+        return state not in (None, State.STOPPED, State.CLOSING)
+    return state is not None  # restart
+
+
 class MainScreen(Screen[None]):
     """Everything an operator needs on one screen."""
 
@@ -132,9 +144,8 @@ class MainScreen(Screen[None]):
         client = hub.clients.get(self.selected) if self.selected else None
         self._show_selected(client)
         state = client.state if client else None
-        self.query_one("#start", Button).disabled = state is not State.STOPPED
-        self.query_one("#stop", Button).disabled = state in (None, State.STOPPED, State.CLOSING)
-        self.query_one("#restart", Button).disabled = client is None
+        for action in _NODE_ACTIONS:
+            self.query_one(f"#{action}", Button).disabled = not _allowed(action, state)
         composer = self.query_one(Composer)
         saved = client.settings.saved_messages if client else {}
         composer.set_target(self.selected, state is State.OPEN, saved)
@@ -220,16 +231,10 @@ class MainScreen(Screen[None]):
     # -- node controls ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action not in _NODE_ACTIONS:
+            return True
         client = self.wsdeck.hub.clients.get(self.selected) if self.selected else None
-        if action == "start":
-            return (client is not None and client.state is State.STOPPED) or None
-        if action == "stop":
-            return (
-                client is not None and client.state not in (State.STOPPED, State.CLOSING)
-            ) or None
-        if action == "restart":
-            return client is not None or None
-        return True
+        return _allowed(action, client.state if client else None) or None  # None: greyed
 
     def action_start(self) -> None:
         if self.selected:
