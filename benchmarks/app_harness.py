@@ -135,7 +135,7 @@ def make_app(config: Path, **ring_options: Any) -> tuple[WsdeckApp, ProbeRing]:
     app = WsdeckApp(settings, config_path=config)
     ring = ProbeRing(settings.feed.max_events, **ring_options)
     app.ring = ring  # MainScreen builds the feed over app.ring when it mounts
-    tune_gc()  # what `wsdeck` does right before app.run()
+    tune_gc()  # as `wsdeck` does once the App is built
     return app, ring
 
 

@@ -34,8 +34,8 @@ class LaunchError(Exception):
 def tune_gc() -> None:
     """Set the garbage collector up for a long-running process that may take floods.
 
-    Called once, after the imports and the settings, right before the event loop starts
-    (the dashboard: right after it has loaded its settings).
+    Called once, after the imports and the settings: by ``wsdeck tail`` and ``wsdeck demo``
+    right before the event loop or the App starts, by ``wsdeck`` once the App has loaded.
     ``gc.freeze()`` takes what exists then (modules, classes, settings: ~55 000 objects,
     and no garbage: measured) out of every later collection. The larger young threshold
     lets a message's short-lived objects (its frame, its event on the bus) die before a
@@ -147,9 +147,9 @@ def run_demo(port: int = 0, *, record: Path | None = None) -> int:
                 config_path=None,
                 note=f"demo server on {server.url} — press ? for help, ctrl+p for commands",
             )
+            tune_gc()  # the App has imported and built what it needs
             return await app.run_async() or 0
 
-    tune_gc()
     try:
         return asyncio.run(main())
     except OSError as exc:
