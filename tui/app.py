@@ -287,14 +287,20 @@ class WsdeckApp(App[int]):
         self.settings = result.settings
         new = {c.name: c for c in result.settings.connections}
         for name in result.removed:
-            self.hub.get(name).stop()
-            self.workers.cancel_group(self, f"connection:{name}")
-            self.hub.remove(name)
+            self._retire(self.hub.remove(name))
         for name in result.added:
             self._run_client(self.hub.add(new[name]))
+            if name in result.restart:  # renamed while open: the restart starts the new name
+                self.hub.start(name)
         for name in result.changed:
             self._update_connection(new[name], restart=name in result.restart)
         self.main.connections_changed()
+
+    @work(group="retire", exit_on_error=False)
+    async def _retire(self, client: WsClient) -> None:
+        """Stop a deleted (or renamed) connection with 1000 and its stop event; then its task."""
+        await client.stop_and_wait()
+        self.workers.cancel_group(self, f"connection:{client.name}")
 
     def _update_connection(self, connection: Connection, *, restart: bool) -> None:
         from tui.core.client import State

@@ -104,6 +104,28 @@ async def test_editing_an_open_connection_offers_a_restart(
         assert events_of(app, "stop", "echo")[0].by == "client"
 
 
+async def test_renaming_an_open_connection_and_restarting_keeps_it_open(
+    demo: DemoServer, tmp_path: Path
+) -> None:
+    config = tmp_path / "wsdeck.toml"
+    write_config(config, demo.endpoint("/echo"))
+    app = WsdeckApp(load_settings(config, env_file=None), config_path=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await wait_until(pilot, lambda: bool(events_of(app, "start", "echo")))
+        await pilot.press("comma", "e")
+        await pilot.pause()
+        app.screen.query_one("#field-name", Input).value = "echo2"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await pilot.pause()
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: bool(events_of(app, "start", "echo2")))
+        assert "echo" not in app.hub.clients
+        assert events_of(app, "stop", "echo")[0].by == "client"
+
+
 async def test_unknown_keymap_id_warns(make_app: Any) -> None:
     app = make_app(conn("idle", "ws://127.0.0.1:9/"), keymap={"conection.start": "f5"})
     shown: list[str] = []

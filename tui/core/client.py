@@ -230,6 +230,17 @@ class WsClient:
         finally:
             await self._abort()
 
+    async def stop_and_wait(self, timeout: float = 2.0) -> None:
+        """Client Stop (code 1000), then wait (at most ``timeout`` s) until the stop event is out.
+
+        For an owner about to cancel this client's task: cancelling an open connection
+        would close it with 1011 and lose its ``stop`` event.
+        """
+        self.stop()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._idle.wait()
+
     async def shutdown(self, timeout: float = 2.0) -> None:
         """Close an open connection with 1001 (going away) before the app exits.
 
