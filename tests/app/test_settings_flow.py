@@ -80,24 +80,33 @@ async def test_invalid_url_is_refused_with_the_field_message(
     assert config.read_text() == before
 
 
+def app_for(demo: DemoServer, tmp_path: Path) -> WsdeckApp:
+    """The App over a settings file with one connection, ``echo``."""
+    config = tmp_path / "wsdeck.toml"
+    write_config(config, demo.endpoint("/echo"))
+    return WsdeckApp(load_settings(config, env_file=None), config_path=config)
+
+
+async def edit_open_echo(app: WsdeckApp, pilot: Any, field: str, value: str) -> None:
+    """Start ``echo``, set one field in its form, save, answer Restart, leave the editor."""
+    await pilot.press("s")
+    await wait_until(pilot, lambda: bool(events_of(app, "start", "echo")))
+    await pilot.press("comma", "e")
+    await pilot.pause()
+    app.screen.query_one(f"#field-{field}", Input).value = value
+    await pilot.press("ctrl+s")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+    await pilot.press("y")
+    await pilot.pause()
+    await pilot.press("escape")
+
+
 async def test_editing_an_open_connection_offers_a_restart(
     demo: DemoServer, tmp_path: Path
 ) -> None:
-    config = tmp_path / "wsdeck.toml"
-    write_config(config, demo.endpoint("/echo"))
-    app = WsdeckApp(load_settings(config, env_file=None), config_path=config)
+    app = app_for(demo, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("s")
-        await wait_until(pilot, lambda: bool(events_of(app, "start", "echo")))
-        await pilot.press("comma", "e")
-        await pilot.pause()
-        form = app.screen
-        form.query_one("#field-url", Input).value = demo.endpoint("/ticker?rate=50")
-        await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press("y")
-        await pilot.pause()
-        await pilot.press("escape")
+        await edit_open_echo(app, pilot, "url", demo.endpoint("/ticker?rate=50"))
         await wait_until(pilot, lambda: len(events_of(app, "start", "echo")) == 2)
         second = events_of(app, "start", "echo")[1]
         assert second.url.endswith("/ticker?rate=50")
@@ -107,20 +116,9 @@ async def test_editing_an_open_connection_offers_a_restart(
 async def test_renaming_an_open_connection_and_restarting_keeps_it_open(
     demo: DemoServer, tmp_path: Path
 ) -> None:
-    config = tmp_path / "wsdeck.toml"
-    write_config(config, demo.endpoint("/echo"))
-    app = WsdeckApp(load_settings(config, env_file=None), config_path=config)
+    app = app_for(demo, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("s")
-        await wait_until(pilot, lambda: bool(events_of(app, "start", "echo")))
-        await pilot.press("comma", "e")
-        await pilot.pause()
-        app.screen.query_one("#field-name", Input).value = "echo2"
-        await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press("y")
-        await pilot.pause()
-        await pilot.press("escape")
+        await edit_open_echo(app, pilot, "name", "echo2")
         await wait_until(pilot, lambda: bool(events_of(app, "start", "echo2")))
         assert "echo" not in app.hub.clients
         assert events_of(app, "stop", "echo")[0].by == "client"
