@@ -225,17 +225,16 @@ class WsdeckApp(App[int]):
             if self.recorder is not None:
                 self.recorder.write(batch)
             await asyncio.wait({shutdown}, timeout=FRAME)
-        self._close_recorder()
-        self.exit(0)
-
-    def _close_recorder(self) -> None:
         if self.recorder is not None:
             self.recorder.write(self.hub.bus.take())
-            self.recorder.close()
+            self.recorder.flush()
+        self.exit(0)
 
     def on_unmount(self) -> None:
-        if self.ready:
-            self._close_recorder()
+        # The one close, whichever way the App ends: workers may still emit until now.
+        if self.ready and self.recorder is not None:
+            self.recorder.write(self.hub.bus.take())
+            self.recorder.close()
 
     # -- intents from widgets and the palette ----------------------------------------------
 

@@ -38,10 +38,9 @@ class Recorder:
         self.tick()
 
     def _append_after_close(self, events: list[Event] | tuple[Event, ...]) -> None:
-        # Events can still arrive after close(): the dashboard closes the recording on quit
-        # and again at unmount, and a connection that was still closing emits its stop
-        # event in between. They used to raise "I/O operation on closed file" at exit and
-        # were lost; now they are appended (and synced) through a short-lived handle.
+        # An owner may still hand over events after close() (a connection that was still
+        # closing emits its stop event late): they used to raise "I/O operation on closed
+        # file" and were lost; they are appended (and synced) through a short-lived handle.
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with open(fd, "a", encoding="utf-8") as late:
             late.write(encode_lines(events))
