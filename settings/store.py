@@ -242,12 +242,15 @@ def save_settings(
     except ValidationError as exc:
         problems = problems_from_validation_error(exc, WsdeckSettings)
         raise SettingsSaveError("invalid settings, not saved:", path, problems) from None
-    try:
-        base = document if document is not None else load_document(path)
-    except SettingsError as exc:
-        message = "cannot update the existing file, fix or remove it first:"
-        raise SettingsSaveError(message, path, exc.problems) from None
-    working = tomlkit.parse(base.as_string())
+    if document is not None:
+        # A copy: the caller's document changes only once the file is written.
+        working = tomlkit.parse(document.as_string())
+    else:
+        try:
+            working = load_document(path)
+        except SettingsError as exc:
+            message = "cannot update the existing file, fix or remove it first:"
+            raise SettingsSaveError(message, path, exc.problems) from None
     sync_document(working, settings)
     text = working.as_string()
     _check_result(text, expected, path)
