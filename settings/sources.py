@@ -62,16 +62,25 @@ class FileSettingsSource(PydanticBaseSettingsSource):
         return copy.deepcopy(self._data)
 
 
-class KnownFieldsDotEnvSource(DotEnvSettingsSource):
-    """A ``.env`` source that reads only variables naming settings fields.
+class KnownFieldsDotEnvSource(PydanticBaseSettingsSource):
+    """The stock ``.env`` source, taking only the variables that name settings fields.
 
     With ``extra="forbid"`` the stock source turns every other line of the ``.env`` file
     (``API_TOKEN=...`` kept there for ``${API_TOKEN}`` header references, or
-    ``WSDECK_CONFIG``) into an "extra inputs are not permitted" error.
+    ``WSDECK_CONFIG``) into an "extra inputs are not permitted" error. It wraps the stock
+    source, which has read the file already, rather than reading it a second time.
     """
 
+    def __init__(self, dotenv: DotEnvSettingsSource) -> None:
+        super().__init__(dotenv.settings_cls)
+        self._dotenv = dotenv
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        """Unused: :meth:`__call__` reads every field through the wrapped source."""
+        return self._dotenv.get_field_value(field, field_name)
+
     def __call__(self) -> dict[str, Any]:
-        return EnvSettingsSource.__call__(self)
+        return EnvSettingsSource.__call__(self._dotenv)
 
 
 def build_sources(
@@ -86,9 +95,5 @@ def build_sources(
     if not layer.use_env:
         return init_settings, file_source
     if isinstance(dotenv_settings, DotEnvSettingsSource):
-        dotenv_settings = KnownFieldsDotEnvSource(
-            settings_cls,
-            env_file=dotenv_settings.env_file,
-            env_file_encoding=dotenv_settings.env_file_encoding,
-        )
+        dotenv_settings = KnownFieldsDotEnvSource(dotenv_settings)
     return init_settings, env_settings, dotenv_settings, file_source
