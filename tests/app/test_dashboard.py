@@ -454,3 +454,18 @@ def test_the_rate_column_averages_over_its_window() -> None:
     assert figure == "2/s"  # the last interval alone says 0/s
     assert len(spark) == 8
     assert _Rate().label() == "-"
+
+
+async def test_a_regex_filter_that_gives_up_says_so_in_the_status_line(make_app: Any) -> None:
+    from tui.core.events import ReceiveEvent
+    from tui.core.ring import FeedFilter
+
+    app = make_app(conn("idle", "ws://127.0.0.1:9/"))
+    async with app.run_test(size=SIZE) as pilot:
+        data = "a" * 4000 + "b"
+        app.ring.extend([ReceiveEvent("idle", 1.0, i, data, len(data)) for i in range(20)])
+        app.main.events_arrived()
+        feed = app.main.query_one(EventFeed)
+        feed.set_filter(FeedFilter(search="(a+)+$", regex=True))
+        status = app.main.query_one("#feed-status")
+        await wait_until(pilot, lambda: "regex search stopped" in str(status.render()))

@@ -207,6 +207,8 @@ class MainScreen(Screen[None]):
         description = _describe_filter(feed.filter)
         if description:
             parts.append(description)
+        if feed.filter_error:
+            parts.append(feed.filter_error)
         status = " · ".join(parts)
         if status != self._status:
             self._status = status
