@@ -213,8 +213,8 @@ class Composer(Widget):
         if self._can_send and self._error in (NOT_OPEN, NO_CONNECTION):
             self._show_error("")
         self._sync_controls(saved_changed)
-        if target_changed or saved_changed:
-            self.refresh_bindings()  # the Footer is rebuilt on each: only on a change
+        if target_changed:  # Send's state; the Footer is rebuilt on each: only on a change
+            self.refresh_bindings()
 
     def focus_editor(self) -> None:
         """Put the keyboard focus in the message editor."""
