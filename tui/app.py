@@ -130,7 +130,7 @@ class WsdeckApp(App[int]):
 
     def _start(self) -> None:
         """Theme, keymap, the main screen, a worker per connection, the drain, auto start."""
-        self._apply_theme(self.settings.theme.name)
+        self.set_theme(self.settings.theme.name)
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
             self._check_keymap()
@@ -154,10 +154,7 @@ class WsdeckApp(App[int]):
             )
 
     def set_theme(self, name: str) -> None:
-        """Switch the theme (from the palette)."""
-        self._apply_theme(name)
-
-    def _apply_theme(self, name: str) -> None:
+        """Switch the theme (settings, palette); an unknown name keeps the current one."""
         if name in self.available_themes:
             self.theme = name
         else:
@@ -199,10 +196,9 @@ class WsdeckApp(App[int]):
         if not self.ready:
             self.exit(0)
             return
-        from tui.core.client import State
         from tui.screens.confirm import ConfirmScreen
 
-        busy = [c.name for c in self.hub.clients.values() if c.state is not State.STOPPED]
+        busy = self._active_names()
         if busy:
             question = f"{len(busy)} connection(s) active ({', '.join(busy[:4])}). Quit?"
             self.push_screen(ConfirmScreen(question, yes="Quit", no="Stay"), self._quit_if)
@@ -270,13 +266,18 @@ class WsdeckApp(App[int]):
 
     def action_settings(self) -> None:
         """Open the settings editor."""
-        from tui.core.client import State
         from tui.screens.settings_screen import SettingsScreen
 
-        open_names = {n for n, c in self.hub.clients.items() if c.state is not State.STOPPED}
+        active = set(self._active_names())
         self.push_screen(
-            SettingsScreen(self.settings, self.config_path, open_names), self._apply_settings
+            SettingsScreen(self.settings, self.config_path, active), self._apply_settings
         )
+
+    def _active_names(self) -> list[str]:
+        """Connections that are not stopped (open, connecting, reconnecting, closing)."""
+        from tui.core.client import State
+
+        return [name for name, c in self.hub.clients.items() if c.state is not State.STOPPED]
 
     def _apply_settings(self, result: object) -> None:
         from tui.screens.settings_screen import SettingsResult

@@ -6,7 +6,7 @@ that mounts it applies the search with ``EventFeed.set_filter``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
@@ -59,12 +59,8 @@ class SearchBar(Input):
 
         def apply_to(self, flt: FeedFilter) -> FeedFilter:
             """``flt`` with this search."""
-            return FeedFilter(
-                connections=flt.connections,
-                kinds=flt.kinds,
-                search=self.search,
-                regex=self.regex,
-                case_sensitive=self.case_sensitive,
+            return replace(
+                flt, search=self.search, regex=self.regex, case_sensitive=self.case_sensitive
             )
 
     @dataclass
