@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import statistics
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from common import (
     BENCH_CONNECTION,
     PYTHON,
     BenchServer,
+    alternate,
     bench_server,
     check,
     main_for,
@@ -72,12 +74,11 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
     with bench_server() as server, tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         for index in range(runs):
-            if index % 2 == 0:
-                plain.append(plain_rate(server, count))
-                apps.append(app_flood(server, count, folder))
-            else:
-                apps.append(app_flood(server, count, folder))
-                plain.append(plain_rate(server, count))
+            base, app = alternate(
+                index, partial(plain_rate, server, count), partial(app_flood, server, count, folder)
+            )
+            plain.append(base)
+            apps.append(app)
         for _ in range(runs):
             memory.append(
                 app_flood(server, long_count, folder, long_rss_at + 1, max_events=max_events)

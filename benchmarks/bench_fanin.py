@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import statistics
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from common import (
     BENCH_CONNECTION,
     PYTHON,
     BenchServer,
+    alternate,
     bench_server,
     check,
     main_for,
@@ -92,12 +94,13 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
         folder = Path(name)
         for index in range(runs):
             idle.append(app_idle_rss(folder))
-            if index % 2 == 0:
-                plain.append(plain_run(server, conns, rate, duration))
-                apps.append(app_run(server, conns, rate, duration, folder))
-            else:
-                apps.append(app_run(server, conns, rate, duration, folder))
-                plain.append(plain_run(server, conns, rate, duration))
+            base, app = alternate(
+                index,
+                partial(plain_run, server, conns, rate, duration),
+                partial(app_run, server, conns, rate, duration, folder),
+            )
+            plain.append(base)
+            apps.append(app)
     delivered = all(
         a["count"] == expected and a["msgs_in"] == expected and a["server"]["sent"] == expected
         for a in apps

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from common import (
     BENCH_CONNECTION,
     PYTHON,
     BenchServer,
+    alternate,
     bench_server,
     check,
     main_for,
@@ -65,13 +67,13 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
             plain: list[float] = []
             tail: list[float] = []
             for index in range(runs):
-                # Alternate who goes first, so neither always meets a warmer machine.
-                if index % 2 == 0:
-                    plain.append(plain_rate(server, size, count))
-                    tail.append(tail_rate(server, size, count, Path(folder)))
-                else:
-                    tail.append(tail_rate(server, size, count, Path(folder)))
-                    plain.append(plain_rate(server, size, count))
+                base, rate = alternate(
+                    index,
+                    partial(plain_rate, server, size, count),
+                    partial(tail_rate, server, size, count, Path(folder)),
+                )
+                plain.append(base)
+                tail.append(rate)
             ratios = [t / p for t, p in zip(tail, plain, strict=True)]
             figures[f"{size}B"] = {
                 "messages": count,

@@ -14,12 +14,14 @@ from __future__ import annotations
 import re
 import statistics
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from common import (
     BENCH_CONNECTION,
     PYTHON,
+    alternate,
     bench_server,
     check,
     main_for,
@@ -65,12 +67,11 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
         first_frame(minimal_command)  # warm the file cache; not counted
         first_frame(wsdeck_run)
         for index in range(runs):
-            if index % 2 == 0:
-                minimal.append(first_frame(minimal_command))
-                wsdeck.append(first_frame(wsdeck_run))
-            else:
-                wsdeck.append(first_frame(wsdeck_run))
-                minimal.append(first_frame(minimal_command))
+            base, frame = alternate(
+                index, partial(first_frame, minimal_command), partial(first_frame, wsdeck_run)
+            )
+            minimal.append(base)
+            wsdeck.append(frame)
     ratios = [w[0] / m[0] for w, m in zip(wsdeck, minimal, strict=True)]
     figures = {
         "minimal_app_first_frame_ms": summary([m[0] * 1000 for m in minimal], 0),

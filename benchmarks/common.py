@@ -13,11 +13,14 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+A = TypeVar("A")
+B = TypeVar("B")
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
@@ -60,6 +63,15 @@ def percentile(values: Sequence[float], q: float) -> float:
         return float("nan")
     rank = max(0, min(len(ordered) - 1, round(q * len(ordered) + 0.5) - 1))
     return ordered[rank]
+
+
+def alternate(index: int, baseline: Callable[[], A], subject: Callable[[], B]) -> tuple[A, B]:
+    """Run both, the baseline first on even runs: neither always meets a warmer machine."""
+    if index % 2 == 0:
+        first = baseline()
+        return first, subject()
+    second = subject()
+    return baseline(), second
 
 
 def tag() -> str:
