@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import Input
 
 from settings import load_settings
-from tests.app.test_settings_screen import (
+from tests.app.settings_helpers import (
     SAMPLE,
     Host,
     fill_form,

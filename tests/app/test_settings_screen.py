@@ -6,18 +6,25 @@ import errno
 import os
 import stat
 import tomllib
-from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
 from pydantic import SecretStr
 from textual.app import App
-from textual.pilot import Pilot
-from textual.screen import Screen
 from textual.widgets import Collapsible, Input, OptionList, Static, TextArea
 
 from settings import BinaryMessage, Message, WsdeckSettings, load_settings
+from tests.app.settings_helpers import (
+    SAMPLE,
+    Host,
+    fill_form,
+    settings_file,
+    text_of,
+    tree,
+    until,
+    wait_screen,
+    write_sample,
+)
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.connection_form import ConnectionForm
 from tui.screens.form_text import (
@@ -29,86 +36,9 @@ from tui.screens.form_text import (
     parse_messages,
     parse_saved_messages,
 )
-from tui.screens.settings_screen import SettingsResult, SettingsScreen, copy_name
-
-SAMPLE = """\
-# wsdeck settings: keep this comment
-[feed]
-max_events = 500  # inline comment stays
-
-[[connections]]
-name = "echo"
-url = "ws://127.0.0.1:8765/echo"  # the echo endpoint
-
-[[connections]]
-name = "ticker"
-url = "ws://127.0.0.1:8765/ticker?rate=5"
-"""
+from tui.screens.settings_screen import SettingsScreen, copy_name
 
 SECRET = "s3cr3t-t0ken-value"
-
-S = TypeVar("S", bound=Screen[Any])
-
-
-class Host(App[None]):
-    """A bare app that opens the settings screen and records what it hands back."""
-
-    def __init__(
-        self, settings: WsdeckSettings, path: Path | None, open_connections: Collection[str] = ()
-    ) -> None:
-        super().__init__()
-        self._args = (settings, path, open_connections)
-        self.results: list[SettingsResult | None] = []
-
-    def on_mount(self) -> None:
-        self.push_screen(SettingsScreen(*self._args), self.results.append)
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
-    """Let the app run until ``condition`` holds (bounded, no sleeps)."""
-    for _ in range(200):
-        if condition():
-            return
-        await pilot.pause()
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def wait_screen(pilot: Pilot[None], kind: type[S]) -> S:
-    """Wait until a ``kind`` screen is the active one, and return it."""
-    await until(pilot, lambda: isinstance(pilot.app.screen, kind), kind.__name__)
-    screen = pilot.app.screen
-    assert isinstance(screen, kind)
-    return screen
-
-
-def text_of(screen: Screen[Any], selector: str) -> str:
-    content = screen.query_one(selector, Static).content
-    return str(content)
-
-
-def write_sample(path: Path, text: str = SAMPLE, mode: int = 0o640) -> bytes:
-    path.write_text(text, encoding="utf-8")
-    path.chmod(mode)
-    return path.read_bytes()
-
-
-def tree(root: Path) -> list[Path]:
-    return sorted(p.relative_to(root) for p in root.rglob("*"))
-
-
-def settings_file(tmp_path: Path) -> Path:
-    return tmp_path / "conf" / "wsdeck.toml"
-
-
-async def fill_form(pilot: Pilot[None], name: str | None = None, url: str | None = None) -> None:
-    form = await wait_screen(pilot, ConnectionForm)
-    if name is not None:
-        form.query_one("#field-name", Input).value = ""
-        form.query_one("#field-name", Input).focus()
-        await pilot.press(*name)
-    if url is not None:
-        form.query_one("#field-url", Input).value = url
-    await pilot.pause()
 
 
 async def test_add_connection_saves_and_keeps_comments(tmp_path: Path) -> None:
