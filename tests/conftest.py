@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,3 +35,26 @@ async def demo() -> AsyncIterator[DemoServer]:
     """The demo server on 127.0.0.1, a free port, in this test's event loop."""
     async with DemoServer() as server:
         yield server
+
+
+@contextmanager
+def demo_server_process() -> Iterator[str]:
+    """``ws://127.0.0.1:PORT`` of ``python -m tui.demo_server --port 0`` in its own process."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui.demo_server", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    try:
+        line = process.stdout.readline()  # its address comes first (pytest-timeout bounds it)
+        assert "listening on ws://" in line, line
+        yield line.split("listening on ", 1)[1].strip()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # stuck on a peer that stopped reading
+            process.kill()
+            process.wait()

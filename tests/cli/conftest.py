@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import demo_server_process
+
 
 def wsdeck(
     *args: str, timeout: float = 30, env: dict[str, str] | None = None, cwd: Path | None = None
@@ -28,17 +30,6 @@ def wsdeck(
 
 @pytest.fixture(scope="module")
 def demo_url() -> Iterator[str]:
-    """``ws://127.0.0.1:PORT`` of ``python -m tui.demo_server --port 0``."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tui.demo_server", "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    assert "listening on ws://" in line, line
-    try:
-        yield line.split("listening on ", 1)[1].strip()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    """``ws://127.0.0.1:PORT`` of the demo server in its own process, for this module."""
+    with demo_server_process() as url:
+        yield url

@@ -14,7 +14,7 @@ import asyncio
 import stat
 import sys
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ import pytest
 from textual.widgets import Button
 
 from settings import WsdeckSettings
+from tests.conftest import demo_server_process
 from tests.hardening.conftest import connection, wait_until
 from tui.app import WsdeckApp
 from tui.core.events import Event, ReceiveEvent, StartEvent, StopEvent, decode_line, encode_line
@@ -45,31 +46,10 @@ ONCE_MORE = {
 
 
 @pytest.fixture
-async def demo_process() -> AsyncIterator[str]:
-    """``ws://127.0.0.1:PORT`` of ``python -m tui.demo_server --port 0`` (own process)."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tui.demo_server",
-        "--port",
-        "0",
-        stdout=asyncio.subprocess.PIPE,
-        stdin=asyncio.subprocess.DEVNULL,
-    )
-    assert process.stdout is not None
-    try:
-        async with asyncio.timeout(20):
-            line = (await process.stdout.readline()).decode()
-        assert "listening on ws://" in line, line
-        yield line.split("listening on ", 1)[1].strip()
-    finally:
-        process.terminate()
-        try:
-            async with asyncio.timeout(5):
-                await process.wait()
-        except TimeoutError:  # stuck on a peer that stopped reading: no need to be polite
-            process.kill()
-            await process.wait()
+def demo_process() -> Iterator[str]:
+    """``ws://127.0.0.1:PORT`` of the demo server in its own process."""
+    with demo_server_process() as url:
+        yield url
 
 
 def _flood_toml(base: str, record: Path) -> str:
