@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import stat
-import tempfile
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,6 +13,7 @@ import platformdirs
 from pydantic import ValidationError
 from pydantic_settings import SettingsError as SourceError
 
+from settings.atomic import atomic_write
 from settings.envrefs import MissingEnvError, dotenv_values_for_expansion, expand_env, redact_text
 from settings.model import WsdeckSettings
 from settings.problems import Problem, SettingsError, problems_from_validation_error
@@ -255,7 +253,7 @@ def save_settings(
     text = working.as_string()
     _check_result(text, expected, path)
     try:
-        _atomic_write(path, text.encode("utf-8"))
+        atomic_write(path, [text.encode("utf-8")])
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise SettingsSaveError(f"cannot save settings to {path}: {reason}", path) from exc
@@ -286,36 +284,3 @@ def _check_result(text: str, expected: WsdeckSettings, path: Path) -> None:
         raise SettingsSaveError(f"the updated file would not be valid TOML ({exc})", path) from None
     if reloaded != expected:
         raise SettingsSaveError("the updated file would not match the settings, not saved", path)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temp file beside ``path``, fsync it, rename it over ``path``."""
-    folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = 0o600
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Persist the rename; best effort, since some platforms cannot open folders."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
