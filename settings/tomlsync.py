@@ -290,7 +290,10 @@ def _space_tables(array: AoT, fresh: set[int]) -> None:
         text = previous.as_string()
         last_line = text.rstrip("\n").rpartition("\n")[2].strip()
         # A comment right above a table header belongs to that table: keep them together.
-        if text.endswith("\n\n") or last_line.startswith("#") or "\n" in table.trivia.indent:
+        # The indent may hold the comment lines carried above the header (_carry_comments):
+        # only a blank line at its start separates the tables.
+        blank_first = table.trivia.indent.lstrip(" \t").startswith("\n")
+        if text.endswith("\n\n") or last_line.startswith("#") or blank_first:
             continue
         table.trivia.indent = "\n" + table.trivia.indent
 

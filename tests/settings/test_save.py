@@ -298,3 +298,19 @@ def test_deleting_the_first_connection_after_a_table(write_config: WriteConfig) 
     text = path.read_text()
     assert "local echo server" not in text
     assert 'timestamps = "utc"\n\n# production feed, read-only\n[[connections]]\n' in text
+
+
+def test_a_connection_inserted_between_two_keeps_the_blank_line_above_a_comment(
+    write_config: WriteConfig,
+) -> None:
+    path = write_config(HEADED)
+    settings = load_file(path)
+    settings.connections.insert(1, Connection(name="a copy", url="ws://a/"))
+
+    save_settings(path, settings)
+
+    expected = (
+        '\n\n[[connections]]\nname = "a copy"\nurl = "ws://a/"\n\n# about b\n[[connections]]\n'
+    )
+    assert expected in path.read_text()
+    assert load_file(path) == settings
