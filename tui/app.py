@@ -77,6 +77,7 @@ class WsdeckApp(App[int]):
         self.config_path = config_path
         self.note = note
         self.launch_error: LaunchError | None = None
+        self._client_workers: dict[Worker[None], WsClient] = {}
         self._loader = settings if callable(settings) else None
         if not callable(settings):
             self._set_up(settings)
@@ -160,14 +161,15 @@ class WsdeckApp(App[int]):
         else:
             self.notify(f"unknown theme {name!r}; using {self.theme}", severity="warning")
 
-    def _run_client(self, client: WsClient) -> Worker[None]:
+    def _run_client(self, client: WsClient, crashed: BaseException | None = None) -> None:
         """The connection's own worker, in a group named after it."""
-        return self.run_worker(
-            client.run(),
+        worker = self.run_worker(
+            client.run(crashed),
             name=f"connection {client.name}",
             group=f"connection:{client.name}",
             exit_on_error=False,
         )
+        self._client_workers[worker] = client
 
     @work(name="drain", group="drain", exit_on_error=False)
     async def _drain(self) -> None:
@@ -183,9 +185,18 @@ class WsdeckApp(App[int]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for worker failures: say so instead of dying silently."""
+        worker = event.worker
         if event.state is WorkerState.ERROR:
-            error = event.worker.error
-            self.notify(f"{event.worker.name} failed: {error!r}", severity="error", timeout=10)
+            self.notify(f"{worker.name} failed: {worker.error!r}", severity="error", timeout=10)
+        if event.state in (WorkerState.ERROR, WorkerState.SUCCESS, WorkerState.CANCELLED):
+            client = self._client_workers.pop(worker, None)
+            # A client's task only ends when cancelled (shutdown, a deleted connection):
+            # otherwise it died. A new task reports it, shows it crashed, serves Start.
+            died = client is not None and event.state is not WorkerState.CANCELLED
+            if died and client is not None and self.hub.clients.get(client.name) is client:
+                cause = worker.error or RuntimeError("the connection task returned")
+                self._run_client(client, crashed=cause)
+                self.main.refresh_state()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Until the settings are loaded there is nothing to edit or to search for.

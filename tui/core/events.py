@@ -23,7 +23,16 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 ErrorKind = Literal[
-    "config", "connect", "handshake", "tls", "timeout", "protocol", "too_big", "send", "closed"
+    "config",
+    "connect",
+    "handshake",
+    "tls",
+    "timeout",
+    "protocol",
+    "too_big",
+    "send",
+    "closed",
+    "internal",
 ]
 ERROR_KINDS: tuple[ErrorKind, ...] = (
     "config",
@@ -35,6 +44,7 @@ ERROR_KINDS: tuple[ErrorKind, ...] = (
     "too_big",
     "send",
     "closed",
+    "internal",
 )
 StopBy = Literal["client", "server", "network"]
 EVENT_NAMES = ("start", "stop", "receive", "send", "error")
