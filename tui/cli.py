@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui import __version__
+from tui.adhoc import VALUE_OPTIONS, add_flags, flags_from
 
 if TYPE_CHECKING:
     from settings import SettingsError, WsdeckSettings
@@ -24,7 +25,7 @@ COMMANDS = ("demo", "demo-server", "tail", "config")
 _DESCRIPTION = "A keyboard-driven terminal dashboard for WebSocket client connections."
 _EPILOG = """\
 commands:
-  wsdeck [--config PATH] [URL...]   open the dashboard (each URL adds an ad-hoc connection)
+  wsdeck [--config PATH] [URL...]   open the dashboard (each URL adds a connection, started)
   wsdeck demo [--port N]            the dashboard wired to a built-in demo server
   wsdeck demo-server                the demo server alone
   wsdeck tail NAME|URL...           print events headlessly (JSON Lines or text)
@@ -60,6 +61,10 @@ def _dashboard_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", metavar="NAME", help="Textual theme name")
     parser.add_argument(
         "urls", nargs="*", metavar="URL", help="ws:// or wss:// URLs to add as connections"
+    )
+    add_flags(parser)
+    parser.add_argument(
+        "--no-start", action="store_true", help="do not start the URLs' connections at once"
     )
     return parser
 
@@ -102,6 +107,12 @@ def _command_parser() -> argparse.ArgumentParser:
     tail.add_argument("--count", type=_positive_int, help="end after N received messages")
     tail.add_argument("--timeout", type=_positive_float, help="end after S seconds")
     tail.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
+    tail.add_argument(
+        "--view",
+        choices=("text", "hex", "base64"),
+        help="binary payloads in --format text (default: each connection's receive_view)",
+    )
+    add_flags(tail)
 
     config = commands.add_parser("config", help="check or locate the settings file")
     actions = config.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -161,7 +172,7 @@ def _first_word(argv: Sequence[str]) -> str | None:
     for arg in argv:
         if skip:
             skip = False
-        elif arg in ("--config", "--record", "--theme"):
+        elif arg in ("--config", "--record", "--theme", *VALUE_OPTIONS):
             skip = True
         elif not arg.startswith("-"):
             return arg
@@ -197,7 +208,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_demo(args.port, record=args.record)
     from tui.launch import run_dashboard
 
-    return run_dashboard(partial(_load_for_dashboard, args), args.urls)
+    return run_dashboard(
+        partial(_load_for_dashboard, args), args.urls, flags_from(args), start=not args.no_start
+    )
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -284,6 +297,8 @@ def _tail(args: argparse.Namespace) -> int:
             count=args.count,
             timeout=args.timeout,
             format=args.format,
+            view=args.view,
+            flags=flags_from(args),
         )
         tune_gc()
         return asyncio.run(run_tail(options, settings))
