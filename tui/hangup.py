@@ -11,6 +11,7 @@ signal" from "done" (0) and "failed" (1). All of it within the connections' larg
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import Callable, Iterable
 
@@ -24,14 +25,18 @@ RESERVE = 0.5
 def install(on_signal: Callable[[int], None]) -> Callable[[], None]:
     """Call ``on_signal(signum)`` in the running loop on each of :data:`SIGNALS`.
 
-    Returns the function that puts the previous handlers back.
+    Returns the function that puts the default handlers back. Outside the main thread
+    (an App run by a test in a thread) signals cannot be caught: nothing is installed.
     """
     loop = asyncio.get_running_loop()
-    for signum in SIGNALS:
-        loop.add_signal_handler(signum, on_signal, signum)
+    installed: list[int] = []
+    with contextlib.suppress(ValueError, RuntimeError):
+        for signum in SIGNALS:
+            loop.add_signal_handler(signum, on_signal, signum)
+            installed.append(signum)
 
     def remove() -> None:
-        for signum in SIGNALS:
+        for signum in installed:
             loop.remove_signal_handler(signum)
 
     return remove

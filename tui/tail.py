@@ -178,7 +178,12 @@ async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO =
     path = settings.recording.path
     run = _Run(hub, options, _Printer(out, options.format, views), Recorder(path) if path else None)
     signals: list[int] = []
-    restore = hangup.install(signals.append)
+
+    def hang_up(signum: int) -> None:
+        signals.append(signum)
+        hub.bus.wake()
+
+    restore = hangup.install(hang_up)
     runner = asyncio.create_task(hub.run_clients())
     deadline = None if options.timeout is None else time.monotonic() + options.timeout
     try:
@@ -216,8 +221,11 @@ async def _finish(run: _Run, runner: asyncio.Task[None], *, hang_up: bool) -> No
         task.cancel()
     timeouts = [c.settings.close_timeout for c in hub.clients.values()]
     if hang_up:
-        limit = hangup.close_budget(timeouts)
-        closing: asyncio.Future[Any] = asyncio.ensure_future(hub.shutdown(timeout=limit))
+        budget = hangup.close_budget(timeouts)
+        closing: asyncio.Future[Any] = asyncio.ensure_future(hub.shutdown(timeout=budget))
+        # The shutdown bounds itself; waiting a little longer lets the stop events of
+        # connections it had to drop come out.
+        limit = budget + hangup.RESERVE / 2
     else:
         limit = max(timeouts, default=1.0) + 1.0
         closing = asyncio.gather(*(c.stop_and_wait(limit) for c in hub.clients.values()))
