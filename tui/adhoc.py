@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from settings import Connection
 
-NAME_LIMIT = 32
-"""Longest generated name, in characters (table and feed columns stay readable)."""
+NAME_LIMIT = 24
+"""Longest generated name, in characters: what the connection table's name column shows."""
 
 VALUE_OPTIONS = ("-H", "--header", "--subprotocol", "--origin", "--ca", "--name")
 """Connection flags that take a value (the command line's first-word scan skips it)."""

@@ -6,13 +6,18 @@ import base64
 import hashlib
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import trustme
+from websockets.http11 import Request
+from websockets.sync.server import ServerConnection, serve
 
 from tests.conftest import demo_server_process
 
@@ -82,3 +87,69 @@ def deaf_url() -> Iterator[str]:
         for peer in held:
             peer.close()
         thread.join(timeout=5)
+
+
+@dataclass
+class HandshakeServer:
+    """A server that keeps every opening request it gets, for the flags' tests."""
+
+    url: str
+    """``ws://`` (or ``wss://``) ``127.0.0.1:PORT``, without a path."""
+    ca_file: Path | None = None
+    """The throwaway CA that signed a TLS server's certificate."""
+    requests: list[Request] = field(default_factory=list)
+
+
+SERVER_SUBPROTOCOLS = ["x.v2", "x.v1"]
+"""What the handshake server accepts, in its order of preference."""
+
+
+def _handshake_server(
+    context: ssl.SSLContext | None, tmp: Path | None
+) -> Iterator[HandshakeServer]:
+    def keep(connection: ServerConnection, request: Request) -> None:
+        kept.requests.append(request)
+
+    def echo(ws: ServerConnection) -> None:
+        for message in ws:
+            ws.send(message)
+
+    def choose(ws: ServerConnection, offered: Sequence[str]) -> str | None:
+        # websockets' own choice refuses clients that offer none; this one accepts them.
+        return next((p for p in SERVER_SUBPROTOCOLS if p in offered), None)
+
+    with serve(
+        echo,
+        "127.0.0.1",
+        0,
+        ssl=context,
+        process_request=keep,
+        select_subprotocol=choose,
+    ) as server:
+        scheme = "wss" if context else "ws"
+        kept = HandshakeServer(f"{scheme}://127.0.0.1:{server.socket.getsockname()[1]}")
+        if tmp is not None:
+            kept.ca_file = tmp / "ca.pem"
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield kept
+        finally:
+            server.shutdown()
+            thread.join(timeout=5)
+
+
+@pytest.fixture
+def handshake_server() -> Iterator[HandshakeServer]:
+    """A ``ws://`` echo server that keeps the opening requests it gets."""
+    yield from _handshake_server(None, None)
+
+
+@pytest.fixture
+def tls_handshake_server(tmp_path: Path) -> Iterator[HandshakeServer]:
+    """The same over TLS, with a certificate for 127.0.0.1 from a throwaway CA."""
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    yield from _handshake_server(context, tmp_path)
