@@ -129,19 +129,21 @@ _DEMO_HELP = (
     "No settings file is read or written."
 )
 _TAIL_HELP = """\
-Start the named connections (or ad-hoc ws:// / wss:// URLs), send each --send after
-every start event, and print events to stdout.
+Start the named connections (or ws:// / wss:// URLs, named host:port/path), send each
+--send after every start event, and print every event to stdout (the final stop events
+too; with --record the file gets the same events).
 
 exit codes:
-  0  done (--count reached, --timeout passed or every connection stopped)
-  1  an error event occurred and nothing was received, or --count was given and
-     nothing was received
-  2  usage or settings error
+  0    done (--count reached, --timeout passed or every connection stopped)
+  1    an error event occurred and nothing was received, or --count was given and
+       nothing was received
+  2    usage or settings error
+  128+N  ended by signal N (SIGHUP, SIGTERM, SIGINT: connections closed with 1001)
 
 examples:
-  wsdeck tail ws://127.0.0.1:8765/echo --send hello --count 1
-  wsdeck tail echo --send hi --count 1 | jq .text
-  wsdeck tail ticker --count 1 --timeout 5 --format text   # a Nagios-style check
+  wsdeck tail ws://127.0.0.1:8765/echo --send hello --count 1 --format text
+  wsdeck tail ws://127.0.0.1:8765/echo --send hello --count 1 | grep '"event":"receive"'
+  wsdeck tail ws://127.0.0.1:8765/ticker --count 1 --timeout 5 > /dev/null && echo OK
 """
 
 
