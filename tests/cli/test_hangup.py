@@ -130,3 +130,29 @@ def test_exit_in_time_when_the_server_never_answers_the_close(
     if not dashboard:
         printed = [json.loads(line) for line in bytes(terminal.output).decode().splitlines()]
         assert printed == events
+
+
+@pytest.mark.parametrize("dashboard", [False, True], ids=["tail", "dashboard"])
+def test_an_ssh_drop_still_records_everything(
+    demo_url: str, tmp_path: Path, dashboard: bool
+) -> None:
+    # sshd closes the terminal, then the process gets SIGHUP: every write to the terminal
+    # fails from then on (EIO), which must not lose the recording or stall the exit.
+    record = tmp_path / "rec.jsonl"
+    config = tmp_path / "wsdeck.toml"
+    config.write_text("")
+    args = ["--config", str(config), "--record", str(record), f"{demo_url}/ticker?rate=50"]
+    terminal = wsdeck_on_a_terminal(*([] if dashboard else ["tail"]), *args, cwd=tmp_path)
+    try:
+        terminal.until(lambda: len(_ticker_seqs(_recorded(record))) >= 20, 30, "recorded messages")
+        before = len(_ticker_seqs(_recorded(record)))
+        terminal.drop()
+        sent = time.monotonic()
+        os.kill(terminal.process.pid, signal.SIGHUP)
+        terminal.process.wait(timeout=10)
+        elapsed = time.monotonic() - sent
+    finally:
+        terminal.close()
+    assert terminal.process.returncode == 128 + signal.SIGHUP
+    assert elapsed < EXIT_WITHIN, elapsed
+    _check_recording(_recorded(record), before, demo_url.removeprefix("ws://") + "/ticker")
