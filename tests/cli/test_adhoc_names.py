@@ -31,3 +31,10 @@ def test_unique_and_given_names() -> None:
     assert (second.name, third.name) == ("mine", "h:1/b-2")
     with pytest.raises(UsageError, match="--name 'h:1/b' is already taken"):
         connections_for(["ws://h:1/x"], UrlFlags(names=["h:1/b"]), ["h:1/b"])
+
+
+def test_flag_values_are_not_taken_for_a_command() -> None:
+    from tui.cli import _first_word
+
+    assert _first_word(["--name", "demo", "-H", "X: tail", "ws://h:1/"]) == "ws://h:1/"
+    assert _first_word(["--origin", "config", "--ca", "keys", "--subprotocol", "demo"]) is None
