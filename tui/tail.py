@@ -125,13 +125,12 @@ class _Run:
     def take(self, batch: list[Event]) -> None:
         """Count, print and record ``batch``; start the ``--send`` messages after a start."""
         limit = self.options.count
+        if self.full:
+            batch = [e for e in batch if type(e) is not ReceiveEvent]
         shown = batch
         for index, event in enumerate(batch):
             kind = type(event)
             if kind is ReceiveEvent:
-                if self.full:
-                    shown = [e for e in batch if type(e) is not ReceiveEvent]
-                    break
                 self.received += 1
                 if limit is not None and self.received >= limit:
                     self.full = True
