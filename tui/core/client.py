@@ -31,6 +31,7 @@ from tui.core.events import (
     ErrorEvent,
     ErrorKind,
     Event,
+    PongEvent,
     ReceiveEvent,
     SendEvent,
     StartEvent,
@@ -48,6 +49,26 @@ _YIELD_MASK = 255
 
 # Close codes that end a connection without anything having gone wrong.
 _NORMAL_CLOSE_CODES = frozenset({1000, 1001})
+
+CLOSE_REASON_LIMIT = 123
+"""Bytes of UTF-8 a close reason may take (RFC 6455 §5.5: 125-byte control frame payload)."""
+
+
+def close_problem(code: int, reason: str) -> str | None:
+    """Why Stop may not close with ``code`` and ``reason``; ``None`` when it may.
+
+    A client may send 1000 (normal closure) or an application's own 3000-4999 (RFC 6455
+    §7.4.2); the other codes are reserved for the protocol or the server.
+    """
+    if code != 1000 and not 3000 <= code <= 4999:
+        return f"close code {code} is not allowed: use 1000 (normal) or 3000-4999 (application)"
+    try:
+        size = len(reason.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "the reason is not valid text"
+    if size > CLOSE_REASON_LIMIT:
+        return f"the reason is {size} bytes of UTF-8; at most {CLOSE_REASON_LIMIT} fit"
+    return None
 
 
 def _is_error_close(code: int | None) -> bool:
@@ -123,7 +144,9 @@ class WsClient:
         self._idle = asyncio.Event()  # set while stopped with no Start pending
         self._idle.set()
         self._restart = False
+        self._close_code, self._close_reason = 1000, ""
         self._latency: float | None = None
+        self._keepalive_latency = 0.0  # the keepalive's last measure, already taken in
         self._last_failure_transient = False
 
     # -- requests (Incari command nodes) ---------------------------------------------------
@@ -139,11 +162,21 @@ class WsClient:
         self._start_requested.set()
         return True
 
-    def stop(self) -> bool:
-        """Client Stop: ask to close with code 1000; never reconnects. False when stopped."""
+    def stop(self, code: int = 1000, reason: str = "") -> bool:
+        """Client Stop: ask to close with ``code`` and ``reason``; never reconnects.
+
+        Returns False when already stopped or closing.
+
+        Raises:
+            ValueError: the code or reason may not be sent (see :func:`close_problem`).
+        """
+        problem = close_problem(code, reason)
+        if problem is not None:
+            raise ValueError(problem)
         self._restart = False
         if self.state in (State.STOPPED, State.CLOSING):
             return False
+        self._close_code, self._close_reason = code, reason
         if self.state is State.OPEN:
             self.state = State.CLOSING
         self._stop_requested.set()
@@ -180,6 +213,31 @@ class WsClient:
         await self._emit(SendEvent(self.name, ts, data=message, size=size))
         return True
 
+    async def ping(self) -> float | None:
+        """A manual ping: a ``pong`` event with the round trip in seconds (also returned).
+
+        An ``error`` event instead when the connection is not open (kind ``send``) or no
+        pong comes within ``ping_timeout`` (kind ``timeout``; the connection stays open).
+        """
+        ws = self._ws
+        if ws is None or self.state is not State.OPEN:
+            await self._error("send", f"not pinged: {self.name} is {self.state.value}, not open")
+            return None
+        timeout = self.settings.ping_timeout
+        try:
+            pong = await ws.ping()
+            async with asyncio.timeout(timeout):
+                rtt = await pong
+        except TimeoutError:
+            await self._error("timeout", f"no pong within ping_timeout ({timeout:g} s)")
+            return None
+        except ConnectionClosed as exc:
+            await self._error("send", f"not pinged: the connection closed ({exc})")
+            return None
+        self._latency = rtt
+        await self._emit(PongEvent(self.name, time.time(), rtt=rtt))
+        return rtt
+
     async def refuse_send(self) -> None:
         """The ``error`` event of a Send tried while the connection is not open."""
         await self._error("send", f"not sent: {self.name} is {self.state.value}, not open")
@@ -193,11 +251,15 @@ class WsClient:
 
     @property
     def latency(self) -> float | None:
-        """Round trip of the last keepalive ping in seconds (None before the first)."""
-        ws = self._ws
-        if ws is not None and ws.latency:
-            self._latency = ws.latency
+        """Round trip of the last ping, keepalive or manual, in seconds (None before the first)."""
+        if self._ws is not None:
+            self._take_keepalive_latency(self._ws)
         return self._latency
+
+    def _take_keepalive_latency(self, ws: ClientConnection) -> None:
+        # Only a new measure replaces the last one: a manual ping since keeps its own.
+        if ws.latency and ws.latency != self._keepalive_latency:
+            self._keepalive_latency = self._latency = ws.latency
 
     def reconnect_in(self, now: float | None = None) -> float | None:
         """Seconds left before the next attempt while ``reconnecting`` (for a countdown)."""
@@ -352,7 +414,7 @@ class WsClient:
             closer.cancel()
             with contextlib.suppress(BaseException):
                 await closer
-            self._latency = ws.latency or self._latency
+            self._take_keepalive_latency(ws)
             self._ws = None
         return await self._close_info(ws)
 
@@ -393,7 +455,7 @@ class WsClient:
     async def _close_when_stopped(self, ws: ClientConnection) -> None:
         await self._stop_requested.wait()
         self.state = State.CLOSING
-        await ws.close(1000)
+        await ws.close(self._close_code, self._close_reason)
 
     async def _close_info(self, ws: ClientConnection) -> _Closed:
         """Who closed, with which code, and an ``error`` event when it was not normal."""
@@ -419,9 +481,9 @@ class WsClient:
                 await self._failure(Failure("too_big", message, transient=True))
             else:
                 await self._failure(classify(parser_exc))
-        if self._stop_requested.is_set() and sent is not None and sent.code == 1000:
-            code = received.code if received is not None else sent.code
-            return _Closed(code, received.reason if received else "", "client")
+        if self._stop_requested.is_set() and sent is not None and sent.code == self._close_code:
+            # The operator's Stop: its code and reason, whatever the server answered.
+            return _Closed(sent.code, sent.reason, "client")
         if received is not None and protocol.close_rcvd_then_sent:
             if _is_error_close(received.code):
                 detail = describe_close(received.code, received.reason)
