@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from settings import SettingsError, WsdeckSettings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("demo", "demo-server", "tail", "config")
+COMMANDS = ("demo", "demo-server", "tail", "config", "keys")
 
 _DESCRIPTION = "A keyboard-driven terminal dashboard for WebSocket client connections."
 _EPILOG = """\
@@ -29,6 +29,7 @@ commands:
   wsdeck demo-server                the demo server alone
   wsdeck tail NAME|URL...           print events headlessly (JSON Lines or text)
   wsdeck config check|path          validate the settings file / show which file is used
+  wsdeck keys                       every binding id with its default and current keys
 
 Run 'wsdeck COMMAND --help' for a command's options.
 """
@@ -109,6 +110,14 @@ def _command_parser() -> argparse.ArgumentParser:
     _add_config(check)
     where = actions.add_parser("path", help="print the settings file in use and why")
     _add_config(where)
+
+    keys = commands.add_parser(
+        "keys",
+        help="list every binding id with its default and current keys",
+        description="Print every binding id, its default keys, the keys in use (after the "
+        "settings' [keymap]) and what it does: the ids to write in [keymap].",
+    )
+    _add_config(keys)
     return parser
 
 
@@ -191,6 +200,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run(args.host, args.port)
     if args.command == "tail":
         return _tail(args)
+    if args.command == "keys":
+        return _keys(args)
     if args.command == "demo":
         from tui.launch import run_demo
 
@@ -235,10 +246,9 @@ def _load(args: argparse.Namespace) -> WsdeckSettings | None:
 
 def _problem_lines(exc: SettingsError) -> list[str]:
     """A heading, then every problem with its field path and line, indented."""
-    where = f"{exc.path}: " if exc.path else ""
-    count = len(exc.problems)
-    heading = f"wsdeck: {where}invalid settings ({count} problem{'s' * (count != 1)})"
-    return [heading, *(f"  {problem}" for problem in exc.problems)]
+    from tui.launch import LaunchError
+
+    return LaunchError.from_settings_error(exc).lines
 
 
 def _config_check(args: argparse.Namespace) -> int:
@@ -246,7 +256,7 @@ def _config_check(args: argparse.Namespace) -> int:
 
     path, how = find_config(args.config)
     settings = _load(args)
-    if settings is None:
+    if settings is None or not _keymap_ok(settings, path):
         return EXIT_USAGE
     names = ", ".join(c.name for c in settings.connections)
     exists = "" if path.exists() else " (file absent: defaults)"
@@ -255,6 +265,35 @@ def _config_check(args: argparse.Namespace) -> int:
         f"ok: {path} ({how}){exists}: {count} connection{'s' * (count != 1)}"
         + (f" ({names})" if names else "")
     )
+    return EXIT_OK
+
+
+def _keymap_ok(settings: WsdeckSettings, path: Path) -> bool:
+    """Check the ``[keymap]`` against the dashboard's bindings; print its problems if any."""
+    if not settings.keymap:
+        return True  # nothing to check: textual need not be imported
+    from settings import SettingsError
+    from tui.keymap import check_keymap
+
+    try:
+        check_keymap(settings.keymap, path)
+    except SettingsError as exc:
+        for line in _problem_lines(exc):
+            print(line, file=sys.stderr)
+        return False
+    return True
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from settings import find_config
+    from tui.keymap import bindings, bound_classes, keys_table
+
+    path, _ = find_config(args.config)
+    settings = _load(args)
+    if settings is None or not _keymap_ok(settings, path):
+        return EXIT_USAGE
+    for line in keys_table(settings.keymap, bindings(bound_classes())):
+        print(line)
     return EXIT_OK
 
 
