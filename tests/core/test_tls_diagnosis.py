@@ -46,6 +46,13 @@ def _url(server: Server) -> str:
     return f"wss://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
 
 
+async def _mtls_url(pki: Pki, servers: list[Server], version: ssl.TLSVersion) -> str:
+    """Start a server that requires a client certificate from ``pki``'s CA; its URL."""
+    context = pki.server_context(require_client_cert=True, max_version=version)
+    servers.append(server := await _serve(context))
+    return _url(server)
+
+
 async def _failure(hub_runner: Any, url: str, **fields: Any) -> tuple[Any, Any, Any]:
     """Start one connection that must fail; its errors, its stop and its client."""
     hub, events = hub_runner(connection("s", url, **fields))
@@ -59,11 +66,9 @@ async def _failure(hub_runner: Any, url: str, **fields: Any) -> tuple[Any, Any, 
 async def test_server_requiring_a_client_certificate_is_named_and_not_retried(
     pki: Pki, servers: list[Server], hub_runner: Any, version: ssl.TLSVersion
 ) -> None:
-    context = pki.server_context(require_client_cert=True, max_version=version)
-    servers.append(server := await _serve(context))
     errors, stops, client = await _failure(
         hub_runner,
-        _url(server),
+        await _mtls_url(pki, servers, version),
         tls={"ca_file": str(pki.ca_file)},
         reconnect=ONE_TRY_WITH_RETRIES_ON,
     )
@@ -79,11 +84,10 @@ async def test_server_requiring_a_client_certificate_is_named_and_not_retried(
 async def test_client_certificate_from_the_right_ca_opens(
     pki: Pki, servers: list[Server], hub_runner: Any, version: ssl.TLSVersion
 ) -> None:
-    context = pki.server_context(require_client_cert=True, max_version=version)
-    servers.append(server := await _serve(context))
+    url = await _mtls_url(pki, servers, version)
     cert = pki.client_cert("alice")
     hub, events = hub_runner(
-        connection("s", _url(server), tls={"ca_file": str(pki.ca_file), "client_cert": str(cert)})
+        connection("s", url, tls={"ca_file": str(pki.ca_file), "client_cert": str(cert)})
     )
     hub.start("s")
     await events.count("start", 1)
@@ -96,11 +100,10 @@ async def test_client_certificate_from_the_right_ca_opens(
 async def test_rejected_client_certificate_says_so(
     pki: Pki, servers: list[Server], hub_runner: Any, version: ssl.TLSVersion
 ) -> None:
-    context = pki.server_context(require_client_cert=True, max_version=version)
-    servers.append(server := await _serve(context))
+    url = await _mtls_url(pki, servers, version)
     stranger = pki.client_cert("mallory", issuer=trustme.CA())
     tls = {"ca_file": str(pki.ca_file), "client_cert": str(stranger)}
-    errors, stops, _ = await _failure(hub_runner, _url(server), tls=tls)
+    errors, stops, _ = await _failure(hub_runner, url, tls=tls)
     (error,) = errors
     assert error.kind == "tls"
     # TLS 1.2: asyncio's server resets before its alert is read; TLS 1.3: the alert is read.

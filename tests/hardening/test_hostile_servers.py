@@ -83,18 +83,20 @@ async def origins() -> AsyncIterator[tuple[Recorder, Recorder]]:
         await recorder.server.wait_closed()
 
 
-async def test_redirect_is_an_error_unless_allowed(
-    origins: tuple[Recorder, Recorder], hub_runner: Any
-) -> None:
+def _cross_origin(origins: tuple[Recorder, Recorder]) -> tuple[str, str]:
+    """The first server redirects ``/old`` to the second's ``/echo``: (start URL, target)."""
     first, second = origins
     target = f"ws://127.0.0.1:{second.port}/echo"
     first.redirect("/old", target)
-    conn = connection(
-        "c",
-        f"ws://127.0.0.1:{first.port}/old",
-        headers=HEADERS,
-        reconnect={"enabled": True, "initial_delay": 0.05, "max_attempts": 3},
-    )
+    return f"ws://127.0.0.1:{first.port}/old", target
+
+
+async def test_redirect_is_an_error_unless_allowed(
+    origins: tuple[Recorder, Recorder], hub_runner: Any
+) -> None:
+    url, target = _cross_origin(origins)
+    retry = {"enabled": True, "initial_delay": 0.05, "max_attempts": 3}
+    conn = connection("c", url, headers=HEADERS, reconnect=retry)
     hub, events = hub_runner(conn)
     hub.start("c")
     await settle(hub, events, "c")
@@ -103,7 +105,7 @@ async def test_redirect_is_an_error_unless_allowed(
     assert f"server redirected to {target} (HTTP 302 Found)" in error.message
     assert "follow_redirects" in error.message
     assert [s.by for s in events.of("stop")] == ["server"]
-    assert second.seen == []
+    assert origins[1].seen == []
     assert not events.of("start")
 
 
@@ -111,11 +113,8 @@ async def test_cross_origin_redirect_drops_every_configured_header(
     origins: tuple[Recorder, Recorder], hub_runner: Any
 ) -> None:
     first, second = origins
-    target = f"ws://127.0.0.1:{second.port}/echo"
-    first.redirect("/old", target)
-    conn = connection(
-        "c", f"ws://127.0.0.1:{first.port}/old", headers=HEADERS, follow_redirects=True
-    )
+    url, target = _cross_origin(origins)
+    conn = connection("c", url, headers=HEADERS, follow_redirects=True)
     hub, events = hub_runner(conn)
     hub.start("c")
     (start,) = await events.count("start", 1)
