@@ -46,6 +46,10 @@ if TYPE_CHECKING:  # websockets' client (~35 ms with urllib) loads with the firs
 # Let other tasks run after this many messages read in a row (a power of two, minus one).
 _YIELD_MASK = 255
 
+# Seconds a shutdown still waits for the stop event of a connection whose peer did not
+# answer the close frame in time.
+_STOP_GRACE = 0.2
+
 # Close codes that end a connection without anything having gone wrong. RFC 6455
 # §7.1.5: 1005 is what a close frame without a status code is reported as (node ws,
 # websocat and many servers close that way); 1006 (no close frame at all) is abnormal.
@@ -274,6 +278,15 @@ class WsClient:
                 if ws is not None:
                     await ws.close(1001, "client shutting down")
                 await self._idle.wait()
+        ws = self._ws
+        if ws is not None and not self._idle.is_set():
+            # The peer has not finished the closing handshake in time: drop the TCP
+            # connection and give the session a moment to emit its stop event, which an
+            # owner cancelling the task right after this would otherwise lose.
+            ws.transport.abort()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_STOP_GRACE):
+                    await self._idle.wait()
 
     async def _abort(self) -> None:
         ws, self._ws = self._ws, None
