@@ -87,14 +87,13 @@ class WsdeckApp(App[int]):
         return hasattr(self, "hub")
 
     def _set_up(self, settings: WsdeckSettings) -> None:
-        from settings import dotenv_values_for_expansion
         from tui.core.hub import Hub
         from tui.core.recorder import Recorder
         from tui.core.ring import EventRing
         from tui.screens.main import MainScreen
 
         self.settings = settings
-        self.hub = Hub(settings.connections, env=dotenv_values_for_expansion())
+        self.hub = Hub(settings.connections, env=settings.reference_env())
         self.ring = EventRing(settings.feed.max_events)
         path = settings.recording.path
         self.recorder = Recorder(path) if path else None
@@ -139,6 +138,8 @@ class WsdeckApp(App[int]):
             self._run_client(client)
         self._drain()
         self.hub.start_auto()
+        for warning in self.settings.load_warnings:
+            self.notify(warning, title="settings", severity="warning", timeout=10, markup=False)
         if self.note:
             self.notify(self.note, title="wsdeck", timeout=6)
 

@@ -23,7 +23,6 @@ from settings import (
     Connection,
     WsdeckSettings,
     clean_message,
-    dotenv_values_for_expansion,
     mask_url,
 )
 from tui.core.display import text_line
@@ -116,7 +115,7 @@ class _Printer:
 async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO = sys.stdout) -> int:
     """Run ``tail`` until done; returns the exit code. Settings problems are the caller's."""
     connections = resolve(options.targets, settings)
-    hub = Hub(connections, env=dotenv_values_for_expansion())
+    hub = Hub(connections, env=settings.reference_env())
     views = {c.name: c.receive_view for c in connections}
     printer = _Printer(out, options.format, views)
     path = settings.recording.path
