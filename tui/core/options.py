@@ -7,9 +7,12 @@ environment has now; the expanded values are returned as secrets for redaction.
 from __future__ import annotations
 
 import base64
+import os
 import ssl
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -67,8 +70,23 @@ def build_options(conn: Connection, env: Mapping[str, str]) -> ConnectOptions:
     if conn.user_agent:
         kwargs["user_agent_header"] = conn.user_agent
     if url.startswith("wss://"):
-        kwargs["ssl"] = _ssl_context(conn)
+        password = _key_password(conn, env)
+        if password:
+            secrets.append(password)
+        kwargs["ssl"] = _ssl_context(conn, password)
     return ConnectOptions(url=url, kwargs=kwargs, secrets=secrets)
+
+
+def _key_password(conn: Connection, env: Mapping[str, str]) -> str | None:
+    secret = conn.tls.key_password
+    if secret is None:
+        return None
+    try:
+        return expand_env(secret.get_secret_value(), env)
+    except MissingEnvError as exc:
+        raise ConfigProblem(
+            f"tls.key_password: environment variable {exc.args[0]} is not set"
+        ) from None
 
 
 def _secret_parts(raw: str, value: str, env: Mapping[str, str]) -> list[str]:
@@ -103,22 +121,57 @@ def _proxy(value: str) -> str | bool | None:
     return value
 
 
-def _ssl_context(conn: Connection) -> ssl.SSLContext:
-    tls = conn.tls
+class _KeyIsEncrypted(Exception):
+    """Raised by the password callback: OpenSSL asked for a password nobody configured."""
+
+
+def _no_password() -> bytes:
+    # Given as the password so that OpenSSL never falls back to prompting on the terminal
+    # ("Enter PEM pass phrase:"), which blocked tail and froze the dashboard.
+    raise _KeyIsEncrypted
+
+
+def _regular_file(path: Path, field: str) -> str:
+    """``path`` as a string once it is known to be a readable regular file.
+
+    OpenSSL opens the path itself and would block forever on a FIFO (ignoring --timeout).
+    """
     try:
-        context = ssl.create_default_context(cafile=str(tls.ca_file) if tls.ca_file else None)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except ValueError:
+        raise ConfigProblem(f"tls.{field}: the path contains a NUL character") from None
+    except OSError as exc:
+        raise ConfigProblem(f"tls.{field} {path}: {_reason(exc)}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigProblem(f"tls.{field} {path}: not a regular file")
+    finally:
+        os.close(fd)
+    return str(path)
+
+
+def _ssl_context(conn: Connection, password: str | None) -> ssl.SSLContext:
+    tls = conn.tls
+    cafile = _regular_file(tls.ca_file, "ca_file") if tls.ca_file else None
+    try:
+        context = ssl.create_default_context(cafile=cafile)
     except (OSError, ssl.SSLError) as exc:
         raise ConfigProblem(f"tls.ca_file {tls.ca_file}: {_reason(exc)}") from None
     if not tls.verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     if tls.client_cert:
+        certfile = _regular_file(tls.client_cert, "client_cert")
+        keyfile = _regular_file(tls.client_key, "client_key") if tls.client_key else None
         try:
-            context.load_cert_chain(
-                str(tls.client_cert), str(tls.client_key) if tls.client_key else None
-            )
+            context.load_cert_chain(certfile, keyfile, password=password or _no_password)
+        except _KeyIsEncrypted:
+            raise ConfigProblem("client_key is encrypted: set tls.key_password") from None
         except (OSError, ssl.SSLError) as exc:
-            raise ConfigProblem(f"tls.client_cert {tls.client_cert}: {_reason(exc)}") from None
+            reason = _reason(exc)
+            if password and isinstance(exc, ssl.SSLError):
+                reason += " (is tls.key_password right?)"
+            raise ConfigProblem(f"tls.client_cert {tls.client_cert}: {reason}") from None
     return context
 
 
