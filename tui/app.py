@@ -182,6 +182,24 @@ class WsdeckApp(App[int]):
         if self.main.is_attached:  # not while starting up or shutting down
             self.main.events_arrived()
 
+    def _fatal_error(self) -> None:
+        """An unhandled exception: a one-line message and a crash file, exit status 70.
+
+        Replaces Textual's report, a traceback with local variables (the settings file's
+        text with its secrets, in many frames) printed after an exit with status 0.
+        """
+        from rich.text import Text
+
+        from tui.crash import EX_SOFTWARE, crash_message, watch
+
+        if self.ready:
+            watch(self.settings)  # edited in the settings screen since the load, maybe
+        error = self._exception or RuntimeError("unknown error")
+        self.bell()
+        self._exit_renderables.append(Text(crash_message(error)))
+        self._return_code = EX_SOFTWARE
+        self._close_messages_no_wait()
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for worker failures: say so instead of dying silently."""
         if event.state is WorkerState.ERROR:

@@ -203,6 +203,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(args)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: a short message and a crash file, never a traceback
+        from tui.crash import report
+
+        return report(exc)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -238,12 +242,14 @@ def _load_for_dashboard(args: argparse.Namespace) -> tuple[WsdeckSettings, Path]
     """The settings and their file, for the dashboard (which loads them after its first frame)."""
     from settings import SettingsError
     from settings.store import load
+    from tui.crash import watch
     from tui.launch import LaunchError
 
     try:
         loaded = load(args.config, overrides=_overrides(args))
     except SettingsError as exc:
         raise LaunchError(_problem_lines(exc)) from None
+    watch(loaded.settings)
     return loaded.settings, loaded.path
 
 
@@ -251,6 +257,7 @@ def _load(args: argparse.Namespace) -> Loaded | None:
     """Load settings (warnings to stderr) or print every problem to stderr and return None."""
     from settings import SettingsError
     from settings.store import load
+    from tui.crash import watch
 
     try:
         loaded = load(args.config, overrides=_overrides(args))
@@ -258,6 +265,7 @@ def _load(args: argparse.Namespace) -> Loaded | None:
         for line in _problem_lines(exc):
             print(line, file=sys.stderr)
         return None
+    watch(loaded.settings)
     for warning in loaded.settings.load_warnings:
         print(f"wsdeck: warning: {_safe(warning)}", file=sys.stderr)
     return loaded

@@ -61,12 +61,12 @@ def run_dashboard(load: Loader, urls: Sequence[str]) -> int:
         return with_urls(settings, urls), path
 
     app = WsdeckApp(load_with_urls)
-    code = app.run()
+    app.run()
     if app.launch_error is not None:
         for line in app.launch_error.lines:
             print(line, file=sys.stderr)
         return 2
-    return code or 0
+    return app.return_code or 0  # 70 after a crash (tui.crash)
 
 
 def with_urls(settings: WsdeckSettings, urls: Sequence[str]) -> WsdeckSettings:
@@ -148,7 +148,8 @@ def run_demo(port: int = 0, *, record: Path | None = None) -> int:
                 note=f"demo server on {server.url} — press ? for help, ctrl+p for commands",
             )
             tune_gc()  # the App has imported and built what it needs
-            return await app.run_async() or 0
+            await app.run_async()
+            return app.return_code or 0  # 70 after a crash (tui.crash)
 
     try:
         return asyncio.run(main())

@@ -38,7 +38,6 @@ def build_options(conn: Connection, env: Mapping[str, str]) -> ConnectOptions:
         ConfigProblem: a header variable is missing, or a TLS file cannot be loaded.
     """
     headers: list[tuple[str, str]] = []
-    secrets: list[str] = []
     for name, secret in conn.headers.items():
         try:
             value = expand_env(secret.get_secret_value(), env)
@@ -47,13 +46,8 @@ def build_options(conn: Connection, env: Mapping[str, str]) -> ConnectOptions:
                 f"headers.{name}: environment variable {exc.args[0]} is not set"
             ) from None
         headers.append((name, value))
-        secrets.extend(_secret_parts(secret.get_secret_value(), value, env))
     url = conn.effective_url
-    # Credentials in the URL (and the proxy URL) are secrets too: a server may echo the
-    # Authorization header websockets builds from them in a close reason or HTTP body.
-    secrets.extend(_url_secrets(url))
-    if conn.proxy not in ("none", "env"):
-        secrets.extend(_url_secrets(conn.proxy))
+    secrets = connection_secrets(conn, env)
     kwargs: dict[str, Any] = {
         "additional_headers": headers or None,
         "subprotocols": list(conn.subprotocols) or None,
@@ -70,11 +64,32 @@ def build_options(conn: Connection, env: Mapping[str, str]) -> ConnectOptions:
     if conn.user_agent:
         kwargs["user_agent_header"] = conn.user_agent
     if url.startswith("wss://"):
-        password = _key_password(conn, env)
-        if password:
-            secrets.append(password)
-        kwargs["ssl"] = _ssl_context(conn, password)
+        kwargs["ssl"] = _ssl_context(conn, _key_password(conn, env))
     return ConnectOptions(url=url, kwargs=kwargs, secrets=secrets)
+
+
+def connection_secrets(conn: Connection, env: Mapping[str, str]) -> list[str]:
+    """Every value of ``conn`` that must never be shown: header values (as written and
+    expanded, each variable they reference, the credential after an auth scheme), the
+    credentials of the URL and the proxy URL, and the client key's password.
+
+    A reference to a variable that is not set is skipped, not an error.
+    """
+    secrets: list[str] = []
+    raw_values = [secret.get_secret_value() for secret in conn.headers.values()]
+    if conn.tls.key_password is not None:
+        raw_values.append(conn.tls.key_password.get_secret_value())
+    for raw in raw_values:
+        try:
+            secrets.extend(_secret_parts(raw, expand_env(raw, env), env))
+        except (MissingEnvError, ValueError):
+            secrets.append(raw)
+    # Credentials in the URL (and the proxy URL) are secrets too: a server may echo the
+    # Authorization header websockets builds from them in a close reason or HTTP body.
+    secrets.extend(_url_secrets(conn.effective_url))
+    if conn.proxy not in ("none", "env"):
+        secrets.extend(_url_secrets(conn.proxy))
+    return secrets
 
 
 def _key_password(conn: Connection, env: Mapping[str, str]) -> str | None:
