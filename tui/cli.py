@@ -149,6 +149,7 @@ exit codes:
   1  an error event occurred and nothing was received, or --count was given and
      nothing was received
   2  usage or settings error
+  70 wsdeck crashed (a crash file with the details is named on stderr)
 
 examples:
   wsdeck tail ws://127.0.0.1:8765/echo --send hello --count 1
