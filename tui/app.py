@@ -128,11 +128,10 @@ class WsdeckApp(App[int]):
         tune_gc()  # now that everything the dashboard needs is imported and built
 
     def _start(self) -> None:
-        """Theme, keymap, the main screen, a worker per connection, the drain, auto start."""
+        """Keymap, theme, the main screen, a worker per connection, the drain, auto start."""
+        if not self._apply_keymap():
+            return
         self.set_theme(self.settings.theme.name)
-        if self.settings.keymap:
-            self.set_keymap(self.settings.keymap)
-            self._check_keymap()
         self.push_screen(self.main)
         for client in self.hub.clients.values():
             self._run_client(client)
@@ -141,25 +140,32 @@ class WsdeckApp(App[int]):
         for warning in self.settings.load_warnings:
             self.notify(warning, title="settings", severity="warning", timeout=10, markup=False)
         if self.note:
-            self.notify(self.note, title="wsdeck", timeout=6)
+            self.notify(self.note, title="wsdeck", timeout=6, markup=False)
 
-    def _check_keymap(self) -> None:
-        from tui.keymap import bound_classes, unknown_ids
+    def _apply_keymap(self) -> bool:
+        """Apply the keymap; an unknown binding id or key ends the App like invalid settings."""
+        if not self.settings.keymap:
+            return True
+        from settings import SettingsError
+        from tui.keymap import check_keymap
+        from tui.launch import LaunchError
 
-        unknown = unknown_ids(self.settings.keymap, bound_classes())
-        if unknown:
-            self.notify(
-                f"keymap: no binding with id {', '.join(unknown)} (see ? for the keys)",
-                severity="warning",
-                timeout=10,
-            )
+        try:
+            check_keymap(self.settings.keymap, self.config_path)
+        except SettingsError as exc:
+            self.launch_error = LaunchError.from_settings_error(exc)
+            self.exit(2, return_code=2)
+            return False
+        self.set_keymap(self.settings.keymap)
+        return True
 
     def set_theme(self, name: str) -> None:
         """Switch the theme (settings, palette); an unknown name keeps the current one."""
         if name in self.available_themes:
             self.theme = name
         else:
-            self.notify(f"unknown theme {name!r}; using {self.theme}", severity="warning")
+            message = f"unknown theme {name!r}; using {self.theme}"
+            self.notify(message, severity="warning", markup=False)
 
     def _run_client(self, client: WsClient) -> Worker[None]:
         """The connection's own worker, in a group named after it."""
@@ -204,7 +210,8 @@ class WsdeckApp(App[int]):
         """One place for worker failures: say so instead of dying silently."""
         if event.state is WorkerState.ERROR:
             error = event.worker.error
-            self.notify(f"{event.worker.name} failed: {error!r}", severity="error", timeout=10)
+            message = f"{event.worker.name} failed: {error!r}"
+            self.notify(message, severity="error", timeout=10, markup=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Until the settings are loaded there is nothing to edit or to search for.

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from settings.store import Loaded
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("demo", "demo-server", "tail", "config", "trust")
+COMMANDS = ("demo", "demo-server", "tail", "config", "keys", "trust")
 
 _DESCRIPTION = "A keyboard-driven terminal dashboard for WebSocket client connections."
 _EPILOG = """\
@@ -30,6 +30,7 @@ commands:
   wsdeck demo-server                the demo server alone
   wsdeck tail NAME|URL...           print events headlessly (JSON Lines or text)
   wsdeck config check|path          validate the settings file / show which file is used
+  wsdeck keys                       every binding id with its default and current keys
   wsdeck trust [PATH]               trust ./wsdeck.toml (and the .env beside it) as it is now
 
 Run 'wsdeck COMMAND --help' for a command's options.
@@ -111,6 +112,14 @@ def _command_parser() -> argparse.ArgumentParser:
     _add_config(check)
     where = actions.add_parser("path", help="print the settings file in use and why")
     _add_config(where)
+
+    keys = commands.add_parser(
+        "keys",
+        help="list every binding id with its default and current keys",
+        description="Print every binding id, its default keys, the keys in use (after the "
+        "settings' [keymap]) and what it does: the ids to write in [keymap].",
+    )
+    _add_config(keys)
 
     trust = commands.add_parser(
         "trust",
@@ -221,6 +230,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run(args.host, args.port)
     if args.command == "tail":
         return _tail(args)
+    if args.command == "keys":
+        return _keys(args)
     if args.command == "demo":
         from tui.launch import run_demo
 
@@ -281,10 +292,9 @@ def _safe(text: str) -> str:
 
 def _problem_lines(exc: SettingsError) -> list[str]:
     """A heading, then every problem with its field path and line, indented."""
-    where = f"{exc.path}: " if exc.path else ""
-    count = len(exc.problems)
-    heading = f"wsdeck: {where}invalid settings ({count} problem{'s' * (count != 1)})"
-    return [heading, *(f"  {problem}" for problem in exc.problems)]
+    from tui.launch import LaunchError
+
+    return LaunchError.from_settings_error(exc).lines
 
 
 def _source_lines(loaded: Loaded) -> list[str]:
@@ -300,7 +310,7 @@ def _source_lines(loaded: Loaded) -> list[str]:
 
 def _config_check(args: argparse.Namespace) -> int:
     loaded = _load(args)
-    if loaded is None:
+    if loaded is None or not _keymap_ok(loaded.settings, loaded.path):
         return EXIT_USAGE
     settings = loaded.settings
     names = ", ".join(c.name for c in settings.connections)
@@ -313,6 +323,33 @@ def _config_check(args: argparse.Namespace) -> int:
         )
     )
     print("\n".join(_source_lines(loaded)))
+    return EXIT_OK
+
+
+def _keymap_ok(settings: WsdeckSettings, path: Path) -> bool:
+    """Check the ``[keymap]`` against the dashboard's bindings; print its problems if any."""
+    if not settings.keymap:
+        return True  # nothing to check: textual need not be imported
+    from settings import SettingsError
+    from tui.keymap import check_keymap
+
+    try:
+        check_keymap(settings.keymap, path)
+    except SettingsError as exc:
+        for line in _problem_lines(exc):
+            print(line, file=sys.stderr)
+        return False
+    return True
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from tui.keymap import bindings, bound_classes, keys_table
+
+    loaded = _load(args)
+    if loaded is None or not _keymap_ok(loaded.settings, loaded.path):
+        return EXIT_USAGE
+    for line in keys_table(loaded.settings.keymap, bindings(bound_classes())):
+        print(line)
     return EXIT_OK
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 # The dashboard's first frame needs textual only: pydantic (the settings) and websockets
 # are imported after it, so none of them is imported at the top of this module.
 if TYPE_CHECKING:
-    from settings import Connection, WsdeckSettings
+    from settings import Connection, SettingsError, WsdeckSettings
 
 GC_YOUNG_THRESHOLD = 20_000
 """Allocations between two young-generation collections (CPython's default is 700)."""
@@ -29,6 +29,14 @@ class LaunchError(Exception):
         super().__init__("\n".join(lines))
         self.lines = list(lines)
         """What to print on stderr, one problem a line."""
+
+    @classmethod
+    def from_settings_error(cls, exc: SettingsError) -> LaunchError:
+        """A heading, then every problem with its field path and line, indented."""
+        where = f"{exc.path}: " if exc.path else ""
+        count = len(exc.problems)
+        heading = f"wsdeck: {where}invalid settings ({count} problem{'s' * (count != 1)})"
+        return cls([heading, *(f"  {problem}" for problem in exc.problems)])
 
 
 def tune_gc() -> None:
@@ -149,6 +157,9 @@ def run_demo(port: int = 0, *, record: Path | None = None) -> int:
             )
             tune_gc()  # the App has imported and built what it needs
             await app.run_async()
+            if app.launch_error is not None:
+                for line in app.launch_error.lines:
+                    print(line, file=sys.stderr)
             return app.return_code or 0  # 70 after a crash (tui.crash)
 
     try:
