@@ -45,6 +45,17 @@ def _inject(target: str, *args: str) -> list[str]:
     return [sys.executable, "-c", code, *args]
 
 
+def _run_on_a_terminal(argv: list[str], cwd: Path) -> tuple[int, bytes]:
+    """Run ``argv`` on a pseudo-terminal until it exits; its status and output."""
+    terminal = Terminal(argv, terminal_env(), cwd)
+    try:
+        terminal.until(lambda: terminal.process.poll() is not None, 30, "exit")
+        terminal.pump(0.2)
+    finally:
+        terminal.close()
+    return terminal.process.returncode, bytes(terminal.output)
+
+
 def _crash_file(home: Path) -> str:
     folder = home / ".local" / "state" / "wsdeck" / "crashes"
     (path,) = folder.iterdir()
@@ -73,14 +84,8 @@ def test_a_crash_in_the_dashboard_exits_70_without_locals(tmp_path: Path) -> Non
     config = tmp_path / "wsdeck.toml"
     config.write_text(SETTINGS)
     argv = _inject("tui.app:WsdeckApp._start", "--config", str(config))
-    terminal = Terminal(argv, terminal_env(), tmp_path)
-    try:
-        terminal.until(lambda: terminal.process.poll() is not None, 30, "exit")
-        terminal.pump(0.2)
-    finally:
-        terminal.close()
-    output = bytes(terminal.output)
-    assert terminal.process.returncode == 70, output[-2000:]
+    code, output = _run_on_a_terminal(argv, tmp_path)
+    assert code == 70, output[-2000:]
     assert b"wsdeck: internal error (RuntimeError); details in " in output
     # Textual's own report: a traceback with local variables (the settings, the token).
     assert b"Traceback" not in output
@@ -105,15 +110,10 @@ def test_settings_nested_too_deeply_are_a_settings_error(
 def test_settings_nested_too_deeply_stop_the_dashboard_with_exit_2(tmp_path: Path) -> None:
     config = tmp_path / "wsdeck.toml"
     config.write_text(SETTINGS + DEEP)
-    argv = [sys.executable, "-m", "tui", "--config", str(config)]
-    terminal = Terminal(argv, terminal_env(), tmp_path)
-    try:
-        terminal.until(lambda: terminal.process.poll() is not None, 30, "exit")
-        terminal.pump(0.2)
-    finally:
-        terminal.close()
-    output = bytes(terminal.output)
-    assert terminal.process.returncode == 2, output[-2000:]
+    code, output = _run_on_a_terminal(
+        [sys.executable, "-m", "tui", "--config", str(config)], tmp_path
+    )
+    assert code == 2, output[-2000:]
     assert b"nested too deeply to be read" in output
     assert b"Traceback" not in output
     assert not (tmp_path / "home" / ".local" / "state" / "wsdeck").exists()
