@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import wsdeck
-from tests.terminal import Terminal, terminal_env
+from tests.terminal import run_to_exit
 
 TOKEN = "crash-t0ken-5e1c4a"
 DEEP = "[theme]\nname = 'x'\n[keymap]\nx = " + "[" * 600 + "]" * 600 + "\n"
@@ -43,17 +43,6 @@ def _inject(target: str, *args: str) -> list[str]:
         "raise SystemExit(main(sys.argv[1:]))\n"
     )
     return [sys.executable, "-c", code, *args]
-
-
-def _run_on_a_terminal(argv: list[str], cwd: Path) -> tuple[int, bytes]:
-    """Run ``argv`` on a pseudo-terminal until it exits; its status and output."""
-    terminal = Terminal(argv, terminal_env(), cwd)
-    try:
-        terminal.until(lambda: terminal.process.poll() is not None, 30, "exit")
-        terminal.pump(0.2)
-    finally:
-        terminal.close()
-    return terminal.process.returncode, bytes(terminal.output)
 
 
 def _crash_file(home: Path) -> str:
@@ -84,7 +73,7 @@ def test_a_crash_in_the_dashboard_exits_70_without_locals(tmp_path: Path) -> Non
     config = tmp_path / "wsdeck.toml"
     config.write_text(SETTINGS)
     argv = _inject("tui.app:WsdeckApp._start", "--config", str(config))
-    code, output = _run_on_a_terminal(argv, tmp_path)
+    code, output = run_to_exit(argv, tmp_path)
     assert code == 70, output[-2000:]
     assert b"wsdeck: internal error (RuntimeError); details in " in output
     # Textual's own report: a traceback with local variables (the settings, the token).
@@ -110,9 +99,7 @@ def test_settings_nested_too_deeply_are_a_settings_error(
 def test_settings_nested_too_deeply_stop_the_dashboard_with_exit_2(tmp_path: Path) -> None:
     config = tmp_path / "wsdeck.toml"
     config.write_text(SETTINGS + DEEP)
-    code, output = _run_on_a_terminal(
-        [sys.executable, "-m", "tui", "--config", str(config)], tmp_path
-    )
+    code, output = run_to_exit([sys.executable, "-m", "tui", "--config", str(config)], tmp_path)
     assert code == 2, output[-2000:]
     assert b"nested too deeply to be read" in output
     assert b"Traceback" not in output
