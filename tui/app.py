@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -77,6 +78,9 @@ class WsdeckApp(App[int]):
         self.config_path = config_path
         self.note = note
         self.launch_error: LaunchError | None = None
+        self.hung_up: int | None = None
+        """The signal (SIGHUP, SIGTERM, SIGINT) that ended the dashboard, if one did."""
+        self._restore_signals: Callable[[], None] | None = None
         self._loader = settings if callable(settings) else None
         if not callable(settings):
             self._set_up(settings)
@@ -107,7 +111,10 @@ class WsdeckApp(App[int]):
             yield Static("loading the settings…", id="loading")
 
     def on_mount(self) -> None:
+        from tui import hangup
+
         self.sub_title = socket.gethostname()
+        self._restore_signals = hangup.install(self._hang_up)
         if self._loader is None:
             self._start()
         else:
@@ -235,13 +242,27 @@ class WsdeckApp(App[int]):
         if confirmed:
             await self._quit()
 
-    async def _quit(self) -> None:
-        """Close connections with 1001, record their last events, then exit."""
+    def _hang_up(self, signum: int) -> None:
+        """SIGHUP, SIGTERM or SIGINT: close everything as Quit does, then exit 128 + signum."""
+        from tui import hangup
+
+        if self.hung_up is not None:
+            return  # already leaving
+        self.hung_up = signum
+        status = hangup.exit_status(signum)
+        if not self.ready:
+            self.exit(status, return_code=status)
+            return
+        budget = hangup.close_budget(c.settings.close_timeout for c in self.hub.clients.values())
+        self.run_worker(self._quit(status, budget), group="hang-up", exit_on_error=False)
+
+    async def _quit(self, status: int = 0, timeout: float = 1.0) -> None:
+        """Close connections with 1001, record their last events, then exit with ``status``."""
         # The drain stops first so that only this method writes the recording from now on;
         # it keeps emptying the bus meanwhile, or a reader blocked on a full bus during a
         # flood could never emit its stop event.
         self.workers.cancel_group(self, "drain")
-        shutdown = asyncio.ensure_future(self.hub.shutdown(timeout=1.0))
+        shutdown = asyncio.ensure_future(self.hub.shutdown(timeout=timeout))
         while not shutdown.done():
             batch = self.hub.bus.take()
             if self.recorder is not None:
@@ -250,10 +271,13 @@ class WsdeckApp(App[int]):
         if self.recorder is not None:
             self.recorder.write(self.hub.bus.take())
             self.recorder.flush()
-        self.exit(0)
+        self.exit(status, return_code=status)
 
     def on_unmount(self) -> None:
-        # The one close, whichever way the App ends: workers may still emit until now.
+        if self._restore_signals is not None:
+            self._restore_signals()
+        # The one close (flush and fsync), whichever way the App ends: workers may still
+        # emit until now.
         if self.ready and self.recorder is not None:
             self.recorder.write(self.hub.bus.take())
             self.recorder.close()

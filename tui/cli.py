@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui import __version__
+from tui.adhoc import VALUE_OPTIONS, add_flags, flags_from
 
 if TYPE_CHECKING:
     from settings import SettingsError, WsdeckSettings
@@ -25,7 +26,7 @@ COMMANDS = ("demo", "demo-server", "tail", "config", "keys", "trust")
 _DESCRIPTION = "A keyboard-driven terminal dashboard for WebSocket client connections."
 _EPILOG = """\
 commands:
-  wsdeck [--config PATH] [URL...]   open the dashboard (each URL adds an ad-hoc connection)
+  wsdeck [--config PATH] [URL...]   open the dashboard (each URL adds a connection, started)
   wsdeck demo [--port N]            the dashboard wired to a built-in demo server
   wsdeck demo-server                the demo server alone
   wsdeck tail NAME|URL...           print events headlessly (JSON Lines or text)
@@ -63,6 +64,10 @@ def _dashboard_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", metavar="NAME", help="Textual theme name")
     parser.add_argument(
         "urls", nargs="*", metavar="URL", help="ws:// or wss:// URLs to add as connections"
+    )
+    add_flags(parser)
+    parser.add_argument(
+        "--no-start", action="store_true", help="do not start the URLs' connections at once"
     )
     return parser
 
@@ -105,6 +110,12 @@ def _command_parser() -> argparse.ArgumentParser:
     tail.add_argument("--count", type=_positive_int, help="end after N received messages")
     tail.add_argument("--timeout", type=_positive_float, help="end after S seconds")
     tail.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
+    tail.add_argument(
+        "--view",
+        choices=("text", "hex", "base64"),
+        help="binary payloads in --format text (default: each connection's receive_view)",
+    )
+    add_flags(tail)
 
     config = commands.add_parser("config", help="check or locate the settings file")
     actions = config.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -150,20 +161,22 @@ _DEMO_HELP = (
     "No settings file is read or written."
 )
 _TAIL_HELP = """\
-Start the named connections (or ad-hoc ws:// / wss:// URLs), send each --send after
-every start event, and print events to stdout.
+Start the named connections (or ws:// / wss:// URLs, named host:port/path), send each
+--send after every start event, and print every event to stdout (the final stop events
+too; with --record the file gets the same events).
 
 exit codes:
-  0  done (--count reached, --timeout passed or every connection stopped)
-  1  an error event occurred and nothing was received, or --count was given and
-     nothing was received
-  2  usage or settings error
-  70 wsdeck crashed (a crash file with the details is named on stderr)
+  0    done (--count reached, --timeout passed or every connection stopped)
+  1    an error event occurred and nothing was received, or --count was given and
+       nothing was received
+  2    usage or settings error
+  70   wsdeck crashed (a crash file with the details is named on stderr)
+  128+N  ended by signal N (SIGHUP, SIGTERM, SIGINT: connections closed with 1001)
 
 examples:
-  wsdeck tail ws://127.0.0.1:8765/echo --send hello --count 1
-  wsdeck tail echo --send hi --count 1 | jq .text
-  wsdeck tail ticker --count 1 --timeout 5 --format text   # a Nagios-style check
+  wsdeck tail ws://127.0.0.1:8765/echo --send hello --count 1 --format text
+  wsdeck tail ws://127.0.0.1:8765/echo --send hello --count 1 | grep '"event":"receive"'
+  wsdeck tail ws://127.0.0.1:8765/ticker --count 1 --timeout 5 > /dev/null && echo OK
 """
 
 
@@ -194,7 +207,7 @@ def _first_word(argv: Sequence[str]) -> str | None:
     for arg in argv:
         if skip:
             skip = False
-        elif arg in ("--config", "--record", "--theme"):
+        elif arg in ("--config", "--record", "--theme", *VALUE_OPTIONS):
             skip = True
         elif not arg.startswith("-"):
             return arg
@@ -238,7 +251,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_demo(args.port, record=args.record)
     from tui.launch import run_dashboard
 
-    return run_dashboard(partial(_load_for_dashboard, args), args.urls)
+    return run_dashboard(
+        partial(_load_for_dashboard, args), args.urls, flags_from(args), start=not args.no_start
+    )
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -404,6 +419,8 @@ def _tail(args: argparse.Namespace) -> int:
             count=args.count,
             timeout=args.timeout,
             format=args.format,
+            view=args.view,
+            flags=flags_from(args),
         )
         tune_gc()
         return asyncio.run(run_tail(options, settings))
