@@ -14,21 +14,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui import __version__
+from tui.adhoc import VALUE_OPTIONS, add_flags, flags_from
 
 if TYPE_CHECKING:
     from settings import SettingsError, WsdeckSettings
+    from settings.store import Loaded
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("demo", "demo-server", "tail", "config")
+COMMANDS = ("demo", "demo-server", "tail", "config", "keys", "trust")
 
 _DESCRIPTION = "A keyboard-driven terminal dashboard for WebSocket client connections."
 _EPILOG = """\
 commands:
-  wsdeck [--config PATH] [URL...]   open the dashboard (each URL adds an ad-hoc connection)
+  wsdeck [--config PATH] [URL...]   open the dashboard (each URL adds a connection, started)
   wsdeck demo [--port N]            the dashboard wired to a built-in demo server
   wsdeck demo-server                the demo server alone
   wsdeck tail NAME|URL...           print events headlessly (JSON Lines or text)
   wsdeck config check|path          validate the settings file / show which file is used
+  wsdeck keys                       every binding id with its default and current keys
+  wsdeck trust [PATH]               trust ./wsdeck.toml (and the .env beside it) as it is now
 
 Run 'wsdeck COMMAND --help' for a command's options.
 """
@@ -60,6 +64,10 @@ def _dashboard_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", metavar="NAME", help="Textual theme name")
     parser.add_argument(
         "urls", nargs="*", metavar="URL", help="ws:// or wss:// URLs to add as connections"
+    )
+    add_flags(parser)
+    parser.add_argument(
+        "--no-start", action="store_true", help="do not start the URLs' connections at once"
     )
     return parser
 
@@ -102,6 +110,12 @@ def _command_parser() -> argparse.ArgumentParser:
     tail.add_argument("--count", type=_positive_int, help="end after N received messages")
     tail.add_argument("--timeout", type=_positive_float, help="end after S seconds")
     tail.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
+    tail.add_argument(
+        "--view",
+        choices=("text", "hex", "base64"),
+        help="binary payloads in --format text (default: each connection's receive_view)",
+    )
+    add_flags(tail)
 
     config = commands.add_parser("config", help="check or locate the settings file")
     actions = config.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -109,7 +123,36 @@ def _command_parser() -> argparse.ArgumentParser:
     _add_config(check)
     where = actions.add_parser("path", help="print the settings file in use and why")
     _add_config(where)
+
+    keys = commands.add_parser(
+        "keys",
+        help="list every binding id with its default and current keys",
+        description="Print every binding id, its default keys, the keys in use (after the "
+        "settings' [keymap]) and what it does: the ids to write in [keymap].",
+    )
+    _add_config(keys)
+
+    trust = commands.add_parser(
+        "trust",
+        help="trust a working-directory settings file",
+        description=_TRUST_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    trust.add_argument(
+        "path", nargs="?", type=Path, default=Path("wsdeck.toml"), metavar="PATH",
+        help="the settings file (default: ./wsdeck.toml)",
+    )  # fmt: skip
     return parser
+
+
+_TRUST_HELP = """\
+Record PATH (and the .env beside it, if any) as trusted, with a hash of its content.
+
+A wsdeck.toml in the working directory, and its .env, are only read once trusted: such a
+file can send your environment variables to a server of its choosing. Review it first.
+Any later change to either file needs a new 'wsdeck trust'. --config PATH, $WSDECK_CONFIG
+and the file in the user config dir need no trust.
+"""
 
 
 _DEMO_HELP = (
@@ -118,19 +161,22 @@ _DEMO_HELP = (
     "No settings file is read or written."
 )
 _TAIL_HELP = """\
-Start the named connections (or ad-hoc ws:// / wss:// URLs), send each --send after
-every start event, and print events to stdout.
+Start the named connections (or ws:// / wss:// URLs, named host:port/path), send each
+--send after every start event, and print every event to stdout (the final stop events
+too; with --record the file gets the same events).
 
 exit codes:
-  0  done (--count reached, --timeout passed or every connection stopped)
-  1  an error event occurred and nothing was received, or --count was given and
-     nothing was received
-  2  usage or settings error
+  0    done (--count reached, --timeout passed or every connection stopped)
+  1    an error event occurred and nothing was received, or --count was given and
+       nothing was received
+  2    usage or settings error
+  70   wsdeck crashed (a crash file with the details is named on stderr)
+  128+N  ended by signal N (SIGHUP, SIGTERM, SIGINT: connections closed with 1001)
 
 examples:
-  wsdeck tail ws://127.0.0.1:8765/echo --send hello --count 1
-  wsdeck tail echo --send hi --count 1 | jq .text
-  wsdeck tail ticker --count 1 --timeout 5 --format text   # a Nagios-style check
+  wsdeck tail ws://127.0.0.1:8765/echo --send hello --count 1 --format text
+  wsdeck tail ws://127.0.0.1:8765/echo --send hello --count 1 | grep '"event":"receive"'
+  wsdeck tail ws://127.0.0.1:8765/ticker --count 1 --timeout 5 > /dev/null && echo OK
 """
 
 
@@ -161,7 +207,7 @@ def _first_word(argv: Sequence[str]) -> str | None:
     for arg in argv:
         if skip:
             skip = False
-        elif arg in ("--config", "--record", "--theme"):
+        elif arg in ("--config", "--record", "--theme", *VALUE_OPTIONS):
             skip = True
         elif not arg.startswith("-"):
             return arg
@@ -180,24 +226,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(args)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: a short message and a crash file, never a traceback
+        from tui.crash import report
+
+        return report(exc)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "config":
         return _config_path(args) if args.action == "path" else _config_check(args)
+    if args.command == "trust":
+        return _trust(args.path)
     if args.command == "demo-server":
         from tui.demo_server import run
 
         return run(args.host, args.port)
     if args.command == "tail":
         return _tail(args)
+    if args.command == "keys":
+        return _keys(args)
     if args.command == "demo":
         from tui.launch import run_demo
 
         return run_demo(args.port, record=args.record)
     from tui.launch import run_dashboard
 
-    return run_dashboard(partial(_load_for_dashboard, args), args.urls)
+    return run_dashboard(
+        partial(_load_for_dashboard, args), args.urls, flags_from(args), start=not args.no_start
+    )
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -211,50 +267,104 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def _load_for_dashboard(args: argparse.Namespace) -> tuple[WsdeckSettings, Path]:
     """The settings and their file, for the dashboard (which loads them after its first frame)."""
-    from settings import SettingsError, find_config, load_settings
+    from settings import SettingsError
+    from settings.store import load
+    from tui.crash import watch
     from tui.launch import LaunchError
 
     try:
-        settings = load_settings(args.config, overrides=_overrides(args))
+        loaded = load(args.config, overrides=_overrides(args))
     except SettingsError as exc:
         raise LaunchError(_problem_lines(exc)) from None
-    return settings, find_config(args.config)[0]
+    watch(loaded.settings)
+    return loaded.settings, loaded.path
 
 
-def _load(args: argparse.Namespace) -> WsdeckSettings | None:
-    """Load settings or print every problem to stderr and return None."""
-    from settings import SettingsError, load_settings
+def _load(args: argparse.Namespace) -> Loaded | None:
+    """Load settings (warnings to stderr) or print every problem to stderr and return None."""
+    from settings import SettingsError
+    from settings.store import load
+    from tui.crash import watch
 
     try:
-        return load_settings(args.config, overrides=_overrides(args))
+        loaded = load(args.config, overrides=_overrides(args))
     except SettingsError as exc:
         for line in _problem_lines(exc):
             print(line, file=sys.stderr)
         return None
+    watch(loaded.settings)
+    for warning in loaded.settings.load_warnings:
+        print(f"wsdeck: warning: {_safe(warning)}", file=sys.stderr)
+    return loaded
+
+
+def _safe(text: str) -> str:
+    """Paths and keys come from files and the environment: no terminal controls reach out."""
+    from tui.core.display import printable
+
+    return printable(text)
 
 
 def _problem_lines(exc: SettingsError) -> list[str]:
     """A heading, then every problem with its field path and line, indented."""
-    where = f"{exc.path}: " if exc.path else ""
-    count = len(exc.problems)
-    heading = f"wsdeck: {where}invalid settings ({count} problem{'s' * (count != 1)})"
-    return [heading, *(f"  {problem}" for problem in exc.problems)]
+    from tui.launch import LaunchError
+
+    return LaunchError.from_settings_error(exc).lines
+
+
+def _source_lines(loaded: Loaded) -> list[str]:
+    """Every source that contributed, highest priority first, with the keys it set."""
+    if not loaded.sources:
+        return ["sources: none (defaults only)"]
+    lines = ["sources (highest priority first):"]
+    for source in reversed(loaded.sources):
+        keys = ", ".join(source.keys) or "nothing"
+        lines.append(_safe(f"  {source.name}: {keys}"))
+    return lines
 
 
 def _config_check(args: argparse.Namespace) -> int:
-    from settings import find_config
-
-    path, how = find_config(args.config)
-    settings = _load(args)
-    if settings is None:
+    loaded = _load(args)
+    if loaded is None or not _keymap_ok(loaded.settings, loaded.path):
         return EXIT_USAGE
+    settings = loaded.settings
     names = ", ".join(c.name for c in settings.connections)
-    exists = "" if path.exists() else " (file absent: defaults)"
+    exists = "" if loaded.exists else " (file absent: defaults)"
     count = len(settings.connections)
     print(
-        f"ok: {path} ({how}){exists}: {count} connection{'s' * (count != 1)}"
-        + (f" ({names})" if names else "")
+        _safe(
+            f"ok: {loaded.path} ({loaded.how}){exists}: {count} connection{'s' * (count != 1)}"
+            + (f" ({names})" if names else "")
+        )
     )
+    print("\n".join(_source_lines(loaded)))
+    return EXIT_OK
+
+
+def _keymap_ok(settings: WsdeckSettings, path: Path) -> bool:
+    """Check the ``[keymap]`` against the dashboard's bindings; print its problems if any."""
+    if not settings.keymap:
+        return True  # nothing to check: textual need not be imported
+    from settings import SettingsError
+    from tui.keymap import check_keymap
+
+    try:
+        check_keymap(settings.keymap, path)
+    except SettingsError as exc:
+        for line in _problem_lines(exc):
+            print(line, file=sys.stderr)
+        return False
+    return True
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from tui.keymap import bindings, bound_classes, keys_table
+
+    loaded = _load(args)
+    if loaded is None or not _keymap_ok(loaded.settings, loaded.path):
+        return EXIT_USAGE
+    for line in keys_table(loaded.settings.keymap, bindings(bound_classes())):
+        print(line)
     return EXIT_OK
 
 
@@ -265,6 +375,30 @@ def _config_path(args: argparse.Namespace) -> int:
     state = "exists" if path.exists() else "does not exist"
     print(path)
     print(f"chosen by {how}; {state}", file=sys.stderr)
+    loaded = _load(args)
+    if loaded is None:
+        return EXIT_USAGE
+    print("\n".join(_source_lines(loaded)), file=sys.stderr)
+    return EXIT_OK
+
+
+def _trust(path: Path) -> int:
+    from settings import SettingsError
+    from settings.store import read_for_trust
+    from settings.trust import record
+
+    try:
+        files = read_for_trust(path)
+        record(files)
+    except SettingsError as exc:
+        for problem in exc.problems:
+            print(f"wsdeck trust: {_safe(str(problem))}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"wsdeck trust: cannot record trust: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+    for file, _ in files:
+        print(_safe(f"trusted {file.resolve()} as it is now"))
     return EXIT_OK
 
 
@@ -274,9 +408,10 @@ def _tail(args: argparse.Namespace) -> int:
     from tui.launch import tune_gc
     from tui.tail import TailOptions, UsageError, parse_send, run_tail
 
-    settings = _load(args)
-    if settings is None:
+    loaded = _load(args)
+    if loaded is None:
         return EXIT_USAGE
+    settings = loaded.settings
     try:
         options = TailOptions(
             targets=args.targets,
@@ -284,6 +419,8 @@ def _tail(args: argparse.Namespace) -> int:
             count=args.count,
             timeout=args.timeout,
             format=args.format,
+            view=args.view,
+            flags=flags_from(args),
         )
         tune_gc()
         return asyncio.run(run_tail(options, settings))

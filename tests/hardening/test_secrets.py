@@ -178,13 +178,14 @@ async def _wsdeck(*args: str, env: dict[str, str], timeout: float = 30) -> tuple
 
 @pytest.mark.parametrize("fmt", ["jsonl", "text"])
 async def test_tail_output_and_recording_never_show_secrets(
-    echo_server: str, tmp_path: Path, isolated_env: Path, fmt: str
+    echo_server: str, tmp_path: Path, fmt: str
 ) -> None:
     config = tmp_path / "wsdeck.toml"
     record = tmp_path / "rec" / "events.jsonl"
     config.write_text(_toml(echo_server))
-    # TOKEN comes from the .env file here (the dashboard test takes it from the environment).
-    (isolated_env / ".env").write_text(f"TOKEN={TOKEN}\n")
+    # TOKEN comes from the .env file beside the settings file here (the dashboard test
+    # takes it from the environment).
+    (tmp_path / ".env").write_text(f"TOKEN={TOKEN}\n")
     names = [f"{k}-{p}" for k in ("bearer", "basic") for p in ("reject", "straddle", "close")]
     adhoc = f"ws://{USER}:{PASSWORD}@{echo_server[5:]}/close"
     code, out, err = await _wsdeck(
@@ -308,19 +309,21 @@ async def test_tls_verification_is_on_by_default(
 def test_url_arguments_are_named_without_their_credentials(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    from tui.adhoc import UrlFlags
     from tui.launch import LaunchError, with_urls
     from tui.tail import UsageError, resolve
 
     url = f"ws://{USER}:{PASSWORD}@127.0.0.1:9/feed"
     empty = WsdeckSettings(_env_file=None)
     (dashboard,) = with_urls(empty, [url]).connections
-    assert dashboard.name == "ws://***@127.0.0.1:9/feed"
+    assert dashboard.name == "127.0.0.1:9/feed"  # host:port/path: no credentials
     assert dashboard.url == url  # the credentials are still used to connect
     (tail,) = resolve([url], empty)
     assert tail.name == dashboard.name
     with pytest.raises(LaunchError) as refused:
         with_urls(empty, [url + " bad"])
     assert refused.value.lines[0].startswith("wsdeck: invalid URL 'ws://***@127.0.0.1:9/feed bad'")
+    assert [c.name for c in resolve([url, url], empty)] == [tail.name, f"{tail.name}-2"]
     with pytest.raises(UsageError) as caught:
-        resolve([url, url], empty)
+        resolve([url], empty, UrlFlags(headers=[f"{PASSWORD}"]))
     assert not leaks(capsys.readouterr().err + str(caught.value) + str(refused.value))

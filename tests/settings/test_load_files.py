@@ -50,6 +50,8 @@ auto_start = true
 headers = { Authorization = "Bearer ${API_TOKEN}", X-Trace = "on" }
 subprotocols = ["v2.json", "v1.json"]
 origin = "https://example.com"
+follow_redirects = true
+failure_close_codes = [4000, 4999]
 user_agent = "wsdeck-test/1"
 open_timeout = 3.5
 ping_interval = 0
@@ -69,6 +71,7 @@ max_delay = 8
 multiplier = 1.5
 jitter = 0.25
 max_attempts = 5
+retry_config_failures = true
 reset_after = 30
 
 [connections.tls]
@@ -76,6 +79,7 @@ verify = false
 ca_file = "~/certs/ca.pem"
 client_cert = "/etc/wsdeck/client.pem"
 client_key = "/etc/wsdeck/client.key"
+key_password = "${KEY_PASSWORD}"
 """
 
 VALID: list[tuple[str, str, dict[str, Any]]] = [
@@ -213,6 +217,8 @@ INVALID: list[tuple[str, str | bytes | None, str, str, int | None]] = [
      "port must be 1..65535, got 0", 3),
     ("url port 70000", '[[connections]]\nname = "a"\nurl = "ws://h:70000/"\n',
      "connections[0].url", "port must be 1..65535, got 70000", 3),
+    ("close code not an application's", CONN + "failure_close_codes = [1011]\n",
+     "connections[0].failure_close_codes[0]", "greater than or equal to 3000", 4),
     ("port field 0", CONN + "port = 0\n", "connections[0].port", "greater than or equal to 1",
      4),
     ("port field 70000", CONN + "port = 70000\n", "connections[0].port",
@@ -267,6 +273,11 @@ INVALID: list[tuple[str, str | bytes | None, str, str, int | None]] = [
      "connections[0].headers.X-A", "line breaks", 4),
     ("unterminated env reference", CONN + 'headers = { Authorization = "Bearer ${TOKEN" }\n',
      "connections[0].headers.Authorization", "unterminated '${'", 4),
+    ("NUL in a TLS path", CONN + 'tls = { ca_file = "ca\\u0000.pem" }\n',
+     "connections[0].tls.ca_file", "must not contain a NUL character", 4),
+    ("unterminated reference in key_password",
+     CONN + 'tls = { client_cert = "c.pem", key_password = "${PW" }\n',
+     "connections[0].tls.key_password", "unterminated '${'", 4),
     ("bad proxy scheme", CONN + 'proxy = "ftp://p:21"\n', "connections[0].proxy",
      "got 'ftp'", 4),
     ("bad compression", CONN + 'compression = "gzip"\n', "connections[0].compression",
@@ -287,6 +298,8 @@ INVALID: list[tuple[str, str | bytes | None, str, str, int | None]] = [
     ("TOML duplicate key", "[feed]\nmax_events = 1\nmax_events = 2\n", "", "invalid TOML", 3),
     ("TOML unclosed array", "[feed]\nmax_events = 1\n\nx = [1,\n  2\n", "", "Unclosed array",
      5),
+    ("nested 600 levels deep", "x = " + "[" * 600 + "]" * 600 + "\n", "",
+     "invalid TOML: nested too deeply to be read", None),
     ("non-UTF-8 file", b"[theme]\n# caf\xe9\nname = 'x'\n", "", "not valid UTF-8", 2),
     ("missing explicit file", None, "", "file not found", None),
 ]  # fmt: skip
