@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.app.conftest import conn, events_of, wait_until
+from tests.faults import raise_once
 from tui.core.client import State, WsClient
 from tui.core.events import decode_line
 from tui.demo_server import DemoServer
 from tui.widgets.connection_table import ConnectionTable
-
-
-def raise_once(real: Callable[..., Any], exc: BaseException) -> Callable[..., Any]:
-    calls = 0
-
-    def faulty(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            raise exc
-        return real(*args, **kwargs)
-
-    return faulty
 
 
 async def test_a_crashed_connection_task_is_shown_recorded_and_restartable(

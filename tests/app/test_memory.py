@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from textual import events
 from textual.command import CommandPalette
 from textual.pilot import Pilot
@@ -92,21 +93,17 @@ async def cycles(pilot: Pilot[Any], key: str, screen: type[object], count: int) 
         await until(lambda: app.screen is app.main)
 
 
-async def test_help_cycles_leave_no_widgets_behind(make_app: Any) -> None:
+@pytest.mark.parametrize(
+    ("key", "screen"), [("question_mark", HelpScreen), ("ctrl+p", CommandPalette)]
+)
+async def test_screen_cycles_leave_no_widgets_behind(
+    make_app: Any, key: str, screen: type[object]
+) -> None:
+    """200 rounds of help (``?``) or the command palette (``ctrl+p``), each closed with escape."""
     app = dashboard(make_app, 3)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.main.selected == "c0")
         await pilot.pause(0.1)
         baseline = live()
-        await cycles(pilot, "question_mark", HelpScreen, 200)
-        await back_to(baseline)
-
-
-async def test_palette_cycles_leave_no_widgets_behind(make_app: Any) -> None:
-    app = dashboard(make_app, 3)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.main.selected == "c0")
-        await pilot.pause(0.1)
-        baseline = live()
-        await cycles(pilot, "ctrl+p", CommandPalette, 200)
+        await cycles(pilot, key, screen, 200)
         await back_to(baseline)

@@ -6,28 +6,15 @@ is patched to raise once, the way an unforeseen exception would surface.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import tui.core.client as client_module
 from tests.core.conftest import FAST_RECONNECT, connection, free_port
+from tests.faults import raise_once
 from tui.core.client import State
 from tui.demo_server import DemoServer
-
-
-def raise_once(real: Callable[..., Any], exc: BaseException) -> Callable[..., Any]:
-    calls = 0
-
-    def faulty(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            raise exc
-        return real(*args, **kwargs)
-
-    return faulty
 
 
 async def test_fault_while_connecting_is_an_internal_error_and_the_loop_goes_on(

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 ErrorKind = Literal[
     "config",
@@ -34,18 +34,7 @@ ErrorKind = Literal[
     "closed",
     "internal",
 ]
-ERROR_KINDS: tuple[ErrorKind, ...] = (
-    "config",
-    "connect",
-    "handshake",
-    "tls",
-    "timeout",
-    "protocol",
-    "too_big",
-    "send",
-    "closed",
-    "internal",
-)
+ERROR_KINDS: tuple[ErrorKind, ...] = get_args(ErrorKind)
 StopBy = Literal["client", "server", "network"]
 EVENT_NAMES = ("start", "stop", "receive", "send", "error", "pong")
 
