@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -102,13 +102,3 @@ def dotenv_values_for_expansion(env_file: Path | str | None = ".env") -> dict[st
         values.update({key: value for key, value in loaded.items() if value is not None})
     values.update(os.environ)
     return values
-
-
-def redact_text(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of each non-empty secret in ``text`` with ``***``.
-
-    Longer secrets are replaced first, so a secret containing another is hidden whole.
-    """
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError as SourceError
 
 from settings.atomic import atomic_write
-from settings.envrefs import MissingEnvError, dotenv_values_for_expansion, expand_env, redact_text
+from settings.envrefs import MissingEnvError, dotenv_values_for_expansion, expand_env
 from settings.model import WsdeckSettings
 from settings.problems import Problem, SettingsError, problems_from_validation_error
 from settings.sources import FileLayer, file_layer
@@ -36,7 +36,6 @@ __all__ = [
     "find_config",
     "load_document",
     "load_settings",
-    "redact_text",
     "save_settings",
 ]
 

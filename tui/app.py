@@ -141,6 +141,16 @@ class WsdeckApp(App[int]):
         self.hub.start_auto()
         if self.note:
             self.notify(self.note, title="wsdeck", timeout=6)
+        self._warn_cautions()
+
+    def _warn_cautions(self) -> None:
+        # TLS not verified is marked in the table and the selected bar instead.
+        from tui.core.cautions import secret_cautions
+
+        env = self.hub.env
+        lines = [line for c in self.settings.connections for line in secret_cautions(c, env)]
+        if lines:
+            self.notify("\n".join(lines), title="warning", severity="warning", timeout=12)
 
     def _check_keymap(self) -> None:
         from tui.keymap import bound_classes, unknown_ids

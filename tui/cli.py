@@ -248,6 +248,13 @@ def _config_check(args: argparse.Namespace) -> int:
     settings = _load(args)
     if settings is None:
         return EXIT_USAGE
+    from settings import dotenv_values_for_expansion
+    from tui.core.cautions import connection_cautions
+
+    env = dotenv_values_for_expansion()
+    for connection in settings.connections:
+        for line in connection_cautions(connection, env):
+            print(f"wsdeck: warning: {line}", file=sys.stderr)
     names = ", ".join(c.name for c in settings.connections)
     exists = "" if path.exists() else " (file absent: defaults)"
     count = len(settings.connections)

@@ -26,6 +26,7 @@ from settings import (
     dotenv_values_for_expansion,
     mask_url,
 )
+from tui.core.cautions import command_line_password, connection_cautions
 from tui.core.display import text_line
 from tui.core.events import ErrorEvent, Event, ReceiveEvent, StartEvent, encode_lines
 from tui.core.hub import Hub
@@ -116,7 +117,9 @@ class _Printer:
 async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO = sys.stdout) -> int:
     """Run ``tail`` until done; returns the exit code. Settings problems are the caller's."""
     connections = resolve(options.targets, settings)
-    hub = Hub(connections, env=dotenv_values_for_expansion())
+    env = dotenv_values_for_expansion()
+    _warn(options.targets, connections, env)
+    hub = Hub(connections, env=env)
     views = {c.name: c.receive_view for c in connections}
     printer = _Printer(out, options.format, views)
     path = settings.recording.path
@@ -162,6 +165,14 @@ async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO =
     if received == 0 and (errors or options.count):
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _warn(targets: Sequence[str], connections: list[Connection], env: Mapping[str, str]) -> None:
+    """Warnings on stderr (TLS not verified, unredactable or visible secrets): stdout is data."""
+    lines = [line for c in connections for line in connection_cautions(c, env)]
+    lines += filter(None, (command_line_password(t) for t in targets if "://" in t))
+    for line in lines:
+        print(f"wsdeck tail: warning: {line}", file=sys.stderr)
 
 
 async def _send_all(hub: Hub, name: str, messages: list[str | bytes]) -> None:

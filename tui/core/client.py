@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from websockets.exceptions import ConnectionClosed, PayloadTooBig
 
 from settings import Connection, Message
-from settings.store import redact_text
+from settings.redaction import Redactor
 from tui.core.backoff import Backoff
 from tui.core.errors import ConfigProblem, Failure, classify, describe_close
 from tui.core.events import (
@@ -118,6 +118,8 @@ class WsClient:
         self._rng = rng
         self._ws: ClientConnection | None = None
         self._secrets: list[str] = []
+        # None while the connection has no secret worth hiding: its messages skip redaction.
+        self._redact: Redactor | None = None
         self._start_requested = asyncio.Event()
         self._stop_requested = asyncio.Event()
         self._idle = asyncio.Event()  # set while stopped with no Start pending
@@ -177,6 +179,8 @@ class WsClient:
         stats.bytes_out += size
         ts = time.time()
         stats.last_activity = ts
+        if self._redact is not None:
+            message = self._redact(message)
         await self._emit(SendEvent(self.name, ts, data=message, size=size))
         return True
 
@@ -308,6 +312,7 @@ class WsClient:
             await self._failure(Failure("config", str(exc), transient=False))
             return None
         self._secrets = options.secrets
+        self._redact = Redactor(options.secrets) or None
         attempt_task = asyncio.ensure_future(_connect(options.url, options.kwargs))
         stop_task = asyncio.ensure_future(self._stop_requested.wait())
         try:
@@ -340,6 +345,7 @@ class WsClient:
                 url=self.settings.display_url,
                 subprotocol=ws.subprotocol,
                 attempt=attempt,
+                verified=self.settings.tls_verified,
             )
         )
         closer = asyncio.ensure_future(self._close_when_stopped(ws))
@@ -368,15 +374,23 @@ class WsClient:
         put = self._sink.put
         clock = time.time
         recv = ws.recv  # not `async for`: one async-generator step less per message
+        redact = self._redact
+        redact_text = redact.text if redact is not None else None
+        redact_binary = redact.binary if redact is not None else None
         try:
             while True:
                 data = await recv()
                 ts = clock()
-                # payload_size inlined: this runs for every message received.
-                if type(data) is str:
+                # payload_size inlined: this runs for every message received. Secrets
+                # are hidden after it: the size is what the wire carried.
+                if isinstance(data, str):
                     size = len(data) if data.isascii() else len(data.encode())
+                    if redact_text is not None:
+                        data = redact_text(data)
                 else:
                     size = len(data)
+                    if redact_binary is not None:
+                        data = redact_binary(data)
                 stats.msgs_in += 1
                 stats.bytes_in += size
                 stats.last_activity = ts
@@ -467,7 +481,8 @@ class WsClient:
         self, code: int | None, reason: str, by: StopBy, state: State = State.STOPPED
     ) -> None:
         self.state = state
-        reason = redact_text(reason, self._secrets)
+        if self._redact is not None:
+            reason = self._redact(reason)
         await self._emit(StopEvent(self.name, time.time(), code=code, reason=reason, by=by))
 
     async def _failure(self, failure: Failure) -> None:
@@ -475,7 +490,8 @@ class WsClient:
         await self._error(failure.kind, failure.message)
 
     async def _error(self, kind: ErrorKind, message: str) -> None:
-        message = redact_text(message, self._secrets)
+        if self._redact is not None:
+            message = self._redact(message)
         self.stats.errors += 1
         self.stats.last_error = message
         await self._emit(ErrorEvent(self.name, time.time(), kind=kind, message=message))

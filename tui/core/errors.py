@@ -30,7 +30,7 @@ from websockets.exceptions import (
     ProxyError,
 )
 
-from settings.envrefs import redact_text
+from settings.redaction import redact_text
 from tui.core.events import ErrorKind
 
 CLOSE_CODE_NAMES: dict[int, str] = {

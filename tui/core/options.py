@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 from settings import Connection
 from settings.envrefs import MissingEnvError, check_env_refs, expand_env
-from settings.urls import split_url
+from settings.urls import userinfo
 from tui.core.errors import ConfigProblem
 
 
@@ -44,13 +44,15 @@ def build_options(conn: Connection, env: Mapping[str, str]) -> ConnectOptions:
                 f"headers.{name}: environment variable {exc.args[0]} is not set"
             ) from None
         headers.append((name, value))
-        secrets.extend(_secret_parts(secret.get_secret_value(), value, env))
+        secrets.extend(secret_parts(secret.get_secret_value(), value, env))
     url = conn.effective_url
     # Credentials in the URL (and the proxy URL) are secrets too: a server may echo the
     # Authorization header websockets builds from them in a close reason or HTTP body.
-    secrets.extend(_url_secrets(url))
-    if conn.proxy not in ("none", "env"):
-        secrets.extend(_url_secrets(conn.proxy))
+    secrets.extend(url_secrets(url))
+    if conn.proxy == "env":
+        secrets.extend(_env_proxy_secrets())
+    elif conn.proxy != "none":
+        secrets.extend(url_secrets(conn.proxy))
     kwargs: dict[str, Any] = {
         "additional_headers": headers or None,
         "subprotocols": list(conn.subprotocols) or None,
@@ -71,7 +73,7 @@ def build_options(conn: Connection, env: Mapping[str, str]) -> ConnectOptions:
     return ConnectOptions(url=url, kwargs=kwargs, secrets=secrets)
 
 
-def _secret_parts(raw: str, value: str, env: Mapping[str, str]) -> list[str]:
+def secret_parts(raw: str, value: str, env: Mapping[str, str]) -> list[str]:
     """Everything of a header value that must never be shown: the whole value, each
     variable it references, and the credential after an auth scheme (``Bearer x``)."""
     parts = [value, *(env[name] for name in check_env_refs(raw))]
@@ -81,18 +83,23 @@ def _secret_parts(raw: str, value: str, env: Mapping[str, str]) -> list[str]:
     return [part for part in parts if part]
 
 
-def _url_secrets(url: str) -> list[str]:
+def url_secrets(url: str) -> list[str]:
     """The ``user:password@`` of ``url`` in every form that could be shown back to us: as
     written, percent-decoded, the password alone, and the HTTP Basic credential."""
-    try:
-        userinfo = split_url(url).userinfo
-    except ValueError:
+    written = userinfo(url)  # also from a URL too broken to use: its error may show it
+    if not written:
         return []
-    if not userinfo:
-        return []
-    user, _, password = (unquote(part) for part in userinfo.partition(":"))
+    user, _, password = (unquote(part) for part in written.partition(":"))
     basic = base64.b64encode(f"{user}:{password}".encode(errors="surrogateescape")).decode()
-    return [part for part in (userinfo, f"{user}:{password}", password, basic) if part]
+    return [part for part in (written, f"{user}:{password}", password, basic) if part]
+
+
+def _env_proxy_secrets() -> list[str]:
+    """The credentials of the proxies the environment names (``http_proxy=http://u:pw@…``):
+    websockets' errors about a proxy may show its URL."""
+    from urllib.request import getproxies  # loaded by websockets' client anyway
+
+    return [part for proxy in getproxies().values() for part in url_secrets(proxy)]
 
 
 def _proxy(value: str) -> str | bool | None:
