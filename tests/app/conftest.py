@@ -61,3 +61,9 @@ def events_of(app: WsdeckApp, kind: str, connection: str | None = None) -> list[
 async def type_text(pilot: Pilot[Any], text: str) -> None:
     """Type ``text`` key by key, as a user would (Pilot maps ``{``, ``:`` … to key names)."""
     await pilot.press(*text)
+
+
+def screen_text(app: WsdeckApp) -> str:
+    """What the current screen shows, as plain text lines (what the operator reads)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips)

@@ -64,7 +64,7 @@ def command_line_password(url: str) -> str | None:
         return None
     return (
         f"{printable(mask_url(url), 80)}: a password on the command line is visible to "
-        "every user of this machine (ps, shell history); put the connection in the "
-        "settings file with a header read from the environment, e.g. "
-        'headers = { Authorization = "Basic ${CREDENTIALS}" }'
+        "every user of this machine (ps, shell history); send it as a header read from "
+        "the environment instead, -H 'Authorization: Basic ${CREDENTIALS}' (single "
+        "quotes: wsdeck expands it), or put the connection in the settings file"
     )

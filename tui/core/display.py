@@ -101,8 +101,15 @@ def clock(ts: float, utc: bool = False) -> str:
 
 
 def text_line(event: Event, view: str = "hex", utc: bool = False) -> str:
-    """``tail --format text``: time, connection, glyph, size for payloads, detail."""
+    """``tail --format text``: time, connection, glyph, size for payloads, detail.
+
+    A binary payload says so and in which view (``[2 B binary, hex] 68 69``): in the text
+    view a binary ``hi`` would otherwise print exactly like a text ``hi``.
+    """
     glyph = GLYPHS.get(event.EVENT, "?")
-    size = f" [{event.size} B]" if isinstance(event, PayloadEvent) else ""
+    size = ""
+    if isinstance(event, PayloadEvent):
+        kind = f" binary, {view}" if isinstance(event.data, bytes) else ""
+        size = f" [{event.size} B{kind}]"
     name = printable(event.connection)
     return f"{clock(event.ts, utc)} {name} {glyph}{size} {summary(event, view, None)}"
