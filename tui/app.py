@@ -42,6 +42,13 @@ def _commands() -> type[Provider]:
     return WsdeckCommands
 
 
+def _listed(names: list[str], shown: int = 4) -> str:
+    """``"a, b, c"`` or ``"a, b, c, d and 3 more"``: a count the operator can check."""
+    count = f"{len(names)} connection{'s' * (len(names) != 1)}"
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return f"{count}: {', '.join(names[:shown])}{more}"
+
+
 class WsdeckApp(App[int]):
     """The dashboard."""
 
@@ -91,14 +98,13 @@ class WsdeckApp(App[int]):
         return hasattr(self, "hub")
 
     def _set_up(self, settings: WsdeckSettings) -> None:
-        from settings import dotenv_values_for_expansion
         from tui.core.hub import Hub
         from tui.core.recorder import Recorder
         from tui.core.ring import EventRing
         from tui.screens.main import MainScreen
 
         self.settings = settings
-        self.hub = Hub(settings.connections, env=dotenv_values_for_expansion())
+        self.hub = Hub(settings.connections, env=settings.reference_env())
         self.ring = EventRing(settings.feed.max_events)
         path = settings.recording.path
         self.recorder = Recorder(path) if path else None
@@ -145,6 +151,8 @@ class WsdeckApp(App[int]):
             self._run_client(client)
         self._drain()
         self.hub.start_auto()
+        for warning in self.settings.load_warnings:
+            self.notify(warning, title="settings", severity="warning", timeout=10, markup=False)
         if self.note:
             self.notify(self.note, title="wsdeck", timeout=6, markup=False)
         self._warn_cautions()
@@ -204,6 +212,24 @@ class WsdeckApp(App[int]):
     def on_events_arrived(self, message: EventsArrived) -> None:
         if self.main.is_attached:  # not while starting up or shutting down
             self.main.events_arrived()
+
+    def _fatal_error(self) -> None:
+        """An unhandled exception: a one-line message and a crash file, exit status 70.
+
+        Replaces Textual's report, a traceback with local variables (the settings file's
+        text with its secrets, in many frames) printed after an exit with status 0.
+        """
+        from rich.text import Text
+
+        from tui.crash import EX_SOFTWARE, crash_message, watch
+
+        if self.ready:
+            watch(self.settings)  # edited in the settings screen since the load, maybe
+        error = self._exception or RuntimeError("unknown error")
+        self.bell()
+        self._exit_renderables.append(Text(crash_message(error)))
+        self._return_code = EX_SOFTWARE
+        self._close_messages_no_wait()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for worker failures: say so instead of dying silently."""
@@ -281,10 +307,57 @@ class WsdeckApp(App[int]):
         self.hub.start(name)
         self.main.refresh_state()
 
-    def stop(self, name: str) -> None:
-        """Client Stop."""
-        self.hub.stop(name)
+    def stop(self, name: str, code: int = 1000, reason: str = "") -> None:
+        """Client Stop, closing with ``code`` and ``reason``."""
+        self.hub.stop(name, code, reason)
         self.main.refresh_state()
+
+    def ask_stop(self, name: str) -> None:
+        """Ask for a close code and reason, then Stop ``name`` with them."""
+        from tui.screens.stop import StopScreen
+
+        def stop_with(result: tuple[int, str] | None) -> None:
+            if result is not None and name in self.hub.clients:
+                self.stop(name, *result)
+
+        self.push_screen(StopScreen(name), stop_with)
+
+    def start_all(self) -> None:
+        """Client Start for every stopped connection."""
+        self.hub.start_all()
+        self.main.refresh_state()
+
+    def ask_stop_all(self) -> None:
+        """Stop every active connection, once the operator has seen which."""
+        from tui.screens.confirm import ConfirmScreen
+
+        active = self._active_names()
+        if not active:
+            return
+        question = f"Stop {_listed(active)}?"
+
+        def stop_all(confirmed: bool | None) -> None:
+            # The connections named in the question, not whatever is active by now.
+            for name in active if confirmed else ():
+                if name in self.hub.clients:
+                    self.hub.stop(name)
+            self.main.refresh_state()
+
+        self.push_screen(ConfirmScreen(question, yes="Stop all", no="Cancel"), stop_all)
+
+    def ping(self, name: str) -> None:
+        """A manual ping; its ``pong`` (or ``error``) event arrives in the feed."""
+
+        async def ping_and_show() -> None:
+            await self.hub.ping(name)
+            self.main.refresh_state()  # the latency column, now
+
+        self.run_worker(
+            ping_and_show(),
+            name=f"ping {name}",
+            group=f"connection:{name}:ping",
+            exit_on_error=False,
+        )
 
     def restart(self, name: str) -> None:
         """Stop, then Start once the stop event is in."""

@@ -18,12 +18,13 @@ from tui.core.events import (
     ErrorEvent,
     Event,
     PayloadEvent,
+    PongEvent,
     StartEvent,
     StopEvent,
 )
 from tui.core.unsafe import UNSAFE_CHARS
 
-GLYPHS = {"send": ">", "receive": "<", "start": "+", "stop": "-", "error": "!"}
+GLYPHS = {"send": ">", "receive": "<", "start": "+", "stop": "-", "error": "!", "pong": "~"}
 
 # The unsafe code points, and the backslash: it starts every escape, so a literal one is
 # doubled (otherwise the text \x1b[31m would read like an escaped ESC).
@@ -91,6 +92,8 @@ def summary(event: Event, view: str = "hex", limit: int | None = 200) -> str:
         return f"closed by {event.by}, {code}{reason}"
     if isinstance(event, ErrorEvent):
         return f"{event.kind}: {printable(event.message, limit)}"
+    if isinstance(event, PongEvent):
+        return f"pong after {event.rtt * 1000:.1f} ms"
     return ""
 
 

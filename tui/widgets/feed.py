@@ -56,6 +56,7 @@ class EventFeed(ScrollView, can_focus=True):
         "feed--receive",
         "feed--send",
         "feed--error",
+        "feed--pong",
         "feed--cursor",
     }
     """
@@ -64,7 +65,7 @@ class EventFeed(ScrollView, can_focus=True):
     | `feed--time` | The timestamp column. |
     | `feed--name` | The connection-name column. |
     | `feed--size` | The payload-size column. |
-    | `feed--start` … `feed--error` | Glyph and preview of each event kind. |
+    | `feed--start` … `feed--pong` | Glyph and preview of each event kind. |
     | `feed--cursor` | The highlighted row. |
     """
 
@@ -83,6 +84,7 @@ class EventFeed(ScrollView, can_focus=True):
         & > .feed--receive { color: $text-success; }
         & > .feed--send { color: $text-accent; }
         & > .feed--error { color: $text-error; text-style: bold; }
+        & > .feed--pong { color: $text-secondary; }
         & > .feed--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
@@ -316,13 +318,13 @@ class EventFeed(ScrollView, can_focus=True):
         self._painted = None
         self.flush()
 
-    def export(self, path: Path) -> int:
+    def export(self, path: Path, *, create_folders: bool = False) -> int:
         """Write the shown (filtered) events to ``path`` as JSON Lines (see :func:`export_jsonl`).
 
         Returns the number of events written.
         """
         self._view.finish()
-        count = export_jsonl(self._view, path)
+        count = export_jsonl(self._view, path, create_folders=create_folders)
         self._request_flush()
         return count
 
