@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from settings import load_settings
-from tests.app.conftest import type_text, wait_until
+from tests.app.conftest import run_first_hit, run_in_palette, wait_until
 from tui.app import WsdeckApp
 
 SIZE = (120, 40)
@@ -26,12 +26,15 @@ def notices(app: WsdeckApp) -> list[str]:
     return [str(notification.message) for notification in app._notifications]
 
 
-async def choose_in_palette(app: WsdeckApp, pilot: Any, query: str) -> None:
-    await pilot.press("ctrl+p")
-    await type_text(pilot, query)
-    await pilot.pause(0.3)
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: app.theme == "nord")
+async def notice_of_choosing_nord(app: WsdeckApp) -> str:
+    """Run ``app``, choose ``theme: nord`` in the palette; the one notice it gives."""
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await run_in_palette(pilot, "theme: nord")
+        await wait_until(pilot, lambda: app.theme == "nord")
+        await wait_until(pilot, lambda: bool(notices(app)))
+        (notice,) = notices(app)
+        return notice
 
 
 def app_for(path: Path | None) -> WsdeckApp:
@@ -46,11 +49,7 @@ async def test_the_palette_theme_is_saved_keeping_comments(tmp_path: Path) -> No
     config = tmp_path / "wsdeck.toml"
     config.write_text(FILE)
     app = app_for(config)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await choose_in_palette(app, pilot, "theme: nord")
-        await wait_until(pilot, lambda: bool(notices(app)))
-        assert notices(app) == [f"theme nord saved to {config}"]
+    assert await notice_of_choosing_nord(app) == f"theme nord saved to {config}"
     assert config.read_text() == FILE.replace('name = "textual-dark"', 'name = "nord"')
     again = app_for(config)  # the next start
     async with again.run_test(size=SIZE) as pilot:
@@ -65,10 +64,7 @@ async def test_textuals_theme_command_saves_too(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         app.search_themes()  # what the palette's "Theme" command does
-        await pilot.pause()
-        await type_text(pilot, "nord")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await run_first_hit(pilot, "theme: nord")
         await wait_until(pilot, lambda: app.theme == "nord")
     assert load_settings(config).theme.name == "nord"
     assert config.read_text().endswith('\n[theme]\nname = "nord"\n')
@@ -79,11 +75,8 @@ async def test_a_read_only_file_is_left_alone(tmp_path: Path) -> None:
     config.write_text(FILE)
     os.chmod(config, 0o444)
     app = app_for(config)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await choose_in_palette(app, pilot, "theme: nord")
-        await wait_until(pilot, lambda: bool(notices(app)))
-        assert notices(app) == [f"theme nord for this run only: {config} is read-only"]
+    notice = await notice_of_choosing_nord(app)
+    assert notice == f"theme nord for this run only: {config} is read-only"
     assert config.read_text() == FILE
     assert config.stat().st_mode & 0o777 == 0o444
 
@@ -91,20 +84,15 @@ async def test_a_read_only_file_is_left_alone(tmp_path: Path) -> None:
 async def test_without_a_file_the_theme_lasts_this_run(tmp_path: Path) -> None:
     absent = tmp_path / "wsdeck.toml"  # e.g. `wsdeck ws://…` with no settings file
     app = app_for(absent)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await choose_in_palette(app, pilot, "theme: nord")
-        await wait_until(pilot, lambda: bool(notices(app)))
-        assert notices(app) == [
-            f"theme nord for this run only: there is no settings file ({absent} does not exist)"
-        ]
+    notice = await notice_of_choosing_nord(app)
+    assert (
+        notice
+        == f"theme nord for this run only: there is no settings file ({absent} does not exist)"
+    )
     assert not absent.exists()
 
 
 async def test_in_the_demo_the_theme_lasts_this_run(make_app: Any) -> None:
     app = make_app()  # no settings file at all, like `wsdeck demo`
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await choose_in_palette(app, pilot, "theme: nord")
-        await wait_until(pilot, lambda: bool(notices(app)))
-        assert notices(app) == ["theme nord for this run only: there is no settings file"]
+    notice = await notice_of_choosing_nord(app)
+    assert notice == "theme nord for this run only: there is no settings file"

@@ -38,7 +38,7 @@ class ExportScreen(ModalScreen[Path | None]):
             return
         path = Path(text).expanduser()
         if path.is_dir():
-            self.notify(f"{path} is a folder", severity="warning")
+            self.notify(f"{path} is a folder", severity="warning", markup=False)
             return
         self.dismiss(path)
 

@@ -351,7 +351,7 @@ class MainScreen(Screen[None]):
         try:
             feed.set_filter(message.apply_to(feed.filter))
         except ValueError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
         feed.focus()
         self._feed_status()
@@ -394,9 +394,9 @@ class MainScreen(Screen[None]):
         try:
             count = self.query_one(EventFeed).export(path)
         except OSError as exc:
-            self.notify(f"export failed: {exc.strerror or exc}", severity="error")
+            self.notify(f"export failed: {exc.strerror or exc}", severity="error", markup=False)
         else:
-            self.notify(f"exported {count} events to {path}")
+            self.notify(f"exported {count} events to {path}", markup=False)
 
 
 def _describe_filter(feed_filter: FeedFilter) -> str:
