@@ -42,6 +42,13 @@ def _commands() -> type[Provider]:
     return WsdeckCommands
 
 
+def _listed(names: list[str], shown: int = 4) -> str:
+    """``"a, b, c"`` or ``"a, b, c, d and 3 more"``: a count the operator can check."""
+    count = f"{len(names)} connection{'s' * (len(names) != 1)}"
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return f"{count}: {', '.join(names[:shown])}{more}"
+
+
 class WsdeckApp(App[int]):
     """The dashboard."""
 
@@ -270,10 +277,57 @@ class WsdeckApp(App[int]):
         self.hub.start(name)
         self.main.refresh_state()
 
-    def stop(self, name: str) -> None:
-        """Client Stop."""
-        self.hub.stop(name)
+    def stop(self, name: str, code: int = 1000, reason: str = "") -> None:
+        """Client Stop, closing with ``code`` and ``reason``."""
+        self.hub.stop(name, code, reason)
         self.main.refresh_state()
+
+    def ask_stop(self, name: str) -> None:
+        """Ask for a close code and reason, then Stop ``name`` with them."""
+        from tui.screens.stop import StopScreen
+
+        def stop_with(result: tuple[int, str] | None) -> None:
+            if result is not None and name in self.hub.clients:
+                self.stop(name, *result)
+
+        self.push_screen(StopScreen(name), stop_with)
+
+    def start_all(self) -> None:
+        """Client Start for every stopped connection."""
+        self.hub.start_all()
+        self.main.refresh_state()
+
+    def ask_stop_all(self) -> None:
+        """Stop every active connection, once the operator has seen which."""
+        from tui.screens.confirm import ConfirmScreen
+
+        active = self._active_names()
+        if not active:
+            return
+        question = f"Stop {_listed(active)}?"
+
+        def stop_all(confirmed: bool | None) -> None:
+            # The connections named in the question, not whatever is active by now.
+            for name in active if confirmed else ():
+                if name in self.hub.clients:
+                    self.hub.stop(name)
+            self.main.refresh_state()
+
+        self.push_screen(ConfirmScreen(question, yes="Stop all", no="Cancel"), stop_all)
+
+    def ping(self, name: str) -> None:
+        """A manual ping; its ``pong`` (or ``error``) event arrives in the feed."""
+
+        async def ping_and_show() -> None:
+            await self.hub.ping(name)
+            self.main.refresh_state()  # the latency column, now
+
+        self.run_worker(
+            ping_and_show(),
+            name=f"ping {name}",
+            group=f"connection:{name}:ping",
+            exit_on_error=False,
+        )
 
     def restart(self, name: str) -> None:
         """Stop, then Start once the stop event is in."""

@@ -52,13 +52,14 @@ def bound_classes() -> list[type[DOMNode]]:
         HelpScreen,
         MainScreen,
         SettingsScreen,
+        StopScreen,
     )
     from tui.screens.connection_form import ConnectionForm
     from tui.widgets import Composer, ConnectionTable, EventFeed, SearchBar
 
     return [
         WsdeckApp, MainScreen, ConnectionTable, EventFeed, Composer, SearchBar, HelpScreen,
-        ConfirmScreen, ExportScreen, FilterScreen, SettingsScreen, ConnectionForm,
+        ConfirmScreen, StopScreen, ExportScreen, FilterScreen, SettingsScreen, ConnectionForm,
     ]  # fmt: skip
 
 

@@ -31,6 +31,7 @@ from tui.core.events import (
     ErrorEvent,
     ErrorKind,
     Event,
+    PongEvent,
     ReceiveEvent,
     SendEvent,
     StartEvent,
@@ -54,6 +55,26 @@ _STOP_GRACE = 0.2
 # §7.1.5: 1005 is what a close frame without a status code is reported as (node ws,
 # websocat and many servers close that way); 1006 (no close frame at all) is abnormal.
 _NORMAL_CLOSE_CODES = frozenset({1000, 1001, 1005})
+
+CLOSE_REASON_LIMIT = 123
+"""Bytes of UTF-8 a close reason may take (RFC 6455 §5.5: 125-byte control frame payload)."""
+
+
+def close_problem(code: int, reason: str) -> str | None:
+    """Why Stop may not close with ``code`` and ``reason``; ``None`` when it may.
+
+    A client may send 1000 (normal closure) or an application's own 3000-4999 (RFC 6455
+    §7.4.2); the other codes are reserved for the protocol or the server.
+    """
+    if code != 1000 and not 3000 <= code <= 4999:
+        return f"close code {code} is not allowed: use 1000 (normal) or 3000-4999 (application)"
+    try:
+        size = len(reason.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "the reason is not valid text"
+    if size > CLOSE_REASON_LIMIT:
+        return f"the reason is {size} bytes of UTF-8; at most {CLOSE_REASON_LIMIT} fit"
+    return None
 
 
 def is_error_close(code: int | None, failure_codes: Collection[int] = ()) -> bool:
@@ -136,8 +157,10 @@ class WsClient:
         self._idle = asyncio.Event()  # set while stopped with no Start pending
         self._idle.set()
         self._restart = False
+        self._close_code, self._close_reason = 1000, ""
         self._pending_puts: set[asyncio.Future[None]] = set()
         self._latency: float | None = None
+        self._keepalive_latency = 0.0  # the keepalive's last measure, already taken in
         self._last_failure: Failure | None = None
 
     # -- requests (Incari command nodes) ---------------------------------------------------
@@ -153,11 +176,21 @@ class WsClient:
         self._start_requested.set()
         return True
 
-    def stop(self) -> bool:
-        """Client Stop: ask to close with code 1000; never reconnects. False when stopped."""
+    def stop(self, code: int = 1000, reason: str = "") -> bool:
+        """Client Stop: ask to close with ``code`` and ``reason``; never reconnects.
+
+        Returns False when already stopped or closing.
+
+        Raises:
+            ValueError: the code or reason may not be sent (see :func:`close_problem`).
+        """
+        problem = close_problem(code, reason)
+        if problem is not None:
+            raise ValueError(problem)
         self._restart = False
         if self.state in (State.STOPPED, State.CLOSING):
             return False
+        self._close_code, self._close_reason = code, reason
         if self.state is State.OPEN:
             self.state = State.CLOSING
         self._stop_requested.set()
@@ -197,6 +230,31 @@ class WsClient:
         await self._emit(SendEvent(self.name, ts, data=message, size=size))
         return True
 
+    async def ping(self) -> float | None:
+        """A manual ping: a ``pong`` event with the round trip in seconds (also returned).
+
+        An ``error`` event instead when the connection is not open (kind ``send``) or no
+        pong comes within ``ping_timeout`` (kind ``timeout``; the connection stays open).
+        """
+        ws = self._ws
+        if ws is None or self.state is not State.OPEN:
+            await self._error("send", f"not pinged: {self.name} is {self.state.value}, not open")
+            return None
+        timeout = self.settings.ping_timeout
+        try:
+            pong = await ws.ping()
+            async with asyncio.timeout(timeout):
+                rtt = await pong
+        except TimeoutError:
+            await self._error("timeout", f"no pong within ping_timeout ({timeout:g} s)")
+            return None
+        except ConnectionClosed as exc:
+            await self._error("send", f"not pinged: the connection closed ({exc})")
+            return None
+        self._latency = rtt
+        await self._emit(PongEvent(self.name, time.time(), rtt=rtt))
+        return rtt
+
     async def refuse_send(self) -> None:
         """The ``error`` event of a Send tried while the connection is not open."""
         await self._error("send", f"not sent: {self.name} is {self.state.value}, not open")
@@ -216,11 +274,15 @@ class WsClient:
 
     @property
     def latency(self) -> float | None:
-        """Round trip of the last keepalive ping in seconds (None before the first)."""
-        ws = self._ws
-        if ws is not None and ws.latency:
-            self._latency = ws.latency
+        """Round trip of the last ping, keepalive or manual, in seconds (None before the first)."""
+        if self._ws is not None:
+            self._take_keepalive_latency(self._ws)
         return self._latency
+
+    def _take_keepalive_latency(self, ws: WireConnection) -> None:
+        # Only a new measure replaces the last one: a manual ping since keeps its own.
+        if ws.latency and ws.latency != self._keepalive_latency:
+            self._keepalive_latency = self._latency = ws.latency
 
     def reconnect_in(self, now: float | None = None) -> float | None:
         """Seconds left before the next attempt while ``reconnecting`` (for a countdown)."""
@@ -417,7 +479,7 @@ class WsClient:
             with contextlib.suppress(BaseException):
                 await closer
             ws.on_failure = None
-            self._latency = ws.latency or self._latency
+            self._take_keepalive_latency(ws)
             self._ws = None
         return await self._close_info(ws)
 
@@ -479,7 +541,7 @@ class WsClient:
     async def _close_when_stopped(self, ws: WireConnection) -> None:
         await self._stop_requested.wait()
         self.state = State.CLOSING
-        await ws.close(1000)
+        await ws.close(self._close_code, self._close_reason)
 
     async def _close_info(self, ws: WireConnection) -> _Closed:
         """Who closed, with which code, and an ``error`` event when it was not normal.
@@ -490,9 +552,9 @@ class WsClient:
         received, sent = protocol.close_rcvd, protocol.close_sent
         detected = ws.failure
         failure_codes = self.settings.failure_close_codes
-        if self._stop_requested.is_set() and sent is not None and sent.code == 1000:
-            code = received.code if received is not None else sent.code
-            return _Closed(code, received.reason if received else "", "client")
+        if self._stop_requested.is_set() and sent is not None and sent.code == self._close_code:
+            # The operator's Stop: its code and reason, whatever the server answered.
+            return _Closed(sent.code, sent.reason, "client")
         if received is not None and protocol.close_rcvd_then_sent:
             failed = is_error_close(received.code, failure_codes)
             if failed:

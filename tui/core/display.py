@@ -17,11 +17,12 @@ from tui.core.events import (
     ErrorEvent,
     Event,
     PayloadEvent,
+    PongEvent,
     StartEvent,
     StopEvent,
 )
 
-GLYPHS = {"send": ">", "receive": "<", "start": "+", "stop": "-", "error": "!"}
+GLYPHS = {"send": ">", "receive": "<", "start": "+", "stop": "-", "error": "!", "pong": "~"}
 
 # Every code point of the Unicode categories Cc (C0, DEL, C1), Cf (format characters:
 # bidi embeddings/overrides/isolates and marks such as U+061C, zero-width characters, BOM,
@@ -90,6 +91,8 @@ def summary(event: Event, view: str = "hex", limit: int | None = 200) -> str:
         return f"closed by {event.by}, {code}{reason}"
     if isinstance(event, ErrorEvent):
         return f"{event.kind}: {printable(event.message, limit)}"
+    if isinstance(event, PongEvent):
+        return f"pong after {event.rtt * 1000:.1f} ms"
     return ""
 
 

@@ -20,7 +20,7 @@ from tui import __version__
 _INTRO = (
     "wsdeck reproduces Incari Studio's WebSocket nodes: Start and Stop are requests, and "
     "only the start/stop events (+ and - in the feed) confirm them. Glyphs: > sent, "
-    "< received, + start, - stop, ! error."
+    "< received, + start, - stop, ! error, ~ pong."
 )
 
 
