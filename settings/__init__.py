@@ -6,7 +6,7 @@ Sources, highest first: CLI overrides (init kwargs), the environment (``WSDECK_`
 :func:`save_settings` (atomic, comment-preserving).
 """
 
-from settings.envrefs import MissingEnvError, dotenv_values_for_expansion, expand_env, redact_text
+from settings.envrefs import MissingEnvError, expand_env, redact_text
 from settings.messages import BinaryMessage, Message
 from settings.model import (
     Connection,
@@ -46,7 +46,6 @@ __all__ = [
     "Tls",
     "WsdeckSettings",
     "clean_message",
-    "dotenv_values_for_expansion",
     "expand_env",
     "find_config",
     "load_document",

@@ -43,6 +43,8 @@ def _expand_path(path: Path | None) -> Path | None:
         return None
     if not str(path) or str(path) == ".":
         raise ValueError("path must not be empty")
+    if "\0" in str(path):  # no file can have it; open() would raise ValueError much later
+        raise ValueError("path must not contain a NUL character")
     return path.expanduser()
 
 
@@ -58,6 +60,12 @@ def _check_header_value(value: SecretStr) -> SecretStr:
     if any(unicodedata.category(char) == "Cc" and char != "\t" for char in raw):
         raise ValueError("header value must not contain control characters or line breaks")
     check_env_refs(raw)
+    return value
+
+
+def _check_secret_refs(value: SecretStr | None) -> SecretStr | None:
+    if value is not None:
+        check_env_refs(value.get_secret_value())
     return value
 
 
@@ -124,6 +132,12 @@ class Tls(BaseModel):
 
     client_key: OptionalPath = None
     """PEM private key for ``client_cert`` when kept in a separate file (``~`` is expanded)."""
+
+    key_password: Annotated[SecretStr | None, AfterValidator(_check_secret_refs)] = None
+    """Password of an encrypted client key; a secret, may use ``${ENV_VAR}`` references.
+
+    wsdeck never prompts for it: an encrypted key without it is a ``config`` error.
+    """
 
     @field_validator("client_key")
     @classmethod

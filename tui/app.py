@@ -98,14 +98,13 @@ class WsdeckApp(App[int]):
         return hasattr(self, "hub")
 
     def _set_up(self, settings: WsdeckSettings) -> None:
-        from settings import dotenv_values_for_expansion
         from tui.core.hub import Hub
         from tui.core.recorder import Recorder
         from tui.core.ring import EventRing
         from tui.screens.main import MainScreen
 
         self.settings = settings
-        self.hub = Hub(settings.connections, env=dotenv_values_for_expansion())
+        self.hub = Hub(settings.connections, env=settings.reference_env())
         self.ring = EventRing(settings.feed.max_events)
         path = settings.recording.path
         self.recorder = Recorder(path) if path else None
@@ -152,6 +151,8 @@ class WsdeckApp(App[int]):
             self._run_client(client)
         self._drain()
         self.hub.start_auto()
+        for warning in self.settings.load_warnings:
+            self.notify(warning, title="settings", severity="warning", timeout=10, markup=False)
         if self.note:
             self.notify(self.note, title="wsdeck", timeout=6, markup=False)
 
@@ -200,6 +201,24 @@ class WsdeckApp(App[int]):
     def on_events_arrived(self, message: EventsArrived) -> None:
         if self.main.is_attached:  # not while starting up or shutting down
             self.main.events_arrived()
+
+    def _fatal_error(self) -> None:
+        """An unhandled exception: a one-line message and a crash file, exit status 70.
+
+        Replaces Textual's report, a traceback with local variables (the settings file's
+        text with its secrets, in many frames) printed after an exit with status 0.
+        """
+        from rich.text import Text
+
+        from tui.crash import EX_SOFTWARE, crash_message, watch
+
+        if self.ready:
+            watch(self.settings)  # edited in the settings screen since the load, maybe
+        error = self._exception or RuntimeError("unknown error")
+        self.bell()
+        self._exit_renderables.append(Text(crash_message(error)))
+        self._return_code = EX_SOFTWARE
+        self._close_messages_no_wait()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for worker failures: say so instead of dying silently."""

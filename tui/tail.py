@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
-from settings import Connection, WsdeckSettings, dotenv_values_for_expansion, mask_url
+from settings import Connection, WsdeckSettings, mask_url
 from tui import hangup
 from tui.adhoc import UrlFlags, UsageError, connections_for
 from tui.core.display import text_line
@@ -125,13 +125,12 @@ class _Run:
     def take(self, batch: list[Event]) -> None:
         """Count, print and record ``batch``; start the ``--send`` messages after a start."""
         limit = self.options.count
+        if self.full:
+            batch = [e for e in batch if type(e) is not ReceiveEvent]
         shown = batch
         for index, event in enumerate(batch):
             kind = type(event)
             if kind is ReceiveEvent:
-                if self.full:
-                    shown = [e for e in batch if type(e) is not ReceiveEvent]
-                    break
                 self.received += 1
                 if limit is not None and self.received >= limit:
                     self.full = True
@@ -173,7 +172,7 @@ class _Run:
 async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO = sys.stdout) -> int:
     """Run ``tail`` until done; returns the exit code. Settings problems are the caller's."""
     connections = resolve(options.targets, settings, options.flags)
-    hub = Hub(connections, env=dotenv_values_for_expansion())
+    hub = Hub(connections, env=settings.reference_env())
     views = {c.name: options.view or c.receive_view for c in connections}
     path = settings.recording.path
     run = _Run(hub, options, _Printer(out, options.format, views), Recorder(path) if path else None)

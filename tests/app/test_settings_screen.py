@@ -64,7 +64,7 @@ async def test_add_connection_saves_and_keeps_comments(tmp_path: Path) -> None:
     assert text.count("[[connections]]") == 3
     data = tomllib.loads(text)
     assert data["connections"][2] == {"name": "flood", "url": "ws://127.0.0.1:8765/flood?count=10"}
-    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # the sample's 0640 is tightened
     result = app.results[0]
     assert result is not None
     assert result.added == {"flood"}

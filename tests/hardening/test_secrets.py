@@ -178,13 +178,14 @@ async def _wsdeck(*args: str, env: dict[str, str], timeout: float = 30) -> tuple
 
 @pytest.mark.parametrize("fmt", ["jsonl", "text"])
 async def test_tail_output_and_recording_never_show_secrets(
-    echo_server: str, tmp_path: Path, isolated_env: Path, fmt: str
+    echo_server: str, tmp_path: Path, fmt: str
 ) -> None:
     config = tmp_path / "wsdeck.toml"
     record = tmp_path / "rec" / "events.jsonl"
     config.write_text(_toml(echo_server))
-    # TOKEN comes from the .env file here (the dashboard test takes it from the environment).
-    (isolated_env / ".env").write_text(f"TOKEN={TOKEN}\n")
+    # TOKEN comes from the .env file beside the settings file here (the dashboard test
+    # takes it from the environment).
+    (tmp_path / ".env").write_text(f"TOKEN={TOKEN}\n")
     names = [f"{k}-{p}" for k in ("bearer", "basic") for p in ("reject", "straddle", "close")]
     adhoc = f"ws://{USER}:{PASSWORD}@{echo_server[5:]}/close"
     code, out, err = await _wsdeck(

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from settings import (
     Connection,
     MissingEnvError,
-    dotenv_values_for_expansion,
     expand_env,
+    load_settings,
     mask_url,
     redact_text,
 )
@@ -71,28 +71,32 @@ def test_bad_reference_syntax(value: str, message: str) -> None:
     assert not isinstance(caught.value, KeyError)
 
 
-def test_dotenv_values_for_expansion(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (isolated_env / ".env").write_text("TOKEN=from-file\nONLY_IN_FILE=yes\n")
+def test_reference_env_is_the_environment_over_the_dotenv_beside_the_file(
+    write_config: WriteConfig, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_config("")
+    (config.parent / ".env").write_text("TOKEN=from-file\nONLY_IN_FILE=yes\n")
+    (isolated_env / ".env").write_text("IN_WORKING_DIR=yes\n")
     monkeypatch.setenv("TOKEN", "from-env")
-    values = dotenv_values_for_expansion()
+    values = load_settings(config).reference_env()
     assert values["TOKEN"] == "from-env"
     assert values["ONLY_IN_FILE"] == "yes"
     assert values["HOME"] == str(isolated_env.parent / "home")
-    assert "ONLY_IN_FILE" not in dotenv_values_for_expansion(None)
-    assert "ONLY_IN_FILE" not in dotenv_values_for_expansion(isolated_env / "missing.env")
+    # Only the .env beside the settings file is read, never the working directory's.
+    assert "IN_WORKING_DIR" not in values
+    assert "ONLY_IN_FILE" not in load_settings(config, env_file=None).reference_env()
 
 
-def test_header_references_expand_at_connect_time(
-    write_config: WriteConfig, isolated_env: Path
-) -> None:
-    (isolated_env / ".env").write_text("API_TOKEN=t0ken\n")
+def test_header_references_expand_at_connect_time(write_config: WriteConfig) -> None:
     config = write_config(
         '[[connections]]\nname = "a"\nurl = "ws://h/"\n'
         'headers = { Authorization = "Bearer ${API_TOKEN}" }\n'
     )
-    header = load_file(config).connections[0].headers["Authorization"]
+    (config.parent / ".env").write_text("API_TOKEN=t0ken\n")
+    settings = load_settings(config)
+    header = settings.connections[0].headers["Authorization"]
     assert header.get_secret_value() == "Bearer ${API_TOKEN}"
-    assert expand_env(header.get_secret_value(), dotenv_values_for_expansion()) == "Bearer t0ken"
+    assert expand_env(header.get_secret_value(), settings.reference_env()) == "Bearer t0ken"
 
 
 @pytest.mark.parametrize(

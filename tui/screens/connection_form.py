@@ -377,6 +377,8 @@ class ConnectionForm(ModalScreen[Connection | None]):
         for key in ("ca_file", "client_cert", "client_key"):
             if text := self._text(f"tls-{key}"):
                 tls[key] = text
+        if self.connection is not None and self.connection.tls.key_password is not None:
+            tls["key_password"] = self.connection.tls.key_password  # not edited in the form
         data["tls"] = tls
         saved = self.connection.headers if self.connection is not None else {}
         parsed = {

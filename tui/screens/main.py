@@ -386,17 +386,21 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(ExportScreen(), self._export)
 
-    def _export(self, path: object) -> None:
-        from pathlib import Path
+    def _export(self, request: object) -> None:
+        from tui.core.export import ExportRefused
+        from tui.screens.export import ExportRequest
 
-        if not isinstance(path, Path):
+        if not isinstance(request, ExportRequest):
             return
+        path = request.path
         try:
-            count = self.query_one(EventFeed).export(path)
+            count = self.query_one(EventFeed).export(path, create_folders=request.create_folders)
+        except ExportRefused as exc:
+            self.notify(f"export refused: {exc}", severity="error", markup=False)
         except OSError as exc:
-            self.notify(f"export failed: {exc.strerror or exc}", severity="error")
+            self.notify(f"export failed: {exc.strerror or exc}", severity="error", markup=False)
         else:
-            self.notify(f"exported {count} events to {path}")
+            self.notify(f"exported {count} events to {path}", markup=False)
 
 
 def _describe_filter(feed_filter: FeedFilter) -> str:
