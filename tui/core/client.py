@@ -164,6 +164,7 @@ class WsClient:
         self._latency: float | None = None
         self._keepalive_latency = 0.0  # the keepalive's last measure, already taken in
         self._last_failure: Failure | None = None
+        self._unanswered_close: float | None = None  # seconds a shutdown waited in vain
 
     # -- requests (Incari command nodes) ---------------------------------------------------
 
@@ -173,6 +174,7 @@ class WsClient:
             return False
         self.failed = False
         self.state = State.CONNECTING
+        self._unanswered_close = None
         self._stop_requested.clear()
         self._idle.clear()
         self._start_requested.set()
@@ -349,6 +351,7 @@ class WsClient:
             # The peer has not finished the closing handshake in time: drop the TCP
             # connection and give the session a moment to emit its stop event, which an
             # owner cancelling the task right after this would otherwise lose.
+            self._unanswered_close = timeout
             ws.transport.abort()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(_STOP_GRACE):
@@ -581,7 +584,11 @@ class WsClient:
                 message = f"no pong within ping_timeout ({timeout:g} s): connection dropped"
                 await self._failure(Failure("timeout", message, transient=True))
                 return _Closed(sent.code, sent.reason, "network", True)
-            if detected is None:
+            if self._unanswered_close is not None:
+                waited = self._unanswered_close
+                message = f"no close frame from the server within {waited:g} s: connection dropped"
+                await self._failure(Failure("timeout", message, True, "client"))
+            elif detected is None:
                 detail = describe_close(sent.code, sent.reason)
                 await self._failure(Failure("closed", f"closed: {detail}", True, "client"))
             return _Closed(sent.code, sent.reason, "client", True)
