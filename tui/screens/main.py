@@ -204,6 +204,8 @@ class MainScreen(Screen[None]):
         else:
             text, state_class = badge(client)
             line = Text.assemble((printable(client.name, 30), "bold"), "  ", text)
+            if not client.settings.tls_verified:
+                line.append("  ⚠ TLS not verified", style="bold reverse")
             if client.stats.last_error and client.state is not State.OPEN:
                 line.append(f"  {printable(client.stats.last_error, 60)}", style="italic")
             selected.set_classes(f"-{state_class}")
@@ -351,7 +353,7 @@ class MainScreen(Screen[None]):
         try:
             feed.set_filter(message.apply_to(feed.filter))
         except ValueError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
         feed.focus()
         self._feed_status()
