@@ -40,6 +40,7 @@ ErrorKind = Literal[
     "send",
     "closed",
     "internal",
+    "recording",
 ]
 ERROR_KINDS: tuple[ErrorKind, ...] = get_args(ErrorKind)
 StopBy = Literal["client", "server", "network"]
