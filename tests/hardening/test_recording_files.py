@@ -136,9 +136,10 @@ async def test_a_full_disk_stops_the_recording_not_the_dashboard(
         assert error.kind == "recording"
         assert error.message.startswith("recording stopped: No space left on device (/dev/full)")
         status = app.main.query_one("#feed-status")
-        assert "⚠ recording stopped: No space left on device" in str(status.render())
+        badge = "⚠ recording stopped: No space left on device"
+        await wait_until(pilot, lambda: badge in str(status.render()))
         received = len(events_of(app, "receive"))
-        await wait_until(pilot, lambda: len(events_of(app, "receive")) > received + 20)
+        await wait_until(pilot, lambda: len(events_of(app, "receive")) > received + 20, timeout=15)
         assert app.hub.get("ticker").state.value == "open"
         assert len(events_of(app, "error")) == 1  # said once, not at every batch
         assert "⚠ recording stopped" in str(status.render())  # and it stays
