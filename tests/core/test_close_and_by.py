@@ -10,7 +10,9 @@ Stop and ``tail``'s own end.
 from __future__ import annotations
 
 import asyncio
+import errno
 import io
+import os
 import socket
 import struct
 from pathlib import Path
@@ -22,6 +24,7 @@ from settings import WsdeckSettings
 from tests.cli.conftest import wsdeck
 from tests.core.conftest import FAST_RECONNECT, connection, free_port
 from tests.hardening.conftest import CLOSE, RawServer, close_after_peer, frame
+from tui.core.errors import classify
 from tui.core.events import decode_line
 from tui.demo_server import DemoServer
 from tui.tail import TailOptions, run_tail
@@ -158,6 +161,14 @@ async def test_by_on_every_failed_start(demo: DemoServer, hub_runner: Any, tmp_p
         for name, (url, fields, _, _) in paths.items():
             seen[name] = await _by_of_failed_start(hub_runner, url, **fields)
     assert seen == {name: (kind, by) for name, (_, _, kind, by) in paths.items()}
+
+
+@pytest.mark.parametrize("number", [errno.EHOSTUNREACH, errno.ENETUNREACH])
+def test_unreachable_host_is_the_network(number: int) -> None:
+    # Loopback cannot be made unreachable, so this path is checked on the classifier.
+    failure = classify(OSError(number, os.strerror(number)), url="ws://192.0.2.1:8080/")
+    assert (failure.kind, failure.by, failure.transient) == ("connect", "network", True)
+    assert failure.message == f"cannot connect to 192.0.2.1:8080: {os.strerror(number)}"
 
 
 async def _silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
