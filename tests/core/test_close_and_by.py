@@ -91,6 +91,19 @@ async def test_application_codes_fail_only_when_listed(
         assert errors == []
 
 
+@pytest.mark.parametrize("code", [1004, 1006, 1015, 2000])
+async def test_a_code_not_allowed_on_the_wire_is_a_protocol_error(
+    hub_runner: Any, code: int
+) -> None:
+    async with RawServer(_closes_with(_close_payload(code))) as server:
+        hub, events = hub_runner(connection("c", server.url))
+        hub.start("c")
+        (stop,) = await events.count("stop", 1)
+    (error,) = events.of("error")
+    assert error.kind == "protocol"
+    assert (stop.code, stop.by) == (1002, "client")
+
+
 async def _drop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     writer.transport.abort()
 
