@@ -173,6 +173,30 @@ class WsdeckApp(App[int]):
         self.set_keymap(self.settings.keymap)
         return True
 
+    def choose_theme(self, name: str) -> None:
+        """The operator's theme (palette): switch, then keep it in the settings file."""
+        from settings import ThemeSettings
+        from tui.prefs import save_theme
+
+        self.set_theme(name)
+        if self.theme != name:
+            return
+        self.settings = self.settings.model_copy(update={"theme": ThemeSettings(name=name)})
+        why_not = save_theme(self.config_path, name)
+        if why_not is None:
+            message = f"theme {name} saved to {self.config_path}"
+        else:
+            message = f"theme {name} for this run only: {why_not}"
+        self.notify(message, title="theme", markup=False)
+
+    def search_themes(self) -> None:
+        """Textual's "Theme" command: the same choice, saved like the palette's."""
+        from textual.command import CommandPalette
+
+        from tui.commands import ThemeCommands
+
+        self.push_screen(CommandPalette(providers=[ThemeCommands], placeholder="Theme…"))
+
     def set_theme(self, name: str) -> None:
         """Switch the theme (settings, palette); an unknown name keeps the current one."""
         if name in self.available_themes:

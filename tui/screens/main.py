@@ -351,7 +351,7 @@ class MainScreen(Screen[None]):
         try:
             feed.set_filter(message.apply_to(feed.filter))
         except ValueError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
         feed.focus()
         self._feed_status()
