@@ -1,10 +1,11 @@
 """Run every benchmark and print one JSON document; exit 1 if a target is missed.
 
-``python benchmarks/run_all.py`` runs the full suite (3 runs per figure, 5 for startup; about
-10 minutes on 2 cores). ``--quick`` runs small loads once and never fails on a target (a
-smoke test for CI). ``--only NAME`` runs some of: ingest, dashboard, fanin, latency,
-startup, ssh. Before each benchmark the suite waits (up to ``--wait`` seconds) for the
-1-minute load average to drop below ``--max-load``, and records the load it ran at.
+``python benchmarks/run_all.py`` runs the full suite (3 runs per figure, 5 for startup, one
+10-minute soak; about 20 minutes on 2 cores). ``--quick`` runs small loads once and never
+fails on a target (a smoke test for CI). ``--only NAME`` runs some of: ingest, dashboard,
+fanin, latency, startup, ssh, soak. Before each benchmark the suite waits (up to ``--wait``
+seconds) for the 1-minute load average to drop below ``--max-load``, and records the load
+it ran at.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import bench_dashboard
 import bench_fanin
 import bench_ingest
 import bench_latency
+import bench_soak
 import bench_ssh
 import bench_startup
 from common import loadavg, wait_for_quiet
@@ -33,6 +35,7 @@ SUITE = {
     "latency": bench_latency.run,
     "startup": bench_startup.run,
     "ssh": bench_ssh.run,
+    "soak": bench_soak.run,
 }
 
 

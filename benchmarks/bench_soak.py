@@ -1,0 +1,349 @@
+"""Target 8, soak: the real dashboard on a pty for ≥ 10 minutes of mixed traffic and keys.
+
+``wsdeck --config F`` (through ``soak_app.py``'s probes) runs on a 120x40 pseudo-terminal
+with ``feed.max_events = 20000``, a rotating recording, and nine connections to
+``server.py``: two tickers at 50/s and five at 5/s (64 B), one closed by the server every
+second (reconnecting), a 20 000-message burst every ~5 s (reconnecting), and one to a port
+nothing listens on (reconnecting with a fast-growing backoff: a multiplier of 1000 crossed
+the old ``2.0**1024``-style overflow within a couple of minutes). A scripted operator types
+into the terminal: a selection change (``j``/``k``) every second, help (``?``, escape) and
+the palette (``ctrl+p``, escape) every 30 s. At the end it quits (``ctrl+q``, ``y``).
+
+Figures, after a warm-up (3 minutes; ``--quick``: 15 s of a 45 s run):
+
+- RSS slope (least squares, MiB/hour), and RSS at the start and end of the window;
+- file descriptors, threads (psutil, from outside), asyncio tasks and live widgets (probes):
+  median of the first and of the last third of the window;
+- feed staleness: the longest time between events entering the ring and the feed showing
+  them while following (a stalled feed shows as a growing figure);
+- connect attempts per minute of the dead connection in the first and the last minute;
+- recording integrity: every ``seq`` from 1 to the last exactly once across the file and
+  its rotations; the quit is clean (exit within 10 s).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import statistics
+import subprocess
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from common import (
+    BENCH,
+    BENCH_CONNECTION,
+    PYTHON,
+    ROOT,
+    TERMINAL_ENV,
+    bench_server,
+    check,
+    main_for,
+    result,
+)
+
+MIB = 1024 * 1024
+ROTATE_BYTES = 32 * MIB
+QUIT_WITHIN = 10.0
+
+
+def _connections(base: str, dead_port: int, seconds: float) -> list[dict[str, Any]]:
+    def ticker(name: str, rate: int) -> dict[str, Any]:
+        count = int(rate * (seconds + 120))
+        url = f"{base}/paced?count={count}&rate={rate}&size=64"
+        return {"name": name, "url": url, "auto_start": True, **BENCH_CONNECTION}
+
+    def again(initial: float, most: float, multiplier: float = 2.0) -> dict[str, Any]:
+        return {
+            "reconnect": {
+                "enabled": True,
+                "initial_delay": initial,
+                "max_delay": most,
+                "multiplier": multiplier,
+                "jitter": 0.0,
+            }
+        }
+
+    return [
+        ticker("fast-1", 50),
+        ticker("fast-2", 50),
+        *(ticker(f"slow-{i}", 5) for i in range(1, 6)),
+        {
+            "name": "closer",  # 10 messages in a second, then the server closes (1000)
+            "url": f"{base}/paced?count=10&rate=10&size=64",
+            "auto_start": True,
+            **BENCH_CONNECTION,
+            **again(0.05, 0.05),
+        },
+        {
+            "name": "burst",
+            "url": f"{base}/flood?count=20000&size=64",
+            "auto_start": True,
+            **BENCH_CONNECTION,
+            **again(5.0, 5.0),
+        },
+        {
+            "name": "dead",
+            "url": f"ws://127.0.0.1:{dead_port}/nothing-listens-here",
+            "auto_start": True,
+            **BENCH_CONNECTION,
+            **again(0.2, 0.5, 1000.0),
+        },
+    ]
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value) if isinstance(value, str) else repr(value)
+
+
+def _write_toml(path: Path, connections: list[dict[str, Any]], recording: Path) -> Path:
+    """The settings: a small ring, a rotating recording, each connection with its reconnect."""
+    lines = ["[feed]", "max_events = 20000", "[recording]", f"path = {_value(str(recording))}"]
+    lines += [f"max_bytes = {ROTATE_BYTES}", "keep = 1000"]
+    for connection in connections:
+        lines.append("[[connections]]")
+        lines += [f"{k} = {_value(v)}" for k, v in connection.items() if k != "reconnect"]
+        if "reconnect" in connection:
+            lines.append("[connections.reconnect]")
+            lines += [f"{k} = {_value(v)}" for k, v in connection["reconnect"].items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Operator:
+    """The scripted keys: j/k every second, help and the palette every 30 s."""
+
+    def __init__(self, master: int, start: float) -> None:
+        self.master = master
+        self.start = start
+        self.step = 0
+        self.sent = {"selection": 0, "help": 0, "palette": 0}
+
+    def act(self, now: float) -> None:
+        due = int(now - self.start)
+        while self.step < due:
+            self.step += 1
+            second = self.step
+            if second % 30 == 10:
+                self._keys(b"?")
+                self.sent["help"] += 1
+            elif second % 30 == 11 or second % 30 == 26:
+                self._keys(b"\x1b")
+            elif second % 30 == 25:
+                self._keys(b"\x10")  # ctrl+p
+                self.sent["palette"] += 1
+            else:
+                self._keys(b"j" if second % 2 else b"k")
+                self.sent["selection"] += 1
+
+    def _keys(self, data: bytes) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self.master, data)
+
+
+def _drive(
+    command: list[str], seconds: float, warmup: float, cwd: Path
+) -> tuple[list[dict[str, Any]], dict[str, Any], float | None]:
+    """Run the dashboard on a pty with the operator; samples of RSS/fds/threads every 2 s."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    import psutil
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    env = {**os.environ, **TERMINAL_ENV}
+    proc = subprocess.Popen(
+        command, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, start_new_session=True
+    )
+    os.close(slave)
+    watched = psutil.Process(proc.pid)
+    start = time.monotonic()
+    operator = Operator(master, start + 5.0)  # keys once the dashboard is up
+    samples: list[dict[str, Any]] = []
+    quit_took: float | None = None
+    written = 0
+    try:
+        next_sample = start
+        while (now := time.monotonic()) < start + seconds:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                with contextlib.suppress(OSError):
+                    written += len(os.read(master, 1 << 16))
+            if now >= start + 5.0:
+                operator.act(now)
+            if now >= next_sample:
+                next_sample += 2.0
+                with contextlib.suppress(psutil.Error):
+                    samples.append(
+                        {
+                            "t": now,
+                            "rss": watched.memory_info().rss,
+                            "fds": watched.num_fds(),
+                            "threads": watched.num_threads(),
+                        }
+                    )
+        os.write(master, b"\x1b")  # close whatever the operator had open
+        time.sleep(0.5)
+        asked = time.monotonic()
+        os.write(master, b"\x11")  # ctrl+q: connections are active, so it asks
+        time.sleep(0.5)
+        os.write(master, b"y")
+        while proc.poll() is None and time.monotonic() - asked < QUIT_WITHIN:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                with contextlib.suppress(OSError):
+                    os.read(master, 1 << 16)
+        if proc.poll() is not None:
+            quit_took = time.monotonic() - asked
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+        os.close(master)
+    info = {"operator": operator.sent, "pty_bytes": written, "exit": proc.returncode}
+    return samples, info, quit_took
+
+
+def _slope_mib_per_hour(points: list[tuple[float, float]]) -> float:
+    if len(points) < 3:
+        return float("nan")
+    xs = [t / 3600 for t, _ in points]
+    ys = [rss / MIB for _, rss in points]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den
+
+
+def _thirds(values: list[float]) -> tuple[float, float]:
+    """Medians of the first and the last third."""
+    if not values:
+        return float("nan"), float("nan")
+    third = max(1, len(values) // 3)
+    return statistics.median(values[:third]), statistics.median(values[-third:])
+
+
+def _recording(path: Path) -> dict[str, Any]:
+    """Every seq once? And the dead connection's attempts per minute, first and last."""
+    from tui.core.recorder import rotated_files
+
+    files = [*reversed(rotated_files(path)), path]
+    seen = bytearray()
+    duplicates = events = 0
+    dead: list[float] = []
+    for file in files:
+        with file.open("rb") as lines:
+            for line in lines:
+                events += 1
+                seq = int(line[7 : line.index(b",")])  # {"seq":N,…
+                if seq >= len(seen):
+                    seen.extend(bytes(seq + 1 - len(seen) + 100_000))
+                if seen[seq]:
+                    duplicates += 1
+                seen[seq] = 1
+                if b'"connection":"dead","event":"error"' in line:
+                    stamp = json.loads(line)["ts"].replace("Z", "+00:00")
+                    dead.append(datetime.fromisoformat(stamp).timestamp())
+    last = max((i for i in range(len(seen) - 1, 0, -1) if seen[i]), default=0)
+    missing = last - sum(seen[1 : last + 1])
+    first_minute = sum(1 for t in dead if t < dead[0] + 60) if dead else 0
+    last_minute = sum(1 for t in dead if t > dead[-1] - 60) if dead else 0
+    span = (dead[-1] - dead[0]) / 60 if len(dead) > 1 else 0.0
+    return {
+        "files": len(files),
+        "events": events,
+        "last_seq": last,
+        "missing": missing,
+        "duplicates": duplicates,
+        "dead_attempts": len(dead),
+        "dead_attempts_per_min_first": first_minute if span >= 1 else len(dead) / max(span, 1e-9),
+        "dead_attempts_per_min_last": last_minute if span >= 1 else len(dead) / max(span, 1e-9),
+        "bytes": sum(f.stat().st_size for f in files),
+    }
+
+
+def run(*, quick: bool, runs: int) -> dict[str, Any]:
+    seconds = 45.0 if quick else 600.0
+    warmup = 15.0 if quick else 180.0
+    with bench_server() as server, tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        recording = folder / "events.jsonl"
+        connections = _connections(server.url, _free_port(), seconds)
+        config = _write_toml(folder / "soak.toml", connections, recording)
+        probes = folder / "probe.jsonl"
+        command = [PYTHON, str(BENCH / "soak_app.py"), str(probes), "--config", str(config)]
+        samples, info, quit_took = _drive(command, seconds, warmup, ROOT)
+        inside = [json.loads(line) for line in probes.read_text().splitlines() if line]
+        integrity = _recording(recording)
+    begin = samples[0]["t"] + warmup if samples else 0.0
+    window = [s for s in samples if s["t"] >= begin]
+    slope = _slope_mib_per_hour([(s["t"], s["rss"]) for s in window])
+    fds = _thirds([s["fds"] for s in window])
+    threads = _thirds([s["threads"] for s in window])
+    probed = [p for p in inside if p["t"] >= begin]
+    tasks = _thirds([p["tasks"] for p in probed])
+    widgets = _thirds([p["widgets"] for p in probed if "widgets" in p])
+    stale = max((p["stale"] for p in inside), default=float("nan"))
+    figures = {
+        "seconds": seconds,
+        "warmup_s": warmup,
+        "rss_mib_start_end": [
+            round(window[0]["rss"] / MIB, 1) if window else None,
+            round(window[-1]["rss"] / MIB, 1) if window else None,
+        ],
+        "rss_slope_mib_per_hour": round(slope, 2),
+        "fds_first_last": fds,
+        "threads_first_last": threads,
+        "tasks_first_last": tasks,
+        "widgets_first_last": widgets,
+        "feed_staleness_max_s": stale,
+        "operator": info["operator"],
+        "pty_kb_per_s": round(info["pty_bytes"] / seconds / 1000, 1),
+        "quit_s": None if quit_took is None else round(quit_took, 2),
+        "recording": integrity,
+    }
+    checks = [
+        check("RSS slope after warm-up", round(slope, 2), "<=", 2, " MiB/h"),
+        check("file descriptors growth", fds[1] - fds[0], "<=", 0),
+        check("asyncio tasks growth", tasks[1] - tasks[0], "<=", 2),
+        check("widgets growth", widgets[1] - widgets[0], "<=", 0),
+        check("feed staleness", stale, "<=", 1.0, " s"),
+        check(
+            "dead connection still tried, last minute",
+            integrity["dead_attempts_per_min_last"],
+            ">=",
+            1,
+            "/min",
+        ),
+        check(
+            "recording: seqs missing or twice",
+            integrity["missing"] + integrity["duplicates"],
+            "<=",
+            0,
+        ),
+        check("quit within 10 s", 0 if quit_took is None else 1, ">=", 1),
+    ]
+    return result(
+        "8. Soak (real dashboard on a pty, mixed traffic, scripted keys)", figures, checks
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main_for(run))
