@@ -44,6 +44,7 @@ from common import (
     bench_server,
     check,
     main_for,
+    percentile,
     result,
 )
 
@@ -295,12 +296,15 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
     begin = samples[0]["t"] + warmup if samples else 0.0
     window = [s for s in samples if s["t"] >= begin]
     slope = _slope_mib_per_hour([(s["t"], s["rss"]) for s in window])
+    later = window[len(window) // 2 :]
+    later_slope = _slope_mib_per_hour([(s["t"], s["rss"]) for s in later])
     fds = _thirds([s["fds"] for s in window])
     threads = _thirds([s["threads"] for s in window])
     probed = [p for p in inside if p["t"] >= begin]
     tasks = _thirds([p["tasks"] for p in probed])
     widgets = _thirds([p["widgets"] for p in probed if "widgets" in p])
     stale = max((p["stale"] for p in inside), default=float("nan"))
+    per_second = sorted(p["stale"] for p in inside)
     figures = {
         "seconds": seconds,
         "warmup_s": warmup,
@@ -309,11 +313,14 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
             round(window[-1]["rss"] / MIB, 1) if window else None,
         ],
         "rss_slope_mib_per_hour": round(slope, 2),
+        "rss_slope_second_half_mib_per_hour": round(later_slope, 2),
         "fds_first_last": fds,
         "threads_first_last": threads,
         "tasks_first_last": tasks,
         "widgets_first_last": widgets,
         "feed_staleness_max_s": stale,
+        "feed_staleness_p99_s": percentile(per_second, 0.99),
+        "seconds_with_staleness_over_1s": sum(1 for v in per_second if v > 1.0),
         "operator": info["operator"],
         "pty_kb_per_s": round(info["pty_bytes"] / seconds / 1000, 1),
         "quit_s": None if quit_took is None else round(quit_took, 2),
