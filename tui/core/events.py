@@ -25,14 +25,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 from tui.core.unsafe import UNSAFE_CHARS
 
 ErrorKind = Literal[
-    "config", "connect", "handshake", "tls", "timeout", "protocol", "too_big", "send", "closed"
-]
-ERROR_KINDS: tuple[ErrorKind, ...] = (
     "config",
     "connect",
     "handshake",
@@ -42,7 +39,10 @@ ERROR_KINDS: tuple[ErrorKind, ...] = (
     "too_big",
     "send",
     "closed",
-)
+    "internal",
+    "recording",
+]
+ERROR_KINDS: tuple[ErrorKind, ...] = get_args(ErrorKind)
 StopBy = Literal["client", "server", "network"]
 EVENT_NAMES = ("start", "stop", "receive", "send", "error", "pong")
 

@@ -31,6 +31,8 @@ def badge(client: WsClient, now: float | None = None) -> tuple[str, str]:
     if state is State.RECONNECTING:
         remaining = client.reconnect_in(now)
         return f"reconnecting in {remaining or 0:.0f}s", "reconnecting"
+    if state is State.STOPPED and client.crashed:
+        return "✖ crashed", "failed"
     if state is State.STOPPED and client.failed:
         return "failed", "failed"
     return state.value, state.value
