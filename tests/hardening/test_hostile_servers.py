@@ -244,6 +244,22 @@ async def test_failures_are_reported_before_the_close_handshake_ends(
     assert len(events.of("error")) == 1  # reported once
 
 
+async def test_unanswered_ping_is_reported_before_the_close_times_out(hub_runner: Any) -> None:
+    async with RawServer(ignore_everything) as server:
+        conn = connection("c", server.url, ping_interval=0.2, ping_timeout=0.2, close_timeout=3)
+        hub, events = hub_runner(conn)
+        hub.start("c")
+        (start,) = await events.count("start", 1)
+        (error,) = await events.count("error", 1, timeout=3)
+        assert error.kind == "timeout"
+        assert "no pong within ping_timeout (0.2 s)" in error.message
+        assert error.ts - start.ts < 2.0  # not after close_timeout (3 s) more
+        assert hub.get("c").state is State.CLOSING
+        (stop,) = await events.count("stop", 1, timeout=6)
+    assert (stop.code, stop.by) == (1011, "network")
+    assert len(events.of("error")) == 1
+
+
 async def test_bad_close_reason_is_named_as_such(hub_runner: Any) -> None:
     payload = struct.pack("!H", 1000) + b"bye \xff\xfe"
 
