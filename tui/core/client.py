@@ -485,6 +485,9 @@ class WsClient:
             attempt_task.cancel()
             with contextlib.suppress(BaseException):
                 await attempt_task
+        if options.tls_trace is not None:
+            options.tls_trace.stop()
+        if not attempt_task.done() or attempt_task.cancelled():
             return None
         failure = attempt_task.exception()
         if failure is not None:

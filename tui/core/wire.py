@@ -30,12 +30,14 @@ _KEEPALIVE_TIMEOUT = "keepalive ping timeout"
 
 
 class WireConnection(ClientConnection):
-    """A client connection that reports a failure once, as soon as it is detected.
+    """A client connection that reports a failure once, as soon as it is detected, and
+    drops a peer that stopped reading (:data:`OUTGOING_LIMIT`).
 
     websockets raises a protocol failure (message too big, invalid UTF-8, too many
-    fragments) only after the closing handshake, which a hostile server can stall for
-    ``close_timeout``; meanwhile the connection looked open. ``failure`` holds the first
-    one and ``on_failure`` (set by the owner) hears about it at once.
+    fragments, a keepalive timeout) only after the closing handshake, which a hostile
+    server can stall; meanwhile the connection looked open. ``failure`` holds the first
+    one and ``on_failure`` (set by the owner) hears about it at once; the connection is
+    then dropped if the closing handshake has not ended within ``close_timeout``.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
