@@ -13,7 +13,7 @@ import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import Provider
@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from tui.drain import FRAME, drain
 from tui.messages import EventsArrived
+from tui.typeahead import KeyGate, KeyHandled
 
 # Only textual is imported up here: with a loader, the first frame is on screen before the
 # settings (pydantic-settings: ~100 ms), the core and the main screen are imported.
@@ -78,6 +79,7 @@ class WsdeckApp(App[int]):
         self.note = note
         self.launch_error: LaunchError | None = None
         self._loader = settings if callable(settings) else None
+        self._keys = KeyGate(self, super().on_event)
         if not callable(settings):
             self._set_up(settings)
 
@@ -176,6 +178,16 @@ class WsdeckApp(App[int]):
 
     def _events_arrived(self) -> None:
         self.post_message(EventsArrived())
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys and pastes from the terminal go one at a time (see tui.typeahead).
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            await self._keys.take(event)
+        else:
+            await super().on_event(event)
+
+    def on_key_handled(self, message: KeyHandled) -> None:
+        self._keys.handled(message.serial)
 
     def on_events_arrived(self, message: EventsArrived) -> None:
         if self.main.is_attached:  # not while starting up or shutting down

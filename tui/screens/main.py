@@ -70,7 +70,7 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         app = self.wsdeck
         yield Header()
-        yield ConnectionTable(id="connections")
+        yield self._table
         with Horizontal(id="controls"):
             yield Static(id="selected")
             yield Button("Start", id="start", compact=True)
@@ -92,7 +92,10 @@ class MainScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.selected: str | None = None
+        # The table's cursor is the one selection: s/x/r/i and Send read it when the key is
+        # handled. A copy kept from the table's RowHighlighted message lagged the cursor
+        # (a burst "j x" stopped the row before j).
+        self._table = ConnectionTable(id="connections")
         # Last values shown, so that unchanged ones cost nothing (see refresh_state).
         self._bindings_key: tuple[str | None, State | None] | None = None
         self._status: str | None = None
@@ -104,11 +107,16 @@ class MainScreen(Screen[None]):
         self.query_one("#detail").display = False
         self.query_one("#search").display = False
         self.refresh_state()
-        table = self.query_one(ConnectionTable)
-        if table.row_count:
-            self._choose(table.selected)
+        # Called synchronously as the cursor moves, so the selected bar, the node controls
+        # and the composer's target change in the same frame as the highlight.
+        self.watch(self._table, "cursor_coordinate", self._cursor_moved, init=False)
         self.set_interval(STATE_REFRESH, self._state_tick)
-        table.focus()
+        self._table.focus()
+
+    @property
+    def selected(self) -> str | None:
+        """The connection under the table's cursor: what the node controls act on."""
+        return self._table.selected
 
     def _receive_view(self, name: str) -> str:
         client = self.wsdeck.hub.clients.get(name)
@@ -133,14 +141,12 @@ class MainScreen(Screen[None]):
     def connections_changed(self) -> None:
         """Connections were added, removed or edited in the settings screen."""
         self.refresh_state()
-        if self.selected not in self.wsdeck.hub.clients:
-            self._choose(self.query_one(ConnectionTable).selected)
 
     def refresh_state(self) -> None:
         """Badges, counters, node controls and the composer's Send state."""
         self._state_due = False
         hub = self.wsdeck.hub
-        self.query_one(ConnectionTable).sync(hub.clients)
+        self._table.sync(hub.clients)
         client = hub.clients.get(self.selected) if self.selected else None
         self._show_selected(client)
         state = client.state if client else None
@@ -217,18 +223,12 @@ class MainScreen(Screen[None]):
 
     # -- selection ---------------------------------------------------------------------------
 
-    @on(ConnectionTable.Chosen)
-    def _on_chosen(self, message: ConnectionTable.Chosen) -> None:
-        self._choose(message.name)
-
-    def _choose(self, name: str | None) -> None:
-        self.selected = name
+    def _cursor_moved(self) -> None:
         self.refresh_state()
 
     def select(self, name: str) -> None:
         """Select ``name`` in the table (from the palette)."""
-        self.query_one(ConnectionTable).select(name)
-        self._choose(name)
+        self._table.select(name)
 
     # -- node controls ---------------------------------------------------------------------
 
@@ -334,7 +334,7 @@ class MainScreen(Screen[None]):
         self._feed_status()
 
     def action_back(self) -> None:
-        self.query_one(ConnectionTable).focus()
+        self._table.focus()
 
     def action_filter(self) -> None:
         from tui.screens.filter import FilterScreen
