@@ -206,7 +206,15 @@ class MainScreen(Screen[None]):
     def _feed_status(self) -> None:
         feed = self.query_one(EventFeed)
         ring = self.wsdeck.ring
-        parts = ["following" if feed.following else f"paused — {feed.new_since_pause} new (End)"]
+        if feed.following:
+            parts = ["following"]
+        else:
+            paused = f"paused — {feed.new_since_pause} new"
+            if feed.dropped_since_pause:
+                paused += f", {feed.dropped_since_pause} more dropped"
+            if feed.highlighted_dropped:
+                paused += ", highlighted event dropped"
+            parts = [paused + " (End follows)"]
         parts.append(f"{len(ring)} events")
         if ring.dropped:
             parts.append(f"{ring.dropped} dropped")
