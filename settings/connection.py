@@ -87,7 +87,14 @@ class Reconnect(BaseModel):
     """Fraction of each delay that is randomised (0 = exact delays, 1 = anywhere up to 2x)."""
 
     max_attempts: int = Field(default=0, ge=0)
-    """Attempts before giving up; 0 retries forever."""
+    """Reconnect attempts in a row before giving up (3: the first attempt and up to 3 more);
+    a connection that stays open ``reset_after`` seconds starts the count again; 0 retries
+    forever."""
+
+    retry_config_failures: bool = False
+    """Also retry failures that come from configuration: an HTTP 4xx rejection other than
+    429, a redirect, TLS verification or client-certificate problems, a subprotocol or
+    extension the server would not agree to. Off: they stop after the first attempt."""
 
     reset_after: Seconds = 10.0
     """Seconds a connection must stay open before the backoff restarts from the initial delay."""
@@ -155,6 +162,10 @@ class Connection(BaseModel):
     origin: str | None = None
     """Value of the ``Origin`` header, if one should be sent."""
 
+    follow_redirects: bool = False
+    """Follow HTTP redirects of the handshake (at most 10); a hop to another origin drops
+    every configured header. Off: a redirect is a ``handshake`` error naming its target."""
+
     user_agent: str | None = None
     """Value of the ``User-Agent`` header instead of the library default."""
 
@@ -172,6 +183,10 @@ class Connection(BaseModel):
 
     max_message_size: int = Field(default=1_048_576, gt=0)
     """Largest incoming message in bytes; bigger ones produce an error event."""
+
+    failure_close_codes: list[Annotated[int, Field(ge=3000, le=4999)]] = Field(default_factory=list)
+    """Application close codes (3000-4999) that count as failures: an ``error`` event and
+    the ``failed`` state. Other application codes are shown with their reason only."""
 
     compression: Literal["deflate", "none"] = "deflate"
     """``deflate`` negotiates permessage-deflate; ``none`` turns compression off."""

@@ -68,8 +68,14 @@ class Terminal:
     def send(self, data: bytes) -> None:
         os.write(self.master, data)
 
+    def drop(self) -> None:
+        """Close our end, as sshd does when the connection goes: the child's writes fail."""
+        if self.master >= 0:
+            os.close(self.master)
+            self.master = -1
+
     def close(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
-        os.close(self.master)
+        self.drop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -40,6 +41,13 @@ def _commands() -> type[Provider]:
     from tui.commands import WsdeckCommands
 
     return WsdeckCommands
+
+
+def _listed(names: list[str], shown: int = 4) -> str:
+    """``"a, b, c"`` or ``"a, b, c, d and 3 more"``: a count the operator can check."""
+    count = f"{len(names)} connection{'s' * (len(names) != 1)}"
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return f"{count}: {', '.join(names[:shown])}{more}"
 
 
 class WsdeckApp(App[int]):
@@ -78,6 +86,9 @@ class WsdeckApp(App[int]):
         self.config_path = config_path
         self.note = note
         self.launch_error: LaunchError | None = None
+        self.hung_up: int | None = None
+        """The signal (SIGHUP, SIGTERM, SIGINT) that ended the dashboard, if one did."""
+        self._restore_signals: Callable[[], None] | None = None
         self._loader = settings if callable(settings) else None
         self._keys = KeyGate(self, super().on_event)
         if not callable(settings):
@@ -110,7 +121,10 @@ class WsdeckApp(App[int]):
             yield Static("loading the settings…", id="loading")
 
     def on_mount(self) -> None:
+        from tui import hangup
+
         self.sub_title = socket.gethostname()
+        self._restore_signals = hangup.install(self._hang_up)
         if self._loader is None:
             self._start()
         else:
@@ -131,36 +145,42 @@ class WsdeckApp(App[int]):
         tune_gc()  # now that everything the dashboard needs is imported and built
 
     def _start(self) -> None:
-        """Theme, keymap, the main screen, a worker per connection, the drain, auto start."""
+        """Keymap, theme, the main screen, a worker per connection, the drain, auto start."""
+        if not self._apply_keymap():
+            return
         self.set_theme(self.settings.theme.name)
-        if self.settings.keymap:
-            self.set_keymap(self.settings.keymap)
-            self._check_keymap()
         self.push_screen(self.main)
         for client in self.hub.clients.values():
             self._run_client(client)
         self._drain()
         self.hub.start_auto()
         if self.note:
-            self.notify(self.note, title="wsdeck", timeout=6)
+            self.notify(self.note, title="wsdeck", timeout=6, markup=False)
 
-    def _check_keymap(self) -> None:
-        from tui.keymap import bound_classes, unknown_ids
+    def _apply_keymap(self) -> bool:
+        """Apply the keymap; an unknown binding id or key ends the App like invalid settings."""
+        if not self.settings.keymap:
+            return True
+        from settings import SettingsError
+        from tui.keymap import check_keymap
+        from tui.launch import LaunchError
 
-        unknown = unknown_ids(self.settings.keymap, bound_classes())
-        if unknown:
-            self.notify(
-                f"keymap: no binding with id {', '.join(unknown)} (see ? for the keys)",
-                severity="warning",
-                timeout=10,
-            )
+        try:
+            check_keymap(self.settings.keymap, self.config_path)
+        except SettingsError as exc:
+            self.launch_error = LaunchError.from_settings_error(exc)
+            self.exit(2, return_code=2)
+            return False
+        self.set_keymap(self.settings.keymap)
+        return True
 
     def set_theme(self, name: str) -> None:
         """Switch the theme (settings, palette); an unknown name keeps the current one."""
         if name in self.available_themes:
             self.theme = name
         else:
-            self.notify(f"unknown theme {name!r}; using {self.theme}", severity="warning")
+            message = f"unknown theme {name!r}; using {self.theme}"
+            self.notify(message, severity="warning", markup=False)
 
     def _run_client(self, client: WsClient) -> Worker[None]:
         """The connection's own worker, in a group named after it."""
@@ -197,7 +217,8 @@ class WsdeckApp(App[int]):
         """One place for worker failures: say so instead of dying silently."""
         if event.state is WorkerState.ERROR:
             error = event.worker.error
-            self.notify(f"{event.worker.name} failed: {error!r}", severity="error", timeout=10)
+            message = f"{event.worker.name} failed: {error!r}"
+            self.notify(message, severity="error", timeout=10, markup=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Until the settings are loaded there is nothing to edit or to search for.
@@ -221,13 +242,27 @@ class WsdeckApp(App[int]):
         if confirmed:
             await self._quit()
 
-    async def _quit(self) -> None:
-        """Close connections with 1001, record their last events, then exit."""
+    def _hang_up(self, signum: int) -> None:
+        """SIGHUP, SIGTERM or SIGINT: close everything as Quit does, then exit 128 + signum."""
+        from tui import hangup
+
+        if self.hung_up is not None:
+            return  # already leaving
+        self.hung_up = signum
+        status = hangup.exit_status(signum)
+        if not self.ready:
+            self.exit(status, return_code=status)
+            return
+        budget = hangup.close_budget(c.settings.close_timeout for c in self.hub.clients.values())
+        self.run_worker(self._quit(status, budget), group="hang-up", exit_on_error=False)
+
+    async def _quit(self, status: int = 0, timeout: float = 1.0) -> None:
+        """Close connections with 1001, record their last events, then exit with ``status``."""
         # The drain stops first so that only this method writes the recording from now on;
         # it keeps emptying the bus meanwhile, or a reader blocked on a full bus during a
         # flood could never emit its stop event.
         self.workers.cancel_group(self, "drain")
-        shutdown = asyncio.ensure_future(self.hub.shutdown(timeout=1.0))
+        shutdown = asyncio.ensure_future(self.hub.shutdown(timeout=timeout))
         while not shutdown.done():
             batch = self.hub.bus.take()
             if self.recorder is not None:
@@ -236,10 +271,13 @@ class WsdeckApp(App[int]):
         if self.recorder is not None:
             self.recorder.write(self.hub.bus.take())
             self.recorder.flush()
-        self.exit(0)
+        self.exit(status, return_code=status)
 
     def on_unmount(self) -> None:
-        # The one close, whichever way the App ends: workers may still emit until now.
+        if self._restore_signals is not None:
+            self._restore_signals()
+        # The one close (flush and fsync), whichever way the App ends: workers may still
+        # emit until now.
         if self.ready and self.recorder is not None:
             self.recorder.write(self.hub.bus.take())
             self.recorder.close()
@@ -251,10 +289,57 @@ class WsdeckApp(App[int]):
         self.hub.start(name)
         self.main.refresh_state()
 
-    def stop(self, name: str) -> None:
-        """Client Stop."""
-        self.hub.stop(name)
+    def stop(self, name: str, code: int = 1000, reason: str = "") -> None:
+        """Client Stop, closing with ``code`` and ``reason``."""
+        self.hub.stop(name, code, reason)
         self.main.refresh_state()
+
+    def ask_stop(self, name: str) -> None:
+        """Ask for a close code and reason, then Stop ``name`` with them."""
+        from tui.screens.stop import StopScreen
+
+        def stop_with(result: tuple[int, str] | None) -> None:
+            if result is not None and name in self.hub.clients:
+                self.stop(name, *result)
+
+        self.push_screen(StopScreen(name), stop_with)
+
+    def start_all(self) -> None:
+        """Client Start for every stopped connection."""
+        self.hub.start_all()
+        self.main.refresh_state()
+
+    def ask_stop_all(self) -> None:
+        """Stop every active connection, once the operator has seen which."""
+        from tui.screens.confirm import ConfirmScreen
+
+        active = self._active_names()
+        if not active:
+            return
+        question = f"Stop {_listed(active)}?"
+
+        def stop_all(confirmed: bool | None) -> None:
+            # The connections named in the question, not whatever is active by now.
+            for name in active if confirmed else ():
+                if name in self.hub.clients:
+                    self.hub.stop(name)
+            self.main.refresh_state()
+
+        self.push_screen(ConfirmScreen(question, yes="Stop all", no="Cancel"), stop_all)
+
+    def ping(self, name: str) -> None:
+        """A manual ping; its ``pong`` (or ``error``) event arrives in the feed."""
+
+        async def ping_and_show() -> None:
+            await self.hub.ping(name)
+            self.main.refresh_state()  # the latency column, now
+
+        self.run_worker(
+            ping_and_show(),
+            name=f"ping {name}",
+            group=f"connection:{name}:ping",
+            exit_on_error=False,
+        )
 
     def restart(self, name: str) -> None:
         """Stop, then Start once the stop event is in."""

@@ -14,21 +14,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui import __version__
+from tui.adhoc import VALUE_OPTIONS, add_flags, flags_from
 
 if TYPE_CHECKING:
     from settings import SettingsError, WsdeckSettings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("demo", "demo-server", "tail", "config")
+COMMANDS = ("demo", "demo-server", "tail", "config", "keys")
 
 _DESCRIPTION = "A keyboard-driven terminal dashboard for WebSocket client connections."
 _EPILOG = """\
 commands:
-  wsdeck [--config PATH] [URL...]   open the dashboard (each URL adds an ad-hoc connection)
+  wsdeck [--config PATH] [URL...]   open the dashboard (each URL adds a connection, started)
   wsdeck demo [--port N]            the dashboard wired to a built-in demo server
   wsdeck demo-server                the demo server alone
   wsdeck tail NAME|URL...           print events headlessly (JSON Lines or text)
   wsdeck config check|path          validate the settings file / show which file is used
+  wsdeck keys                       every binding id with its default and current keys
 
 Run 'wsdeck COMMAND --help' for a command's options.
 """
@@ -60,6 +62,10 @@ def _dashboard_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", metavar="NAME", help="Textual theme name")
     parser.add_argument(
         "urls", nargs="*", metavar="URL", help="ws:// or wss:// URLs to add as connections"
+    )
+    add_flags(parser)
+    parser.add_argument(
+        "--no-start", action="store_true", help="do not start the URLs' connections at once"
     )
     return parser
 
@@ -102,6 +108,12 @@ def _command_parser() -> argparse.ArgumentParser:
     tail.add_argument("--count", type=_positive_int, help="end after N received messages")
     tail.add_argument("--timeout", type=_positive_float, help="end after S seconds")
     tail.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
+    tail.add_argument(
+        "--view",
+        choices=("text", "hex", "base64"),
+        help="binary payloads in --format text (default: each connection's receive_view)",
+    )
+    add_flags(tail)
 
     config = commands.add_parser("config", help="check or locate the settings file")
     actions = config.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -109,6 +121,14 @@ def _command_parser() -> argparse.ArgumentParser:
     _add_config(check)
     where = actions.add_parser("path", help="print the settings file in use and why")
     _add_config(where)
+
+    keys = commands.add_parser(
+        "keys",
+        help="list every binding id with its default and current keys",
+        description="Print every binding id, its default keys, the keys in use (after the "
+        "settings' [keymap]) and what it does: the ids to write in [keymap].",
+    )
+    _add_config(keys)
     return parser
 
 
@@ -118,19 +138,21 @@ _DEMO_HELP = (
     "No settings file is read or written."
 )
 _TAIL_HELP = """\
-Start the named connections (or ad-hoc ws:// / wss:// URLs), send each --send after
-every start event, and print events to stdout.
+Start the named connections (or ws:// / wss:// URLs, named host:port/path), send each
+--send after every start event, and print every event to stdout (the final stop events
+too; with --record the file gets the same events).
 
 exit codes:
-  0  done (--count reached, --timeout passed or every connection stopped)
-  1  an error event occurred and nothing was received, or --count was given and
-     nothing was received
-  2  usage or settings error
+  0    done (--count reached, --timeout passed or every connection stopped)
+  1    an error event occurred and nothing was received, or --count was given and
+       nothing was received
+  2    usage or settings error
+  128+N  ended by signal N (SIGHUP, SIGTERM, SIGINT: connections closed with 1001)
 
 examples:
-  wsdeck tail ws://127.0.0.1:8765/echo --send hello --count 1
-  wsdeck tail echo --send hi --count 1 | jq .text
-  wsdeck tail ticker --count 1 --timeout 5 --format text   # a Nagios-style check
+  wsdeck tail ws://127.0.0.1:8765/echo --send hello --count 1 --format text
+  wsdeck tail ws://127.0.0.1:8765/echo --send hello --count 1 | grep '"event":"receive"'
+  wsdeck tail ws://127.0.0.1:8765/ticker --count 1 --timeout 5 > /dev/null && echo OK
 """
 
 
@@ -161,7 +183,7 @@ def _first_word(argv: Sequence[str]) -> str | None:
     for arg in argv:
         if skip:
             skip = False
-        elif arg in ("--config", "--record", "--theme"):
+        elif arg in ("--config", "--record", "--theme", *VALUE_OPTIONS):
             skip = True
         elif not arg.startswith("-"):
             return arg
@@ -191,13 +213,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run(args.host, args.port)
     if args.command == "tail":
         return _tail(args)
+    if args.command == "keys":
+        return _keys(args)
     if args.command == "demo":
         from tui.launch import run_demo
 
         return run_demo(args.port, record=args.record)
     from tui.launch import run_dashboard
 
-    return run_dashboard(partial(_load_for_dashboard, args), args.urls)
+    return run_dashboard(
+        partial(_load_for_dashboard, args), args.urls, flags_from(args), start=not args.no_start
+    )
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -235,10 +261,9 @@ def _load(args: argparse.Namespace) -> WsdeckSettings | None:
 
 def _problem_lines(exc: SettingsError) -> list[str]:
     """A heading, then every problem with its field path and line, indented."""
-    where = f"{exc.path}: " if exc.path else ""
-    count = len(exc.problems)
-    heading = f"wsdeck: {where}invalid settings ({count} problem{'s' * (count != 1)})"
-    return [heading, *(f"  {problem}" for problem in exc.problems)]
+    from tui.launch import LaunchError
+
+    return LaunchError.from_settings_error(exc).lines
 
 
 def _config_check(args: argparse.Namespace) -> int:
@@ -246,7 +271,7 @@ def _config_check(args: argparse.Namespace) -> int:
 
     path, how = find_config(args.config)
     settings = _load(args)
-    if settings is None:
+    if settings is None or not _keymap_ok(settings, path):
         return EXIT_USAGE
     names = ", ".join(c.name for c in settings.connections)
     exists = "" if path.exists() else " (file absent: defaults)"
@@ -255,6 +280,35 @@ def _config_check(args: argparse.Namespace) -> int:
         f"ok: {path} ({how}){exists}: {count} connection{'s' * (count != 1)}"
         + (f" ({names})" if names else "")
     )
+    return EXIT_OK
+
+
+def _keymap_ok(settings: WsdeckSettings, path: Path) -> bool:
+    """Check the ``[keymap]`` against the dashboard's bindings; print its problems if any."""
+    if not settings.keymap:
+        return True  # nothing to check: textual need not be imported
+    from settings import SettingsError
+    from tui.keymap import check_keymap
+
+    try:
+        check_keymap(settings.keymap, path)
+    except SettingsError as exc:
+        for line in _problem_lines(exc):
+            print(line, file=sys.stderr)
+        return False
+    return True
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from settings import find_config
+    from tui.keymap import bindings, bound_classes, keys_table
+
+    path, _ = find_config(args.config)
+    settings = _load(args)
+    if settings is None or not _keymap_ok(settings, path):
+        return EXIT_USAGE
+    for line in keys_table(settings.keymap, bindings(bound_classes())):
+        print(line)
     return EXIT_OK
 
 
@@ -284,6 +338,8 @@ def _tail(args: argparse.Namespace) -> int:
             count=args.count,
             timeout=args.timeout,
             format=args.format,
+            view=args.view,
+            flags=flags_from(args),
         )
         tune_gc()
         return asyncio.run(run_tail(options, settings))

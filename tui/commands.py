@@ -36,6 +36,21 @@ class WsdeckCommands(Provider):
                 commands.append(
                     (f"connection: stop {label}", "Client Stop", partial(app.stop, name))
                 )
+                commands.append(
+                    (
+                        f"connection: stop {label} with code…",
+                        "Close with a code (1000, 3000-4999) and a reason",
+                        partial(app.ask_stop, name),
+                    )
+                )
+            if client.state is State.OPEN:
+                commands.append(
+                    (
+                        f"connection: ping {label}",
+                        "Send a ping; the round trip shows in the feed",
+                        partial(app.ping, name),
+                    )
+                )
             commands.append(
                 (f"connection: restart {label}", "Stop, then Start", partial(app.restart, name))
             )
@@ -43,6 +58,8 @@ class WsdeckCommands(Provider):
                 (f"connection: select {label}", "Select in the table", partial(main.select, name))
             )
         commands += [
+            ("connections: start all", "Client Start for every stopped one", app.start_all),
+            ("connections: stop all", "Client Stop for every active one (asks)", app.ask_stop_all),
             ("feed: search", "Filter the feed by text or regex", main.action_search),
             ("feed: filter", "Choose connections and kinds", main.action_filter),
             ("feed: export", "Write the filtered feed as JSON Lines", main.action_export),

@@ -10,10 +10,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tui.adhoc import UrlFlags
+
 # The dashboard's first frame needs textual only: pydantic (the settings) and websockets
 # are imported after it, so none of them is imported at the top of this module.
 if TYPE_CHECKING:
-    from settings import Connection, WsdeckSettings
+    from settings import Connection, SettingsError, WsdeckSettings
 
 GC_YOUNG_THRESHOLD = 20_000
 """Allocations between two young-generation collections (CPython's default is 700)."""
@@ -29,6 +31,14 @@ class LaunchError(Exception):
         super().__init__("\n".join(lines))
         self.lines = list(lines)
         """What to print on stderr, one problem a line."""
+
+    @classmethod
+    def from_settings_error(cls, exc: SettingsError) -> LaunchError:
+        """A heading, then every problem with its field path and line, indented."""
+        where = f"{exc.path}: " if exc.path else ""
+        count = len(exc.problems)
+        heading = f"wsdeck: {where}invalid settings ({count} problem{'s' * (count != 1)})"
+        return cls([heading, *(f"  {problem}" for problem in exc.problems)])
 
 
 def tune_gc() -> None:
@@ -48,8 +58,11 @@ def tune_gc() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
-def run_dashboard(load: Loader, urls: Sequence[str]) -> int:
-    """``wsdeck [--config PATH] [URL...]``: each URL becomes an ad-hoc connection.
+def run_dashboard(
+    load: Loader, urls: Sequence[str], flags: UrlFlags | None = None, *, start: bool = True
+) -> int:
+    """``wsdeck [--config PATH] [flags] [URL...]``: each URL becomes a connection (see
+    :mod:`tui.adhoc`), started at once unless ``start`` is False (``--no-start``).
 
     The App shows its first frame before ``load`` runs; when the settings or the URLs
     are invalid it closes again and their problems are printed here, on the normal screen.
@@ -58,7 +71,7 @@ def run_dashboard(load: Loader, urls: Sequence[str]) -> int:
 
     def load_with_urls() -> tuple[WsdeckSettings, Path]:
         settings, path = load()
-        return with_urls(settings, urls), path
+        return with_urls(settings, urls, flags, start=start), path
 
     app = WsdeckApp(load_with_urls)
     code = app.run()
@@ -69,20 +82,21 @@ def run_dashboard(load: Loader, urls: Sequence[str]) -> int:
     return code or 0
 
 
-def with_urls(settings: WsdeckSettings, urls: Sequence[str]) -> WsdeckSettings:
-    """``settings`` plus one connection per URL not already there (by name)."""
-    from tui.tail import UsageError, ad_hoc_connection
+def with_urls(
+    settings: WsdeckSettings,
+    urls: Sequence[str],
+    flags: UrlFlags | None = None,
+    *,
+    start: bool = True,
+) -> WsdeckSettings:
+    """``settings`` plus one connection per URL, named uniquely next to the configured ones."""
+    from tui.adhoc import UsageError, connections_for
 
-    extra: list[Connection] = []
-    names = {c.name for c in settings.connections}
-    for url in urls:
-        try:
-            connection = ad_hoc_connection(url)
-        except UsageError as exc:
-            raise LaunchError([f"wsdeck: {exc}"]) from None
-        if connection.name not in names:
-            names.add(connection.name)
-            extra.append(connection)
+    taken = [c.name for c in settings.connections]
+    try:
+        extra = connections_for(urls, flags or UrlFlags(), taken, auto_start=start)
+    except UsageError as exc:
+        raise LaunchError([f"wsdeck: {exc}"]) from None
     if not extra:
         return settings
     return settings.model_copy(update={"connections": [*settings.connections, *extra]})
@@ -148,7 +162,11 @@ def run_demo(port: int = 0, *, record: Path | None = None) -> int:
                 note=f"demo server on {server.url} — press ? for help, ctrl+p for commands",
             )
             tune_gc()  # the App has imported and built what it needs
-            return await app.run_async() or 0
+            code = await app.run_async()
+            if app.launch_error is not None:
+                for line in app.launch_error.lines:
+                    print(line, file=sys.stderr)
+            return code or 0
 
     try:
         return asyncio.run(main())

@@ -2,10 +2,16 @@
 
 Starts the named (or ad-hoc URL) connections, sends each ``--send`` after every ``start``
 event, prints events as JSON Lines (or text) and ends after ``--count`` receive events,
-after ``--timeout`` seconds, or when every connection has stopped for good.
+after ``--timeout`` seconds, when every connection has stopped for good, or on SIGHUP,
+SIGTERM or SIGINT (see :mod:`tui.hangup`).
+
+What is printed is what is recorded (``--record``): every event, the final ``stop`` events
+included. Exactly ``--count`` receive events are printed; messages that arrive while the
+connections close after that are neither printed nor recorded.
 
 Exit codes: 0 done; 1 an ``error`` event occurred and nothing was received (or ``--count``
-was asked for and nothing arrived in time); 2 usage or settings error.
+was asked for and nothing arrived in time); 2 usage or settings error; 128 + N ended by
+signal N.
 """
 
 from __future__ import annotations
@@ -17,22 +23,22 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
-from settings import (
-    Connection,
-    WsdeckSettings,
-    clean_message,
-    dotenv_values_for_expansion,
-    mask_url,
-)
+from settings import Connection, WsdeckSettings, dotenv_values_for_expansion, mask_url
+from tui import hangup
+from tui.adhoc import UrlFlags, UsageError, connections_for
 from tui.core.display import text_line
 from tui.core.events import ErrorEvent, Event, ReceiveEvent, StartEvent, encode_lines
 from tui.core.hub import Hub
 from tui.core.recorder import Recorder
 
+__all__ = ["TailOptions", "UsageError", "parse_send", "resolve", "run_tail"]
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _POLL = 0.25
+
+View = Literal["text", "hex", "base64"]
 
 
 @dataclass
@@ -44,49 +50,35 @@ class TailOptions:
     count: int | None = None
     timeout: float | None = None
     format: Literal["jsonl", "text"] = "jsonl"
+    view: View | None = None
+    """How ``--format text`` shows binary payloads; None: each connection's ``receive_view``."""
+    flags: UrlFlags = field(default_factory=UrlFlags)
 
 
-class UsageError(Exception):
-    """A problem with the command line (exit code 2)."""
-
-
-def resolve(targets: Sequence[str], settings: WsdeckSettings) -> list[Connection]:
-    """Connections for the names and ad-hoc ``ws://``/``wss://`` URLs given on the command line."""
-    connections: list[Connection] = []
-    seen: set[str] = set()
+def resolve(
+    targets: Sequence[str], settings: WsdeckSettings, flags: UrlFlags | None = None
+) -> list[Connection]:
+    """Connections for the names and ad-hoc ``ws://``/``wss://`` URLs given on the command
+    line, in that order; the URLs are named by :mod:`tui.adhoc`'s rules."""
+    named: dict[str, Connection] = {}
     for target in targets:
         if "://" in target:
-            connection = ad_hoc_connection(target)
-        else:
-            try:
-                connection = settings.connection(target)
-            except KeyError:
-                known = ", ".join(c.name for c in settings.connections) or "none configured"
-                raise UsageError(f"no connection named {target!r} (known: {known})") from None
-        if connection.name in seen:
+            continue
+        try:
+            connection = settings.connection(target)
+        except KeyError:
+            known = ", ".join(c.name for c in settings.connections) or "none configured"
+            raise UsageError(f"no connection named {target!r} (known: {known})") from None
+        if connection.name in named:
             raise UsageError(f"{mask_url(target)!r} is given twice")
-        seen.add(connection.name)
-        connections.append(connection)
-    return connections
-
-
-def ad_hoc_connection(url: str) -> Connection:
-    """A connection with default settings named after its URL (credentials masked).
-
-    The name is printed in every event, so ``ws://user:password@host`` is named
-    ``ws://***@host``: the password must not end up in the output or a recording.
-    """
-    from pydantic import ValidationError
-
-    try:
-        return Connection(name=mask_url(url), url=url)
-    except ValidationError as exc:
-        problems = "; ".join(clean_message(str(error["msg"])) for error in exc.errors())
-        raise UsageError(f"invalid URL {mask_url(url)!r}: {problems}") from None
+        named[connection.name] = connection
+    urls = [target for target in targets if "://" in target]
+    ad_hoc = iter(connections_for(urls, flags or UrlFlags(), named, auto_start=True))
+    return [next(ad_hoc) if "://" in target else named[target] for target in targets]
 
 
 class _Printer:
-    """Writes batches to stdout; a closed pipe ends output quietly."""
+    """Writes batches to stdout; a closed pipe or a hung-up terminal ends output quietly."""
 
     def __init__(self, out: TextIO, fmt: str, views: Mapping[str, str]) -> None:
         self.out = out
@@ -106,60 +98,111 @@ class _Printer:
             # One write and one flush per batch (hundreds of events in a flood).
             self.out.write(text)
             self.out.flush()
-        except BrokenPipeError:
+        except OSError:  # EPIPE from a closed pipe, EIO from a terminal that hung up
             self.closed = True
             # Python would complain again when flushing stdout at exit.
             with contextlib.suppress(OSError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), self.out.fileno())
 
 
+class _Run:
+    """One run's output and counters: each batch goes to stdout and the recording alike."""
+
+    def __init__(
+        self, hub: Hub, options: TailOptions, printer: _Printer, recorder: Recorder | None
+    ):
+        self.hub = hub
+        self.options = options
+        self.printer = printer
+        self.recorder = recorder
+        self.received = 0
+        self.errors = 0
+        self.opened: set[str] = set()
+        self.sends: set[asyncio.Task[None]] = set()
+        self.full = False
+        """``--count`` receive events are out: later ones are not shown."""
+
+    def take(self, batch: list[Event]) -> None:
+        """Count, print and record ``batch``; start the ``--send`` messages after a start."""
+        limit = self.options.count
+        shown = batch
+        for index, event in enumerate(batch):
+            kind = type(event)
+            if kind is ReceiveEvent:
+                if self.full:
+                    shown = [e for e in batch if type(e) is not ReceiveEvent]
+                    break
+                self.received += 1
+                if limit is not None and self.received >= limit:
+                    self.full = True
+                    rest = batch[index + 1 :]
+                    shown = batch[: index + 1] + [e for e in rest if type(e) is not ReceiveEvent]
+                    self._count(rest)
+                    break
+            elif kind is ErrorEvent:
+                self.errors += 1
+            elif kind is StartEvent:
+                self.opened.add(event.connection)
+                if self.options.sends and not self.full:
+                    self._send_after_start(event.connection)
+        self.printer.write(shown)
+        if self.recorder:
+            self.recorder.write(shown)
+
+    def _count(self, rest: list[Event]) -> None:
+        for event in rest:
+            if type(event) is ErrorEvent:
+                self.errors += 1
+            elif type(event) is StartEvent:
+                self.opened.add(event.connection)
+
+    def _send_after_start(self, name: str) -> None:
+        task = asyncio.create_task(_send_all(self.hub, name, self.options.sends))
+        self.sends.add(task)
+        task.add_done_callback(self.sends.discard)
+
+    def timed_out(self) -> None:
+        """``--timeout`` ended: a ``timeout`` error for each connection that never opened."""
+        seconds = self.options.timeout
+        for name, client in self.hub.clients.items():
+            if name not in self.opened and not client.idle:
+                message = f"--timeout {seconds:g} s ended before the connection opened"
+                self.hub.bus.offer(ErrorEvent(name, time.time(), kind="timeout", message=message))
+
+
 async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO = sys.stdout) -> int:
     """Run ``tail`` until done; returns the exit code. Settings problems are the caller's."""
-    connections = resolve(options.targets, settings)
+    connections = resolve(options.targets, settings, options.flags)
     hub = Hub(connections, env=dotenv_values_for_expansion())
-    views = {c.name: c.receive_view for c in connections}
-    printer = _Printer(out, options.format, views)
+    views = {c.name: options.view or c.receive_view for c in connections}
     path = settings.recording.path
-    recorder = Recorder(path) if path else None
+    run = _Run(hub, options, _Printer(out, options.format, views), Recorder(path) if path else None)
+    signals: list[int] = []
+
+    def hang_up(signum: int) -> None:
+        signals.append(signum)
+        hub.bus.wake()
+
+    restore = hangup.install(hang_up)
     runner = asyncio.create_task(hub.run_clients())
-    sends: set[asyncio.Task[None]] = set()
-    received = errors = 0
     deadline = None if options.timeout is None else time.monotonic() + options.timeout
-    limit = options.count
     try:
         for connection in connections:
             hub.start(connection.name)
-        done = False
-        while not done:
+        while not run.full and not signals:
             wait = _POLL if deadline is None else min(_POLL, deadline - time.monotonic())
             if wait <= 0:
+                run.timed_out()
                 break
-            batch = await hub.bus.get_batch(timeout=wait)
-            shown = batch
-            for index, event in enumerate(batch):
-                kind = type(event)
-                if kind is ReceiveEvent:
-                    received += 1
-                    if limit is not None and received >= limit:
-                        # Print up to this event; what follows would not change the exit
-                        # code (something was received) and is only recorded.
-                        shown = batch[: index + 1]
-                        done = True
-                        break
-                elif kind is ErrorEvent:
-                    errors += 1
-                elif kind is StartEvent and options.sends:
-                    task = asyncio.create_task(_send_all(hub, event.connection, options.sends))
-                    sends.add(task)
-                    task.add_done_callback(sends.discard)
-            printer.write(shown)
-            if recorder:
-                recorder.write(batch)
+            run.take(await hub.bus.get_batch(timeout=wait))
             if all(c.idle for c in hub.clients.values()) and not hub.bus.pending:
                 break
     finally:
-        await _finish(hub, runner, sends, recorder)
-    if received == 0 and (errors or options.count):
+        await _finish(run, runner, hang_up=bool(signals))
+        restore()
+    if signals:
+        return hangup.exit_status(signals[0])
+    if run.received == 0 and (run.errors or options.count):
         return EXIT_FAILED
     return EXIT_OK
 
@@ -170,27 +213,34 @@ async def _send_all(hub: Hub, name: str, messages: list[str | bytes]) -> None:
             return
 
 
-async def _finish(
-    hub: Hub, runner: asyncio.Task[None], sends: set[asyncio.Task[None]], recorder: Recorder | None
-) -> None:
-    """Close every connection with 1000, keep recording their last events, then stop tasks."""
-    for task in list(sends):
+async def _finish(run: _Run, runner: asyncio.Task[None], *, hang_up: bool) -> None:
+    """Close every connection (1000, or 1001 after a signal), keep printing and recording
+    their last events, then stop the tasks and close the recording (flush and fsync)."""
+    hub = run.hub
+    for task in list(run.sends):
         task.cancel()
-    for client in hub.clients.values():
-        client.stop()
-    limit = max((c.settings.close_timeout for c in hub.clients.values()), default=1.0) + 1.0
+    timeouts = [c.settings.close_timeout for c in hub.clients.values()]
+    if hang_up:
+        budget = hangup.close_budget(timeouts)
+        closing: asyncio.Future[Any] = asyncio.ensure_future(hub.shutdown(timeout=budget))
+        # The shutdown bounds itself; waiting a little longer lets the stop events of
+        # connections it had to drop come out.
+        limit = budget + hangup.RESERVE / 2
+    else:
+        limit = max(timeouts, default=1.0) + 1.0
+        closing = asyncio.gather(*(c.stop_and_wait(limit) for c in hub.clients.values()))
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(limit):
-            while not all(c.idle for c in hub.clients.values()):
-                batch = await hub.bus.get_batch(timeout=0.05)
-                if recorder:
-                    recorder.write(batch)
+            while not closing.done():
+                run.take(hub.bus.take())
+                await asyncio.wait({closing}, timeout=0.02)
+    closing.cancel()
     runner.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await runner
-    if recorder:
-        recorder.write(hub.bus.take())
-        recorder.close()
+    run.take(hub.bus.take())
+    if run.recorder:
+        run.recorder.close()
 
 
 def parse_send(value: str) -> str | bytes:

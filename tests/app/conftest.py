@@ -80,3 +80,9 @@ def burst(app: WsdeckApp, *keys: str) -> None:
         event = events.Key(key, char)
         event.set_sender(app)
         driver.send_message(event)
+
+
+def screen_text(app: WsdeckApp) -> str:
+    """What the current screen shows, as plain text lines (what the operator reads)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips)

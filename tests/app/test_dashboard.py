@@ -337,7 +337,7 @@ async def test_help_lists_bindings_of_the_focused_area(make_app: Any) -> None:
         screen = app.screen
         areas = [area for area, _ in screen.groups]
         assert areas[0] == "Event feed"
-        descriptions = {d for _, rows in screen.groups for _, d, _ in rows}
+        descriptions = {d for _, rows in screen.groups for _, d, _, _ in rows}
         assert {"Follow", "Start", "Quit"} <= descriptions
         await pilot.press("escape")
         await pilot.pause()

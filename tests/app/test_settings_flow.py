@@ -8,7 +8,7 @@ from typing import Any
 from textual.widgets import Input
 
 from settings import load_settings
-from tests.app.conftest import conn, events_of, type_text, wait_until
+from tests.app.conftest import events_of, type_text, wait_until
 from tui.app import WsdeckApp
 from tui.demo_server import DemoServer
 from tui.screens.confirm import ConfirmScreen
@@ -122,13 +122,3 @@ async def test_renaming_an_open_connection_and_restarting_keeps_it_open(
         await wait_until(pilot, lambda: bool(events_of(app, "start", "echo2")))
         assert "echo" not in app.hub.clients
         assert events_of(app, "stop", "echo")[0].by == "client"
-
-
-async def test_unknown_keymap_id_warns(make_app: Any) -> None:
-    app = make_app(conn("idle", "ws://127.0.0.1:9/"), keymap={"conection.start": "f5"})
-    shown: list[str] = []
-    notify = app.notify
-    app.notify = lambda message, **kw: (shown.append(str(message)), notify(message, **kw))[1]  # type: ignore[method-assign]
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-    assert any("conection.start" in message for message in shown)

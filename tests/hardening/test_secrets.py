@@ -308,19 +308,21 @@ async def test_tls_verification_is_on_by_default(
 def test_url_arguments_are_named_without_their_credentials(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    from tui.adhoc import UrlFlags
     from tui.launch import LaunchError, with_urls
     from tui.tail import UsageError, resolve
 
     url = f"ws://{USER}:{PASSWORD}@127.0.0.1:9/feed"
     empty = WsdeckSettings(_env_file=None)
     (dashboard,) = with_urls(empty, [url]).connections
-    assert dashboard.name == "ws://***@127.0.0.1:9/feed"
+    assert dashboard.name == "127.0.0.1:9/feed"  # host:port/path: no credentials
     assert dashboard.url == url  # the credentials are still used to connect
     (tail,) = resolve([url], empty)
     assert tail.name == dashboard.name
     with pytest.raises(LaunchError) as refused:
         with_urls(empty, [url + " bad"])
     assert refused.value.lines[0].startswith("wsdeck: invalid URL 'ws://***@127.0.0.1:9/feed bad'")
+    assert [c.name for c in resolve([url, url], empty)] == [tail.name, f"{tail.name}-2"]
     with pytest.raises(UsageError) as caught:
-        resolve([url, url], empty)
+        resolve([url], empty, UrlFlags(headers=[f"{PASSWORD}"]))
     assert not leaks(capsys.readouterr().err + str(caught.value) + str(refused.value))

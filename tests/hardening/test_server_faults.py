@@ -136,7 +136,7 @@ async def test_server_that_never_answers_the_handshake_times_out(
         assert "open_timeout (0.3 s)" in error.message
         assert 0.27 <= error.ts - asked < 1.5
         (stop,) = await events.count("stop", 1)
-        assert stop.by == "network"
+        assert stop.by == "client"  # open_timeout is the client giving up
         assert not events.of("start")
         await settle(hub, events, "c")
         assert hub.get("c").failed
@@ -169,7 +169,7 @@ async def test_rejected_upgrade_names_the_status_and_retries_only_transient(
     assert all(f"HTTP {phrase}" in e.message for e in errors)
     # max_attempts=2: a transient status is tried 3 times in all, a permanent one once.
     assert len(errors) == (3 if transient else 1)
-    assert [s.by for s in events.of("stop")] == ["network"]
+    assert [s.by for s in events.of("stop")] == ["server"]  # the server rejected the upgrade
     assert hub.get("c").failed
     assert not events.of("start")
     await assert_recovers(hub, events, "c", demo.endpoint("/echo"))

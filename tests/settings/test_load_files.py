@@ -50,6 +50,8 @@ auto_start = true
 headers = { Authorization = "Bearer ${API_TOKEN}", X-Trace = "on" }
 subprotocols = ["v2.json", "v1.json"]
 origin = "https://example.com"
+follow_redirects = true
+failure_close_codes = [4000, 4999]
 user_agent = "wsdeck-test/1"
 open_timeout = 3.5
 ping_interval = 0
@@ -69,6 +71,7 @@ max_delay = 8
 multiplier = 1.5
 jitter = 0.25
 max_attempts = 5
+retry_config_failures = true
 reset_after = 30
 
 [connections.tls]
@@ -213,6 +216,8 @@ INVALID: list[tuple[str, str | bytes | None, str, str, int | None]] = [
      "port must be 1..65535, got 0", 3),
     ("url port 70000", '[[connections]]\nname = "a"\nurl = "ws://h:70000/"\n',
      "connections[0].url", "port must be 1..65535, got 70000", 3),
+    ("close code not an application's", CONN + "failure_close_codes = [1011]\n",
+     "connections[0].failure_close_codes[0]", "greater than or equal to 3000", 4),
     ("port field 0", CONN + "port = 0\n", "connections[0].port", "greater than or equal to 1",
      4),
     ("port field 70000", CONN + "port = 70000\n", "connections[0].port",

@@ -61,11 +61,19 @@ class EventBus:
         return batch
 
     async def get_batch(self, timeout: float | None = None) -> list[Event]:
-        """Wait for at least one event (or ``timeout``) and return everything pending."""
+        """Wait for at least one event (or ``timeout``, or :meth:`wake`) and return
+        everything pending."""
         if not self._pending:
             try:
                 async with asyncio.timeout(timeout):
                     await self._ready.wait()
             except TimeoutError:
                 return []
+            if not self._pending:  # woken
+                self._ready.clear()
+                return []
         return self.take()
+
+    def wake(self) -> None:
+        """Make a waiting :meth:`get_batch` return now, even with nothing pending."""
+        self._ready.set()

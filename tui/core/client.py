@@ -16,10 +16,10 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from websockets.exceptions import ConnectionClosed, PayloadTooBig
 
@@ -31,6 +31,7 @@ from tui.core.events import (
     ErrorEvent,
     ErrorKind,
     Event,
+    PongEvent,
     ReceiveEvent,
     SendEvent,
     StartEvent,
@@ -38,22 +39,53 @@ from tui.core.events import (
     StopEvent,
     payload_size,
 )
-from tui.core.options import build_options
+from tui.core.options import ConnectOptions, build_options
 
 if TYPE_CHECKING:  # websockets' client (~35 ms with urllib) loads with the first connect
-    from websockets.asyncio.client import ClientConnection
+    from tui.core.wire import Connector, WireConnection
 
 # Let other tasks run after this many messages read in a row (a power of two, minus one).
 _YIELD_MASK = 255
 
-# Close codes that end a connection without anything having gone wrong.
-_NORMAL_CLOSE_CODES = frozenset({1000, 1001})
+# Seconds a shutdown still waits for the stop event of a connection whose peer did not
+# answer the close frame in time.
+_STOP_GRACE = 0.2
+
+# Close codes that end a connection without anything having gone wrong. RFC 6455
+# §7.1.5: 1005 is what a close frame without a status code is reported as (node ws,
+# websocat and many servers close that way); 1006 (no close frame at all) is abnormal.
+_NORMAL_CLOSE_CODES = frozenset({1000, 1001, 1005})
+
+CLOSE_REASON_LIMIT = 123
+"""Bytes of UTF-8 a close reason may take (RFC 6455 §5.5: 125-byte control frame payload)."""
 
 
-def _is_error_close(code: int | None) -> bool:
-    """Whether a close code reports a failure: not 1000/1001 and not an application's own
-    code (3000-4999, whose meaning only the application knows)."""
-    return code is None or (code not in _NORMAL_CLOSE_CODES and code < 3000)
+def close_problem(code: int, reason: str) -> str | None:
+    """Why Stop may not close with ``code`` and ``reason``; ``None`` when it may.
+
+    A client may send 1000 (normal closure) or an application's own 3000-4999 (RFC 6455
+    §7.4.2); the other codes are reserved for the protocol or the server.
+    """
+    if code != 1000 and not 3000 <= code <= 4999:
+        return f"close code {code} is not allowed: use 1000 (normal) or 3000-4999 (application)"
+    try:
+        size = len(reason.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "the reason is not valid text"
+    if size > CLOSE_REASON_LIMIT:
+        return f"the reason is {size} bytes of UTF-8; at most {CLOSE_REASON_LIMIT} fit"
+    return None
+
+
+def is_error_close(code: int | None, failure_codes: Collection[int] = ()) -> bool:
+    """Whether a close code reports a failure: not 1000/1001/1005, and not an application's
+    own code (3000-4999, whose meaning only the application knows) unless it is one of
+    ``failure_codes`` (the connection's ``failure_close_codes``)."""
+    if code is None:
+        return True
+    if code >= 3000:
+        return code in failure_codes
+    return code not in _NORMAL_CLOSE_CODES
 
 
 class State(StrEnum):
@@ -93,6 +125,7 @@ class _Closed:
     code: int | None
     reason: str
     by: StopBy
+    failed: bool = False
 
 
 class WsClient:
@@ -116,15 +149,19 @@ class WsClient:
         self._sink = sink
         self._env = env
         self._rng = rng
-        self._ws: ClientConnection | None = None
+        self._ws: WireConnection | None = None
+        self._final_url: str | None = None  # where the open connection went after redirects
         self._secrets: list[str] = []
         self._start_requested = asyncio.Event()
         self._stop_requested = asyncio.Event()
         self._idle = asyncio.Event()  # set while stopped with no Start pending
         self._idle.set()
         self._restart = False
+        self._close_code, self._close_reason = 1000, ""
+        self._pending_puts: set[asyncio.Future[None]] = set()
         self._latency: float | None = None
-        self._last_failure_transient = False
+        self._keepalive_latency = 0.0  # the keepalive's last measure, already taken in
+        self._last_failure: Failure | None = None
 
     # -- requests (Incari command nodes) ---------------------------------------------------
 
@@ -139,11 +176,21 @@ class WsClient:
         self._start_requested.set()
         return True
 
-    def stop(self) -> bool:
-        """Client Stop: ask to close with code 1000; never reconnects. False when stopped."""
+    def stop(self, code: int = 1000, reason: str = "") -> bool:
+        """Client Stop: ask to close with ``code`` and ``reason``; never reconnects.
+
+        Returns False when already stopped or closing.
+
+        Raises:
+            ValueError: the code or reason may not be sent (see :func:`close_problem`).
+        """
+        problem = close_problem(code, reason)
+        if problem is not None:
+            raise ValueError(problem)
         self._restart = False
         if self.state in (State.STOPPED, State.CLOSING):
             return False
+        self._close_code, self._close_reason = code, reason
         if self.state is State.OPEN:
             self.state = State.CLOSING
         self._stop_requested.set()
@@ -163,6 +210,8 @@ class WsClient:
         if ws is None or self.state is not State.OPEN:
             await self.refuse_send()
             return False
+        size = payload_size(message)
+        ws.allowance = size
         try:
             await ws.send(message)
         except ConnectionClosed as exc:
@@ -171,7 +220,8 @@ class WsClient:
         except (TypeError, ValueError) as exc:
             await self._error("send", f"not sent: {exc}")
             return False
-        size = payload_size(message)
+        finally:
+            ws.allowance = 0
         stats = self.stats
         stats.msgs_out += 1
         stats.bytes_out += size
@@ -179,6 +229,31 @@ class WsClient:
         stats.last_activity = ts
         await self._emit(SendEvent(self.name, ts, data=message, size=size))
         return True
+
+    async def ping(self) -> float | None:
+        """A manual ping: a ``pong`` event with the round trip in seconds (also returned).
+
+        An ``error`` event instead when the connection is not open (kind ``send``) or no
+        pong comes within ``ping_timeout`` (kind ``timeout``; the connection stays open).
+        """
+        ws = self._ws
+        if ws is None or self.state is not State.OPEN:
+            await self._error("send", f"not pinged: {self.name} is {self.state.value}, not open")
+            return None
+        timeout = self.settings.ping_timeout
+        try:
+            pong = await ws.ping()
+            async with asyncio.timeout(timeout):
+                rtt = await pong
+        except TimeoutError:
+            await self._error("timeout", f"no pong within ping_timeout ({timeout:g} s)")
+            return None
+        except ConnectionClosed as exc:
+            await self._error("send", f"not pinged: the connection closed ({exc})")
+            return None
+        self._latency = rtt
+        await self._emit(PongEvent(self.name, time.time(), rtt=rtt))
+        return rtt
 
     async def refuse_send(self) -> None:
         """The ``error`` event of a Send tried while the connection is not open."""
@@ -192,12 +267,22 @@ class WsClient:
         return self.state is State.STOPPED and not self._start_requested.is_set()
 
     @property
+    def url(self) -> str:
+        """The URL to show: where the connection is open (after any redirects), else the
+        configured one, without credentials."""
+        return self._final_url or self.settings.display_url
+
+    @property
     def latency(self) -> float | None:
-        """Round trip of the last keepalive ping in seconds (None before the first)."""
-        ws = self._ws
-        if ws is not None and ws.latency:
-            self._latency = ws.latency
+        """Round trip of the last ping, keepalive or manual, in seconds (None before the first)."""
+        if self._ws is not None:
+            self._take_keepalive_latency(self._ws)
         return self._latency
+
+    def _take_keepalive_latency(self, ws: WireConnection) -> None:
+        # Only a new measure replaces the last one: a manual ping since keeps its own.
+        if ws.latency and ws.latency != self._keepalive_latency:
+            self._keepalive_latency = self._latency = ws.latency
 
     def reconnect_in(self, now: float | None = None) -> float | None:
         """Seconds left before the next attempt while ``reconnecting`` (for a countdown)."""
@@ -255,6 +340,15 @@ class WsClient:
                 if ws is not None:
                     await ws.close(1001, "client shutting down")
                 await self._idle.wait()
+        ws = self._ws
+        if ws is not None and not self._idle.is_set():
+            # The peer has not finished the closing handshake in time: drop the TCP
+            # connection and give the session a moment to emit its stop event, which an
+            # owner cancelling the task right after this would otherwise lose.
+            ws.transport.abort()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_STOP_GRACE):
+                    await self._idle.wait()
 
     async def _abort(self) -> None:
         ws, self._ws = self._ws, None
@@ -275,10 +369,16 @@ class WsClient:
                 await self._stopped(None, "stopped before the connection opened", "client")
                 return
             if ws is None:
-                delay = backoff.next_delay() if self._last_failure_transient else None
+                failure = self._last_failure
+                retry = failure is not None and (
+                    failure.transient
+                    or (failure.kind != "config" and self.settings.reconnect.retry_config_failures)
+                )
+                delay = backoff.next_delay() if retry else None
                 if delay is None:
                     self.failed = True
-                    await self._stopped(None, "connection failed", "network")
+                    by = failure.by if failure is not None else "network"
+                    await self._stopped(None, "connection failed", by)
                     return
             else:
                 opened = time.monotonic()
@@ -292,7 +392,7 @@ class WsClient:
                 if delay is None:
                     # Same rule as the error event of _close_info: a server that ends with
                     # an application code (4001 "bye") has not failed.
-                    self.failed = _is_error_close(closed.code)
+                    self.failed = closed.failed
                     await self._stopped(closed.code, closed.reason, closed.by)
                     return
                 await self._stopped(closed.code, closed.reason, closed.by, State.RECONNECTING)
@@ -300,15 +400,22 @@ class WsClient:
                 await self._stopped(None, "reconnect cancelled", "client")
                 return
 
-    async def _open(self, attempt: int) -> ClientConnection | None:
+    async def _open(self, attempt: int) -> WireConnection | None:
         """One connection attempt, abandoned at once when Stop is requested."""
+        from tui.core.wire import Connector
+
+        settings = self.settings
         try:
-            options = build_options(self.settings, self._env or {})
+            options = build_options(settings, self._env or {})
         except ConfigProblem as exc:
-            await self._failure(Failure("config", str(exc), transient=False))
+            await self._failure(Failure("config", str(exc), transient=False, by="client"))
             return None
         self._secrets = options.secrets
-        attempt_task = asyncio.ensure_future(_connect(options.url, options.kwargs))
+        self._final_url = None
+        connector = Connector(
+            options.url, follow_redirects=settings.follow_redirects, **options.kwargs
+        )
+        attempt_task = asyncio.ensure_future(_connect(connector))
         stop_task = asyncio.ensure_future(self._stop_requested.wait())
         try:
             await asyncio.wait({attempt_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
@@ -322,14 +429,28 @@ class WsClient:
         failure = attempt_task.exception()
         if failure is not None:
             if not self._stop_requested.is_set():
-                url = self.settings.display_url
-                timeout = self.settings.open_timeout
-                failed = classify(failure, url=url, open_timeout=timeout, secrets=self._secrets)
-                await self._failure(failed)
+                await self._failure(self._classify_attempt(failure, connector, options))
             return None
+        self._final_url = connector.final_url
         return attempt_task.result()
 
-    async def _serve(self, ws: ClientConnection, attempt: int) -> _Closed:
+    def _classify_attempt(
+        self, exc: BaseException, connector: Connector, options: ConnectOptions
+    ) -> Failure:
+        settings = self.settings
+        return classify(
+            connector.cause(exc),
+            url=settings.display_url,
+            open_timeout=settings.open_timeout,
+            secrets=self._secrets,
+            subprotocols=settings.subprotocols,
+            chosen_subprotocol=connector.chosen_subprotocol,
+            tls_trace=options.tls_trace,
+            client_cert=settings.tls.client_cert is not None,
+            proxy=connector.proxy_in_use,
+        )
+
+    async def _serve(self, ws: WireConnection, attempt: int) -> _Closed:
         """Announce ``start``, send ``on_start_send``, then read until the connection closes."""
         self._ws = ws
         self.state = State.OPEN
@@ -337,11 +458,16 @@ class WsClient:
             StartEvent(
                 self.name,
                 time.time(),
-                url=self.settings.display_url,
+                url=self.url,
                 subprotocol=ws.subprotocol,
                 attempt=attempt,
             )
         )
+        # Failures detected by the protocol are reported as they happen; one that came in
+        # with the handshake's bytes (before this point) is reported now.
+        ws.on_failure = self._wire_failure
+        if ws.failure is not None:
+            self._wire_failure(ws.failure)
         closer = asyncio.ensure_future(self._close_when_stopped(ws))
         try:
             for message in self.settings.on_start_send:
@@ -352,11 +478,33 @@ class WsClient:
             closer.cancel()
             with contextlib.suppress(BaseException):
                 await closer
-            self._latency = ws.latency or self._latency
+            ws.on_failure = None
+            self._take_keepalive_latency(ws)
             self._ws = None
         return await self._close_info(ws)
 
-    async def _read(self, ws: ClientConnection) -> None:
+    def _wire_failure(self, exc: BaseException) -> None:
+        """A failure the protocol just detected: the ``error`` event goes out now, and the
+        connection shows ``closing`` while websockets finishes the closing handshake."""
+        if isinstance(exc, PayloadTooBig):
+            limit = self.settings.max_message_size
+            message = f"incoming message over max_message_size ({limit} bytes): {exc}"
+            failure = Failure("too_big", message, transient=True, by="client")
+        else:
+            failure = classify(exc)
+        if self.state is State.OPEN:
+            self.state = State.CLOSING
+        self._last_failure = failure
+        self.stats.errors += 1
+        message = redact_text(failure.message, self._secrets)
+        self.stats.last_error = message
+        event = ErrorEvent(self.name, time.time(), kind=failure.kind, message=message)
+        if not self._sink.offer(event):  # called from the protocol: no await here
+            task = asyncio.ensure_future(self._sink.put(event))
+            self._pending_puts.add(task)
+            task.add_done_callback(self._pending_puts.discard)
+
+    async def _read(self, ws: WireConnection) -> None:
         # asyncio reads up to 256 KiB per callback and websockets parses all of it before
         # anything else runs: ~4 000 small frames, 50-100 ms in which the UI cannot draw.
         # 64 KiB reads bound that stall (~1 000 frames) at no measurable cost in throughput.
@@ -390,59 +538,48 @@ class WsClient:
         except ConnectionClosed:
             pass  # how it closed is read from the protocol state in _close_info
 
-    async def _close_when_stopped(self, ws: ClientConnection) -> None:
+    async def _close_when_stopped(self, ws: WireConnection) -> None:
         await self._stop_requested.wait()
         self.state = State.CLOSING
-        await ws.close(1000)
+        await ws.close(self._close_code, self._close_reason)
 
-    async def _close_info(self, ws: ClientConnection) -> _Closed:
-        """Who closed, with which code, and an ``error`` event when it was not normal."""
+    async def _close_info(self, ws: WireConnection) -> _Closed:
+        """Who closed, with which code, and an ``error`` event when it was not normal.
+
+        A failure the protocol detected was reported already (:meth:`_wire_failure`).
+        """
         protocol = ws.protocol
         received, sent = protocol.close_rcvd, protocol.close_sent
-        parser_exc = protocol.parser_exc
-        if isinstance(parser_exc, EOFError):
-            # The TCP connection ended without a close frame (a killed server, a dropped
-            # link). websockets records that as the parser's EOFError; it is reported
-            # once, below, as a lost connection, not also as an "EOFError" connect error.
-            parser_exc = None
-        if parser_exc is None:
-            # Text frames are decoded after parsing: invalid UTF-8 closes with 1007 and is
-            # kept as the connection's exception, not the parser's. Without this it was
-            # reported as an unexplained "closed" error instead of a protocol error.
-            connection_exc = getattr(ws, "connection_exc", None)
-            if isinstance(connection_exc, UnicodeDecodeError):
-                parser_exc = connection_exc
-        if parser_exc is not None:
-            if isinstance(parser_exc, PayloadTooBig):
-                limit = self.settings.max_message_size
-                message = f"incoming message over max_message_size ({limit} bytes): {parser_exc}"
-                await self._failure(Failure("too_big", message, transient=True))
-            else:
-                await self._failure(classify(parser_exc))
-        if self._stop_requested.is_set() and sent is not None and sent.code == 1000:
-            code = received.code if received is not None else sent.code
-            return _Closed(code, received.reason if received else "", "client")
+        detected = ws.failure
+        failure_codes = self.settings.failure_close_codes
+        if self._stop_requested.is_set() and sent is not None and sent.code == self._close_code:
+            # The operator's Stop: its code and reason, whatever the server answered.
+            return _Closed(sent.code, sent.reason, "client")
         if received is not None and protocol.close_rcvd_then_sent:
-            if _is_error_close(received.code):
+            failed = is_error_close(received.code, failure_codes)
+            if failed:
                 detail = describe_close(received.code, received.reason)
-                await self._failure(Failure("closed", f"server closed: {detail}", transient=True))
-            return _Closed(received.code, received.reason, "server")
+                await self._failure(Failure("closed", f"server closed: {detail}", True, "server"))
+            return _Closed(received.code, received.reason, "server", failed)
         if sent is not None and received is None:
             if sent.reason == "keepalive ping timeout":
                 timeout = self.settings.ping_timeout
                 message = f"no pong within ping_timeout ({timeout:g} s): connection dropped"
                 await self._failure(Failure("timeout", message, transient=True))
-            elif parser_exc is None:
+                return _Closed(sent.code, sent.reason, "network", True)
+            if detected is None:
                 detail = describe_close(sent.code, sent.reason)
-                await self._failure(Failure("closed", f"closed: {detail}", transient=True))
-            return _Closed(sent.code, sent.reason, "client" if sent.code != 1011 else "network")
+                await self._failure(Failure("closed", f"closed: {detail}", True, "client"))
+            return _Closed(sent.code, sent.reason, "client", True)
         if sent is not None:
-            # We closed first (after an error) and the server answered.
-            return _Closed(sent.code, sent.reason, "client")
+            # We closed first (after a failure we reported) and the server answered.
+            return _Closed(sent.code, sent.reason, "client", detected is not None)
+        if detected is not None:  # we dropped the connection (a peer that stopped reading)
+            return _Closed(1006, "", "client", True)
         await self._failure(
             Failure("closed", "connection lost: no close frame (1006 abnormal closure)", True)
         )
-        return _Closed(1006, "", "network")
+        return _Closed(1006, "", "network", True)
 
     async def _wait_reconnect(self, delay: float) -> bool:
         """Wait out the backoff; False when Stop was requested meanwhile."""
@@ -471,7 +608,7 @@ class WsClient:
         await self._emit(StopEvent(self.name, time.time(), code=code, reason=reason, by=by))
 
     async def _failure(self, failure: Failure) -> None:
-        self._last_failure_transient = failure.transient
+        self._last_failure = failure
         await self._error(failure.kind, failure.message)
 
     async def _error(self, kind: ErrorKind, message: str) -> None:
@@ -486,7 +623,9 @@ def _message_data(message: Message) -> str | bytes:
     return message if isinstance(message, str) else message.data()
 
 
-async def _connect(url: str, kwargs: dict[str, Any]) -> ClientConnection:
-    from websockets.asyncio.client import connect
+async def _connect(connector: Connector) -> WireConnection:
+    from tui.core.wire import WireConnection
 
-    return await connect(url, **kwargs)
+    connection = await connector
+    assert isinstance(connection, WireConnection)  # Connector's create_connection
+    return connection

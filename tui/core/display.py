@@ -17,11 +17,12 @@ from tui.core.events import (
     ErrorEvent,
     Event,
     PayloadEvent,
+    PongEvent,
     StartEvent,
     StopEvent,
 )
 
-GLYPHS = {"send": ">", "receive": "<", "start": "+", "stop": "-", "error": "!"}
+GLYPHS = {"send": ">", "receive": "<", "start": "+", "stop": "-", "error": "!", "pong": "~"}
 
 # Every code point of the Unicode categories Cc (C0, DEL, C1), Cf (format characters:
 # bidi embeddings/overrides/isolates and marks such as U+061C, zero-width characters, BOM,
@@ -90,6 +91,8 @@ def summary(event: Event, view: str = "hex", limit: int | None = 200) -> str:
         return f"closed by {event.by}, {code}{reason}"
     if isinstance(event, ErrorEvent):
         return f"{event.kind}: {printable(event.message, limit)}"
+    if isinstance(event, PongEvent):
+        return f"pong after {event.rtt * 1000:.1f} ms"
     return ""
 
 
@@ -100,8 +103,15 @@ def clock(ts: float, utc: bool = False) -> str:
 
 
 def text_line(event: Event, view: str = "hex", utc: bool = False) -> str:
-    """``tail --format text``: time, connection, glyph, size for payloads, detail."""
+    """``tail --format text``: time, connection, glyph, size for payloads, detail.
+
+    A binary payload says so and in which view (``[2 B binary, hex] 68 69``): in the text
+    view a binary ``hi`` would otherwise print exactly like a text ``hi``.
+    """
     glyph = GLYPHS.get(event.EVENT, "?")
-    size = f" [{event.size} B]" if isinstance(event, PayloadEvent) else ""
+    size = ""
+    if isinstance(event, PayloadEvent):
+        kind = f" binary, {view}" if isinstance(event.data, bytes) else ""
+        size = f" [{event.size} B{kind}]"
     name = printable(event.connection)
     return f"{clock(event.ts, utc)} {name} {glyph}{size} {summary(event, view, None)}"

@@ -1,9 +1,9 @@
 """The event model shared by the feed, ``wsdeck tail``, exports and recordings.
 
 One event class per Incari listener node (On Start, On Stop, On Receive, On Error) plus
-``send`` for what we put on the wire. Events are small slotted objects with the
-timestamp kept as a float: tens of thousands arrive per second, and formatting is only
-paid for the events that are shown or written.
+``send`` for what we put on the wire and ``pong`` for the answer to a manual ping. Events
+are small slotted objects with the timestamp kept as a float: tens of thousands arrive per
+second, and formatting is only paid for the events that are shown or written.
 
 JSON Lines form (product.md §3)::
 
@@ -37,7 +37,7 @@ ERROR_KINDS: tuple[ErrorKind, ...] = (
     "closed",
 )
 StopBy = Literal["client", "server", "network"]
-EVENT_NAMES = ("start", "stop", "receive", "send", "error")
+EVENT_NAMES = ("start", "stop", "receive", "send", "error", "pong")
 
 
 @dataclass(slots=True)
@@ -139,8 +139,21 @@ class ErrorEvent(Event):
         return {"kind": self.kind, "message": self.message}
 
 
+@dataclass(slots=True)
+class PongEvent(Event):
+    """The pong answering a manual ping arrived; ``rtt`` is the round trip in seconds."""
+
+    rtt: float = 0.0
+    EVENT: ClassVar[str] = "pong"
+
+    def fields(self) -> dict[str, Any]:
+        # Milliseconds to the microsecond: what a person reads, and exact enough.
+        return {"rtt_ms": round(self.rtt * 1000, 3)}
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
-    cls.EVENT: cls for cls in (StartEvent, StopEvent, ReceiveEvent, SendEvent, ErrorEvent)
+    cls.EVENT: cls
+    for cls in (StartEvent, StopEvent, ReceiveEvent, SendEvent, ErrorEvent, PongEvent)
 }
 
 
@@ -301,6 +314,11 @@ def _from_dict(raw: dict[str, Any]) -> Event:
         if by not in ("client", "server", "network"):
             raise EventDecodeError(f"field 'by' is invalid: {by!r}")
         return StopEvent(**common, code=code, reason=_req(raw, "reason", str), by=by)
+    if cls is PongEvent:
+        rtt_ms = _req(raw, "rtt_ms", (int, float))
+        if isinstance(rtt_ms, bool) or not rtt_ms >= 0:
+            raise EventDecodeError(f"field 'rtt_ms' is invalid: {rtt_ms!r}")
+        return PongEvent(**common, rtt=rtt_ms / 1000)
     if cls is ErrorEvent:
         kind = _req(raw, "kind", str)
         if kind not in ERROR_KINDS:

@@ -67,9 +67,17 @@ class Hub:
         """Client Start for ``name``."""
         return self.get(name).start()
 
-    def stop(self, name: str) -> bool:
-        """Client Stop for ``name``."""
-        return self.get(name).stop()
+    def stop(self, name: str, code: int = 1000, reason: str = "") -> bool:
+        """Client Stop for ``name``, closing with ``code`` and ``reason``."""
+        return self.get(name).stop(code, reason)
+
+    def start_all(self) -> list[str]:
+        """Client Start for every stopped connection; returns the names it was asked of."""
+        return [name for name, client in self.clients.items() if client.start()]
+
+    async def ping(self, name: str) -> float | None:
+        """A manual ping on ``name``: the round trip in seconds, or None (an error event)."""
+        return await self.get(name).ping()
 
     def restart(self, name: str) -> None:
         """Stop then start ``name``."""

@@ -17,6 +17,7 @@ from settings import Connection
 from settings.envrefs import MissingEnvError, check_env_refs, expand_env
 from settings.urls import split_url
 from tui.core.errors import ConfigProblem
+from tui.core.tls_diagnosis import HandshakeTrace, trace_handshake
 
 
 @dataclass(slots=True)
@@ -26,6 +27,7 @@ class ConnectOptions:
     url: str
     kwargs: dict[str, Any]
     secrets: list[str] = field(default_factory=list)
+    tls_trace: HandshakeTrace | None = None
 
 
 def build_options(conn: Connection, env: Mapping[str, str]) -> ConnectOptions:
@@ -66,9 +68,11 @@ def build_options(conn: Connection, env: Mapping[str, str]) -> ConnectOptions:
         kwargs["origin"] = conn.origin
     if conn.user_agent:
         kwargs["user_agent_header"] = conn.user_agent
+    trace = None
     if url.startswith("wss://"):
-        kwargs["ssl"] = _ssl_context(conn)
-    return ConnectOptions(url=url, kwargs=kwargs, secrets=secrets)
+        kwargs["ssl"] = context = _ssl_context(conn)
+        trace = trace_handshake(context)
+    return ConnectOptions(url=url, kwargs=kwargs, secrets=secrets, tls_trace=trace)
 
 
 def _secret_parts(raw: str, value: str, env: Mapping[str, str]) -> list[str]:

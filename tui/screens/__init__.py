@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from tui.screens.help import HelpScreen
     from tui.screens.main import MainScreen
     from tui.screens.settings_screen import SettingsResult, SettingsScreen
+    from tui.screens.stop import StopScreen
 
 _MODULES = {
     "ConfirmScreen": "confirm",
@@ -25,6 +26,7 @@ _MODULES = {
     "MainScreen": "main",
     "SettingsResult": "settings_screen",
     "SettingsScreen": "settings_screen",
+    "StopScreen": "stop",
 }
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "MainScreen",
     "SettingsResult",
     "SettingsScreen",
+    "StopScreen",
 ]
 
 

@@ -1,4 +1,7 @@
-"""The help screen: the bindings that apply where the focus is, grouped by area."""
+"""The help screen: the bindings that apply where the focus is, grouped by area.
+
+Each row shows the binding's id too: the name to give it in the settings' ``[keymap]``.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from tui import __version__
 _INTRO = (
     "wsdeck reproduces Incari Studio's WebSocket nodes: Start and Stop are requests, and "
     "only the start/stop events (+ and - in the feed) confirm them. Glyphs: > sent, "
-    "< received, + start, - stop, ! error."
+    "< received, + start, - stop, ! error, ~ pong."
 )
 
 
@@ -40,14 +43,14 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,f1,q,question_mark", "dismiss", "Close", id="help.close"),
     ]
 
-    def __init__(self, groups: list[tuple[str, list[tuple[str, str, str]]]]) -> None:
+    def __init__(self, groups: list[tuple[str, list[tuple[str, str, str, str]]]]) -> None:
         super().__init__()
         self.groups = groups
 
     @classmethod
     def for_screen(cls, screen: Screen[object]) -> HelpScreen:
         """Collect the active bindings of ``screen`` (focused widget first)."""
-        groups: dict[str, list[tuple[str, str, str]]] = {}
+        groups: dict[str, list[tuple[str, str, str, str]]] = {}
         app = screen.app
         for key, active in screen.active_bindings.items():
             binding = active.binding
@@ -56,7 +59,9 @@ class HelpScreen(ModalScreen[None]):
             rows = groups.setdefault(_area(active.node), [])
             label = app.get_key_display(binding)
             state = "" if active.enabled else "(not available now)"
-            rows.append((label or key, binding.description, state))
+            # Textual's own bindings have no id: a keymap cannot rebind them.
+            binding_id = binding.id or "(built in)"
+            rows.append((label or key, binding.description, binding_id, state))
         return cls([(area, sorted(rows)) for area, rows in groups.items()])
 
     def compose(self) -> ComposeResult:
@@ -75,11 +80,17 @@ class HelpScreen(ModalScreen[None]):
                 )
                 table.add_column("key", style="bold", width=14)
                 table.add_column("action")
+                table.add_column("binding id", style="dim")
                 table.add_column("", style="italic")
-                for key, description, state in rows:
-                    table.add_row(Text(key), Text(description), Text(state))
+                for key, description, binding_id, state in rows:
+                    table.add_row(Text(key), Text(description), Text(binding_id), Text(state))
                 yield Static(table)
-            yield Static(Text("ctrl+p opens the command palette · escape closes this help"))
+            yield Static(
+                Text(
+                    "ctrl+p opens the command palette · escape closes this help · "
+                    "[keymap] in the settings rebinds by id ('wsdeck keys' lists them all)"
+                )
+            )
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -36,15 +37,26 @@ STATE_REFRESH = 0.5
 
 
 _NODE_ACTIONS = ("start", "stop", "restart")
+_SELECTED_ACTIONS = (*_NODE_ACTIONS, "stop_code", "ping")  # act on the selected connection
+_FLEET_ACTIONS = ("start_all", "stop_all")  # act on every connection
 
 
 def _allowed(action: str, state: State | None) -> bool:
     """Whether a node control applies to the selected connection (``None``: none selected)."""
     if action == "start":
         return state is State.STOPPED
-    if action == "stop":
+    if action in ("stop", "stop_code"):
         return state not in (None, State.STOPPED, State.CLOSING)
+    if action == "ping":
+        return state is State.OPEN
     return state is not None  # restart
+
+
+def _fleet_allowed(action: str, clients: Iterable[WsClient]) -> bool:
+    """Whether start all / stop all has a connection to act on."""
+    if action == "start_all":
+        return any(client.state is State.STOPPED for client in clients)
+    return any(client.state not in (State.STOPPED, State.CLOSING) for client in clients)
 
 
 class MainScreen(Screen[None]):
@@ -54,6 +66,10 @@ class MainScreen(Screen[None]):
         Binding("s", "start", "Start", id="connection.start"),
         Binding("x", "stop", "Stop", id="connection.stop"),
         Binding("r", "restart", "Restart", id="connection.restart"),
+        Binding("C", "stop_code", "Stop with code…", id="connection.stop_code", show=False),
+        Binding("p", "ping", "Ping", id="connection.ping", show=False),
+        Binding("S", "start_all", "Start all", id="connections.start_all", show=False),
+        Binding("X", "stop_all", "Stop all…", id="connections.stop_all", show=False),
         Binding("i", "compose", "Compose", id="composer.focus"),
         Binding("slash", "search", "Search", id="feed.search"),
         Binding("f", "filter", "Filter", id="feed.filter"),
@@ -97,7 +113,7 @@ class MainScreen(Screen[None]):
         # (a burst "j x" stopped the row before j).
         self._table = ConnectionTable(id="connections")
         # Last values shown, so that unchanged ones cost nothing (see refresh_state).
-        self._bindings_key: tuple[str | None, State | None] | None = None
+        self._bindings_key: tuple[object, ...] | None = None
         self._status: str | None = None
         self._selected_shown: tuple[str, list[Span], str] | None = None
         self._events_at = float("-inf")  # when the App last said events arrived
@@ -159,7 +175,8 @@ class MainScreen(Screen[None]):
         # Footer rebuild its keys, and Textual 8.2.8 never frees the old ones (data_bind
         # watchers keep them): at every refresh (then 4 a second) that was 2 MB/s and a third
         # of a core.
-        bindings_key = (self.selected, state)
+        fleet = tuple(_fleet_allowed(action, hub.clients.values()) for action in _FLEET_ACTIONS)
+        bindings_key = (self.selected, state, *fleet)
         if bindings_key != self._bindings_key:
             self._bindings_key = bindings_key
             self.refresh_bindings()
@@ -241,7 +258,9 @@ class MainScreen(Screen[None]):
     # -- node controls ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action not in _NODE_ACTIONS:
+        if action in _FLEET_ACTIONS:
+            return _fleet_allowed(action, self.wsdeck.hub.clients.values()) or None
+        if action not in _SELECTED_ACTIONS:
             return True
         client = self.wsdeck.hub.clients.get(self.selected) if self.selected else None
         return _allowed(action, client.state if client else None) or None  # None: greyed
@@ -257,6 +276,20 @@ class MainScreen(Screen[None]):
     def action_restart(self) -> None:
         if self.selected:
             self.wsdeck.restart(self.selected)
+
+    def action_stop_code(self) -> None:
+        if self.selected:
+            self.wsdeck.ask_stop(self.selected)
+
+    def action_ping(self) -> None:
+        if self.selected:
+            self.wsdeck.ping(self.selected)
+
+    def action_start_all(self) -> None:
+        self.wsdeck.start_all()
+
+    def action_stop_all(self) -> None:
+        self.wsdeck.ask_stop_all()
 
     @on(Button.Pressed, "#start")
     def _start_pressed(self) -> None:

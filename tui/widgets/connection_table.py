@@ -232,7 +232,7 @@ class ConnectionTable(DataTable[Cell]):
         return [
             Cell(printable(client.name, 24)),
             Cell(text + warn, self._style(style)),
-            Cell(printable(client.settings.display_url, 40)),
+            Cell(printable(client.url, 40)),  # the final URL after redirects
             Cell(f"{stats.msgs_in} / {human_bytes(stats.bytes_in)}"),
             Cell(f"{stats.msgs_out} / {human_bytes(stats.bytes_out)}"),
             Cell("-" if rate is None else rate.label()),

@@ -26,7 +26,7 @@ from textual.timer import Timer
 from tui.core.codec import encode_base64, hexdump
 from tui.core.display import printable
 from tui.core.errors import close_code_name
-from tui.core.events import ErrorEvent, Event, PayloadEvent, StartEvent, StopEvent
+from tui.core.events import ErrorEvent, Event, PayloadEvent, PongEvent, StartEvent, StopEvent
 
 __all__ = ["DetailLine", "DetailPane", "detail_lines"]
 
@@ -149,6 +149,8 @@ def detail_lines(event: Event | None, utc: bool = False) -> list[DetailLine]:
         field("kind", event.kind)
         lines.append(DetailLine("message", "label"))
         lines.extend(DetailLine(printable(line)) for line in event.message.split("\n"))
+    elif isinstance(event, PongEvent):
+        field("round trip", f"{event.rtt * 1000:.3f} ms")
     elif isinstance(event, PayloadEvent):
         if isinstance(event.data, bytes):
             field("binary", f"{event.size} bytes")

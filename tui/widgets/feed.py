@@ -60,6 +60,7 @@ class EventFeed(ScrollView, can_focus=True):
         "feed--receive",
         "feed--send",
         "feed--error",
+        "feed--pong",
         "feed--cursor",
     }
     """
@@ -68,7 +69,7 @@ class EventFeed(ScrollView, can_focus=True):
     | `feed--time` | The timestamp column. |
     | `feed--name` | The connection-name column. |
     | `feed--size` | The payload-size column. |
-    | `feed--start` … `feed--error` | Glyph and preview of each event kind. |
+    | `feed--start` … `feed--pong` | Glyph and preview of each event kind. |
     | `feed--cursor` | The highlighted row. |
     """
 
@@ -87,6 +88,7 @@ class EventFeed(ScrollView, can_focus=True):
         & > .feed--receive { color: $text-success; }
         & > .feed--send { color: $text-accent; }
         & > .feed--error { color: $text-error; text-style: bold; }
+        & > .feed--pong { color: $text-secondary; }
         & > .feed--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;

@@ -1,0 +1,139 @@
+"""The websockets connection as wsdeck drives it: failures reported when they happen,
+a bounded outgoing buffer, and redirects under the connection's control.
+
+Imported with the first connection attempt (websockets' client module costs ~35 ms).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.datastructures import Headers
+from websockets.exceptions import InvalidMessage, ProtocolError, TooManyFragments
+from websockets.proxy import get_proxy
+from websockets.uri import parse_uri
+
+from settings.urls import mask_url
+from tui.core.errors import OutgoingBufferFull
+
+# Data waiting to be sent, beyond the message being sent right now, at which the peer is
+# taken to have stopped reading. Our own sends wait for the buffer to drain (websockets'
+# write_limit, 32 KiB), so only automatic answers grow it: a peer that floods pings and
+# never reads the pongs grew it by ~14 MB/s without bound before this cap.
+OUTGOING_LIMIT = 4 * 1024 * 1024
+
+
+class WireConnection(ClientConnection):
+    """A client connection that reports a failure once, as soon as it is detected.
+
+    websockets raises a protocol failure (message too big, invalid UTF-8, too many
+    fragments) only after the closing handshake, which a hostile server can stall for
+    ``close_timeout``; meanwhile the connection looked open. ``failure`` holds the first
+    one and ``on_failure`` (set by the owner) hears about it at once.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.failure: BaseException | None = None
+        self.on_failure: Callable[[BaseException], None] | None = None
+        self.allowance = 0  # size of the message being sent now (it may sit in the buffer)
+        self._give_up: asyncio.TimerHandle | None = None
+
+    def _report(self, exc: BaseException) -> None:
+        if self.failure is None:
+            self.failure = exc
+            if self.on_failure is not None:
+                self.on_failure(exc)
+            if self.close_timeout is not None:
+                # websockets enforces close_timeout only for a task that sends; after a
+                # failure found while reading, nothing would (a silent peer kept the
+                # connection until the next keepalive ping, 10-20 s later).
+                self._give_up = self.loop.call_later(self.close_timeout, self.transport.abort)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._give_up is not None:
+            self._give_up.cancel()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        exc = self.protocol.parser_exc
+        if exc is not None and not isinstance(exc, EOFError):
+            if isinstance(exc, UnicodeDecodeError):
+                # The parser decodes only close frames (text is decoded by the reader).
+                exc = ProtocolError(f"invalid UTF-8 in the server's close reason: {exc.reason}")
+            self._report(exc)
+
+    def set_connection_exc(self, exc: BaseException | None) -> None:
+        super().set_connection_exc(exc)
+        if isinstance(exc, TooManyFragments | UnicodeDecodeError | OutgoingBufferFull):
+            self._report(exc)
+
+    def send_data(self) -> None:
+        super().send_data()
+        size = self.transport.get_write_buffer_size()
+        if size > OUTGOING_LIMIT + self.allowance and self.failure is None:
+            # Nothing more can reach a peer that does not read, not even a close frame.
+            self.set_connection_exc(OutgoingBufferFull(size, OUTGOING_LIMIT))
+            self.transport.abort()
+
+
+class Connector(connect):
+    """``connect`` with wsdeck's redirect rule and a record of what the attempt saw.
+
+    Redirects are followed only with ``follow_redirects``; a hop to another origin then
+    drops every configured header (websockets drops only Authorization and Cookie).
+    """
+
+    def __init__(self, uri: str, *, follow_redirects: bool, **kwargs: Any) -> None:
+        super().__init__(uri, create_connection=WireConnection, **kwargs)
+        self.follow_redirects = follow_redirects
+        self.last: ClientConnection | None = None
+
+    async def open_tcp_connection(self) -> ClientConnection:
+        self.last = await super().open_tcp_connection()
+        return self.last
+
+    def process_redirect(self, exc: Exception) -> Exception | str:
+        if not self.follow_redirects:
+            return exc
+        old = self.ws_uri
+        target = super().process_redirect(exc)
+        if isinstance(target, str):
+            new = parse_uri(target)
+            if (old.secure, old.host, old.port) != (new.secure, new.host, new.port):
+                self.additional_headers = None
+        return target
+
+    def cause(self, exc: BaseException) -> BaseException:
+        """What ended a failed attempt: a reset reads as an EOF in the HTTP response to
+        websockets, but the connection kept the reset."""
+        lost = self.last.connection_exc if self.last is not None else None
+        if isinstance(exc, InvalidMessage) and isinstance(lost, ConnectionResetError):
+            return lost
+        return exc
+
+    @property
+    def final_url(self) -> str:
+        """The URL connected to, after any redirects, without credentials."""
+        return mask_url(self.uri)
+
+    @property
+    def chosen_subprotocol(self) -> str | None:
+        """The subprotocol the server's last response named (for negotiation errors)."""
+        response = self.last.response if self.last is not None else None
+        if response is None:
+            return None
+        headers: Headers = response.headers
+        return headers.get("Sec-WebSocket-Protocol")
+
+    @property
+    def proxy_in_use(self) -> str | None:
+        """The proxy this attempt went through (credentials masked), if any."""
+        proxy = self.proxy
+        if proxy is True:
+            proxy = get_proxy(self.ws_uri)
+        return mask_url(proxy) if isinstance(proxy, str) else None
