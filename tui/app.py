@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from tui.core.ring import EventRing
     from tui.launch import LaunchError, Loader
     from tui.screens.main import MainScreen
+    from tui.screens.settings_screen import ConnectionState
 
 
 def _commands() -> type[Provider]:
@@ -233,7 +234,7 @@ class WsdeckApp(App[int]):
 
         busy = self._active_names()
         if busy:
-            question = f"{len(busy)} connection(s) active ({', '.join(busy[:4])}). Quit?"
+            question = f"Quit? Active now: {_listed(busy)}."
             self.push_screen(ConfirmScreen(question, yes="Quit", no="Stay"), self._quit_if)
         else:
             await self._quit()
@@ -365,10 +366,20 @@ class WsdeckApp(App[int]):
         """Open the settings editor."""
         from tui.screens.settings_screen import SettingsScreen
 
-        active = set(self._active_names())
         self.push_screen(
-            SettingsScreen(self.settings, self.config_path, active), self._apply_settings
+            SettingsScreen(self.settings, self.config_path, self._state_of), self._apply_settings
         )
+
+    def _state_of(self, name: str) -> ConnectionState | None:
+        """A connection's state for the settings list (``None``: the App has no such one)."""
+        from tui.core.client import State
+        from tui.screens.settings_screen import ConnectionState
+        from tui.widgets.connection_table import badge
+
+        client = self.hub.clients.get(name)
+        if client is None:
+            return None
+        return ConnectionState(badge(client)[0], client.state is not State.STOPPED)
 
     def _active_names(self) -> list[str]:
         """Connections that are not stopped (open, connecting, reconnecting, closing)."""

@@ -535,7 +535,7 @@ async def test_copy_puts_the_json_line_on_the_clipboard() -> None:
         assert decode_line(app.clipboard).seq == 3
 
 
-async def test_clear_empties_the_feed_and_resets_counters() -> None:
+async def test_clear_empties_the_feed_and_undo_brings_it_back() -> None:
     ring = filled(50, capacity=20)
     app = FeedApp(ring)
     async with app.run_test(size=SIZE) as pilot:
@@ -543,9 +543,11 @@ async def test_clear_empties_the_feed_and_resets_counters() -> None:
         feed.focus()
         await pilot.pause()
         assert feed.dropped == 30
-        await pilot.press("up", "c")
+        await pilot.press("up")
+        assert feed.clear() == 20
         await pilot.pause()
-        assert len(ring) == 0
+        assert len(ring) == 20  # kept in memory for undo
+        assert len(feed.view) == 0
         assert feed.dropped == 0
         assert feed.following
         assert feed.highlighted is None
@@ -561,6 +563,11 @@ async def test_clear_empties_the_feed_and_resets_counters() -> None:
         feed.events_added()
         feed.flush()
         assert screen_rows(feed)[0].rstrip().endswith("message 99")
+        assert feed.undo_clear() == 19  # one cleared event left the ring for message 99
+        assert not feed.can_undo_clear
+        await pilot.pause()
+        assert shown(feed) == [*range(31, 50), 99]
+        assert feed.dropped == 30
 
 
 def test_bindings_have_stable_ids() -> None:
@@ -575,6 +582,7 @@ def test_bindings_have_stable_ids() -> None:
         "feed.follow",
         "feed.copy",
         "feed.clear",
+        "feed.undo_clear",
     } <= ids
 
 

@@ -222,7 +222,6 @@ class MainScreen(Screen[None]):
 
     def _feed_status(self) -> None:
         feed = self.query_one(EventFeed)
-        ring = self.wsdeck.ring
         if feed.following:
             parts = ["following"]
         else:
@@ -232,9 +231,10 @@ class MainScreen(Screen[None]):
             if feed.highlighted_dropped:
                 paused += ", highlighted event dropped"
             parts = [paused + " (End follows)"]
-        parts.append(f"{len(ring)} events")
-        if ring.dropped:
-            parts.append(f"{ring.dropped} dropped")
+        # What the feed holds: cleared events stay in the ring for undo but are not counted.
+        parts.append(f"{len(feed.view)} {'events' if feed.filter.is_all else 'shown'}")
+        if feed.dropped:
+            parts.append(f"{feed.dropped} dropped")
         description = _describe_filter(feed.filter)
         if description:
             parts.append(description)
@@ -258,6 +258,8 @@ class MainScreen(Screen[None]):
     # -- node controls ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo_clear":
+            return self.query_one(EventFeed).can_undo_clear or None
         if action in _FLEET_ACTIONS:
             return _fleet_allowed(action, self.wsdeck.hub.clients.values()) or None
         if action not in _SELECTED_ACTIONS:
@@ -329,9 +331,41 @@ class MainScreen(Screen[None]):
     def _status_changed(self) -> None:
         self._feed_status()
 
-    def clear_feed(self) -> None:
-        """Forget every event in the feed."""
-        self.query_one(EventFeed).clear()
+    def action_clear_feed(self) -> None:
+        """Clear what the feed shows (under its filter); ask first if it is over a screenful."""
+        from tui.screens.confirm import ConfirmScreen
+
+        feed = self.query_one(EventFeed)
+        feed.view.finish()  # the count asked about is the count cleared
+        count = len(feed.view)
+        if not count:
+            self.notify("Nothing to clear: the feed shows no events.", timeout=3)
+            return
+        if count <= feed.scrollable_content_region.height:
+            self._clear(True)
+            return
+        question = f"Clear {count} events{_shown_by(feed.filter)}? u undoes it."
+        self.app.push_screen(ConfirmScreen(question, "Clear", "Keep", default=False), self._clear)
+
+    def _clear(self, confirmed: bool | None) -> None:
+        if not confirmed:
+            return
+        feed = self.query_one(EventFeed)
+        count = feed.clear()
+        kept = len(self.wsdeck.ring) - count if not feed.filter.is_all else 0
+        others = f"; {kept} others kept" if kept > 0 else ""
+        self.notify(f"Cleared {count} events{_shown_by(feed.filter)}{others}. u undoes it.")
+        self._feed_status()
+
+    def action_undo_clear(self) -> None:
+        """Show again the events the last clear hid, those still in memory."""
+        back = self.query_one(EventFeed).undo_clear()
+        if back is None:
+            self.notify("Nothing to undo.", timeout=3)
+        elif back:
+            self.notify(f"Restored {back} cleared events.")
+        else:
+            self.notify("The cleared events have left memory (the ring was full): none back.")
         self._feed_status()
 
     def follow_feed(self) -> None:
@@ -405,6 +439,12 @@ class MainScreen(Screen[None]):
             self.notify(f"export failed: {exc.strerror or exc}", severity="error")
         else:
             self.notify(f"exported {count} events to {path}")
+
+
+def _shown_by(feed_filter: FeedFilter) -> str:
+    """`` shown by the filter (…)`` when a filter is active, else nothing."""
+    description = _describe_filter(feed_filter)
+    return f" shown by the {description.removeprefix('filter ')} filter" if description else ""
 
 
 def _describe_filter(feed_filter: FeedFilter) -> str:

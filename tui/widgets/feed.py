@@ -28,7 +28,7 @@ from textual.timer import Timer
 
 from tui.core.events import EVENT_NAMES, Event, encode_line
 from tui.core.export import export_jsonl
-from tui.core.ring import EventRing, FeedFilter, FilteredView
+from tui.core.ring import Cleared, EventRing, FeedFilter, FilteredView
 from tui.widgets.feed_row import RowStyles, row_strip
 
 __all__ = ["EventFeed"]
@@ -111,7 +111,9 @@ class EventFeed(ScrollView, can_focus=True):
         Binding("G", "bottom", "Bottom", id="feed.bottom", show=False),
         Binding("end", "follow", "Follow", id="feed.follow"),
         Binding("y", "copy", "Copy", id="feed.copy"),
-        Binding("c", "clear", "Clear", id="feed.clear"),
+        # The main screen asks before a big clear and says what was cleared.
+        Binding("c", "screen.clear_feed", "Clear", id="feed.clear"),
+        Binding("u", "screen.undo_clear", "Undo clear", id="feed.undo_clear"),
     ]
 
     REPAINT_INTERVAL: ClassVar[float] = 1 / 15
@@ -206,6 +208,7 @@ class EventFeed(ScrollView, can_focus=True):
         # rows above the view's (see _pos_at).
         self._pinned: dict[int, Event] = {}
         self._ghosts: list[int] = []
+        self._cleared: Cleared | None = None  # the last clear, for undo
 
     # -- state the App reads ---------------------------------------------------------------
 
@@ -249,8 +252,16 @@ class EventFeed(ScrollView, can_focus=True):
 
     @property
     def dropped(self) -> int:
-        """Events evicted from the ring since the last clear."""
-        return self._ring.dropped
+        """Events evicted from the ring unseen since the last clear of everything.
+
+        A clear under a filter does not reset it (see :attr:`FilteredView.dropped`).
+        """
+        return self._view.dropped
+
+    @property
+    def can_undo_clear(self) -> bool:
+        """Whether there is a clear to undo."""
+        return self._cleared is not None
 
     @property
     def filtering(self) -> bool:
@@ -342,10 +353,30 @@ class EventFeed(ScrollView, can_focus=True):
             self._schedule_scan()
         self.flush()
 
-    def clear(self) -> None:
-        """Forget every event (the ring too) and reset the counters."""
-        self._ring.clear()
-        self._view.sync()
+    def clear(self) -> int:
+        """Hide the rows the filter shows (all of them with no filter); follow again.
+
+        The events stay in the ring, so :meth:`undo_clear` can show them while they are kept.
+        Returns the number of rows cleared.
+        """
+        self._cleared = self._view.clear()
+        self._restart()
+        return self._cleared.count
+
+    def undo_clear(self) -> int | None:
+        """Show again what the last clear hid; returns how many of its events were still kept
+        (``None``: nothing to undo)."""
+        if self._cleared is None:
+            return None
+        back = self._view.undo(self._cleared)
+        self._cleared = None
+        if self._view.step():
+            self._schedule_scan()
+        self._restart()
+        return back
+
+    def _restart(self) -> None:
+        """Follow from scratch after the rows changed under the view."""
         self._cursor = None
         self._top = None
         self._following = True
@@ -387,8 +418,6 @@ class EventFeed(ScrollView, can_focus=True):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "copy":
             return True if self._cursor is not None else None
-        if action == "clear":
-            return True if len(self._ring) else None
         return True
 
     def action_cursor_up(self) -> None:
@@ -417,9 +446,6 @@ class EventFeed(ScrollView, can_focus=True):
     def action_copy(self) -> None:
         if self.copy_highlighted() is not None:
             self.notify("Copied the event to the clipboard", timeout=2)
-
-    def action_clear(self) -> None:
-        self.clear()
 
     # -- events ---------------------------------------------------------------------------
 
