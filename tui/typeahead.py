@@ -10,10 +10,12 @@ the table, after ``tab`` in a form the next letters still went to the field bein
 :class:`KeyGate` routes one key at a time. After routing a key it sends a
 :class:`KeyHandled` marker down the same path: messages are handled in order in each queue,
 so when the marker has bubbled up to the App the key has been handled everywhere it went.
-The next key waits until then, until tasks that are ready have had a turn (an action may
-push a screen from a worker: ``push_screen_wait`` needs one, and the App's task does not
-yield while its queue holds messages), and until the screen and the focus have stayed the
-same across a screen refresh (a pushed screen sets its focus once it is mounted).
+A printable key typed into a text field or editor cannot move the focus, so the key after
+it goes on at once. Any other key waits until its marker is back, until tasks that are
+ready have had a turn (an action may push a screen from a worker: ``push_screen_wait``
+needs one, and the App's task does not yield while its queue holds messages), and until
+the screen and the focus have stayed the same across a screen refresh (a pushed screen
+sets its focus once it is mounted).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.message import Message
+from textual.widgets import Input, TextArea
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -76,6 +79,10 @@ class KeyGate:
         await self._route(event)
         if not isinstance(event, events.Key):
             return  # a paste goes to one widget and never moves the focus
+        if event.is_printable and isinstance(target, Input | TextArea):
+            # Typed text: it cannot move the focus, so the next key need not wait for it
+            # (waiting for a refresh after every character made a typed URL crawl).
+            return
         self._serial += 1
         self._waiting = self._serial
         self._deadline = time.monotonic() + SETTLE_TIMEOUT

@@ -513,7 +513,7 @@ async def test_pause_is_frozen_while_a_ticker_wraps_the_ring(
         await pilot.pause()
         text = str(status.render())
         assert feed.highlighted_dropped
-        found = re.match(r"paused — (\d+) new, (\d+) more dropped, highlighted event dropped", text)
+        found = re.match(r"paused — (\d+) new, (\d+) more dropped, its row dropped \(End\)", text)
         assert found, text
         new, dropped = int(found[1]), int(found[2])
         assert new <= 1000  # never more "new" than End can show

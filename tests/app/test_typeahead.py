@@ -75,7 +75,10 @@ async def test_keys_typed_while_the_add_form_opens_land_in_it_in_order(
         await pilot.pause()
         url = "ws://127.0.0.1:9/x"
         burst(app, "comma", "a", *"echo2", "tab", *url)
-        await wait_until(pilot, lambda: isinstance(app.screen, ConnectionForm))
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ConnectionForm) and bool(app.screen.query("#field-url")),
+        )
         form = app.screen
         name, field = form.query_one("#field-name", Input), form.query_one("#field-url", Input)
         await wait_until(pilot, lambda: field.value == url)

@@ -229,8 +229,8 @@ class MainScreen(Screen[None]):
             if feed.dropped_since_pause:
                 paused += f", {feed.dropped_since_pause} more dropped"
             if feed.highlighted_dropped:
-                paused += ", highlighted event dropped"
-            parts = [paused + " (End follows)"]
+                paused += ", its row dropped"  # the highlighted event left the ring
+            parts = [paused + " (End)"]
         # What the feed holds: cleared events stay in the ring for undo but are not counted.
         parts.append(f"{len(feed.view)} {'events' if feed.filter.is_all else 'shown'}")
         if feed.dropped:
