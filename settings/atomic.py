@@ -10,20 +10,26 @@ from collections.abc import Iterable
 from pathlib import Path
 
 
-def atomic_write(path: Path, chunks: Iterable[bytes], *, mode: int | None = None) -> None:
+def atomic_write(
+    path: Path, chunks: Iterable[bytes], *, mode: int | None = None, make_folder: bool = True
+) -> None:
     """Write ``chunks`` to a temp file beside ``path``, fsync it, rename it over ``path``.
 
     A reader never sees half a file, and a failure (also one raised while producing the
     chunks) leaves the old file and no temp file. ``mode``: the new file's permissions;
-    ``None`` keeps the existing file's, or 0600 for a new one. The folder is created.
+    ``None`` keeps the existing file's, or 0600 for a new one. An existing file keeps its
+    owner and group where the process may set them (root editing another user's file).
+    ``make_folder``: create missing folders; else a missing folder is ``FileNotFoundError``.
     """
     folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
+    if make_folder:
+        folder.mkdir(parents=True, exist_ok=True)
+    try:
+        existing: os.stat_result | None = path.stat()
+    except FileNotFoundError:
+        existing = None
     if mode is None:
-        try:
-            mode = stat.S_IMODE(path.stat().st_mode)
-        except FileNotFoundError:
-            mode = 0o600
+        mode = 0o600 if existing is None else stat.S_IMODE(existing.st_mode)
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     temp = Path(temp_name)
     try:
@@ -32,12 +38,22 @@ def atomic_write(path: Path, chunks: Iterable[bytes], *, mode: int | None = None
                 handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
+            if existing is not None:
+                _keep_owner(handle.fileno(), existing)
         os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
     _fsync_folder(folder)
+
+
+def _keep_owner(fd: int, existing: os.stat_result) -> None:
+    """Give the new file the old one's owner and group; only root may, others keep theirs."""
+    if (existing.st_uid, existing.st_gid) == (os.getuid(), os.getgid()):
+        return
+    with contextlib.suppress(PermissionError):
+        os.fchown(fd, existing.st_uid, existing.st_gid)
 
 
 def _fsync_folder(folder: Path) -> None:

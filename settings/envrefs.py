@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
-
-from dotenv import dotenv_values
+from collections.abc import Iterator, Mapping
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPEN = re.compile(r"\$\$\{|\$\{")
@@ -67,7 +63,7 @@ def expand_env(value: str, env: Mapping[str, str]) -> str:
 
     Args:
         value: the raw setting, e.g. ``"Bearer ${API_TOKEN}"``.
-        env: the variables, usually :func:`dotenv_values_for_expansion`.
+        env: the variables, usually :meth:`settings.WsdeckSettings.reference_env`.
 
     Returns:
         The expanded text.
@@ -85,30 +81,3 @@ def expand_env(value: str, env: Mapping[str, str]) -> str:
         else:
             pieces.append(text)
     return "".join(pieces)
-
-
-def dotenv_values_for_expansion(env_file: Path | str | None = ".env") -> dict[str, str]:
-    """The variables for :func:`expand_env`: ``os.environ`` merged over the ``.env`` file.
-
-    A missing ``.env`` file contributes nothing.
-
-    Raises:
-        OSError: the file exists but cannot be read.
-        UnicodeDecodeError: the file is not UTF-8.
-    """
-    values: dict[str, str] = {}
-    if env_file is not None and Path(env_file).expanduser().is_file():
-        loaded = dotenv_values(Path(env_file).expanduser(), encoding="utf-8")
-        values.update({key: value for key, value in loaded.items() if value is not None})
-    values.update(os.environ)
-    return values
-
-
-def redact_text(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of each non-empty secret in ``text`` with ``***``.
-
-    Longer secrets are replaced first, so a secret containing another is hidden whole.
-    """
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
     Field,
+    PrivateAttr,
     ValidationError,
     ValidatorFunctionWrapHandler,
     field_validator,
@@ -127,6 +129,24 @@ class WsdeckSettings(BaseSettings):
     keymap: dict[str, str] = Field(default_factory=dict)
     """Binding id to comma-separated keys, e.g. ``"feed.search" = "/,ctrl+f"``."""
 
+    # Set by settings.store.load_settings: the variables of the trusted .env beside the
+    # settings file (for ${NAME} references) and what the operator should be warned about.
+    _dotenv: dict[str, str] = PrivateAttr(default_factory=dict)
+    _warnings: list[str] = PrivateAttr(default_factory=list)
+
+    def reference_env(self) -> dict[str, str]:
+        """The variables ``${NAME}`` references read: the environment over the ``.env`` file.
+
+        The ``.env`` file is the one beside the settings file these settings were loaded
+        from (read once, when loading); settings built in code have none.
+        """
+        return {**self._dotenv, **os.environ}
+
+    @property
+    def load_warnings(self) -> list[str]:
+        """Warnings from loading, e.g. a world-writable settings file."""
+        return list(self._warnings)
+
     @field_validator("connections", mode="wrap")
     @classmethod
     def _unique_names(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> list[Connection]:
@@ -166,8 +186,12 @@ class WsdeckSettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Init kwargs, then the environment, then ``.env``, then the TOML file."""
-        return build_sources(settings_cls, init_settings, env_settings, dotenv_settings)
+        """Init kwargs, then the environment, then ``.env``, then the TOML file.
+
+        pydantic-settings' own ``.env`` source is not used: the store reads the ``.env``
+        beside the settings file once it is trusted (see :mod:`settings.trust`).
+        """
+        return build_sources(settings_cls, init_settings, env_settings)
 
     def connection(self, name: str) -> Connection:
         """The connection called ``name``.

@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic.fields import FieldInfo
-from pydantic_settings import (
-    BaseSettings,
-    DotEnvSettingsSource,
-    EnvSettingsSource,
-    PydanticBaseSettingsSource,
-)
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource
+from pydantic_settings.sources.utils import parse_env_vars
 
 
 @dataclass(frozen=True)
 class FileLayer:
-    """What :func:`settings.store.load_settings` read from the settings file, for one load."""
+    """What :func:`settings.store.load_settings` read for one load: the file and its ``.env``."""
 
     data: dict[str, Any] = field(default_factory=dict)
     use_env: bool = True
+    dotenv: Mapping[str, str | None] = field(default_factory=dict)
+    """The variables of the ``.env`` file beside the settings file (already trust-checked)."""
 
 
 # The file is parsed by the store (which turns every read error into a Problem) and handed to
@@ -62,38 +60,34 @@ class FileSettingsSource(PydanticBaseSettingsSource):
         return copy.deepcopy(self._data)
 
 
-class KnownFieldsDotEnvSource(PydanticBaseSettingsSource):
-    """The stock ``.env`` source, taking only the variables that name settings fields.
+class DotEnvSource(EnvSettingsSource):
+    """The ``.env`` variables the store read, taking only those that name settings fields.
 
-    With ``extra="forbid"`` the stock source turns every other line of the ``.env`` file
-    (``API_TOKEN=...`` kept there for ``${API_TOKEN}`` header references, or
-    ``WSDECK_CONFIG``) into an "extra inputs are not permitted" error. It wraps the stock
-    source, which has read the file already, rather than reading it a second time.
+    The store reads the file itself (once, from the settings file's folder, after checking
+    that it is trusted), so this source never opens a file. Like the environment source it
+    ignores every other variable (``API_TOKEN=...`` kept there for ``${API_TOKEN}``
+    references), which pydantic-settings' own ``.env`` source turns into "extra inputs are
+    not permitted" errors under ``extra="forbid"``.
     """
 
-    def __init__(self, dotenv: DotEnvSettingsSource) -> None:
-        super().__init__(dotenv.settings_cls)
-        self._dotenv = dotenv
+    def __init__(self, settings_cls: type[BaseSettings], values: Mapping[str, str | None]) -> None:
+        self._values = values  # before super().__init__, which loads the variables
+        super().__init__(settings_cls)
 
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        """Unused: :meth:`__call__` reads every field through the wrapped source."""
-        return self._dotenv.get_field_value(field, field_name)
-
-    def __call__(self) -> dict[str, Any]:
-        return EnvSettingsSource.__call__(self._dotenv)
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(
+            dict(self._values), self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
+        )
 
 
 def build_sources(
     settings_cls: type[BaseSettings],
     init_settings: PydanticBaseSettingsSource,
     env_settings: PydanticBaseSettingsSource,
-    dotenv_settings: PydanticBaseSettingsSource,
 ) -> tuple[PydanticBaseSettingsSource, ...]:
     """Sources, highest first: init kwargs, environment, ``.env``, the settings file."""
     layer = current_layer()
     file_source = FileSettingsSource(settings_cls, layer.data)
     if not layer.use_env:
         return init_settings, file_source
-    if isinstance(dotenv_settings, DotEnvSettingsSource):
-        dotenv_settings = KnownFieldsDotEnvSource(dotenv_settings)
-    return init_settings, env_settings, dotenv_settings, file_source
+    return init_settings, env_settings, DotEnvSource(settings_cls, layer.dotenv), file_source

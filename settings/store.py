@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import platformdirs
+from dotenv import dotenv_values
 from pydantic import ValidationError
 from pydantic_settings import SettingsError as SourceError
 
+from settings import trust
 from settings.atomic import atomic_write
-from settings.envrefs import MissingEnvError, dotenv_values_for_expansion, expand_env, redact_text
+from settings.envrefs import MissingEnvError, expand_env
 from settings.model import WsdeckSettings
 from settings.problems import Problem, SettingsError, problems_from_validation_error
+from settings.report import Source, dotted_keys, report_environment, report_sources
 from settings.sources import FileLayer, file_layer
 
 # tomlkit (~20 ms to import) is for saving and for the lines of problems: loading reads the
@@ -31,12 +38,10 @@ __all__ = [
     "Problem",
     "SettingsError",
     "SettingsSaveError",
-    "dotenv_values_for_expansion",
     "expand_env",
     "find_config",
     "load_document",
     "load_settings",
-    "redact_text",
     "save_settings",
 ]
 
@@ -90,28 +95,79 @@ def find_config(explicit: Path | str | None = None) -> tuple[Path, str]:
     return platformdirs.user_config_path("wsdeck", appauthor=False) / FILE_NAME, "user config dir"
 
 
-def _read_text(path: Path, *, must_exist: bool) -> str | None:
-    """The file's text; ``None`` when it is missing and may be; else :class:`SettingsError`."""
+MAX_FILE_BYTES = 16 * 1024 * 1024
+"""Largest settings or ``.env`` file read (a settings file is a few kilobytes)."""
+
+MAX_NESTING_MESSAGE = "nested too deeply to be read"
+
+
+@dataclass
+class Loaded:
+    """The result of :func:`load`: the settings and where every part of them came from."""
+
+    settings: WsdeckSettings
+    path: Path
+    how: str
+    exists: bool
+    sources: list[Source] = field(default_factory=list)
+
+
+def _read_bytes(path: Path, *, must_exist: bool, what: str = "") -> bytes | None:
+    """The file's bytes; ``None`` when it is missing and may be; else :class:`SettingsError`.
+
+    Opened without blocking and required to be a regular file: a FIFO or a device would
+    hang or feed the load forever.
+    """
+    label = f"{what} {path}" if what else str(path)
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         if must_exist:
-            raise SettingsError([Problem("", f"file not found: {path}")], path) from None
+            raise SettingsError([Problem("", f"file not found: {label}")], path) from None
         return None
+    except ValueError:  # "embedded null byte"
+        raise SettingsError([Problem("", f"invalid path {str(path)!r}: it holds a NUL")]) from None
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise SettingsError([Problem("", f"cannot read {path}: {reason}")], path) from None
+        raise SettingsError([Problem("", f"cannot read {label}: {reason}")], path) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise SettingsError([Problem("", f"cannot read {label}: {kind}")], path)
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise SettingsError([Problem("", f"cannot read {label}: {reason}")], path) from None
+    if len(raw) > MAX_FILE_BYTES:
+        limit = MAX_FILE_BYTES // (1024 * 1024)
+        raise SettingsError([Problem("", f"{label} is larger than {limit} MiB")], path)
+    return raw
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    """UTF-8 text, without the byte order mark some editors write first."""
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         message = f"not valid UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start}"
         raise SettingsError([Problem("", message, line)], path) from None
 
 
+def _read_text(path: Path, *, must_exist: bool) -> str | None:
+    """The file's text; ``None`` when it is missing and may be; else :class:`SettingsError`."""
+    raw = _read_bytes(path, must_exist=must_exist)
+    return None if raw is None else _decode(raw, path)
+
+
 def _parse_toml(text: str, path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise SettingsError([Problem("", f"invalid TOML: {MAX_NESTING_MESSAGE}")], path) from None
     except tomllib.TOMLDecodeError as exc:
         reason = str(exc)
         line = getattr(exc, "lineno", None)
@@ -128,6 +184,134 @@ def _parse_toml(text: str, path: Path) -> dict[str, Any]:
         raise SettingsError([Problem("", f"invalid TOML{where}: {reason}", line)], path) from None
 
 
+def _check_trust(path: Path, raw: bytes, config: Path) -> None:
+    """Refuse a working-directory file (or its ``.env``) the operator has not trusted as is."""
+    state = trust.trust_state(path, raw)
+    if state == "trusted":
+        return
+    if state == "changed":
+        why = f"{path} changed since you trusted it"
+    else:
+        why = f"{path} is not trusted (found in the working directory)"
+    message = (
+        f"{why}; review it, then run 'wsdeck trust {config}' to use it, "
+        "or pass --config PATH to choose a settings file"
+    )
+    raise SettingsError([Problem("", message)], config)
+
+
+def _read_dotenv(path: Path, config: Path, *, check_trust: bool) -> dict[str, str | None]:
+    """The variables of the ``.env`` file at ``path`` (none when it is missing)."""
+    raw = _read_bytes(path, must_exist=False, what="the .env file")
+    if raw is None:
+        return {}
+    if check_trust:
+        _check_trust(path, raw, config)
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        problem = Problem("", f"cannot read the .env file {path}: not valid UTF-8 ({exc.reason})")
+        raise SettingsError([problem], config) from None
+    return dict(dotenv_values(stream=io.StringIO(text)))
+
+
+def _lax_mode_warnings(path: Path) -> list[str]:
+    """Warnings for a settings file (or its folder) that any user on the machine may change."""
+    warnings = []
+    for target, what in ((path, "settings file"), (path.parent, "folder of the settings file")):
+        try:
+            mode = target.stat().st_mode
+        except OSError:
+            continue
+        # A sticky folder (/tmp) lets others add files but not replace this one.
+        if mode & stat.S_IWOTH and not (stat.S_ISDIR(mode) and mode & stat.S_ISVTX):
+            warnings.append(
+                f"the {what} {target} is world-writable: any user can change your settings "
+                f"(chmod o-w {target})"
+            )
+    return warnings
+
+
+def read_for_trust(path: Path | str) -> list[tuple[Path, bytes]]:
+    """The settings file at ``path`` and the ``.env`` beside it (if any), as ``wsdeck trust``
+    records them: the bytes read here are the ones hashed.
+
+    Raises:
+        SettingsError: the file is missing, not a regular file or unreadable.
+    """
+    config = Path(path).expanduser().absolute()
+    raw = _read_bytes(config, must_exist=True)
+    assert raw is not None  # must_exist
+    files = [(config, raw)]
+    dotenv = _read_bytes(config.parent / ".env", must_exist=False, what="the .env file")
+    if dotenv is not None:
+        files.append((config.parent / ".env", dotenv))
+    return files
+
+
+def load(
+    path: Path | str | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    env_file: Path | str | None = ".env",
+    require_file: bool = False,
+    use_env: bool = True,
+) -> Loaded:
+    """Load the settings and say which sources contributed which keys.
+
+    The settings file is the one :func:`find_config` picks. A ``wsdeck.toml`` found in the
+    working directory, and the ``.env`` beside it, are used only if the operator trusted
+    them with ``wsdeck trust`` (see :mod:`settings.trust`); ``--config PATH``,
+    ``$WSDECK_CONFIG`` and the user config dir are the operator's own choice and trusted.
+
+    Args:
+        path: the settings file; ``None`` finds it with :func:`find_config`.
+        overrides: values that beat every other source (the CLI's flags).
+        env_file: the ``.env`` file; a relative path is relative to the settings file's
+            folder (so the default is the ``.env`` beside it); ``None`` reads none.
+        require_file: a missing file is an error even when it was not given explicitly.
+        use_env: read ``.env`` and the environment; ``False`` gives the file alone (plus
+            ``overrides``), which is what an editor that saves back to the file needs.
+
+    Raises:
+        SettingsError: with every problem found; no other exception for bad input.
+    """
+    config, how = find_config(path)
+    explicit = how in ("--config", f"${CONFIG_ENV}")
+    needs_trust = how == f"./{FILE_NAME}" and not trust.is_users_own(config)
+    raw = _read_bytes(config, must_exist=explicit or require_file)
+    if raw is not None and needs_trust:
+        _check_trust(config, raw, config)
+    text = None if raw is None else _decode(raw, config)
+    data = _parse_toml(text, config) if text is not None else {}
+    dotenv: dict[str, str | None] = {}
+    dotenv_path = None
+    if use_env and env_file is not None:
+        dotenv_path = config.parent / Path(env_file).expanduser()
+        dotenv = _read_dotenv(dotenv_path, config, check_trust=needs_trust)
+    try:
+        with file_layer(FileLayer(data, use_env, dotenv)):
+            settings = WsdeckSettings(**dict(overrides or {}))
+    except ValidationError as exc:
+        from settings.lines import LineFinder  # tomlkit: only when there are problems
+
+        locate = LineFinder(text) if text is not None else None
+        problems = problems_from_validation_error(exc, WsdeckSettings, locate)
+        raise SettingsError(problems, config) from None
+    except SourceError as exc:
+        raise SettingsError([_source_problem(exc)], config) from None
+    except RecursionError:
+        raise SettingsError([Problem("", f"settings {MAX_NESTING_MESSAGE}")], config) from None
+    settings._dotenv = {key: value for key, value in dotenv.items() if value is not None}
+    settings._warnings = _lax_mode_warnings(config) if raw is not None else []
+    sources = report_sources(config if raw is not None else None, data, dotenv_path, dotenv)
+    if use_env:
+        sources += report_environment(os.environ)
+    if overrides:
+        sources.append(Source("command line", tuple(dotted_keys(dict(overrides)))))
+    return Loaded(settings, config, how, raw is not None, sources)
+
+
 def load_settings(
     path: Path | str | None = None,
     *,
@@ -138,13 +322,7 @@ def load_settings(
 ) -> WsdeckSettings:
     """Load the settings from the file, ``.env``, the environment and ``overrides``.
 
-    Args:
-        path: the settings file; ``None`` finds it with :func:`find_config`.
-        overrides: values that beat every other source (the CLI's flags).
-        env_file: the ``.env`` file; ``None`` reads none.
-        require_file: a missing file is an error even when it was not given explicitly.
-        use_env: read ``.env`` and the environment; ``False`` gives the file alone (plus
-            ``overrides``), which is what an editor that saves back to the file needs.
+    :func:`load` without the report of sources; the arguments are the same.
 
     Returns:
         The validated settings.
@@ -152,25 +330,13 @@ def load_settings(
     Raises:
         SettingsError: with every problem found; no other exception for bad input.
     """
-    config, how = find_config(path)
-    explicit = how in ("--config", f"${CONFIG_ENV}")
-    text = _read_text(config, must_exist=explicit or require_file)
-    data = _parse_toml(text, config) if text is not None else {}
-    try:
-        with file_layer(FileLayer(data, use_env)):
-            return WsdeckSettings(_env_file=env_file if use_env else None, **dict(overrides or {}))
-    except ValidationError as exc:
-        from settings.lines import LineFinder  # tomlkit: only when there are problems
-
-        locate = LineFinder(text) if text is not None else None
-        problems = problems_from_validation_error(exc, WsdeckSettings, locate)
-        raise SettingsError(problems, config) from None
-    except SourceError as exc:
-        raise SettingsError([_source_problem(exc)], config) from None
-    except (OSError, ValueError) as exc:
-        # Raised by python-dotenv for a .env file that is unreadable or not UTF-8.
-        problem = Problem("", f"cannot read the .env file {env_file}: {exc}")
-        raise SettingsError([problem], config) from None
+    return load(
+        path,
+        overrides=overrides,
+        env_file=env_file,
+        require_file=require_file,
+        use_env=use_env,
+    ).settings
 
 
 def _source_problem(exc: SourceError) -> Problem:
@@ -212,8 +378,9 @@ def save_settings(
     """Save ``settings`` to ``path`` atomically, keeping comments and formatting.
 
     Only values that changed are rewritten. The result is validated before anything is
-    written; the file is replaced by a rename, so it is never left half-written. A new file
-    gets mode 0600; an existing one keeps its mode. A symlink is written through.
+    written; the file is replaced by a rename, so it is never left half-written. The file
+    gets mode 0600 (a laxer mode is tightened) and keeps its owner. A symlink is written
+    through.
 
     Save what ``load_settings(path, use_env=False)`` returned (after edits): values from the
     environment or CLI overrides in ``settings`` would be written to the file too.
@@ -252,11 +419,17 @@ def save_settings(
     sync_document(working, settings)
     text = working.as_string()
     _check_result(text, expected, path)
+    data = text.encode("utf-8")
     try:
-        atomic_write(path, [text.encode("utf-8")])
+        # 0600 whatever the old mode was: the file holds secrets, and a world-writable
+        # one lets any user on the machine choose where they are sent.
+        atomic_write(path, [data], mode=0o600)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise SettingsSaveError(f"cannot save settings to {path}: {reason}", path) from exc
+    # The operator's own edit: a trusted working-directory file stays trusted.
+    with contextlib.suppress(OSError):
+        trust.refresh(path, data)
     if document is not None:
         sync_document(document, settings)
 

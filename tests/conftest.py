@@ -16,7 +16,11 @@ from tui.demo_server import DemoServer
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run each test in an empty folder with no WSDECK_* variables, proxies or user config."""
+    """Run each test in an empty folder with no WSDECK_* variables, proxies or user config.
+
+    The user config, data (trusted files) and state (crash files) dirs are all in the
+    test's own home, so no test reads or writes the developer's.
+    """
     for name in list(os.environ):
         if name.startswith("WSDECK_") or name.lower().endswith("_proxy"):
             monkeypatch.delenv(name, raising=False)
@@ -24,6 +28,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)

@@ -29,6 +29,17 @@ def wsdeck_on_a_terminal(*args: str, cwd: Path) -> Terminal:
     return Terminal([sys.executable, "-m", "tui", *args], terminal_env(), cwd)
 
 
+def run_to_exit(argv: list[str], cwd: Path, timeout: float = 30) -> tuple[int, bytes]:
+    """Run ``argv`` on a pseudo-terminal until it exits: its status and everything it wrote."""
+    terminal = Terminal(argv, terminal_env(), cwd)
+    try:
+        terminal.until(lambda: terminal.process.poll() is not None, timeout, "exit")
+        terminal.pump(0.2)
+    finally:
+        terminal.close()
+    return terminal.process.returncode, bytes(terminal.output)
+
+
 class Terminal:
     """A child process on a pseudo-terminal; everything it writes is kept in ``output``."""
 

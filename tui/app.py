@@ -101,14 +101,13 @@ class WsdeckApp(App[int]):
         return hasattr(self, "hub")
 
     def _set_up(self, settings: WsdeckSettings) -> None:
-        from settings import dotenv_values_for_expansion
         from tui.core.hub import Hub
         from tui.core.recorder import Recorder
         from tui.core.ring import EventRing
         from tui.screens.main import MainScreen
 
         self.settings = settings
-        self.hub = Hub(settings.connections, env=dotenv_values_for_expansion())
+        self.hub = Hub(settings.connections, env=settings.reference_env())
         self.ring = EventRing(settings.feed.max_events)
         path = settings.recording.path
         self.recorder = Recorder(path) if path else None
@@ -155,8 +154,21 @@ class WsdeckApp(App[int]):
             self._run_client(client)
         self._drain()
         self.hub.start_auto()
+        for warning in self.settings.load_warnings:
+            self.notify(warning, title="settings", severity="warning", timeout=10, markup=False)
         if self.note:
             self.notify(self.note, title="wsdeck", timeout=6, markup=False)
+        self._warn_cautions()
+
+    def _warn_cautions(self) -> None:
+        # TLS not verified is marked in the table and the selected bar instead.
+        from tui.core.cautions import secret_cautions
+
+        env = self.hub.env
+        lines = [line for c in self.settings.connections for line in secret_cautions(c, env)]
+        if lines:
+            text = "\n".join(lines)
+            self.notify(text, title="warning", severity="warning", timeout=12, markup=False)
 
     def _apply_keymap(self) -> bool:
         """Apply the keymap; an unknown binding id or key ends the App like invalid settings."""
@@ -174,6 +186,30 @@ class WsdeckApp(App[int]):
             return False
         self.set_keymap(self.settings.keymap)
         return True
+
+    def choose_theme(self, name: str) -> None:
+        """The operator's theme (palette): switch, then keep it in the settings file."""
+        from settings import ThemeSettings
+        from tui.prefs import save_theme
+
+        self.set_theme(name)
+        if self.theme != name:
+            return
+        self.settings = self.settings.model_copy(update={"theme": ThemeSettings(name=name)})
+        why_not = save_theme(self.config_path, name)
+        if why_not is None:
+            message = f"theme {name} saved to {self.config_path}"
+        else:
+            message = f"theme {name} for this run only: {why_not}"
+        self.notify(message, title="theme", markup=False)
+
+    def search_themes(self) -> None:
+        """Textual's "Theme" command: the same choice, saved like the palette's."""
+        from textual.command import CommandPalette
+
+        from tui.commands import ThemeCommands
+
+        self.push_screen(CommandPalette(providers=[ThemeCommands], placeholder="Theme…"))
 
     def set_theme(self, name: str) -> None:
         """Switch the theme (settings, palette); an unknown name keeps the current one."""
@@ -213,6 +249,24 @@ class WsdeckApp(App[int]):
     def on_events_arrived(self, message: EventsArrived) -> None:
         if self.main.is_attached:  # not while starting up or shutting down
             self.main.events_arrived()
+
+    def _fatal_error(self) -> None:
+        """An unhandled exception: a one-line message and a crash file, exit status 70.
+
+        Replaces Textual's report, a traceback with local variables (the settings file's
+        text with its secrets, in many frames) printed after an exit with status 0.
+        """
+        from rich.text import Text
+
+        from tui.crash import EX_SOFTWARE, crash_message, watch
+
+        if self.ready:
+            watch(self.settings)  # edited in the settings screen since the load, maybe
+        error = self._exception or RuntimeError("unknown error")
+        self.bell()
+        self._exit_renderables.append(Text(crash_message(error)))
+        self._return_code = EX_SOFTWARE
+        self._close_messages_no_wait()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for worker failures: say so instead of dying silently."""

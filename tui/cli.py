@@ -18,9 +18,10 @@ from tui.adhoc import VALUE_OPTIONS, add_flags, flags_from
 
 if TYPE_CHECKING:
     from settings import SettingsError, WsdeckSettings
+    from settings.store import Loaded
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("demo", "demo-server", "tail", "config", "keys")
+COMMANDS = ("demo", "demo-server", "tail", "config", "keys", "trust")
 
 _DESCRIPTION = "A keyboard-driven terminal dashboard for WebSocket client connections."
 _EPILOG = """\
@@ -31,6 +32,7 @@ commands:
   wsdeck tail NAME|URL...           print events headlessly (JSON Lines or text)
   wsdeck config check|path          validate the settings file / show which file is used
   wsdeck keys                       every binding id with its default and current keys
+  wsdeck trust [PATH]               trust ./wsdeck.toml (and the .env beside it) as it is now
 
 Run 'wsdeck COMMAND --help' for a command's options.
 """
@@ -129,7 +131,28 @@ def _command_parser() -> argparse.ArgumentParser:
         "settings' [keymap]) and what it does: the ids to write in [keymap].",
     )
     _add_config(keys)
+
+    trust = commands.add_parser(
+        "trust",
+        help="trust a working-directory settings file",
+        description=_TRUST_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    trust.add_argument(
+        "path", nargs="?", type=Path, default=Path("wsdeck.toml"), metavar="PATH",
+        help="the settings file (default: ./wsdeck.toml)",
+    )  # fmt: skip
     return parser
+
+
+_TRUST_HELP = """\
+Record PATH (and the .env beside it, if any) as trusted, with a hash of its content.
+
+A wsdeck.toml in the working directory, and its .env, are only read once trusted: such a
+file can send your environment variables to a server of its choosing. Review it first.
+Any later change to either file needs a new 'wsdeck trust'. --config PATH, $WSDECK_CONFIG
+and the file in the user config dir need no trust.
+"""
 
 
 _DEMO_HELP = (
@@ -147,6 +170,7 @@ exit codes:
   1    an error event occurred and nothing was received, or --count was given and
        nothing was received
   2    usage or settings error
+  70   wsdeck crashed (a crash file with the details is named on stderr)
   128+N  ended by signal N (SIGHUP, SIGTERM, SIGINT: connections closed with 1001)
 
 examples:
@@ -202,11 +226,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(args)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: a short message and a crash file, never a traceback
+        from tui.crash import report
+
+        return report(exc)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "config":
         return _config_path(args) if args.action == "path" else _config_check(args)
+    if args.command == "trust":
+        return _trust(args.path)
     if args.command == "demo-server":
         from tui.demo_server import run
 
@@ -237,26 +267,42 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def _load_for_dashboard(args: argparse.Namespace) -> tuple[WsdeckSettings, Path]:
     """The settings and their file, for the dashboard (which loads them after its first frame)."""
-    from settings import SettingsError, find_config, load_settings
+    from settings import SettingsError
+    from settings.store import load
+    from tui.crash import watch
     from tui.launch import LaunchError
 
     try:
-        settings = load_settings(args.config, overrides=_overrides(args))
+        loaded = load(args.config, overrides=_overrides(args))
     except SettingsError as exc:
         raise LaunchError(_problem_lines(exc)) from None
-    return settings, find_config(args.config)[0]
+    watch(loaded.settings)
+    return loaded.settings, loaded.path
 
 
-def _load(args: argparse.Namespace) -> WsdeckSettings | None:
-    """Load settings or print every problem to stderr and return None."""
-    from settings import SettingsError, load_settings
+def _load(args: argparse.Namespace) -> Loaded | None:
+    """Load settings (warnings to stderr) or print every problem to stderr and return None."""
+    from settings import SettingsError
+    from settings.store import load
+    from tui.crash import watch
 
     try:
-        return load_settings(args.config, overrides=_overrides(args))
+        loaded = load(args.config, overrides=_overrides(args))
     except SettingsError as exc:
         for line in _problem_lines(exc):
             print(line, file=sys.stderr)
         return None
+    watch(loaded.settings)
+    for warning in loaded.settings.load_warnings:
+        print(f"wsdeck: warning: {_safe(warning)}", file=sys.stderr)
+    return loaded
+
+
+def _safe(text: str) -> str:
+    """Paths and keys come from files and the environment: no terminal controls reach out."""
+    from tui.core.display import printable
+
+    return printable(text)
 
 
 def _problem_lines(exc: SettingsError) -> list[str]:
@@ -266,20 +312,38 @@ def _problem_lines(exc: SettingsError) -> list[str]:
     return LaunchError.from_settings_error(exc).lines
 
 
-def _config_check(args: argparse.Namespace) -> int:
-    from settings import find_config
+def _source_lines(loaded: Loaded) -> list[str]:
+    """Every source that contributed, highest priority first, with the keys it set."""
+    if not loaded.sources:
+        return ["sources: none (defaults only)"]
+    lines = ["sources (highest priority first):"]
+    for source in reversed(loaded.sources):
+        keys = ", ".join(source.keys) or "nothing"
+        lines.append(_safe(f"  {source.name}: {keys}"))
+    return lines
 
-    path, how = find_config(args.config)
-    settings = _load(args)
-    if settings is None or not _keymap_ok(settings, path):
+
+def _config_check(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    if loaded is None or not _keymap_ok(loaded.settings, loaded.path):
         return EXIT_USAGE
+    settings = loaded.settings
+    from tui.core.cautions import connection_cautions
+
+    env = settings.reference_env()
+    for connection in settings.connections:
+        for line in connection_cautions(connection, env):
+            print(f"wsdeck: warning: {line}", file=sys.stderr)
     names = ", ".join(c.name for c in settings.connections)
-    exists = "" if path.exists() else " (file absent: defaults)"
+    exists = "" if loaded.exists else " (file absent: defaults)"
     count = len(settings.connections)
     print(
-        f"ok: {path} ({how}){exists}: {count} connection{'s' * (count != 1)}"
-        + (f" ({names})" if names else "")
+        _safe(
+            f"ok: {loaded.path} ({loaded.how}){exists}: {count} connection{'s' * (count != 1)}"
+            + (f" ({names})" if names else "")
+        )
     )
+    print("\n".join(_source_lines(loaded)))
     return EXIT_OK
 
 
@@ -300,14 +364,12 @@ def _keymap_ok(settings: WsdeckSettings, path: Path) -> bool:
 
 
 def _keys(args: argparse.Namespace) -> int:
-    from settings import find_config
     from tui.keymap import bindings, bound_classes, keys_table
 
-    path, _ = find_config(args.config)
-    settings = _load(args)
-    if settings is None or not _keymap_ok(settings, path):
+    loaded = _load(args)
+    if loaded is None or not _keymap_ok(loaded.settings, loaded.path):
         return EXIT_USAGE
-    for line in keys_table(settings.keymap, bindings(bound_classes())):
+    for line in keys_table(loaded.settings.keymap, bindings(bound_classes())):
         print(line)
     return EXIT_OK
 
@@ -319,6 +381,30 @@ def _config_path(args: argparse.Namespace) -> int:
     state = "exists" if path.exists() else "does not exist"
     print(path)
     print(f"chosen by {how}; {state}", file=sys.stderr)
+    loaded = _load(args)
+    if loaded is None:
+        return EXIT_USAGE
+    print("\n".join(_source_lines(loaded)), file=sys.stderr)
+    return EXIT_OK
+
+
+def _trust(path: Path) -> int:
+    from settings import SettingsError
+    from settings.store import read_for_trust
+    from settings.trust import record
+
+    try:
+        files = read_for_trust(path)
+        record(files)
+    except SettingsError as exc:
+        for problem in exc.problems:
+            print(f"wsdeck trust: {_safe(str(problem))}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"wsdeck trust: cannot record trust: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+    for file, _ in files:
+        print(_safe(f"trusted {file.resolve()} as it is now"))
     return EXIT_OK
 
 
@@ -328,9 +414,10 @@ def _tail(args: argparse.Namespace) -> int:
     from tui.launch import tune_gc
     from tui.tail import TailOptions, UsageError, parse_send, run_tail
 
-    settings = _load(args)
-    if settings is None:
+    loaded = _load(args)
+    if loaded is None:
         return EXIT_USAGE
+    settings = loaded.settings
     try:
         options = TailOptions(
             targets=args.targets,

@@ -74,12 +74,18 @@ def run_dashboard(
         return with_urls(settings, urls, flags, start=start), path
 
     app = WsdeckApp(load_with_urls)
-    code = app.run()
+    app.run()
     if app.launch_error is not None:
         for line in app.launch_error.lines:
             print(line, file=sys.stderr)
         return 2
-    return code or 0
+    from tui.core.cautions import command_line_password
+
+    # Printed once the screen is back: the password was already visible while it ran.
+    for url in urls:
+        if warning := command_line_password(url):
+            print(f"wsdeck: warning: {warning}", file=sys.stderr)
+    return app.return_code or 0  # 70 after a crash (tui.crash)
 
 
 def with_urls(
@@ -162,11 +168,11 @@ def run_demo(port: int = 0, *, record: Path | None = None) -> int:
                 note=f"demo server on {server.url} — press ? for help, ctrl+p for commands",
             )
             tune_gc()  # the App has imported and built what it needs
-            code = await app.run_async()
+            await app.run_async()
             if app.launch_error is not None:
                 for line in app.launch_error.lines:
                     print(line, file=sys.stderr)
-            return code or 0
+            return app.return_code or 0  # 70 after a crash (tui.crash)
 
     try:
         return asyncio.run(main())

@@ -254,6 +254,63 @@ async def test_export_writes_the_filtered_feed(
     assert target.stat().st_mode & 0o777 == 0o600
 
 
+async def _export_to(pilot: Any, app: Any, text: str) -> None:
+    app.main.query_one(EventFeed).focus()
+    await pilot.press("e")
+    await wait_until(pilot, lambda: isinstance(app.screen, ExportScreen))
+    app.screen.query_one(Input).value = text
+    await pilot.pause()
+
+
+async def test_export_asks_before_replacing_a_file_and_shows_the_resolved_path(
+    make_app: Any, tmp_path: Path
+) -> None:
+    target = tmp_path / "out.jsonl"
+    target.write_text("old\n")
+    app = make_app(conn("c", "ws://127.0.0.1:9/"))
+    async with app.run_test(size=SIZE) as pilot:
+        await _export_to(pilot, app, f"{tmp_path}/sub/../out.jsonl")
+        resolved = str(app.screen.query_one("#export-resolved").render())
+        assert resolved == f"→ {target}"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert str(target) in app.screen.question
+        await pilot.press("n")  # back to the path: nothing written
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportScreen))
+        assert target.read_text() == "old\n"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: target.read_text() != "old\n")
+    assert all(decode_line(line) for line in target.read_text().splitlines())
+
+
+async def test_export_refuses_a_symlink_and_asks_before_creating_a_folder(
+    make_app: Any, tmp_path: Path
+) -> None:
+    precious = tmp_path / "precious"
+    precious.write_text("keep\n")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(precious)
+    app = make_app(conn("c", "ws://127.0.0.1:9/"))
+    async with app.run_test(size=SIZE) as pilot:
+        await _export_to(pilot, app, str(link))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)  # refused: the prompt stays
+        assert any("symbolic link" in str(n.message) for n in app._notifications)
+        assert link.is_symlink()
+        assert precious.read_text() == "keep\n"
+
+        target = tmp_path / "new" / "out.jsonl"
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert f"The folder {tmp_path / 'new'} does not exist" in app.screen.question
+        await pilot.press("y")
+        await wait_until(pilot, target.exists)
+
+
 async def test_quit_asks_when_connections_are_open(demo: DemoServer, make_app: Any) -> None:
     app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
     async with app.run_test(size=SIZE) as pilot:

@@ -84,6 +84,7 @@ def test_version_and_help() -> None:
         ["config", "check", "--help"],
         ["demo-server", "--help"],
         ["demo", "--help"],
+        ["trust", "--help"],
     ):
         result = wsdeck(*args)
         assert result.returncode == 0, args
@@ -94,3 +95,42 @@ def test_bad_option_is_a_usage_error() -> None:
     result = wsdeck("tail", "x", "--count", "0")
     assert result.returncode == 2
     assert "must be at least 1" in result.stderr
+
+
+def test_an_untrusted_working_directory_file_stops_every_command(isolated_env: Path) -> None:
+    (isolated_env / "wsdeck.toml").write_text(VALID)
+    for args in (["config", "check"], ["config", "path"], ["tail", "echo", "--timeout", "5"]):
+        result = wsdeck(*args, cwd=isolated_env)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "is not trusted" in result.stderr, args
+        assert "wsdeck trust" in result.stderr, args
+
+
+def test_trust_then_check_lists_every_source(isolated_env: Path) -> None:
+    (isolated_env / "wsdeck.toml").write_text(VALID)
+    (isolated_env / ".env").write_text("WSDECK_FEED__MAX_EVENTS=50\nAPI_TOKEN=t\n")
+    trusted = wsdeck("trust", cwd=isolated_env)
+    assert trusted.returncode == 0, trusted.stderr
+    assert f"trusted {isolated_env / 'wsdeck.toml'} as it is now" in trusted.stdout
+    assert f"trusted {isolated_env / '.env'} as it is now" in trusted.stdout
+
+    result = wsdeck("config", "check", cwd=isolated_env, env={"WSDECK_THEME__NAME": "nord"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"ok: {isolated_env / 'wsdeck.toml'} (./wsdeck.toml)")
+    assert lines[1:] == [
+        "sources (highest priority first):",
+        "  environment: WSDECK_THEME__NAME (theme.name)",
+        f"  .env {isolated_env / '.env'}: WSDECK_FEED__MAX_EVENTS (feed.max_events), "
+        "for ${...} references: API_TOKEN",
+        f"  file {isolated_env / 'wsdeck.toml'}: connections (2 entries)",
+    ]
+    where = wsdeck("config", "path", cwd=isolated_env)
+    assert where.returncode == 0
+    assert "  .env " in where.stderr
+
+
+def test_trust_of_a_missing_file_is_a_usage_error(isolated_env: Path) -> None:
+    result = wsdeck("trust", cwd=isolated_env)
+    assert result.returncode == 2
+    assert "file not found" in result.stderr

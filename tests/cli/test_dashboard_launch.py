@@ -6,21 +6,16 @@ the normal screen, after the dashboard has closed its alternate screen.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from tests.terminal import CTRL_Q, wsdeck_on_a_terminal
+from tests.terminal import CTRL_Q, run_to_exit, wsdeck_on_a_terminal
 
 LEAVE_ALTERNATE_SCREEN = b"\x1b[?1049l"
 
 
 def _run_to_exit(*args: str, cwd: Path) -> tuple[int, bytes]:
-    terminal = wsdeck_on_a_terminal(*args, cwd=cwd)
-    try:
-        terminal.until(lambda: terminal.process.poll() is not None, 30, "exit")
-        terminal.pump(0.2)
-    finally:
-        terminal.close()
-    return terminal.process.returncode, bytes(terminal.output)
+    return run_to_exit([sys.executable, "-m", "tui", *args], cwd)
 
 
 def test_invalid_settings_exit_2_with_every_problem_after_the_screen_closes(

@@ -47,7 +47,7 @@ name = "  full  "
 url = "  wss://user:pw@example.com/feed?x=1  "
 port = 8443
 auto_start = true
-headers = { Authorization = "Bearer ${API_TOKEN}", X-Trace = "on" }
+headers = { X-Token = "Bearer ${API_TOKEN}", X-Trace = "on" }  # Authorization: the url has user:pw
 subprotocols = ["v2.json", "v1.json"]
 origin = "https://example.com"
 follow_redirects = true
@@ -79,6 +79,7 @@ verify = false
 ca_file = "~/certs/ca.pem"
 client_cert = "/etc/wsdeck/client.pem"
 client_key = "/etc/wsdeck/client.key"
+key_password = "${KEY_PASSWORD}"
 """
 
 VALID: list[tuple[str, str, dict[str, Any]]] = [
@@ -103,7 +104,7 @@ VALID: list[tuple[str, str, dict[str, Any]]] = [
             "connections[0].effective_url": "wss://user:pw@example.com:8443/feed?x=1",
             "connections[0].display_url": "wss://***@example.com:8443/feed?x=1",
             "connections[0].headers": {
-                "Authorization": SecretStr("Bearer ${API_TOKEN}"),
+                "X-Token": SecretStr("Bearer ${API_TOKEN}"),
                 "X-Trace": SecretStr("on"),
             },
             "connections[0].on_start_send": [
@@ -272,6 +273,11 @@ INVALID: list[tuple[str, str | bytes | None, str, str, int | None]] = [
      "connections[0].headers.X-A", "line breaks", 4),
     ("unterminated env reference", CONN + 'headers = { Authorization = "Bearer ${TOKEN" }\n',
      "connections[0].headers.Authorization", "unterminated '${'", 4),
+    ("NUL in a TLS path", CONN + 'tls = { ca_file = "ca\\u0000.pem" }\n',
+     "connections[0].tls.ca_file", "must not contain a NUL character", 4),
+    ("unterminated reference in key_password",
+     CONN + 'tls = { client_cert = "c.pem", key_password = "${PW" }\n',
+     "connections[0].tls.key_password", "unterminated '${'", 4),
     ("bad proxy scheme", CONN + 'proxy = "ftp://p:21"\n', "connections[0].proxy",
      "got 'ftp'", 4),
     ("bad compression", CONN + 'compression = "gzip"\n', "connections[0].compression",
@@ -292,6 +298,8 @@ INVALID: list[tuple[str, str | bytes | None, str, str, int | None]] = [
     ("TOML duplicate key", "[feed]\nmax_events = 1\nmax_events = 2\n", "", "invalid TOML", 3),
     ("TOML unclosed array", "[feed]\nmax_events = 1\n\nx = [1,\n  2\n", "", "Unclosed array",
      5),
+    ("nested 600 levels deep", "x = " + "[" * 600 + "]" * 600 + "\n", "",
+     "invalid TOML: nested too deeply to be read", None),
     ("non-UTF-8 file", b"[theme]\n# caf\xe9\nname = 'x'\n", "", "not valid UTF-8", 2),
     ("missing explicit file", None, "", "file not found", None),
 ]  # fmt: skip

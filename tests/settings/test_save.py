@@ -141,16 +141,31 @@ def test_new_file_is_created_0600(tmp_path: Path) -> None:
     assert path.read_text() == '[[connections]]\nname = "a"\nurl = "ws://h/"\n'
 
 
-def test_existing_file_keeps_its_mode(write_config: WriteConfig) -> None:
+@pytest.mark.parametrize("mode", [0o640, 0o666, 0o644])
+def test_saving_tightens_a_lax_mode_to_0600(write_config: WriteConfig, mode: int) -> None:
     path = write_config(COMMENTED)
-    path.chmod(0o640)
+    path.chmod(mode)
     settings = load_file(path)
     settings.theme.name = "nord"
 
     save_settings(path, settings)
 
-    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    # The file holds secrets; group or world access (0666 let anyone redirect them) goes.
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.stat().st_uid == os.getuid()
     assert load_file(path).theme.name == "nord"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can create a file owned by another")
+def test_saving_keeps_the_owner(write_config: WriteConfig) -> None:
+    path = write_config(COMMENTED)
+    os.chown(path, 4242, 4343)
+    settings = load_file(path)
+    settings.theme.name = "nord"
+
+    save_settings(path, settings)
+
+    assert (path.stat().st_uid, path.stat().st_gid) == (4242, 4343)
 
 
 def test_symlink_is_written_through(write_config: WriteConfig, tmp_path: Path) -> None:

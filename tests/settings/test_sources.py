@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from settings import CONFIG_ENV, SettingsError, find_config, load_settings
+from settings import CONFIG_ENV, SettingsError, find_config, load_settings, trust
+from settings.store import read_for_trust
 from tests.settings.helpers import WriteConfig, problems_of
 
 FILE = """
@@ -32,9 +33,10 @@ def test_env_overrides_one_nested_value_and_keeps_its_siblings(
 
 
 def test_dotenv_overrides_the_file_but_not_the_environment(
-    write_config: WriteConfig, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+    write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (isolated_env / ".env").write_text(
+    config = write_config(FILE)
+    (config.parent / ".env").write_text(
         "WSDECK_THEME__NAME=from-dotenv\n"
         "WSDECK_FEED__MAX_EVENTS=7\n"
         # Not settings fields: kept for ${API_TOKEN} references and discovery, never errors.
@@ -42,7 +44,7 @@ def test_dotenv_overrides_the_file_but_not_the_environment(
         "WSDECK_CONFIG=elsewhere.toml\n"
     )
     monkeypatch.setenv("WSDECK_FEED__MAX_EVENTS", "9")
-    settings = load_settings(write_config(FILE))
+    settings = load_settings(config)
     assert settings.theme.name == "from-dotenv"
     assert settings.feed.max_events == 9
     assert settings.feed.timestamps == "utc"
@@ -68,11 +70,12 @@ def test_init_overrides_beat_the_environment(
 
 
 def test_use_env_false_reads_only_the_file(
-    write_config: WriteConfig, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+    write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WSDECK_FEED__MAX_EVENTS", "50000")
-    (isolated_env / ".env").write_text("WSDECK_THEME__NAME=from-dotenv\n")
-    settings = load_settings(write_config(FILE), use_env=False)
+    config = write_config(FILE)
+    (config.parent / ".env").write_text("WSDECK_THEME__NAME=from-dotenv\n")
+    settings = load_settings(config, use_env=False)
     assert (settings.feed.max_events, settings.theme.name) == (5000, "from-file")
 
 
@@ -116,8 +119,10 @@ def test_env_values_get_no_file_line(
     ]
 
 
-def test_unreadable_dotenv_is_a_problem(isolated_env: Path) -> None:
-    (isolated_env / ".env").write_bytes(b"WSDECK_THEME__NAME=caf\xe9\n")
+def test_unreadable_dotenv_is_a_problem() -> None:
+    folder = find_config()[0].parent  # the user config dir: its .env is the user's own
+    folder.mkdir(parents=True)
+    (folder / ".env").write_bytes(b"WSDECK_THEME__NAME=caf\xe9\n")
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert ".env" in str(caught.value)
@@ -163,6 +168,8 @@ def test_discovery_order(
     if not local:
         candidates["./wsdeck.toml"].unlink()
     given = candidates["--config"] if explicit else None
+    if how == "./wsdeck.toml":
+        trust.record(read_for_trust(candidates[how]))
 
     assert find_config(given) == (candidates[how], how)
     assert load_settings(given).theme.name == how

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 from websockets.exceptions import ConnectionClosed, PayloadTooBig
 
 from settings import Connection, Message
-from settings.store import redact_text
+from settings.redaction import Redactor
 from tui.core.backoff import Backoff
 from tui.core.errors import ConfigProblem, Failure, classify, describe_close
 from tui.core.events import (
@@ -152,6 +152,8 @@ class WsClient:
         self._ws: WireConnection | None = None
         self._final_url: str | None = None  # where the open connection went after redirects
         self._secrets: list[str] = []
+        # None while the connection has no secret worth hiding: its messages skip redaction.
+        self._redact: Redactor | None = None
         self._start_requested = asyncio.Event()
         self._stop_requested = asyncio.Event()
         self._idle = asyncio.Event()  # set while stopped with no Start pending
@@ -162,6 +164,7 @@ class WsClient:
         self._latency: float | None = None
         self._keepalive_latency = 0.0  # the keepalive's last measure, already taken in
         self._last_failure: Failure | None = None
+        self._unanswered_close: float | None = None  # seconds a shutdown waited in vain
 
     # -- requests (Incari command nodes) ---------------------------------------------------
 
@@ -171,6 +174,7 @@ class WsClient:
             return False
         self.failed = False
         self.state = State.CONNECTING
+        self._unanswered_close = None
         self._stop_requested.clear()
         self._idle.clear()
         self._start_requested.set()
@@ -227,6 +231,8 @@ class WsClient:
         stats.bytes_out += size
         ts = time.time()
         stats.last_activity = ts
+        if self._redact is not None:
+            message = self._redact(message)
         await self._emit(SendEvent(self.name, ts, data=message, size=size))
         return True
 
@@ -345,6 +351,7 @@ class WsClient:
             # The peer has not finished the closing handshake in time: drop the TCP
             # connection and give the session a moment to emit its stop event, which an
             # owner cancelling the task right after this would otherwise lose.
+            self._unanswered_close = timeout
             ws.transport.abort()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(_STOP_GRACE):
@@ -411,6 +418,7 @@ class WsClient:
             await self._failure(Failure("config", str(exc), transient=False, by="client"))
             return None
         self._secrets = options.secrets
+        self._redact = Redactor(options.secrets) or None
         self._final_url = None
         connector = Connector(
             options.url, follow_redirects=settings.follow_redirects, **options.kwargs
@@ -461,6 +469,7 @@ class WsClient:
                 url=self.url,
                 subprotocol=ws.subprotocol,
                 attempt=attempt,
+                verified=self.settings.tls_verified,
             )
         )
         # Failures detected by the protocol are reported as they happen; one that came in
@@ -496,7 +505,7 @@ class WsClient:
             self.state = State.CLOSING
         self._last_failure = failure
         self.stats.errors += 1
-        message = redact_text(failure.message, self._secrets)
+        message = self._redact(failure.message) if self._redact else failure.message
         self.stats.last_error = message
         event = ErrorEvent(self.name, time.time(), kind=failure.kind, message=message)
         if not self._sink.offer(event):  # called from the protocol: no await here
@@ -516,15 +525,23 @@ class WsClient:
         put = self._sink.put
         clock = time.time
         recv = ws.recv  # not `async for`: one async-generator step less per message
+        redact = self._redact
+        redact_text = redact.text if redact is not None else None
+        redact_binary = redact.binary if redact is not None else None
         try:
             while True:
                 data = await recv()
                 ts = clock()
-                # payload_size inlined: this runs for every message received.
-                if type(data) is str:
+                # payload_size inlined: this runs for every message received. Secrets
+                # are hidden after it: the size is what the wire carried.
+                if isinstance(data, str):
                     size = len(data) if data.isascii() else len(data.encode())
+                    if redact_text is not None:
+                        data = redact_text(data)
                 else:
                     size = len(data)
+                    if redact_binary is not None:
+                        data = redact_binary(data)
                 stats.msgs_in += 1
                 stats.bytes_in += size
                 stats.last_activity = ts
@@ -567,7 +584,11 @@ class WsClient:
                 message = f"no pong within ping_timeout ({timeout:g} s): connection dropped"
                 await self._failure(Failure("timeout", message, transient=True))
                 return _Closed(sent.code, sent.reason, "network", True)
-            if detected is None:
+            if self._unanswered_close is not None:
+                waited = self._unanswered_close
+                message = f"no close frame from the server within {waited:g} s: connection dropped"
+                await self._failure(Failure("timeout", message, True, "client"))
+            elif detected is None:
                 detail = describe_close(sent.code, sent.reason)
                 await self._failure(Failure("closed", f"closed: {detail}", True, "client"))
             return _Closed(sent.code, sent.reason, "client", True)
@@ -604,7 +625,8 @@ class WsClient:
         self, code: int | None, reason: str, by: StopBy, state: State = State.STOPPED
     ) -> None:
         self.state = state
-        reason = redact_text(reason, self._secrets)
+        if self._redact is not None:
+            reason = self._redact(reason)
         await self._emit(StopEvent(self.name, time.time(), code=code, reason=reason, by=by))
 
     async def _failure(self, failure: Failure) -> None:
@@ -612,7 +634,8 @@ class WsClient:
         await self._error(failure.kind, failure.message)
 
     async def _error(self, kind: ErrorKind, message: str) -> None:
-        message = redact_text(message, self._secrets)
+        if self._redact is not None:
+            message = self._redact(message)
         self.stats.errors += 1
         self.stats.last_error = message
         await self._emit(ErrorEvent(self.name, time.time(), kind=kind, message=message))

@@ -210,6 +210,8 @@ class MainScreen(Screen[None]):
         else:
             text, state_class = badge(client)
             line = Text.assemble((printable(client.name, 30), "bold"), "  ", text)
+            if not client.settings.tls_verified:
+                line.append("  ⚠ TLS not verified", style="bold reverse")
             if client.stats.last_error and client.state is not State.OPEN:
                 line.append(f"  {printable(client.stats.last_error, 60)}", style="italic")
             selected.set_classes(f"-{state_class}")
@@ -393,7 +395,7 @@ class MainScreen(Screen[None]):
         try:
             feed.set_filter(message.apply_to(feed.filter))
         except ValueError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
         feed.focus()
         self._feed_status()
@@ -428,17 +430,21 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(ExportScreen(), self._export)
 
-    def _export(self, path: object) -> None:
-        from pathlib import Path
+    def _export(self, request: object) -> None:
+        from tui.core.export import ExportRefused
+        from tui.screens.export import ExportRequest
 
-        if not isinstance(path, Path):
+        if not isinstance(request, ExportRequest):
             return
+        path = request.path
         try:
-            count = self.query_one(EventFeed).export(path)
+            count = self.query_one(EventFeed).export(path, create_folders=request.create_folders)
+        except ExportRefused as exc:
+            self.notify(f"export refused: {exc}", severity="error", markup=False)
         except OSError as exc:
-            self.notify(f"export failed: {exc.strerror or exc}", severity="error")
+            self.notify(f"export failed: {exc.strerror or exc}", severity="error", markup=False)
         else:
-            self.notify(f"exported {count} events to {path}")
+            self.notify(f"exported {count} events to {path}", markup=False)
 
 
 def _shown_by(feed_filter: FeedFilter) -> str:

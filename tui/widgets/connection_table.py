@@ -223,9 +223,7 @@ class ConnectionTable(DataTable[Cell]):
         stats = client.stats
         text, state_class = badge(client, now_mono)
         style = self.STATE_STYLES.get(state_class, "")
-        warn = (
-            " ⚠" if client.settings.url.startswith("wss") and not client.settings.tls.verify else ""
-        )
+        warn = "" if client.settings.tls_verified else " ⚠"
         latency = client.latency
         last = None if stats.last_activity is None else max(0.0, now_wall - stats.last_activity)
         rate = self._rates.get(client.name)

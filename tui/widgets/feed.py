@@ -387,13 +387,13 @@ class EventFeed(ScrollView, can_focus=True):
         self._painted = None
         self.flush()
 
-    def export(self, path: Path) -> int:
+    def export(self, path: Path, *, create_folders: bool = False) -> int:
         """Write the shown (filtered) events to ``path`` as JSON Lines (see :func:`export_jsonl`).
 
         Returns the number of events written.
         """
         self._view.finish()
-        count = export_jsonl(self._view, path)
+        count = export_jsonl(self._view, path, create_folders=create_folders)
         self._request_flush()
         return count
 

@@ -1,0 +1,86 @@
+"""Which working-directory settings files the operator trusts, by path and content hash.
+
+The direnv/mise model: a ``wsdeck.toml`` (or ``.env``) found in the working directory can
+come from anyone (a cloned repository, a shared folder) and can make wsdeck send
+environment variables to a server of its choosing. It is only used once ``wsdeck trust``
+has recorded its resolved path and the SHA-256 of its content; any change to the file
+needs a new ``wsdeck trust``. The record lives in the user data dir, mode 0600.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import platformdirs
+
+from settings.atomic import atomic_write
+
+STORE_NAME = "trusted.json"
+"""File name of the trust record in the user data dir."""
+
+
+def store_path() -> Path:
+    """The trust record: ``trusted.json`` in wsdeck's user data dir."""
+    return platformdirs.user_data_path("wsdeck", appauthor=False) / STORE_NAME
+
+
+def digest(data: bytes) -> str:
+    """The content hash recorded for a trusted file."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _key(path: Path) -> str:
+    # Resolved: the same file reached through a symlink or "..", and a link that is later
+    # pointed elsewhere is judged by what it points at.
+    return str(path.resolve())
+
+
+def _entries() -> dict[str, str]:
+    """The recorded ``{resolved path: digest}``; an unreadable or damaged record trusts nothing."""
+    try:
+        raw = json.loads(store_path().read_bytes())
+    except (OSError, ValueError):
+        return {}
+    files = raw.get("files") if isinstance(raw, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def trust_state(path: Path, data: bytes) -> str:
+    """``"trusted"``, ``"changed"`` (trusted once, different content now) or ``"unknown"``."""
+    recorded = _entries().get(_key(path))
+    if recorded is None:
+        return "unknown"
+    return "trusted" if recorded == digest(data) else "changed"
+
+
+def record(paths_and_data: list[tuple[Path, bytes]]) -> None:
+    """Record each file as trusted with the hash of ``data`` (the bytes that were reviewed).
+
+    Raises:
+        OSError: the record cannot be written.
+    """
+    entries = _entries()
+    for path, data in paths_and_data:
+        entries[_key(path)] = digest(data)
+    text = json.dumps({"version": 1, "files": entries}, indent=2, sort_keys=True) + "\n"
+    atomic_write(store_path(), [text.encode("utf-8")], mode=0o600)
+
+
+def refresh(path: Path, data: bytes) -> None:
+    """After wsdeck itself rewrote a trusted file: record its new content (else nothing)."""
+    if _key(path) in _entries():
+        record([(path, data)])
+
+
+def is_users_own(path: Path) -> bool:
+    """Whether ``path`` is the settings file in the user config dir (always trusted)."""
+    own = platformdirs.user_config_path("wsdeck", appauthor=False)
+    try:
+        return os.path.samefile(path.parent, own)
+    except OSError:
+        return False
