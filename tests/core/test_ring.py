@@ -323,6 +323,7 @@ def test_clear_under_a_filter_hides_only_its_rows_and_keeps_the_dropped_count() 
     cleared = view.clear()
     assert cleared.count == 5  # 5, 7, 9, 11, 13
     assert len(view) == 0
+    assert view.uncleared == 5  # b's
     assert view.dropped == 4  # a filtered clear does not reset it
     view.set_filter(ALL)
     view.finish()

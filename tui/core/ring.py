@@ -448,6 +448,12 @@ class FilteredView(Sequence[Event]):
         """
         return self._dropped
 
+    @property
+    def uncleared(self) -> int:
+        """Events in the ring that no clear hides, whatever the filter (O(hidden))."""
+        base = self._base()
+        return self._ring.end - base - sum(1 for pos in self._hidden if pos >= base)
+
     def _count_drops(self, first: int) -> None:
         """Count the events evicted since the last sync that were shown (not cleared)."""
         low, self._seen_first = self._seen_first, first

@@ -354,9 +354,11 @@ class MainScreen(Screen[None]):
             return
         feed = self.query_one(EventFeed)
         count = feed.clear()
-        kept = len(self.wsdeck.ring) - count if not feed.filter.is_all else 0
+        kept = feed.view.uncleared  # what other filters would still show
         others = f"; {kept} others kept" if kept > 0 else ""
-        self.notify(f"Cleared {count} events{_shown_by(feed.filter)}{others}. u undoes it.")
+        # Names and search text come from settings and the operator: never markup.
+        notice = f"Cleared {count} events{_shown_by(feed.filter)}{others}. u undoes it."
+        self.notify(notice, markup=False)
         self._feed_status()
 
     def action_undo_clear(self) -> None:
