@@ -103,3 +103,17 @@ async def test_an_answer_typed_with_ctrl_q_reaches_the_question(
         await wait_until(pilot, lambda: app.hub.get("echo").state is State.OPEN)
         burst(app, "ctrl+q", "y")
         await wait_until(pilot, lambda: not app.is_running)
+
+
+async def test_a_burst_sends_to_the_row_it_moved_to(demo: DemoServer, make_app: Any) -> None:
+    app = make_app(*(conn(n, demo.endpoint("/echo"), auto_start=True) for n in NAMES))
+    async with app.run_test(size=SIZE) as pilot:
+        table = await _three_open(pilot, app)
+        for round_, (row, target) in enumerate([(0, "beta"), (1, "gamma"), (2, "gamma")]):
+            app.main.query_one(ConnectionTable).focus()
+            await wait_until(pilot, lambda: app.focused is table)
+            table.move_cursor(row=row)
+            burst(app, "j", "i", *f"m{round_}", "ctrl+j")  # down, compose, type, send
+            await wait_until(pilot, lambda n=round_: len(events_of(app, "send")) > n)
+            sent = events_of(app, "send")[round_]
+            assert (sent.connection, sent.data) == (target, f"m{round_}")
