@@ -87,6 +87,7 @@ class WsdeckApp(App[int]):
         self.config_path = config_path
         self.note = note
         self.launch_error: LaunchError | None = None
+        self._client_workers: dict[Worker[None], WsClient] = {}
         self.hung_up: int | None = None
         """The signal (SIGHUP, SIGTERM, SIGINT) that ended the dashboard, if one did."""
         self._restore_signals: Callable[[], None] | None = None
@@ -102,15 +103,16 @@ class WsdeckApp(App[int]):
 
     def _set_up(self, settings: WsdeckSettings) -> None:
         from tui.core.hub import Hub
-        from tui.core.recorder import Recorder
+        from tui.core.recorder import recorder_for
         from tui.core.ring import EventRing
         from tui.screens.main import MainScreen
 
+        # RecordingError (a symlink, a FIFO, another user's file…) is the caller's: exit 2.
+        # First, so that a refused file leaves the App not ready (nothing to shut down).
+        self.recorder = recorder_for(settings.recording, on_failure=self._recording_stopped)
         self.settings = settings
         self.hub = Hub(settings.connections, env=settings.reference_env())
         self.ring = EventRing(settings.feed.max_events)
-        path = settings.recording.path
-        self.recorder = Recorder(path) if path else None
         self.main = MainScreen()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -140,7 +142,14 @@ class WsdeckApp(App[int]):
             self.launch_error = exc
             self.exit(2, return_code=2)
             return
-        self._set_up(settings)
+        from tui.core.recorder import RecordingError
+
+        try:
+            self._set_up(settings)
+        except RecordingError as exc:
+            self.launch_error = LaunchError([f"wsdeck: {exc}"])
+            self.exit(2, return_code=2)
+            return
         self._start()
         tune_gc()  # now that everything the dashboard needs is imported and built
 
@@ -154,6 +163,8 @@ class WsdeckApp(App[int]):
             self._run_client(client)
         self._drain()
         self.hub.start_auto()
+        for note in self.recorder.notes if self.recorder else ():
+            self.notify(note, title="recording", severity="warning", timeout=10, markup=False)
         for warning in self.settings.load_warnings:
             self.notify(warning, title="settings", severity="warning", timeout=10, markup=False)
         if self.note:
@@ -219,14 +230,15 @@ class WsdeckApp(App[int]):
             message = f"unknown theme {name!r}; using {self.theme}"
             self.notify(message, severity="warning", markup=False)
 
-    def _run_client(self, client: WsClient) -> Worker[None]:
+    def _run_client(self, client: WsClient, crashed: BaseException | None = None) -> None:
         """The connection's own worker, in a group named after it."""
-        return self.run_worker(
-            client.run(),
+        worker = self.run_worker(
+            client.run(crashed),
             name=f"connection {client.name}",
             group=f"connection:{client.name}",
             exit_on_error=False,
         )
+        self._client_workers[worker] = client
 
     @work(name="drain", group="drain", exit_on_error=False)
     async def _drain(self) -> None:
@@ -268,12 +280,56 @@ class WsdeckApp(App[int]):
         self._return_code = EX_SOFTWARE
         self._close_messages_no_wait()
 
+    @property
+    def recording_stopped(self) -> str | None:
+        """Why the recording stopped (``None`` while it runs, or without one)."""
+        return self.recorder.failure if self.recorder is not None else None
+
+    def _recording_stopped(self, reason: str) -> None:
+        """The recorder could not write (a full disk): say so; everything else goes on."""
+        from tui.core.recorder import stopped_event
+
+        assert self.recorder is not None
+        self.hub.bus.offer(stopped_event(self.recorder.path, reason))
+        if self.main.is_attached:
+            self.main.refresh_state()
+
+    def retry_recording(self) -> None:
+        """Open the recording again after it stopped (the palette's ``recording: retry``)."""
+        from tui.core.recorder import RecordingError
+
+        recorder = self.recorder
+        if recorder is None or recorder.failure is None:
+            return
+        try:
+            recorder.reopen()
+        except RecordingError as exc:
+            self.notify(str(exc), title="recording", severity="error", markup=False)
+            return
+        lost = f"; {recorder.lost} events were not recorded" if recorder.lost else ""
+        message = f"recording to {recorder.path} again{lost}"
+        self.notify(message, title="recording", markup=False)
+        self.main.refresh_state()
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for worker failures: say so instead of dying silently."""
+        worker = event.worker
         if event.state is WorkerState.ERROR:
-            error = event.worker.error
-            message = f"{event.worker.name} failed: {error!r}"
-            self.notify(message, severity="error", timeout=10, markup=False)
+            self.notify(
+                f"{worker.name} failed: {worker.error!r}",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+        if event.state in (WorkerState.ERROR, WorkerState.SUCCESS, WorkerState.CANCELLED):
+            client = self._client_workers.pop(worker, None)
+            # A client's task only ends when cancelled (shutdown, a deleted connection):
+            # otherwise it died. A new task reports it, shows it crashed, serves Start.
+            died = client is not None and event.state is not WorkerState.CANCELLED
+            if died and client is not None and self.hub.clients.get(client.name) is client:
+                cause = worker.error or RuntimeError("the connection task returned")
+                self._run_client(client, crashed=cause)
+                self.main.refresh_state()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Until the settings are loaded there is nothing to edit or to search for.
@@ -387,7 +443,8 @@ class WsdeckApp(App[int]):
 
         async def ping_and_show() -> None:
             await self.hub.ping(name)
-            self.main.refresh_state()  # the latency column, now
+            if self.main.is_attached:  # not once the app is shutting down
+                self.main.refresh_state()  # the latency column, now
 
         self.run_worker(
             ping_and_show(),

@@ -26,7 +26,7 @@ from websockets.exceptions import ConnectionClosed, PayloadTooBig
 from settings import Connection, Message
 from settings.redaction import Redactor
 from tui.core.backoff import Backoff
-from tui.core.errors import ConfigProblem, Failure, classify, describe_close
+from tui.core.errors import ConfigProblem, Failure, KeepaliveTimeout, classify, describe_close
 from tui.core.events import (
     ErrorEvent,
     ErrorKind,
@@ -46,6 +46,9 @@ if TYPE_CHECKING:  # websockets' client (~35 ms with urllib) loads with the firs
 
 # Let other tasks run after this many messages read in a row (a power of two, minus one).
 _YIELD_MASK = 255
+
+# The longest exception text kept in an ``internal`` error message.
+_INTERNAL_TEXT = 160
 
 # Seconds a shutdown still waits for the stop event of a connection whose peer did not
 # answer the close frame in time.
@@ -144,6 +147,7 @@ class WsClient:
         self.stats = Stats()
         self.state = State.STOPPED
         self.failed = False
+        self.crashed = False  # the task running this client ended unexpectedly (see run)
         self.attempt = 0
         self.reconnect_at: float | None = None
         self._sink = sink
@@ -173,6 +177,7 @@ class WsClient:
         if self.state is not State.STOPPED or self._start_requested.is_set():
             return False
         self.failed = False
+        self.crashed = False
         self.state = State.CONNECTING
         self._unanswered_close = None
         self._stop_requested.clear()
@@ -298,8 +303,15 @@ class WsClient:
 
     # -- the worker's task -----------------------------------------------------------------
 
-    async def run(self) -> None:
-        """Serve Start requests until cancelled (app shutdown). Never raises otherwise."""
+    async def run(self, crashed: BaseException | None = None) -> None:
+        """Serve Start requests until cancelled (app shutdown). Never raises otherwise.
+
+        An owner whose task running this ended unexpectedly runs it again with the cause
+        as ``crashed``: the client is reset to ``stopped`` (shown as crashed until the next
+        Start) and an ``internal`` error event records what happened.
+        """
+        if crashed is not None:
+            await self._recover(crashed)
         try:
             while True:
                 await self._start_requested.wait()
@@ -307,7 +319,7 @@ class WsClient:
                 try:
                     await self._session()
                 except Exception as exc:  # a bug must not kill the worker silently
-                    await self._error("connect", f"internal error: {type(exc).__name__}: {exc}")
+                    await self._error("internal", _internal_message(exc))
                     self.failed = True
                 finally:
                     self.reconnect_at = None
@@ -371,41 +383,81 @@ class WsClient:
             if attempt > 1:
                 self.stats.reconnects += 1
             self.state = State.CONNECTING
-            ws = await self._open(attempt)
-            if ws is None and self._stop_requested.is_set():
-                await self._stopped(None, "stopped before the connection opened", "client")
+            try:
+                delay = await self._attempt(attempt, backoff)
+            except Exception as exc:  # a bug costs one attempt, not the connection for good
+                delay = await self._after_internal_error(exc, backoff)
+            if delay is None:
                 return
-            if ws is None:
-                failure = self._last_failure
-                retry = failure is not None and (
-                    failure.transient
-                    or (failure.kind != "config" and self.settings.reconnect.retry_config_failures)
-                )
-                delay = backoff.next_delay() if retry else None
-                if delay is None:
-                    self.failed = True
-                    by = failure.by if failure is not None else "network"
-                    await self._stopped(None, "connection failed", by)
-                    return
-            else:
-                opened = time.monotonic()
-                closed = await self._serve(ws, attempt)
-                if closed.by == "client" and self._stop_requested.is_set():
-                    await self._stopped(closed.code, closed.reason, "client")
-                    return
-                if time.monotonic() - opened >= self.settings.reconnect.reset_after:
-                    backoff.reset()
-                delay = backoff.next_delay()
-                if delay is None:
-                    # Same rule as the error event of _close_info: a server that ends with
-                    # an application code (4001 "bye") has not failed.
-                    self.failed = closed.failed
-                    await self._stopped(closed.code, closed.reason, closed.by)
-                    return
-                await self._stopped(closed.code, closed.reason, closed.by, State.RECONNECTING)
             if not await self._wait_reconnect(delay):
                 await self._stopped(None, "reconnect cancelled", "client")
                 return
+
+    async def _attempt(self, attempt: int, backoff: Backoff) -> float | None:
+        """Connect, serve until closed; the delay before the next attempt, or ``None`` once
+        the session is over (its ``stop`` event is out)."""
+        ws = await self._open(attempt)
+        if ws is None and self._stop_requested.is_set():
+            await self._stopped(None, "stopped before the connection opened", "client")
+            return None
+        if ws is None:
+            failure = self._last_failure
+            retry = failure is not None and (
+                failure.transient
+                or (failure.kind != "config" and self.settings.reconnect.retry_config_failures)
+            )
+            delay = backoff.next_delay() if retry else None
+            if delay is None:
+                self.failed = True
+                by = failure.by if failure is not None else "network"
+                await self._stopped(None, "connection failed", by)
+            return delay
+        opened = time.monotonic()
+        closed = await self._serve(ws, attempt)
+        if closed.by == "client" and self._stop_requested.is_set():
+            await self._stopped(closed.code, closed.reason, "client")
+            return None
+        if time.monotonic() - opened >= self.settings.reconnect.reset_after:
+            backoff.reset()
+        delay = backoff.next_delay()
+        if delay is None:
+            # Same rule as the error event of _close_info: a server that ends with
+            # an application code (4001 "bye") has not failed.
+            self.failed = closed.failed
+            await self._stopped(closed.code, closed.reason, closed.by)
+            return None
+        await self._stopped(closed.code, closed.reason, closed.by, State.RECONNECTING)
+        return delay
+
+    async def _after_internal_error(self, exc: Exception, backoff: Backoff) -> float | None:
+        """An ``internal`` error event, then what the reconnect policy says (like a lost
+        connection: a ``stop`` event if it was open, and the next delay)."""
+        was_open = self.state in (State.OPEN, State.CLOSING)
+        await self._error("internal", _internal_message(exc))
+        if self._stop_requested.is_set():
+            await self._stopped(None, "stopped after an internal error", "client")
+            return None
+        delay = backoff.next_delay()
+        if delay is None:
+            self.failed = True
+            await self._stopped(None, "internal error", "client")
+            return None
+        if was_open:
+            await self._stopped(None, "internal error", "client", State.RECONNECTING)
+        return delay
+
+    async def _recover(self, cause: BaseException) -> None:
+        """Start over as ``stopped`` after the task running this client died."""
+        self.state = State.STOPPED
+        self.failed = self.crashed = True
+        self.reconnect_at = None
+        self._restart = False
+        self._start_requested.clear()
+        self._stop_requested.clear()
+        self._idle.set()
+        await self._abort()
+        reason = _internal_message(cause)
+        await self._error("internal", f"connection task ended: {reason}; Start starts it again")
 
     async def _open(self, attempt: int) -> WireConnection | None:
         """One connection attempt, abandoned at once when Stop is requested."""
@@ -433,6 +485,9 @@ class WsClient:
             attempt_task.cancel()
             with contextlib.suppress(BaseException):
                 await attempt_task
+        if options.tls_trace is not None:
+            options.tls_trace.stop()
+        if not attempt_task.done() or attempt_task.cancelled():
             return None
         failure = attempt_task.exception()
         if failure is not None:
@@ -483,6 +538,9 @@ class WsClient:
                 if self._stop_requested.is_set() or not await self.send(_message_data(message)):
                     break
             await self._read(ws)
+        except Exception:
+            ws.transport.abort()  # after a bug, nothing more is read from or sent on it
+            raise
         finally:
             closer.cancel()
             with contextlib.suppress(BaseException):
@@ -579,10 +637,7 @@ class WsClient:
                 await self._failure(Failure("closed", f"server closed: {detail}", True, "server"))
             return _Closed(received.code, received.reason, "server", failed)
         if sent is not None and received is None:
-            if sent.reason == "keepalive ping timeout":
-                timeout = self.settings.ping_timeout
-                message = f"no pong within ping_timeout ({timeout:g} s): connection dropped"
-                await self._failure(Failure("timeout", message, transient=True))
+            if isinstance(detected, KeepaliveTimeout):  # reported when the ping timed out
                 return _Closed(sent.code, sent.reason, "network", True)
             if self._unanswered_close is not None:
                 waited = self._unanswered_close
@@ -639,6 +694,14 @@ class WsClient:
         self.stats.errors += 1
         self.stats.last_error = message
         await self._emit(ErrorEvent(self.name, time.time(), kind=kind, message=message))
+
+
+def _internal_message(exc: BaseException) -> str:
+    """A short, one-line account of an unexpected exception (a bug, not the network)."""
+    text = " ".join(str(exc).split())
+    if len(text) > _INTERNAL_TEXT:
+        text = text[: _INTERNAL_TEXT - 1] + "…"
+    return f"internal error: {type(exc).__name__}" + (f": {text}" if text else "")
 
 
 def _message_data(message: Message) -> str | bytes:

@@ -30,6 +30,8 @@ def badge(client: WsClient, now: float | None = None) -> tuple[str, str]:
     if state is State.RECONNECTING:
         remaining = client.reconnect_in(now)
         return f"reconnecting in {remaining or 0:.0f}s", "reconnecting"
+    if state is State.STOPPED and client.crashed:
+        return "✖ crashed", "failed"
     if state is State.STOPPED and client.failed:
         return "failed", "failed"
     return state.value, state.value
@@ -43,6 +45,14 @@ def human_bytes(count: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GiB"
+
+
+def round_trip(seconds: float | None) -> str:
+    """``-``, ``0.3 ms``, ``42 ms``: a loopback ping is well under a millisecond."""
+    if seconds is None:
+        return "-"
+    ms = seconds * 1000
+    return f"{ms:.1f} ms" if ms < 10 else f"{ms:.0f} ms"
 
 
 def age(seconds: float | None) -> str:
@@ -235,7 +245,7 @@ class ConnectionTable(DataTable[Cell]):
             Cell(f"{stats.msgs_out} / {human_bytes(stats.bytes_out)}"),
             Cell("-" if rate is None else rate.label()),
             Cell(age(last)),
-            Cell("-" if latency is None else f"{latency * 1000:.0f} ms"),
+            Cell(round_trip(latency)),
         ]
 
     def _style(self, spec: str) -> str:
