@@ -7,6 +7,7 @@ must never leak a configured header or grow memory without bound.
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import struct
 import time
@@ -183,6 +184,10 @@ async def test_ping_flood_from_a_peer_that_never_reads_is_cut_off(hub_runner: An
     assert error.kind == "closed"
     assert "the server stopped reading" in error.message
     assert f"{OUTGOING_LIMIT // 1024 // 1024} MiB outgoing limit" in error.message
+    # Dropped as soon as the limit was passed: by at most one read's worth of pongs.
+    match = re.search(r"(\d+) bytes", error.message)
+    assert match is not None
+    assert OUTGOING_LIMIT < int(match[1]) < OUTGOING_LIMIT + 256 * 1024
     assert (stop.code, stop.by) == (1006, "client")
     assert error.seq < stop.seq
     assert hub.get("c").failed
