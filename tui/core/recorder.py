@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from tui.core.events import Event, encode_lines
+from tui.core.events import Event, encode_pieces
 
 FLUSH_INTERVAL = 1.0
 
@@ -33,7 +33,7 @@ class Recorder:
             if self._file.closed:
                 self._append_after_close(events)
                 return
-            self._file.write(encode_lines(events))
+            self._file.writelines(encode_pieces(events))
             self.written += len(events)
         self.tick()
 
@@ -43,7 +43,7 @@ class Recorder:
         # file" and were lost; they are appended (and synced) through a short-lived handle.
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with open(fd, "a", encoding="utf-8") as late:
-            late.write(encode_lines(events))
+            late.writelines(encode_pieces(events))
             late.flush()
             os.fsync(late.fileno())
         self.written += len(events)
