@@ -6,7 +6,7 @@ Sources, highest first: CLI overrides (init kwargs), the environment (``WSDECK_`
 :func:`save_settings` (atomic, comment-preserving).
 """
 
-from settings.envrefs import MissingEnvError, expand_env, redact_text
+from settings.envrefs import MissingEnvError, expand_env
 from settings.messages import BinaryMessage, Message
 from settings.model import (
     Connection,
@@ -18,6 +18,7 @@ from settings.model import (
     WsdeckSettings,
 )
 from settings.problems import Problem, SettingsError, clean_message
+from settings.redaction import Redactor, redact_text
 from settings.store import (
     CONFIG_ENV,
     FILE_NAME,
@@ -40,6 +41,7 @@ __all__ = [
     "Problem",
     "Reconnect",
     "RecordingSettings",
+    "Redactor",
     "SettingsError",
     "SettingsSaveError",
     "ThemeSettings",

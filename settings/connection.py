@@ -20,7 +20,14 @@ from pydantic import (
 
 from settings.envrefs import check_env_refs
 from settings.messages import MessageField
-from settings.urls import mask_url, normalize_proxy, normalize_ws_url, url_port, with_port
+from settings.urls import (
+    mask_url,
+    normalize_proxy,
+    normalize_ws_url,
+    split_url,
+    url_port,
+    with_port,
+)
 
 # Inputs stay out of error texts: header values are secrets. The fields' docstrings are for
 # readers only: use_attribute_docstrings would parse this package's source at every start
@@ -231,6 +238,14 @@ class Connection(BaseModel):
             raise ValueError("name must not be empty")
         if _has_control(value):
             raise ValueError("name must not contain control characters")
+        hidden = next((char for char in value if unicodedata.category(char) == "Cf"), None)
+        if hidden is not None:
+            # Bidi overrides and zero-width characters reorder or hide what a terminal
+            # shows (the quit dialog, tail's list of names): a name is shown raw.
+            raise ValueError(
+                f"name must not contain format characters (bidi controls, zero-width "
+                f"characters): U+{ord(hidden):04X}"
+            )
         return value
 
     @field_validator("url")
@@ -246,6 +261,22 @@ class Connection(BaseModel):
             in_url = url_port(url)
             if in_url is not None and in_url != value:
                 raise ValueError(f"port {value} differs from the port {in_url} in the url")
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _one_authorization(
+        cls, value: dict[str, SecretStr], info: ValidationInfo
+    ) -> dict[str, SecretStr]:
+        url = info.data.get("url")
+        # websockets turns the url's userinfo into an Authorization header: two would be
+        # sent, and servers disagree on which one counts.
+        has_auth = any(name.lower() == "authorization" for name in value)
+        if has_auth and url is not None and split_url(url).userinfo is not None:
+            raise ValueError(
+                "an Authorization header and credentials in the url (user:password@) "
+                "both set Authorization: keep one"
+            )
         return value
 
     @field_validator("subprotocols")
@@ -280,6 +311,11 @@ class Connection(BaseModel):
     def effective_url(self) -> str:
         """The URL to connect to: :attr:`url` with :attr:`port` applied when it has none."""
         return with_port(self.url, self.port)
+
+    @property
+    def tls_verified(self) -> bool:
+        """False for a ``wss://`` URL with certificate verification turned off."""
+        return self.tls.verify or not self.url.startswith("wss://")
 
     @property
     def display_url(self) -> str:

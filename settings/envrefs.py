@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPEN = re.compile(r"\$\$\{|\$\{")
@@ -81,13 +81,3 @@ def expand_env(value: str, env: Mapping[str, str]) -> str:
         else:
             pieces.append(text)
     return "".join(pieces)
-
-
-def redact_text(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of each non-empty secret in ``text`` with ``***``.
-
-    Longer secrets are replaced first, so a secret containing another is hidden whole.
-    """
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text

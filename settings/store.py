@@ -21,7 +21,7 @@ from pydantic_settings import SettingsError as SourceError
 
 from settings import trust
 from settings.atomic import atomic_write
-from settings.envrefs import MissingEnvError, expand_env, redact_text
+from settings.envrefs import MissingEnvError, expand_env
 from settings.model import WsdeckSettings
 from settings.problems import Problem, SettingsError, problems_from_validation_error
 from settings.report import Source, dotted_keys, report_environment, report_sources
@@ -43,7 +43,6 @@ __all__ = [
     "find_config",
     "load_document",
     "load_settings",
-    "redact_text",
     "save_settings",
 ]
 

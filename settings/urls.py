@@ -13,8 +13,10 @@ PROXY_SCHEMES = ("http", "https", "socks5", "socks5h", "socks4", "socks4a")
 _REWRITES = {"http": "ws", "https": "wss"}
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
-# The userinfo ends at the last "@" before the path, query or fragment starts.
-_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#]*@")
+# Masking reads everything between "//" and the last "@" as userinfo, even past a "/",
+# "?" or "#": a password with one of those unescaped ("ws://bob:1234?x@host/") must not
+# be shown. split_url refuses such URLs, so valid ones are masked exactly.
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://)(.*)@", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,12 @@ def mask_url(url: str) -> str:
         The URL without its userinfo.
     """
     return _USERINFO.sub(r"\1***@", url, count=1)
+
+
+def userinfo(url: str) -> str | None:
+    """The ``user:password`` of ``url`` as :func:`mask_url` sees it (even in an invalid URL)."""
+    match = _USERINFO.match(url)
+    return match.group(2) if match else None
 
 
 def split_url(url: str, what: str = "url", schemes: Collection[str] | None = None) -> UrlParts:
@@ -79,6 +87,13 @@ def split_url(url: str, what: str = "url", schemes: Collection[str] | None = Non
         if found != -1:
             end = min(end, found)
     authority, rest = after[:end], after[end:]
+    if "@" in rest:
+        # Either a password with an unescaped "/", "?" or "#" (it would be sent to the
+        # wrong host, and shown) or an "@" in a path or query: ambiguous either way.
+        raise ValueError(
+            f"{what} has an '@' after the host: write '/', '?' and '#' in a user name or "
+            "password as %2F, %3F and %23, and an '@' in a path or query as %40"
+        )
     userinfo: str | None = None
     if "@" in authority:
         userinfo, _, authority = authority.rpartition("@")

@@ -85,6 +85,7 @@ class WsdeckApp(App[int]):
         self.config_path = config_path
         self.note = note
         self.launch_error: LaunchError | None = None
+        self._client_workers: dict[Worker[None], WsClient] = {}
         self.hung_up: int | None = None
         """The signal (SIGHUP, SIGTERM, SIGINT) that ended the dashboard, if one did."""
         self._restore_signals: Callable[[], None] | None = None
@@ -155,6 +156,17 @@ class WsdeckApp(App[int]):
             self.notify(warning, title="settings", severity="warning", timeout=10, markup=False)
         if self.note:
             self.notify(self.note, title="wsdeck", timeout=6, markup=False)
+        self._warn_cautions()
+
+    def _warn_cautions(self) -> None:
+        # TLS not verified is marked in the table and the selected bar instead.
+        from tui.core.cautions import secret_cautions
+
+        env = self.hub.env
+        lines = [line for c in self.settings.connections for line in secret_cautions(c, env)]
+        if lines:
+            text = "\n".join(lines)
+            self.notify(text, title="warning", severity="warning", timeout=12, markup=False)
 
     def _apply_keymap(self) -> bool:
         """Apply the keymap; an unknown binding id or key ends the App like invalid settings."""
@@ -173,6 +185,30 @@ class WsdeckApp(App[int]):
         self.set_keymap(self.settings.keymap)
         return True
 
+    def choose_theme(self, name: str) -> None:
+        """The operator's theme (palette): switch, then keep it in the settings file."""
+        from settings import ThemeSettings
+        from tui.prefs import save_theme
+
+        self.set_theme(name)
+        if self.theme != name:
+            return
+        self.settings = self.settings.model_copy(update={"theme": ThemeSettings(name=name)})
+        why_not = save_theme(self.config_path, name)
+        if why_not is None:
+            message = f"theme {name} saved to {self.config_path}"
+        else:
+            message = f"theme {name} for this run only: {why_not}"
+        self.notify(message, title="theme", markup=False)
+
+    def search_themes(self) -> None:
+        """Textual's "Theme" command: the same choice, saved like the palette's."""
+        from textual.command import CommandPalette
+
+        from tui.commands import ThemeCommands
+
+        self.push_screen(CommandPalette(providers=[ThemeCommands], placeholder="Theme…"))
+
     def set_theme(self, name: str) -> None:
         """Switch the theme (settings, palette); an unknown name keeps the current one."""
         if name in self.available_themes:
@@ -181,14 +217,15 @@ class WsdeckApp(App[int]):
             message = f"unknown theme {name!r}; using {self.theme}"
             self.notify(message, severity="warning", markup=False)
 
-    def _run_client(self, client: WsClient) -> Worker[None]:
+    def _run_client(self, client: WsClient, crashed: BaseException | None = None) -> None:
         """The connection's own worker, in a group named after it."""
-        return self.run_worker(
-            client.run(),
+        worker = self.run_worker(
+            client.run(crashed),
             name=f"connection {client.name}",
             group=f"connection:{client.name}",
             exit_on_error=False,
         )
+        self._client_workers[worker] = client
 
     @work(name="drain", group="drain", exit_on_error=False)
     async def _drain(self) -> None:
@@ -222,10 +259,23 @@ class WsdeckApp(App[int]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for worker failures: say so instead of dying silently."""
+        worker = event.worker
         if event.state is WorkerState.ERROR:
-            error = event.worker.error
-            message = f"{event.worker.name} failed: {error!r}"
-            self.notify(message, severity="error", timeout=10, markup=False)
+            self.notify(
+                f"{worker.name} failed: {worker.error!r}",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+        if event.state in (WorkerState.ERROR, WorkerState.SUCCESS, WorkerState.CANCELLED):
+            client = self._client_workers.pop(worker, None)
+            # A client's task only ends when cancelled (shutdown, a deleted connection):
+            # otherwise it died. A new task reports it, shows it crashed, serves Start.
+            died = client is not None and event.state is not WorkerState.CANCELLED
+            if died and client is not None and self.hub.clients.get(client.name) is client:
+                cause = worker.error or RuntimeError("the connection task returned")
+                self._run_client(client, crashed=cause)
+                self.main.refresh_state()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Until the settings are loaded there is nothing to edit or to search for.

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
-from textual.command import DiscoveryHit, Hit, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
 from tui.core.client import State
@@ -15,6 +15,34 @@ if TYPE_CHECKING:
     from tui.app import WsdeckApp
 
 Command = tuple[str, str, Callable[[], object]]
+
+
+def _theme_commands(app: WsdeckApp) -> list[Command]:
+    help_text = "Switch the colour theme (saved to the settings file)"
+    return [
+        (f"theme: {escape(theme)}", help_text, partial(app.choose_theme, theme))
+        for theme in sorted(app.available_themes)
+    ]
+
+
+async def _search(provider: Provider, commands: list[Command], query: str) -> Hits:
+    matcher = provider.matcher(query)
+    for title, help_text, callback in commands:
+        score = matcher.match(title)
+        if score > 0:
+            yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class ThemeCommands(Provider):
+    """Only the themes: Textual's "Theme" command, saving the choice like the palette's."""
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in _theme_commands(cast("WsdeckApp", self.app)):
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        async for hit in _search(self, _theme_commands(cast("WsdeckApp", self.app)), query):
+            yield hit
 
 
 class WsdeckCommands(Provider):
@@ -71,20 +99,14 @@ class WsdeckCommands(Provider):
             ("app: help", "Keys of the focused area", app.action_help),
             ("app: quit", "Quit wsdeck", app.action_request_quit),
         ]
-        for theme in sorted(app.available_themes):
-            commands.append(
-                (f"theme: {theme}", "Switch the colour theme", partial(app.set_theme, theme))
-            )
+        commands += _theme_commands(app)
         return commands
 
-    async def discover(self) -> AsyncGenerator[DiscoveryHit, None]:
+    async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():
             if not title.startswith("theme: "):
                 yield DiscoveryHit(title, callback, help=help_text)
 
-    async def search(self, query: str) -> AsyncGenerator[Hit, None]:
-        matcher = self.matcher(query)
-        for title, help_text, callback in self._commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+    async def search(self, query: str) -> Hits:
+        async for hit in _search(self, self._commands(), query):
+            yield hit

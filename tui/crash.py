@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from settings.envrefs import redact_text
+from settings.redaction import redact_text
 from tui import __version__
 
 if TYPE_CHECKING:

@@ -79,6 +79,12 @@ def run_dashboard(
         for line in app.launch_error.lines:
             print(line, file=sys.stderr)
         return 2
+    from tui.core.cautions import command_line_password
+
+    # Printed once the screen is back: the password was already visible while it ran.
+    for url in urls:
+        if warning := command_line_password(url):
+            print(f"wsdeck: warning: {warning}", file=sys.stderr)
     return app.return_code or 0  # 70 after a crash (tui.crash)
 
 

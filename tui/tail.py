@@ -28,6 +28,7 @@ from typing import Any, Literal, TextIO
 from settings import Connection, WsdeckSettings, mask_url
 from tui import hangup
 from tui.adhoc import UrlFlags, UsageError, connections_for
+from tui.core.cautions import command_line_password, connection_cautions
 from tui.core.display import text_pieces
 from tui.core.events import ErrorEvent, Event, ReceiveEvent, StartEvent, encode_pieces
 from tui.core.hub import Hub
@@ -123,13 +124,12 @@ class _Run:
     def take(self, batch: list[Event]) -> None:
         """Count, print and record ``batch``; start the ``--send`` messages after a start."""
         limit = self.options.count
+        if self.full:
+            batch = [e for e in batch if type(e) is not ReceiveEvent]
         shown = batch
         for index, event in enumerate(batch):
             kind = type(event)
             if kind is ReceiveEvent:
-                if self.full:
-                    shown = [e for e in batch if type(e) is not ReceiveEvent]
-                    break
                 self.received += 1
                 if limit is not None and self.received >= limit:
                     self.full = True
@@ -171,7 +171,9 @@ class _Run:
 async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO = sys.stdout) -> int:
     """Run ``tail`` until done; returns the exit code. Settings problems are the caller's."""
     connections = resolve(options.targets, settings, options.flags)
-    hub = Hub(connections, env=settings.reference_env())
+    env = settings.reference_env()
+    _warn(options.targets, connections, env)
+    hub = Hub(connections, env=env)
     views = {c.name: options.view or c.receive_view for c in connections}
     path = settings.recording.path
     run = _Run(hub, options, _Printer(out, options.format, views), Recorder(path) if path else None)
@@ -203,6 +205,14 @@ async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO =
     if run.received == 0 and (run.errors or options.count):
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _warn(targets: Sequence[str], connections: list[Connection], env: Mapping[str, str]) -> None:
+    """Warnings on stderr (TLS not verified, unredactable or visible secrets): stdout is data."""
+    lines = [line for c in connections for line in connection_cautions(c, env)]
+    lines += filter(None, (command_line_password(t) for t in targets if "://" in t))
+    for line in lines:
+        print(f"wsdeck tail: warning: {line}", file=sys.stderr)
 
 
 async def _send_all(hub: Hub, name: str, messages: list[str | bytes]) -> None:

@@ -67,3 +67,28 @@ def screen_text(app: WsdeckApp) -> str:
     """What the current screen shows, as plain text lines (what the operator reads)."""
     strips = app.screen._compositor.render_strips()
     return "\n".join(strip.text for strip in strips)
+
+
+async def run_in_palette(pilot: Pilot[Any], command: str) -> None:
+    """Open the command palette, type ``command``, and run it once it is the first hit."""
+    await pilot.press("ctrl+p")
+    await run_first_hit(pilot, command)
+
+
+async def run_first_hit(pilot: Pilot[Any], command: str) -> None:
+    """In the command palette being opened, type ``command``; run it once it is the first hit."""
+    from textual.command import CommandList, CommandPalette
+
+    app = pilot.app
+    await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+    await wait_until(pilot, lambda: bool(app.screen.query(CommandList)))  # composed
+    hits = app.screen.query_one(CommandList)
+    await type_text(pilot, command)
+
+    def first_hit() -> str:
+        if not hits.option_count:
+            return ""
+        return str(hits.get_option_at_index(0).prompt)
+
+    await wait_until(pilot, lambda: first_hit().startswith(command))
+    await pilot.press("enter")

@@ -9,7 +9,14 @@ from typing import Any, cast
 import pytest
 from textual.widgets import Input, Static
 
-from tests.app.conftest import conn, events_of, screen_text, type_text, wait_until
+from tests.app.conftest import (
+    conn,
+    events_of,
+    run_in_palette,
+    screen_text,
+    type_text,
+    wait_until,
+)
 from tests.close_server import CloseRecordingServer, close_recording_server
 from tui.core.client import State
 from tui.screens.confirm import ConfirmScreen
@@ -95,10 +102,7 @@ async def test_stop_with_code_from_the_palette(server: CloseRecordingServer, mak
     app = make_app(conn("echo", server.url, auto_start=True))
     async with app.run_test(size=SIZE) as pilot:
         await open_echo(app, pilot)
-        await pilot.press("ctrl+p")
-        await type_text(pilot, "stop echo with code")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await run_in_palette(pilot, "connection: stop echo with code")
         await wait_until(pilot, lambda: isinstance(app.screen, StopScreen))
         app.screen.query_one("#stop-code", Input).value = "3000"
         await pilot.press("enter")
@@ -174,15 +178,9 @@ async def test_start_all_and_stop_all_from_the_palette(
     app = make_app(conn("a", server.url), conn("b", server.url))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await type_text(pilot, "connections: start all")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await run_in_palette(pilot, "connections: start all")
         await wait_until(pilot, lambda: len(events_of(app, "start")) == 2)
-        await pilot.press("ctrl+p")
-        await type_text(pilot, "connections: stop all")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await run_in_palette(pilot, "connections: stop all")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_until(pilot, lambda: len(events_of(app, "stop")) == 2)

@@ -32,9 +32,11 @@ from tui.screens.form_text import (
     format_headers,
     format_messages,
     format_saved_messages,
+    mask_credentials,
     parse_headers,
     parse_messages,
     parse_saved_messages,
+    unmask_credentials,
 )
 from tui.screens.settings_screen import SettingsScreen, copy_name
 
@@ -364,6 +366,59 @@ async def test_header_secrets_are_never_rendered(tmp_path: Path) -> None:
         assert SECRET not in app.export_screenshot()
     headers = tomllib.loads(path.read_text())["connections"][1]["headers"]
     assert headers == {"Authorization": f"Bearer {SECRET}", "X-New": "fresh"}
+
+
+async def test_url_and_proxy_credentials_are_masked_with_a_reveal_toggle(tmp_path: Path) -> None:
+    path = settings_file(tmp_path)
+    path.parent.mkdir()
+    password, proxy_password = "pw-SECRET-4711", "proxy-SECRET-0815"
+    write_sample(
+        path,
+        SAMPLE.replace("ws://127.0.0.1:8765/ticker", f"ws://bob:{password}@127.0.0.1:8765/ticker")
+        + f'proxy = "http://carol:{proxy_password}@127.0.0.1:3128"\n'
+        + f'[connections.headers]\nX-Api-Key = "Bearer {SECRET}"\n',
+    )
+    app = Host(load_settings(path, use_env=False), path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_screen(pilot, SettingsScreen)
+        await pilot.press("down", "e")
+        form = await wait_screen(pilot, ConnectionForm)
+        for section in ("#section-handshake", "#section-network"):
+            form.query_one(section, Collapsible).collapsed = False
+        await pilot.pause()
+        url = form.query_one("#field-url", Input)
+        proxy = form.query_one("#field-proxy", Input)
+        headers = form.query_one("#field-headers", TextArea)
+        assert url.value == f"ws://{MASK}@127.0.0.1:8765/ticker?rate=5"
+        assert proxy.value == f"http://{MASK}@127.0.0.1:3128"
+        shown = app.export_screenshot()
+        for secret in (password, proxy_password, SECRET, "bob", "carol"):
+            assert secret not in shown
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert url.value == f"ws://bob:{password}@127.0.0.1:8765/ticker?rate=5"
+        assert proxy.value == f"http://carol:{proxy_password}@127.0.0.1:3128"
+        assert headers.text == f"X-Api-Key: Bearer {SECRET}"
+        url.value = url.value.replace("ticker", "feed")  # edited while shown
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert url.value == f"ws://{MASK}@127.0.0.1:8765/feed?rate=5"
+        assert headers.text == f"X-Api-Key: {MASK}"
+        assert password not in app.export_screenshot()
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "/feed" in path.read_text(), "the save")
+    saved = tomllib.loads(path.read_text())["connections"][1]
+    assert saved["url"] == f"ws://bob:{password}@127.0.0.1:8765/feed?rate=5"
+    assert saved["proxy"] == f"http://carol:{proxy_password}@127.0.0.1:3128"
+    assert saved["headers"] == {"X-Api-Key": f"Bearer {SECRET}"}
+
+
+def test_a_mask_without_saved_credentials_is_an_error() -> None:
+    assert unmask_credentials(f"ws://{MASK}@h/", "u:p") == "ws://u:p@h/"
+    assert unmask_credentials("ws://u:new@h/", "u:p") == "ws://u:new@h/"
+    with pytest.raises(ValueError, match="stands for saved credentials"):
+        unmask_credentials(f"ws://{MASK}@h/", None)
+    assert mask_credentials("ws://h/") == ("ws://h/", None)
 
 
 async def test_environment_values_are_not_written(

@@ -33,7 +33,11 @@ def sample_app() -> WsdeckApp:
     settings = settings_for(
         conn("echo", "ws://127.0.0.1:8765/echo", saved_messages={"ping": '{"op":"ping"}'}),
         conn("ticker", "ws://127.0.0.1:8765/ticker?rate=2"),
-        conn("secure", "wss://user:pw@example.invalid/feed", tls={"verify": False}),
+        conn(
+            "secure",
+            "wss://user:s3cret-pw@example.invalid/feed",  # long enough to hide: no warning
+            tls={"verify": False},
+        ),
         feed={"timestamps": "utc"},
     )
     SNAPSHOT_CONFIG.parent.mkdir(parents=True, exist_ok=True)

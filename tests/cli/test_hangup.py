@@ -127,6 +127,10 @@ def test_exit_in_time_when_the_server_never_answers_the_close(
     assert events[0]["event"] == "start"
     assert events[-1]["event"] == "stop", events
     assert (events[-1]["code"], events[-1]["by"]) == (1001, "client")
+    error = events[-2]
+    assert error["event"] == "error"
+    assert error["kind"] == "timeout"
+    assert error["message"] == "no close frame from the server within 1.5 s: connection dropped"
     if not dashboard:
         printed = [json.loads(line) for line in bytes(terminal.output).decode().splitlines()]
         assert printed == events

@@ -13,7 +13,8 @@ How an example block is run is said by the HTML comment right above its fence:
   until TEXT is on screen and a connection is open, then gets SIGTERM and must exit
   with 143, leaving the alternate screen.
 - ``<!-- example: not run — REASON -->``: not run here, for the reason given (the set-up
-  commands, which install into ``.venv`` and run this very suite).
+  commands, which install into ``.venv`` and run this very suite). The last step of the
+  first one, ``.venv/bin/wsdeck demo``, runs on a pseudo-terminal like a dashboard example.
 """
 
 from __future__ import annotations
@@ -150,11 +151,26 @@ def test_example_runs_verbatim(command: Command, port: str) -> None:
 def test_dashboard_example_opens_and_hangs_up(
     text: str, command: Command, port: str, tmp_path: Path
 ) -> None:
-    line = command.line.replace(README_PORT, port)
+    _open_and_hang_up(
+        command.line.replace(README_PORT, port), text.replace(README_PORT, port), tmp_path
+    )
+
+
+def test_the_set_up_opens_the_demo(tmp_path: Path) -> None:
+    set_up = next(b for b in BLOCKS if b.marker.startswith("not run") and "demo" in b.marker)
+    (command,) = set_up.commands
+    last = command.line.rsplit("&&", 1)[1].strip()
+    assert last == ".venv/bin/wsdeck demo"
+    _open_and_hang_up(last.replace(".venv/bin/", f"{BIN}/"), "ticker", tmp_path)
+
+
+def _open_and_hang_up(line: str, text: str, cwd: Path) -> None:
+    """Run ``line`` on a terminal until ``text`` is on screen and a connection is open, then
+    SIGTERM: it must leave the alternate screen and exit 143."""
     env = {**terminal_env(), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    terminal = Terminal(["sh", "-c", f"exec {line}"], env, tmp_path)
+    terminal = Terminal(["sh", "-c", f"exec {line}"], env, cwd)
     try:
-        shown = text.replace(README_PORT, port).encode()
+        shown = text.encode()
         terminal.until(lambda: shown in terminal.output, 30, f"{text} on screen")
         terminal.until(lambda: b"open" in terminal.output, 30, "an open connection")
         mark = len(terminal.output)

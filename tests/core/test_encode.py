@@ -1,8 +1,10 @@
-"""The fast JSON Lines path for payload events writes exactly what the generic path writes."""
+"""JSON Lines: the fast path for payload events writes exactly what the schema's reference
+encoding writes, and no line carries a character a terminal would act on or hide."""
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 import pytest
@@ -24,10 +26,22 @@ from tui.core.events import (
     encode_pieces,
 )
 
+# Cc (DEL, C1; json escapes C0), Cf (bidi, zero-width, tags), Zl/Zp and lone surrogates.
+TERMINAL_UNSAFE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def _json_escape(char: str) -> str:
+    if unicodedata.category(char) not in TERMINAL_UNSAFE:
+        return char
+    escaped = json.dumps(char)  # ensure_ascii: \uXXXX, a surrogate pair above U+FFFF
+    return escaped[1:-1]
+
 
 def reference(event: Event) -> str:
-    """The schema's reference encoding: the event's dict through ``json``."""
-    return json.dumps(event.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    """The schema's reference encoding: the event's dict through ``json``, every character
+    of the unsafe categories written as a ``\\uXXXX`` escape."""
+    text = json.dumps(event.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    return "".join(_json_escape(char) for char in text)
 
 
 # Any code point, lone surrogates and control characters included.
@@ -66,10 +80,31 @@ def test_other_events_and_batches() -> None:
 
 
 def test_every_ascii_character_matches() -> None:
-    # ASCII text takes the ensure_ascii encoder, which writes DEL as \u007f: it must not.
+    # ASCII text takes the ensure_ascii encoder, the rest the UTF-8 one: both escape DEL.
     for code in range(128):
         event = ReceiveEvent("a", 1.0, 1, f"x{chr(code)}y", 3)
         assert encode_line(event) == reference(event), hex(code)
+
+
+def test_c1_and_format_characters_are_escaped_and_decode_back() -> None:
+    # Seen raw on a pty before: CSI (U+009B) and RIGHT-TO-LEFT OVERRIDE (U+202E).
+    text = "a\x9b31m\u202eb\u2066\u200b\u2028\ufeff\U000e0041\ud800\x7fé"
+    events: list[Event] = [
+        ReceiveEvent("r\u202e", 1.0, 1, text, 9),
+        ErrorEvent("e\x9b", 2.0, 2, kind="closed", message=text),
+        StopEvent("s", 3.0, 3, code=4000, reason=text, by="server"),
+    ]
+    for event in events:
+        line = encode_line(event)
+        assert line == reference(event)
+        for escape in ("\\u009b", "\\u202e", "\\udb40\\udc41", "\\u007f"):
+            assert escape in line
+        assert "é" in line  # other non-ASCII text stays UTF-8
+        bad = [c for c in line if c != "é" and not c.isascii()]
+        assert not bad, bad
+        assert not any(unicodedata.category(c) == "Cc" for c in line)
+        line.encode("utf-8")  # no lone surrogate left: byte-for-byte writable
+        assert decode_line(line) == event
 
 
 def test_many_connection_names_stay_correct() -> None:

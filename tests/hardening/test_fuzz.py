@@ -389,3 +389,12 @@ def test_one_line_renderings_are_safe(event: Event, view: str) -> None:
 )
 def test_invisible_format_characters_are_escaped(char: str, escaped: str) -> None:
     assert printable(f"a{char}b") == f"a{escaped}b"
+
+
+def test_a_literal_backslash_cannot_pass_for_an_escape() -> None:
+    # The text \x1b[31m (9 characters) and an ESC followed by [31m look different.
+    assert printable("\\x1b[31m") == "\\\\x1b[31m"
+    assert printable("\x1b[31m") == "\\x1b[31m"
+    assert printable("C:\\temp\\n") == "C:\\\\temp\\\\n"
+    # Binary shown as text: a byte that is not UTF-8 is \xNN, a literal backslash \\.
+    assert binary_preview(b"\\xff \xff \\", "text") == "\\\\xff \\xff \\\\"

@@ -47,7 +47,7 @@ name = "  full  "
 url = "  wss://user:pw@example.com/feed?x=1  "
 port = 8443
 auto_start = true
-headers = { Authorization = "Bearer ${API_TOKEN}", X-Trace = "on" }
+headers = { X-Token = "Bearer ${API_TOKEN}", X-Trace = "on" }  # Authorization: the url has user:pw
 subprotocols = ["v2.json", "v1.json"]
 origin = "https://example.com"
 follow_redirects = true
@@ -104,7 +104,7 @@ VALID: list[tuple[str, str, dict[str, Any]]] = [
             "connections[0].effective_url": "wss://user:pw@example.com:8443/feed?x=1",
             "connections[0].display_url": "wss://***@example.com:8443/feed?x=1",
             "connections[0].headers": {
-                "Authorization": SecretStr("Bearer ${API_TOKEN}"),
+                "X-Token": SecretStr("Bearer ${API_TOKEN}"),
                 "X-Trace": SecretStr("on"),
             },
             "connections[0].on_start_send": [

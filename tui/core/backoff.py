@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from typing import Protocol
+
+_MAX_POWER = 700.0  # math.log of a float below the largest one (~709.78)
 
 
 class BackoffPolicy(Protocol):
@@ -37,8 +40,25 @@ class Backoff:
             return None
         if policy.max_attempts and self.failures >= policy.max_attempts:
             return None
-        base = min(policy.max_delay, policy.initial_delay * policy.multiplier**self.failures)
+        base = _grown(policy.initial_delay, policy.multiplier, self.failures, policy.max_delay)
         self.failures += 1
         # Symmetric jitter spreads many clients that lost the same server apart.
         spread = base * policy.jitter * (2 * self._rng() - 1)
         return max(0.0, min(policy.max_delay, base + spread))
+
+
+def _grown(initial: float, multiplier: float, failures: int, ceiling: float) -> float:
+    """``min(ceiling, initial * multiplier**failures)`` compared in log space.
+
+    ``2.0**1024`` overflows (OverflowError): a server down for ~17 minutes at the defaults
+    used to end the reconnect loop for good. In log space attempt 10**6 costs what attempt
+    20 does and simply gives the ceiling.
+    """
+    if failures == 0 or initial <= 0 or multiplier <= 1:
+        return min(ceiling, initial)
+    power = failures * math.log(multiplier)
+    if math.log(initial) + power >= math.log(ceiling):
+        return ceiling
+    if power < _MAX_POWER:  # the exact product (1, 2, 4, 8 …), safe from overflow here
+        return min(ceiling, initial * multiplier**failures)
+    return math.exp(math.log(initial) + power)  # a tiny initial delay below a huge power

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 from websockets.exceptions import ConnectionClosed, PayloadTooBig
 
 from settings import Connection, Message
-from settings.store import redact_text
+from settings.redaction import Redactor
 from tui.core.backoff import Backoff
 from tui.core.errors import ConfigProblem, Failure, classify, describe_close
 from tui.core.events import (
@@ -46,6 +46,9 @@ if TYPE_CHECKING:  # websockets' client (~35 ms with urllib) loads with the firs
 
 # Let other tasks run after this many messages read in a row (a power of two, minus one).
 _YIELD_MASK = 255
+
+# The longest exception text kept in an ``internal`` error message.
+_INTERNAL_TEXT = 160
 
 # Seconds a shutdown still waits for the stop event of a connection whose peer did not
 # answer the close frame in time.
@@ -144,6 +147,7 @@ class WsClient:
         self.stats = Stats()
         self.state = State.STOPPED
         self.failed = False
+        self.crashed = False  # the task running this client ended unexpectedly (see run)
         self.attempt = 0
         self.reconnect_at: float | None = None
         self._sink = sink
@@ -152,6 +156,8 @@ class WsClient:
         self._ws: WireConnection | None = None
         self._final_url: str | None = None  # where the open connection went after redirects
         self._secrets: list[str] = []
+        # None while the connection has no secret worth hiding: its messages skip redaction.
+        self._redact: Redactor | None = None
         self._start_requested = asyncio.Event()
         self._stop_requested = asyncio.Event()
         self._idle = asyncio.Event()  # set while stopped with no Start pending
@@ -162,6 +168,7 @@ class WsClient:
         self._latency: float | None = None
         self._keepalive_latency = 0.0  # the keepalive's last measure, already taken in
         self._last_failure: Failure | None = None
+        self._unanswered_close: float | None = None  # seconds a shutdown waited in vain
 
     # -- requests (Incari command nodes) ---------------------------------------------------
 
@@ -170,7 +177,9 @@ class WsClient:
         if self.state is not State.STOPPED or self._start_requested.is_set():
             return False
         self.failed = False
+        self.crashed = False
         self.state = State.CONNECTING
+        self._unanswered_close = None
         self._stop_requested.clear()
         self._idle.clear()
         self._start_requested.set()
@@ -227,6 +236,8 @@ class WsClient:
         stats.bytes_out += size
         ts = time.time()
         stats.last_activity = ts
+        if self._redact is not None:
+            message = self._redact(message)
         await self._emit(SendEvent(self.name, ts, data=message, size=size))
         return True
 
@@ -292,8 +303,15 @@ class WsClient:
 
     # -- the worker's task -----------------------------------------------------------------
 
-    async def run(self) -> None:
-        """Serve Start requests until cancelled (app shutdown). Never raises otherwise."""
+    async def run(self, crashed: BaseException | None = None) -> None:
+        """Serve Start requests until cancelled (app shutdown). Never raises otherwise.
+
+        An owner whose task running this ended unexpectedly runs it again with the cause
+        as ``crashed``: the client is reset to ``stopped`` (shown as crashed until the next
+        Start) and an ``internal`` error event records what happened.
+        """
+        if crashed is not None:
+            await self._recover(crashed)
         try:
             while True:
                 await self._start_requested.wait()
@@ -301,7 +319,7 @@ class WsClient:
                 try:
                     await self._session()
                 except Exception as exc:  # a bug must not kill the worker silently
-                    await self._error("connect", f"internal error: {type(exc).__name__}: {exc}")
+                    await self._error("internal", _internal_message(exc))
                     self.failed = True
                 finally:
                     self.reconnect_at = None
@@ -345,6 +363,7 @@ class WsClient:
             # The peer has not finished the closing handshake in time: drop the TCP
             # connection and give the session a moment to emit its stop event, which an
             # owner cancelling the task right after this would otherwise lose.
+            self._unanswered_close = timeout
             ws.transport.abort()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(_STOP_GRACE):
@@ -364,41 +383,81 @@ class WsClient:
             if attempt > 1:
                 self.stats.reconnects += 1
             self.state = State.CONNECTING
-            ws = await self._open(attempt)
-            if ws is None and self._stop_requested.is_set():
-                await self._stopped(None, "stopped before the connection opened", "client")
+            try:
+                delay = await self._attempt(attempt, backoff)
+            except Exception as exc:  # a bug costs one attempt, not the connection for good
+                delay = await self._after_internal_error(exc, backoff)
+            if delay is None:
                 return
-            if ws is None:
-                failure = self._last_failure
-                retry = failure is not None and (
-                    failure.transient
-                    or (failure.kind != "config" and self.settings.reconnect.retry_config_failures)
-                )
-                delay = backoff.next_delay() if retry else None
-                if delay is None:
-                    self.failed = True
-                    by = failure.by if failure is not None else "network"
-                    await self._stopped(None, "connection failed", by)
-                    return
-            else:
-                opened = time.monotonic()
-                closed = await self._serve(ws, attempt)
-                if closed.by == "client" and self._stop_requested.is_set():
-                    await self._stopped(closed.code, closed.reason, "client")
-                    return
-                if time.monotonic() - opened >= self.settings.reconnect.reset_after:
-                    backoff.reset()
-                delay = backoff.next_delay()
-                if delay is None:
-                    # Same rule as the error event of _close_info: a server that ends with
-                    # an application code (4001 "bye") has not failed.
-                    self.failed = closed.failed
-                    await self._stopped(closed.code, closed.reason, closed.by)
-                    return
-                await self._stopped(closed.code, closed.reason, closed.by, State.RECONNECTING)
             if not await self._wait_reconnect(delay):
                 await self._stopped(None, "reconnect cancelled", "client")
                 return
+
+    async def _attempt(self, attempt: int, backoff: Backoff) -> float | None:
+        """Connect, serve until closed; the delay before the next attempt, or ``None`` once
+        the session is over (its ``stop`` event is out)."""
+        ws = await self._open(attempt)
+        if ws is None and self._stop_requested.is_set():
+            await self._stopped(None, "stopped before the connection opened", "client")
+            return None
+        if ws is None:
+            failure = self._last_failure
+            retry = failure is not None and (
+                failure.transient
+                or (failure.kind != "config" and self.settings.reconnect.retry_config_failures)
+            )
+            delay = backoff.next_delay() if retry else None
+            if delay is None:
+                self.failed = True
+                by = failure.by if failure is not None else "network"
+                await self._stopped(None, "connection failed", by)
+            return delay
+        opened = time.monotonic()
+        closed = await self._serve(ws, attempt)
+        if closed.by == "client" and self._stop_requested.is_set():
+            await self._stopped(closed.code, closed.reason, "client")
+            return None
+        if time.monotonic() - opened >= self.settings.reconnect.reset_after:
+            backoff.reset()
+        delay = backoff.next_delay()
+        if delay is None:
+            # Same rule as the error event of _close_info: a server that ends with
+            # an application code (4001 "bye") has not failed.
+            self.failed = closed.failed
+            await self._stopped(closed.code, closed.reason, closed.by)
+            return None
+        await self._stopped(closed.code, closed.reason, closed.by, State.RECONNECTING)
+        return delay
+
+    async def _after_internal_error(self, exc: Exception, backoff: Backoff) -> float | None:
+        """An ``internal`` error event, then what the reconnect policy says (like a lost
+        connection: a ``stop`` event if it was open, and the next delay)."""
+        was_open = self.state in (State.OPEN, State.CLOSING)
+        await self._error("internal", _internal_message(exc))
+        if self._stop_requested.is_set():
+            await self._stopped(None, "stopped after an internal error", "client")
+            return None
+        delay = backoff.next_delay()
+        if delay is None:
+            self.failed = True
+            await self._stopped(None, "internal error", "client")
+            return None
+        if was_open:
+            await self._stopped(None, "internal error", "client", State.RECONNECTING)
+        return delay
+
+    async def _recover(self, cause: BaseException) -> None:
+        """Start over as ``stopped`` after the task running this client died."""
+        self.state = State.STOPPED
+        self.failed = self.crashed = True
+        self.reconnect_at = None
+        self._restart = False
+        self._start_requested.clear()
+        self._stop_requested.clear()
+        self._idle.set()
+        await self._abort()
+        reason = _internal_message(cause)
+        await self._error("internal", f"connection task ended: {reason}; Start starts it again")
 
     async def _open(self, attempt: int) -> WireConnection | None:
         """One connection attempt, abandoned at once when Stop is requested."""
@@ -411,6 +470,7 @@ class WsClient:
             await self._failure(Failure("config", str(exc), transient=False, by="client"))
             return None
         self._secrets = options.secrets
+        self._redact = Redactor(options.secrets) or None
         self._final_url = None
         connector = Connector(
             options.url, follow_redirects=settings.follow_redirects, **options.kwargs
@@ -461,6 +521,7 @@ class WsClient:
                 url=self.url,
                 subprotocol=ws.subprotocol,
                 attempt=attempt,
+                verified=self.settings.tls_verified,
             )
         )
         # Failures detected by the protocol are reported as they happen; one that came in
@@ -474,6 +535,9 @@ class WsClient:
                 if self._stop_requested.is_set() or not await self.send(_message_data(message)):
                     break
             await self._read(ws)
+        except Exception:
+            ws.transport.abort()  # after a bug, nothing more is read from or sent on it
+            raise
         finally:
             closer.cancel()
             with contextlib.suppress(BaseException):
@@ -496,7 +560,7 @@ class WsClient:
             self.state = State.CLOSING
         self._last_failure = failure
         self.stats.errors += 1
-        message = redact_text(failure.message, self._secrets)
+        message = self._redact(failure.message) if self._redact else failure.message
         self.stats.last_error = message
         event = ErrorEvent(self.name, time.time(), kind=failure.kind, message=message)
         if not self._sink.offer(event):  # called from the protocol: no await here
@@ -516,15 +580,23 @@ class WsClient:
         put = self._sink.put
         clock = time.time
         recv = ws.recv  # not `async for`: one async-generator step less per message
+        redact = self._redact
+        redact_text = redact.text if redact is not None else None
+        redact_binary = redact.binary if redact is not None else None
         try:
             while True:
                 data = await recv()
                 ts = clock()
-                # payload_size inlined: this runs for every message received.
-                if type(data) is str:
+                # payload_size inlined: this runs for every message received. Secrets
+                # are hidden after it: the size is what the wire carried.
+                if isinstance(data, str):
                     size = len(data) if data.isascii() else len(data.encode())
+                    if redact_text is not None:
+                        data = redact_text(data)
                 else:
                     size = len(data)
+                    if redact_binary is not None:
+                        data = redact_binary(data)
                 stats.msgs_in += 1
                 stats.bytes_in += size
                 stats.last_activity = ts
@@ -567,7 +639,11 @@ class WsClient:
                 message = f"no pong within ping_timeout ({timeout:g} s): connection dropped"
                 await self._failure(Failure("timeout", message, transient=True))
                 return _Closed(sent.code, sent.reason, "network", True)
-            if detected is None:
+            if self._unanswered_close is not None:
+                waited = self._unanswered_close
+                message = f"no close frame from the server within {waited:g} s: connection dropped"
+                await self._failure(Failure("timeout", message, True, "client"))
+            elif detected is None:
                 detail = describe_close(sent.code, sent.reason)
                 await self._failure(Failure("closed", f"closed: {detail}", True, "client"))
             return _Closed(sent.code, sent.reason, "client", True)
@@ -604,7 +680,8 @@ class WsClient:
         self, code: int | None, reason: str, by: StopBy, state: State = State.STOPPED
     ) -> None:
         self.state = state
-        reason = redact_text(reason, self._secrets)
+        if self._redact is not None:
+            reason = self._redact(reason)
         await self._emit(StopEvent(self.name, time.time(), code=code, reason=reason, by=by))
 
     async def _failure(self, failure: Failure) -> None:
@@ -612,10 +689,19 @@ class WsClient:
         await self._error(failure.kind, failure.message)
 
     async def _error(self, kind: ErrorKind, message: str) -> None:
-        message = redact_text(message, self._secrets)
+        if self._redact is not None:
+            message = self._redact(message)
         self.stats.errors += 1
         self.stats.last_error = message
         await self._emit(ErrorEvent(self.name, time.time(), kind=kind, message=message))
+
+
+def _internal_message(exc: BaseException) -> str:
+    """A short, one-line account of an unexpected exception (a bug, not the network)."""
+    text = " ".join(str(exc).split())
+    if len(text) > _INTERNAL_TEXT:
+        text = text[: _INTERNAL_TEXT - 1] + "…"
+    return f"internal error: {type(exc).__name__}" + (f": {text}" if text else "")
 
 
 def _message_data(message: Message) -> str | bytes:

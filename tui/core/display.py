@@ -3,7 +3,8 @@
 Payloads are untrusted: control characters (C0, DEL, C1), bidi overrides and other
 format characters, line separators and lone surrogates are shown as visible escapes
 (``\\x1b``, ``\\n``, ``\\u202e``) so that nothing a server sends can move the cursor,
-retitle the terminal, reorder or hide text.
+retitle the terminal, reorder or hide text. A backslash is shown as ``\\\\``, so the
+literal text ``\\x1b`` cannot pass for an escaped ESC.
 """
 
 from __future__ import annotations
@@ -25,23 +26,13 @@ from tui.core.events import (
     StartEvent,
     StopEvent,
 )
+from tui.core.unsafe import UNSAFE_CHARS
 
 GLYPHS = {"send": ">", "receive": "<", "start": "+", "stop": "-", "error": "!", "pong": "~"}
 
-# Every code point of the Unicode categories Cc (C0, DEL, C1), Cf (format characters:
-# bidi embeddings/overrides/isolates and marks such as U+061C, zero-width characters, BOM,
-# invisible tag characters, ...), Zl/Zp (line and paragraph separators) and Cs (lone
-# surrogates). The ranges cover Unicode 15.1 (a few unassigned neighbours are included so
-# that newer Pythons stay covered); tests/hardening/test_fuzz.py checks them against
-# unicodedata. Before, U+061C, U+2028/9, tag characters and surrogates went through raw.
-_UNSAFE = re.compile(
-    "["
-    "\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
-    "\u200b-\u200f\u2028-\u202e\u2060-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
-    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-    "\U000e0001\U000e0020-\U000e007f"
-    "]"
-)
+# The unsafe code points, and the backslash: it starts every escape, so a literal one is
+# doubled (otherwise the text \x1b[31m would read like an escaped ESC).
+_UNSAFE = re.compile(f"[\\\\{UNSAFE_CHARS}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
 
@@ -54,6 +45,14 @@ def _escape(match: re.Match[str]) -> str:
     if code <= 0xFF:
         return f"\\x{code:02x}"
     return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _escape_undecodable(match: re.Match[str]) -> str:
+    """Like :func:`_escape`, but a byte that was not UTF-8 (``surrogateescape``) is ``\\xNN``."""
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    return _escape(match)
 
 
 def printable(text: str, limit: int | None = None) -> str:
@@ -72,7 +71,9 @@ def binary_preview(data: bytes, view: str, limit: int | None = None) -> str:
     if view == "base64":
         text = encode_base64(cut)
     elif view == "text":
-        return printable(cut.decode("utf-8", "backslashreplace"), limit)
+        # surrogateescape, not backslashreplace: the escapes are made after decoding, so a
+        # byte that is not UTF-8 and a literal backslash in the payload stay distinct.
+        text = _UNSAFE.sub(_escape_undecodable, cut.decode("utf-8", "surrogateescape"))
     else:
         text = encode_hex(cut)
     if limit is not None and len(text) > limit:

@@ -42,7 +42,7 @@ from websockets.exceptions import (
     TooManyFragments,
 )
 
-from settings.envrefs import redact_text
+from settings.redaction import redact_text
 from tui.core.events import ErrorKind, StopBy
 from tui.core.tls_diagnosis import HandshakeTrace, diagnose
 

@@ -9,6 +9,10 @@ JSON Lines form (product.md §3)::
 
     {"seq":3,"ts":"2026-11-25T20:25:28.123456Z","connection":"echo","event":"receive",
      "binary":false,"text":"hello","size":5}
+
+Non-ASCII text stays UTF-8, except the code points a terminal would act on or hide (DEL,
+C1 controls, bidi and other format characters, line separators, lone surrogates): those
+are written as ``\\uXXXX`` escapes, so a line is safe to print and still the same JSON.
 """
 
 from __future__ import annotations
@@ -16,16 +20,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
+
+from tui.core.unsafe import UNSAFE_CHARS
 
 ErrorKind = Literal[
-    "config", "connect", "handshake", "tls", "timeout", "protocol", "too_big", "send", "closed"
-]
-ERROR_KINDS: tuple[ErrorKind, ...] = (
     "config",
     "connect",
     "handshake",
@@ -35,7 +39,9 @@ ERROR_KINDS: tuple[ErrorKind, ...] = (
     "too_big",
     "send",
     "closed",
-)
+    "internal",
+]
+ERROR_KINDS: tuple[ErrorKind, ...] = get_args(ErrorKind)
 StopBy = Literal["client", "server", "network"]
 EVENT_NAMES = ("start", "stop", "receive", "send", "error", "pong")
 
@@ -67,15 +73,24 @@ class Event:
 
 @dataclass(slots=True)
 class StartEvent(Event):
-    """On WebSocket Start: the handshake completed and the connection is open."""
+    """On WebSocket Start: the handshake completed and the connection is open.
+
+    ``verified`` is False for a ``wss://`` connection whose settings turned certificate
+    verification off; the JSON form carries ``"verified": false`` only then, so a script
+    can look for it without knowing which URLs use TLS.
+    """
 
     url: str = ""
     subprotocol: str | None = None
     attempt: int = 1
+    verified: bool = True
     EVENT: ClassVar[str] = "start"
 
     def fields(self) -> dict[str, Any]:
-        return {"url": self.url, "subprotocol": self.subprotocol, "attempt": self.attempt}
+        fields = {"url": self.url, "subprotocol": self.subprotocol, "attempt": self.attempt}
+        if not self.verified:
+            fields["verified"] = False
+        return fields
 
 
 @dataclass(slots=True)
@@ -198,13 +213,33 @@ def parse_ts(text: str) -> float:
     return moment.timestamp()
 
 
+# json escapes C0 itself; everything else unsafe is escaped after encoding. Every unsafe
+# character of a line is inside a JSON string, where \uXXXX means the same character.
+_UNSAFE = re.compile(f"[{UNSAFE_CHARS}]")
+
+
+def _unicode_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code > 0xFFFF:  # JSON has only \uXXXX: a surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def _terminal_safe(json_text: str) -> str:
+    """``json_text`` with its unsafe characters written as ``\\uXXXX``."""
+    if json_text.isascii() and "\x7f" not in json_text:
+        return json_text  # O(1) and a memchr: the usual case
+    return _UNSAFE.sub(_unicode_escape, json_text)
+
+
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 # The function that encoder applies to every string (C when available): using it directly
 # gives byte-identical output without building a dict per event.
 _json_string: Callable[[str], str] = json.encoder.encode_basestring
 # For ASCII text (``str.isascii()`` is O(1)) the ensure_ascii variant is faster (4 KiB
-# messages ~15 %, 1 MiB ~40 %) and escapes the same characters but one: DEL, which it
-# writes as \u007f where the schema's encoder keeps it as is. Checked for (a memchr).
+# messages ~15 %, 1 MiB ~40 %) and escapes exactly what _terminal_safe(_json_string(text))
+# escapes: C0 and DEL.
 _json_ascii: Callable[[str], str] = json.encoder.encode_basestring_ascii
 _NAME_CACHE_LIMIT = 4096
 _json_names: dict[str, str] = {}
@@ -216,15 +251,15 @@ def _json_name(name: str) -> str:
     if encoded is None:
         if len(_json_names) >= _NAME_CACHE_LIMIT:
             _json_names.clear()
-        encoded = _json_names[name] = _json_string(name)
+        encoded = _json_names[name] = _terminal_safe(_json_string(name))
     return encoded
 
 
 def _json_text(data: str) -> str:
     """``data`` as a JSON string, quotes included: the ``"text"`` of a payload record."""
-    if data.isascii() and "\x7f" not in data:
+    if data.isascii():
         return _json_ascii(data)
-    return _json_string(data)
+    return _UNSAFE.sub(_unicode_escape, _json_string(data))
 
 
 def _payload_head(event: PayloadEvent) -> str:
@@ -236,7 +271,8 @@ def _payload_head(event: PayloadEvent) -> str:
 
 
 def encode_line(event: Event) -> str:
-    """One JSON Lines record (without the newline). Non-ASCII text is kept as UTF-8."""
+    """One JSON Lines record (without the newline); non-ASCII text is kept as UTF-8, but
+    for the characters a terminal would act on (escaped as ``\\uXXXX``)."""
     if type(event) is ReceiveEvent or type(event) is SendEvent:
         # The per-message path (tens of thousands a second): formatted in one step, the
         # same bytes as the generic path below (tests/core/test_encode.py checks it).
@@ -246,7 +282,7 @@ def encode_line(event: Event) -> str:
         else:
             body = '"binary":true,"base64":"' + base64.b64encode(data).decode("ascii") + '"'
         return f'{_payload_head(event)}{body},"size":{event.size:d}}}'
-    return _ENCODER.encode(event.to_dict())
+    return _terminal_safe(_ENCODER.encode(event.to_dict()))
 
 
 PIECE = 1 << 20
@@ -354,8 +390,15 @@ def _from_dict(raw: dict[str, Any]) -> Event:
         sub = raw.get("subprotocol")
         if sub is not None and not isinstance(sub, str):
             raise EventDecodeError("field 'subprotocol' must be a string or null")
+        verified = raw.get("verified", True)
+        if not isinstance(verified, bool):
+            raise EventDecodeError("field 'verified' must be a boolean")
         return StartEvent(
-            **common, url=_req(raw, "url", str), subprotocol=sub, attempt=_req(raw, "attempt", int)
+            **common,
+            url=_req(raw, "url", str),
+            subprotocol=sub,
+            attempt=_req(raw, "attempt", int),
+            verified=verified,
         )
     if cls is StopEvent:
         code = raw.get("code")

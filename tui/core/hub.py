@@ -36,7 +36,8 @@ class Hub:
     ) -> None:
         self.bus = EventBus(bus_limit)
         self.clients: dict[str, WsClient] = {}
-        self._env = env if env is not None else os.environ
+        self.env: Mapping[str, str] = env if env is not None else os.environ
+        """The variables ``${NAME}`` references in header values are read from."""
         self._rng = rng
         for connection in connections:
             self.add(connection)
@@ -45,7 +46,7 @@ class Hub:
         """Create the client of a new connection (its task is started by the owner)."""
         if connection.name in self.clients:
             raise ValueError(f"a connection named {connection.name!r} already exists")
-        client = WsClient(connection, self.bus, env=self._env, rng=self._rng)
+        client = WsClient(connection, self.bus, env=self.env, rng=self._rng)
         self.clients[connection.name] = client
         return client
 

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 from settings import Connection
 from settings.envrefs import MissingEnvError, check_env_refs, expand_env
-from settings.urls import split_url
+from settings.urls import userinfo
 from tui.core.errors import ConfigProblem
 from tui.core.tls_diagnosis import HandshakeTrace, trace_handshake
 
@@ -75,7 +75,8 @@ def build_options(conn: Connection, env: Mapping[str, str]) -> ConnectOptions:
 def connection_secrets(conn: Connection, env: Mapping[str, str]) -> list[str]:
     """Every value of ``conn`` that must never be shown: header values (as written and
     expanded, each variable they reference, the credential after an auth scheme), the
-    credentials of the URL and the proxy URL, and the client key's password.
+    credentials of the URL and the proxy URL (also one taken from ``http_proxy``), and
+    the client key's password.
 
     A reference to a variable that is not set is skipped, not an error.
     """
@@ -85,14 +86,16 @@ def connection_secrets(conn: Connection, env: Mapping[str, str]) -> list[str]:
         raw_values.append(conn.tls.key_password.get_secret_value())
     for raw in raw_values:
         try:
-            secrets.extend(_secret_parts(raw, expand_env(raw, env), env))
+            secrets.extend(secret_parts(raw, expand_env(raw, env), env))
         except (MissingEnvError, ValueError):
             secrets.append(raw)
     # Credentials in the URL (and the proxy URL) are secrets too: a server may echo the
     # Authorization header websockets builds from them in a close reason or HTTP body.
-    secrets.extend(_url_secrets(conn.effective_url))
-    if conn.proxy not in ("none", "env"):
-        secrets.extend(_url_secrets(conn.proxy))
+    secrets.extend(url_secrets(conn.effective_url))
+    if conn.proxy == "env":
+        secrets.extend(_env_proxy_secrets())
+    elif conn.proxy != "none":
+        secrets.extend(url_secrets(conn.proxy))
     return secrets
 
 
@@ -108,7 +111,7 @@ def _key_password(conn: Connection, env: Mapping[str, str]) -> str | None:
         ) from None
 
 
-def _secret_parts(raw: str, value: str, env: Mapping[str, str]) -> list[str]:
+def secret_parts(raw: str, value: str, env: Mapping[str, str]) -> list[str]:
     """Everything of a header value that must never be shown: the whole value, each
     variable it references, and the credential after an auth scheme (``Bearer x``)."""
     parts = [value, *(env[name] for name in check_env_refs(raw))]
@@ -118,18 +121,23 @@ def _secret_parts(raw: str, value: str, env: Mapping[str, str]) -> list[str]:
     return [part for part in parts if part]
 
 
-def _url_secrets(url: str) -> list[str]:
+def url_secrets(url: str) -> list[str]:
     """The ``user:password@`` of ``url`` in every form that could be shown back to us: as
     written, percent-decoded, the password alone, and the HTTP Basic credential."""
-    try:
-        userinfo = split_url(url).userinfo
-    except ValueError:
+    written = userinfo(url)  # also from a URL too broken to use: its error may show it
+    if not written:
         return []
-    if not userinfo:
-        return []
-    user, _, password = (unquote(part) for part in userinfo.partition(":"))
+    user, _, password = (unquote(part) for part in written.partition(":"))
     basic = base64.b64encode(f"{user}:{password}".encode(errors="surrogateescape")).decode()
-    return [part for part in (userinfo, f"{user}:{password}", password, basic) if part]
+    return [part for part in (written, f"{user}:{password}", password, basic) if part]
+
+
+def _env_proxy_secrets() -> list[str]:
+    """The credentials of the proxies the environment names (``http_proxy=http://u:pw@…``):
+    websockets' errors about a proxy may show its URL."""
+    from urllib.request import getproxies  # loaded by websockets' client anyway
+
+    return [part for proxy in getproxies().values() for part in url_secrets(proxy)]
 
 
 def _proxy(value: str) -> str | bool | None:

@@ -22,9 +22,12 @@ from tui.screens.form_text import (
     format_headers,
     format_messages,
     format_saved_messages,
+    mask_credentials,
     parse_headers,
     parse_messages,
     parse_saved_messages,
+    reveal_headers,
+    unmask_credentials,
 )
 
 __all__ = ["ConnectionForm"]
@@ -85,7 +88,9 @@ class ConnectionForm(ModalScreen[Connection | None]):
 
     Header values are secrets and a text area cannot hide what it shows, so saved values
     appear as ``••••``: a line left as ``Name: ••••`` keeps the saved value, typing a new value
-    replaces it, deleting the line removes the header.
+    replaces it, deleting the line removes the header. The ``user:password@`` of the URL and
+    of the proxy URL is shown the same way (``ws://••••@host/``). ``ctrl+r`` shows the saved
+    secrets and hides them again.
     """
 
     DEFAULT_CSS = """
@@ -151,6 +156,7 @@ class ConnectionForm(ModalScreen[Connection | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
+        Binding("ctrl+r", "reveal", "Show secrets", id="form.reveal", priority=True),
     ]
 
     AUTO_FOCUS = "#field-name"
@@ -176,6 +182,10 @@ class ConnectionForm(ModalScreen[Connection | None]):
             title = "Add connection" if connection is None else f"Edit connection {connection.name}"
         self.title_text = title
         self._shown_errors: set[str] = set()
+        self.revealed = False
+        """Whether saved secrets (URL and proxy credentials, header values) are shown."""
+        # The credentials behind the •••• of the URL and proxy inputs.
+        self._hidden: dict[str, str | None] = {"url": None, "proxy": None}
 
     # -- building -----------------------------------------------------------------------
 
@@ -191,8 +201,11 @@ class ConnectionForm(ModalScreen[Connection | None]):
                 yield from self._row(
                     "name", Input(defaults.name, placeholder="unique name, e.g. echo")
                 )
+                url, self._hidden["url"] = mask_credentials(defaults.url)
                 yield from self._row(
-                    "url", Input(defaults.url, placeholder="ws://host:port/path or wss://...")
+                    "url",
+                    Input(url, placeholder="ws://host:port/path or wss://..."),
+                    "user:password@ shows as ••••, which keeps it; ctrl+r shows secrets",
                 )
                 port = "" if defaults.port is None else str(defaults.port)
                 yield from self._row(
@@ -270,6 +283,7 @@ class ConnectionForm(ModalScreen[Connection | None]):
                             _PROXY_MODES, value=proxy_mode, allow_blank=False, id="proxy-mode"
                         )
                     proxy_url = defaults.proxy if proxy_mode == "url" else ""
+                    proxy_url, self._hidden["proxy"] = mask_credentials(proxy_url)
                     with Vertical(id="proxy-url-group"):
                         yield from self._row(
                             "proxy",
@@ -329,7 +343,7 @@ class ConnectionForm(ModalScreen[Connection | None]):
         errors: dict[str, list[str]] = {}
         data: dict[str, Any] = {
             "name": self.query_one("#field-name", Input).value,
-            "url": self.query_one("#field-url", Input).value,
+            "url": self._with_credentials("url", errors),
             "auto_start": self.query_one("#field-auto_start", Switch).value,
         }
         # Empty inputs fall back to the model's defaults; text goes to the model unparsed so
@@ -354,7 +368,7 @@ class ConnectionForm(ModalScreen[Connection | None]):
         data["receive_view"] = self.query_one("#field-receive_view", Select).value
         mode = self.query_one("#proxy-mode", Select).value
         if mode == "url":
-            data["proxy"] = self._text("proxy")
+            data["proxy"] = self._with_credentials("proxy", errors).strip()
             if not data["proxy"]:
                 errors["proxy"] = ["type the proxy URL, or choose env or none"]
         else:
@@ -391,6 +405,15 @@ class ConnectionForm(ModalScreen[Connection | None]):
             if result.errors:
                 errors[key] = list(result.errors)
         return data, errors, parsed
+
+    def _with_credentials(self, key: str, errors: dict[str, list[str]]) -> str:
+        """The URL typed in input ``key``, with saved credentials in place of ••••."""
+        value = self.query_one(f"#field-{key}", Input).value
+        try:
+            return unmask_credentials(value, self._hidden[key])
+        except ValueError as exc:
+            errors[key] = [str(exc)]
+            return value
 
     def _area(self, key: str) -> str:
         return self.query_one(f"#field-{key}", TextArea).text
@@ -505,6 +528,22 @@ class ConnectionForm(ModalScreen[Connection | None]):
             self.show_errors(errors)
             return
         self.dismiss(connection)
+
+    def action_reveal(self) -> None:
+        """Show the saved secrets (URL and proxy credentials, header values), or hide them."""
+        self.revealed = not self.revealed
+        for key in ("url", "proxy"):
+            field = self.query_one(f"#field-{key}", Input)
+            hidden = self._hidden[key]
+            if self.revealed and hidden is not None:
+                field.value = unmask_credentials(field.value, hidden)
+            elif not self.revealed:
+                field.value, typed = mask_credentials(field.value)
+                self._hidden[key] = typed or hidden
+        saved = self.connection.headers if self.connection is not None else {}
+        area = self.query_one("#field-headers", TextArea)
+        area.text = reveal_headers(area.text, saved, self.revealed)
+        self.notify("secrets shown" if self.revealed else "secrets hidden", timeout=2)
 
     def action_cancel(self) -> None:
         """Close the form without a result."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -38,7 +39,7 @@ class FilterScreen(ModalScreen[FeedFilter | None]):
             with Horizontal():
                 yield SelectionList[str](
                     *(
-                        Selection(printable(n, 30), n, shown is None or n in shown)
+                        Selection(Text(printable(n, 30)), n, shown is None or n in shown)
                         for n in self.names
                     ),
                     id="filter-connections",

@@ -17,9 +17,10 @@ from typing import Any
 from pydantic import SecretStr
 
 from settings import BinaryMessage, Message
+from settings.urls import userinfo
 
 MASK = "••••"
-"""Shown in place of a saved header value; a line that keeps it keeps the saved value."""
+"""Shown in place of a saved header value or URL credentials; keeping it keeps the saved value."""
 
 # A value that is nothing but one ${NAME} reference holds no secret, only the variable's name.
 _ENV_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
@@ -86,6 +87,49 @@ def parse_headers(text: str, saved: Mapping[str, SecretStr]) -> Parsed:
         else:
             result[name] = value
     return parsed
+
+
+def reveal_headers(text: str, saved: Mapping[str, SecretStr], show: bool) -> str:
+    """``text`` (``Name: value`` lines) with the saved values shown, or masked again.
+
+    Only a value still equal to the saved one is masked again: a value typed since is the
+    user's own and stays as typed.
+    """
+    lowered = {name.lower(): secret.get_secret_value() for name, secret in saved.items()}
+    lines = []
+    for line in text.split("\n"):
+        name, colon, value = line.partition(":")
+        secret = lowered.get(name.strip().lower())
+        if colon and secret is not None and not _ENV_REFERENCE.fullmatch(secret):
+            if show and value.strip() == MASK:
+                line = f"{name}: {secret}"
+            elif not show and value.strip() == secret:
+                line = f"{name}: {MASK}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def mask_credentials(url: str) -> tuple[str, str | None]:
+    """``url`` with its ``user:password`` shown as :data:`MASK`, and the text it hides."""
+    hidden = userinfo(url)
+    if not hidden or hidden == MASK:
+        return url, None
+    start = url.index("://") + 3
+    return url[:start] + MASK + url[start + len(hidden) :], hidden
+
+
+def unmask_credentials(url: str, hidden: str | None) -> str:
+    """``url`` with a :data:`MASK` in place of its credentials replaced by ``hidden``.
+
+    Raises:
+        ValueError: the URL keeps the mask but there are no saved credentials.
+    """
+    if userinfo(url) != MASK:
+        return url
+    if hidden is None:
+        raise ValueError(f"{MASK} stands for saved credentials, but there are none; type them")
+    start = url.index("://") + 3
+    return url[:start] + hidden + url[start + len(MASK) :]
 
 
 def format_message(message: Message) -> str:

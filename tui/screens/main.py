@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Header, Static
 
 from tui.core.client import State, WsClient
 from tui.core.display import printable
@@ -24,6 +24,7 @@ from tui.widgets.connection_table import ConnectionTable, badge
 from tui.widgets.detail import DetailPane
 from tui.widgets.feed import EventFeed
 from tui.widgets.feed_search import SearchBar
+from tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from tui.app import WsdeckApp
@@ -104,7 +105,7 @@ class MainScreen(Screen[None]):
         yield SearchBar(id="search")
         with Vertical(id="compose-area"):
             yield Composer(id="composer")
-        yield Footer()
+        yield KeyFooter()
 
     def __init__(self) -> None:
         super().__init__()
@@ -166,9 +167,8 @@ class MainScreen(Screen[None]):
         saved = client.settings.saved_messages if client else {}
         composer.set_target(self.selected, state is State.OPEN, saved)
         # What check_action answers depends on these only. refresh_bindings() makes the
-        # Footer rebuild its keys, and Textual 8.2.8 never frees the old ones (data_bind
-        # watchers keep them): at every refresh (then 4 a second) that was 2 MB/s and a third
-        # of a core.
+        # footer rebuild its keys (~10 ms; see KeyFooter for the keys Textual's own Footer
+        # never freed): at every refresh (then 4 a second) that was a third of a core.
         fleet = tuple(_fleet_allowed(action, hub.clients.values()) for action in _FLEET_ACTIONS)
         bindings_key = (self.selected, state, *fleet)
         if bindings_key != self._bindings_key:
@@ -204,6 +204,8 @@ class MainScreen(Screen[None]):
         else:
             text, state_class = badge(client)
             line = Text.assemble((printable(client.name, 30), "bold"), "  ", text)
+            if not client.settings.tls_verified:
+                line.append("  ⚠ TLS not verified", style="bold reverse")
             if client.stats.last_error and client.state is not State.OPEN:
                 line.append(f"  {printable(client.stats.last_error, 60)}", style="italic")
             selected.set_classes(f"-{state_class}")
@@ -351,7 +353,7 @@ class MainScreen(Screen[None]):
         try:
             feed.set_filter(message.apply_to(feed.filter))
         except ValueError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
         feed.focus()
         self._feed_status()

@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from tomlkit import TOMLDocument
 
@@ -29,6 +29,7 @@ from settings import (
 )
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.connection_form import ConnectionForm
+from tui.widgets.footer import KeyFooter
 
 __all__ = ["SettingsResult", "SettingsScreen"]
 
@@ -187,7 +188,7 @@ class SettingsScreen(Screen[SettingsResult | None]):
         )
         yield Static("", id="settings-session")
         yield Static("", id="settings-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if self.path is not None:

@@ -31,6 +31,8 @@ def badge(client: WsClient, now: float | None = None) -> tuple[str, str]:
     if state is State.RECONNECTING:
         remaining = client.reconnect_in(now)
         return f"reconnecting in {remaining or 0:.0f}s", "reconnecting"
+    if state is State.STOPPED and client.crashed:
+        return "✖ crashed", "failed"
     if state is State.STOPPED and client.failed:
         return "failed", "failed"
     return state.value, state.value
@@ -235,9 +237,7 @@ class ConnectionTable(DataTable[Cell]):
         stats = client.stats
         text, state_class = badge(client, now_mono)
         style = self.STATE_STYLES.get(state_class, "")
-        warn = (
-            " ⚠" if client.settings.url.startswith("wss") and not client.settings.tls.verify else ""
-        )
+        warn = "" if client.settings.tls_verified else " ⚠"
         latency = client.latency
         last = None if stats.last_activity is None else max(0.0, now_wall - stats.last_activity)
         rate = self._rates.get(client.name)

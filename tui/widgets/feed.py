@@ -32,6 +32,9 @@ from tui.widgets.feed_row import RowStyles, row_strip
 
 __all__ = ["EventFeed"]
 
+# The shortest repaint timer asked of Textual (see _request_flush).
+_MIN_TIMER = 0.001
+
 _NO_CURSOR = -1
 
 
@@ -112,6 +115,9 @@ class EventFeed(ScrollView, can_focus=True):
 
     REPAINT_INTERVAL: ClassVar[float] = 1 / 15
     """Shortest time between two repaints caused by new events (at most ~15 per second)."""
+    SAFETY_INTERVAL: ClassVar[float] = 0.4
+    """How often the feed checks that no repaint was lost: events left waiting for a whole
+    interval are shown then (so never more than two intervals late)."""
     CACHE_ROWS: ClassVar[int] = 1024
     """Rendered rows kept in the LRU cache."""
 
@@ -188,6 +194,8 @@ class EventFeed(ScrollView, can_focus=True):
         self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(self.CACHE_ROWS)
         self._styles: RowStyles | None = None
         self._flush_timer: Timer | None = None
+        self._behind = False  # events taken in that no flush has shown yet
+        self._behind_at_last_tick = False
         self._last_flush = float("-inf")
         self._scan_scheduled = False
         self._recentre = False
@@ -270,6 +278,7 @@ class EventFeed(ScrollView, can_focus=True):
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None
+        self._behind = self._behind_at_last_tick = False
         self._last_flush = time.monotonic()
         view = self._view
         rows = len(view)
@@ -406,6 +415,7 @@ class EventFeed(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         self.flush()
+        self.set_interval(self.SAFETY_INTERVAL, self._catch_up, name="feed-catch-up")
 
     def on_resize(self, event: events.Resize) -> None:
         self.flush()
@@ -562,13 +572,23 @@ class EventFeed(ScrollView, can_focus=True):
             bar.position = top
 
     def _request_flush(self) -> None:
+        self._behind = True
         if self._flush_timer is not None:
             return
         wait = self._last_flush + self.REPAINT_INTERVAL - time.monotonic()
         if wait <= 0 or not self.is_mounted:
             self.flush()
         else:
+            # Textual 8.2.8: a one-shot timer under ~1 µs returns without ever firing,
+            # and only flush() clears _flush_timer: one lost timer stopped the feed for good.
+            wait = max(wait, _MIN_TIMER)
             self._flush_timer = self.set_timer(wait, self.flush, name="feed-flush")
+
+    def _catch_up(self) -> None:
+        """The safety net: repaint if events have waited a whole tick with no repaint."""
+        if self._behind and self._behind_at_last_tick:
+            self.flush()
+        self._behind_at_last_tick = self._behind
 
     def _schedule_scan(self) -> None:
         if not self._scan_scheduled:

@@ -1,0 +1,109 @@
+"""Flat memory under an operator's keys: key bursts leave no widgets behind (issue 18).
+
+Textual 8.2.8's Footer kept every FooterKey it ever built (~22 per selection change, also
+per return from help or the palette); these tests count the live widgets, not the DOM,
+so a widget that is unmounted but still referenced counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual import events
+from textual.command import CommandPalette
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets._footer import FooterKey
+
+from tests.app.conftest import conn, wait_until
+from tui.app import WsdeckApp
+from tui.screens.help import HelpScreen
+
+
+def live() -> tuple[int, int]:
+    """(FooterKey, Widget) instances alive after a full collection."""
+    gc.collect()
+    objects = gc.get_objects()
+    keys = sum(isinstance(o, FooterKey) for o in objects)
+    return keys, sum(isinstance(o, Widget) for o in objects)
+
+
+def burst(app: WsdeckApp, *keys: str) -> None:
+    """Keys as a terminal delivers a burst: all queued at once, nothing awaited between."""
+    assert app._driver is not None
+    for key in keys:
+        event = events.Key(key, key if len(key) == 1 else None)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 5.0, poll: float = 0.002) -> None:
+    """Wait for ``predicate``, polling every ``poll`` s (wait_until's 20 ms would be most of
+    a help cycle)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(poll)
+
+
+async def back_to(baseline: tuple[int, int]) -> None:
+    """Wait (3 s at most) until what the last cycles built is freed, then compare."""
+    # Rebuilds and the palette's command search finish after the screen is gone.
+    with_leak = None
+    try:
+        await until(lambda: live() == baseline, timeout=3.0, poll=0.05)
+    except AssertionError:
+        with_leak = live()
+    assert with_leak is None, f"live (FooterKey, Widget): {with_leak}, baseline {baseline}"
+
+
+def dashboard(make_app: Any, count: int) -> WsdeckApp:
+    names = [f"c{i}" for i in range(count)]
+    app: WsdeckApp = make_app(*(conn(name, "ws://127.0.0.1:9/") for name in names))
+    return app
+
+
+async def test_selection_changes_leave_no_widgets_behind(make_app: Any) -> None:
+    app = dashboard(make_app, 51)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.main.selected == "c0")
+        await pilot.pause(0.1)
+        baseline = live()
+        for _ in range(10):  # 1 000 selection changes, in bursts of 50 keys
+            burst(app, *["j"] * 50)
+            await until(lambda: app.main.selected == "c50")
+            burst(app, *["k"] * 50)
+            await until(lambda: app.main.selected == "c0")
+        await back_to(baseline)
+
+
+async def cycles(pilot: Pilot[Any], key: str, screen: type[object], count: int) -> None:
+    """Open a screen with ``key`` and close it with escape, ``count`` times."""
+    app = pilot.app
+    for _ in range(count):
+        burst(app, key)
+        await until(lambda: isinstance(app.screen, screen))
+        burst(app, "escape")
+        await until(lambda: app.screen is app.main)
+
+
+@pytest.mark.parametrize(
+    ("key", "screen"), [("question_mark", HelpScreen), ("ctrl+p", CommandPalette)]
+)
+async def test_screen_cycles_leave_no_widgets_behind(
+    make_app: Any, key: str, screen: type[object]
+) -> None:
+    """200 rounds of help (``?``) or the command palette (``ctrl+p``), each closed with escape."""
+    app = dashboard(make_app, 3)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.main.selected == "c0")
+        await pilot.pause(0.1)
+        baseline = live()
+        await cycles(pilot, key, screen, 200)
+        await back_to(baseline)

@@ -1,0 +1,20 @@
+"""The code points that must never reach a terminal raw, as a regular-expression class.
+
+Every code point of the Unicode categories Cc (C0, DEL, C1), Cf (format characters:
+bidi embeddings/overrides/isolates and marks such as U+061C, zero-width characters, BOM,
+invisible tag characters, ...), Zl/Zp (line and paragraph separators) and Cs (lone
+surrogates). The ranges cover Unicode 15.1 (a few unassigned neighbours are included so
+that newer Pythons stay covered); tests/hardening/test_fuzz.py checks them against
+unicodedata. Shared by the terminal renderings (:mod:`tui.core.display`) and the JSON
+Lines writer (:mod:`tui.core.events`), which escape them in their own syntax.
+"""
+
+from __future__ import annotations
+
+UNSAFE_CHARS = (
+    "\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f"
+)
+"""The body of a ``[...]`` character class matching every unsafe code point."""
