@@ -113,6 +113,18 @@ def test_many_connection_names_stay_correct() -> None:
         assert encode_line(event) == reference(event)
 
 
+def _first_difference(got: str, expected: str) -> tuple[int, str, str] | None:
+    """Where two long strings first differ, with a little context (pytest's diff of
+    megabytes would take minutes)."""
+    if got == expected:
+        return None
+    index = next((i for i, (a, b) in enumerate(zip(got, expected, strict=False)) if a != b), None)
+    if index is None:
+        index = min(len(got), len(expected))
+    start = max(0, index - 20)
+    return index, got[start : index + 20], expected[start : index + 20]
+
+
 def _large_events() -> list[Event]:
     """Payloads just over PIECE, with escapes and multi-byte characters across its edges."""
     edge = '\x00"\\é\u2028\x7f😀'
@@ -132,7 +144,7 @@ def _large_events() -> list[Event]:
 def test_pieces_of_large_payloads_join_to_the_whole_record() -> None:
     events = _large_events()
     pieces = list(encode_pieces(events))
-    assert "".join(pieces) == encode_lines(events)
+    assert _first_difference("".join(pieces), encode_lines(events)) is None
     # Encoded a piece at a time: no piece holds anywhere near a whole payload.
     assert max(len(piece) for piece in pieces) <= 2 * PIECE
 
@@ -142,5 +154,6 @@ def test_text_pieces_of_large_payloads_join_to_the_whole_lines(view: str) -> Non
     events = _large_events()
     views = {"big": view}
     pieces = list(text_pieces(events, views, utc=True))
-    assert "".join(pieces) == "".join(text_line(e, view, utc=True) + "\n" for e in events)
+    whole = "".join(text_line(e, view, utc=True) + "\n" for e in events)
+    assert _first_difference("".join(pieces), whole) is None
     assert max(len(piece) for piece in pieces) <= 4 * PIECE

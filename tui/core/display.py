@@ -55,6 +55,15 @@ def _escape_undecodable(match: re.Match[str]) -> str:
     return _escape(match)
 
 
+def _text_view(decoded: str) -> str:
+    """A binary payload's text view, from its ``surrogateescape`` decoding.
+
+    surrogateescape, not backslashreplace: the escapes are made after decoding, so a byte
+    that is not UTF-8 and a literal backslash in the payload stay distinct.
+    """
+    return _UNSAFE.sub(_escape_undecodable, decoded)
+
+
 def printable(text: str, limit: int | None = None) -> str:
     """``text`` with every unsafe character escaped; cut to ``limit`` characters (``…``)."""
     if limit is not None and len(text) > limit * 4:
@@ -71,9 +80,7 @@ def binary_preview(data: bytes, view: str, limit: int | None = None) -> str:
     if view == "base64":
         text = encode_base64(cut)
     elif view == "text":
-        # surrogateescape, not backslashreplace: the escapes are made after decoding, so a
-        # byte that is not UTF-8 and a literal backslash in the payload stay distinct.
-        text = _UNSAFE.sub(_escape_undecodable, cut.decode("utf-8", "surrogateescape"))
+        text = _text_view(cut.decode("utf-8", "surrogateescape"))
     else:
         text = encode_hex(cut)
     if limit is not None and len(text) > limit:
@@ -166,10 +173,10 @@ def _payload_pieces(data: str | bytes, view: str) -> Iterator[str]:
     chunks = memoryview(data)
     if view == "text":
         # Incremental: a UTF-8 sequence split between two pieces decodes as in one piece.
-        decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
+        decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
         for start in range(0, len(data), PIECE):
-            yield printable(decoder.decode(chunks[start : start + PIECE]))
-        yield printable(decoder.decode(b"", final=True))
+            yield _text_view(decoder.decode(chunks[start : start + PIECE]))
+        yield _text_view(decoder.decode(b"", final=True))
     elif view == "base64":
         step = PIECE // 4 * 3  # whole 3-byte groups: the pieces join without padding
         for start in range(0, len(data), step):
