@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import Provider
@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from tui.drain import FRAME, drain
 from tui.messages import EventsArrived
+from tui.typeahead import KeyGate, KeyHandled
 
 # Only textual is imported up here: with a loader, the first frame is on screen before the
 # settings (pydantic-settings: ~100 ms), the core and the main screen are imported.
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from tui.core.ring import EventRing
     from tui.launch import LaunchError, Loader
     from tui.screens.main import MainScreen
+    from tui.screens.settings_screen import ConnectionState
 
 
 def _commands() -> type[Provider]:
@@ -90,6 +92,7 @@ class WsdeckApp(App[int]):
         """The signal (SIGHUP, SIGTERM, SIGINT) that ended the dashboard, if one did."""
         self._restore_signals: Callable[[], None] | None = None
         self._loader = settings if callable(settings) else None
+        self._keys = KeyGate(self, super().on_event)
         if not callable(settings):
             self._set_up(settings)
 
@@ -100,15 +103,16 @@ class WsdeckApp(App[int]):
 
     def _set_up(self, settings: WsdeckSettings) -> None:
         from tui.core.hub import Hub
-        from tui.core.recorder import Recorder
+        from tui.core.recorder import recorder_for
         from tui.core.ring import EventRing
         from tui.screens.main import MainScreen
 
+        # RecordingError (a symlink, a FIFO, another user's file…) is the caller's: exit 2.
+        # First, so that a refused file leaves the App not ready (nothing to shut down).
+        self.recorder = recorder_for(settings.recording, on_failure=self._recording_stopped)
         self.settings = settings
         self.hub = Hub(settings.connections, env=settings.reference_env())
         self.ring = EventRing(settings.feed.max_events)
-        path = settings.recording.path
-        self.recorder = Recorder(path) if path else None
         self.main = MainScreen()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -138,7 +142,14 @@ class WsdeckApp(App[int]):
             self.launch_error = exc
             self.exit(2, return_code=2)
             return
-        self._set_up(settings)
+        from tui.core.recorder import RecordingError
+
+        try:
+            self._set_up(settings)
+        except RecordingError as exc:
+            self.launch_error = LaunchError([f"wsdeck: {exc}"])
+            self.exit(2, return_code=2)
+            return
         self._start()
         tune_gc()  # now that everything the dashboard needs is imported and built
 
@@ -152,6 +163,8 @@ class WsdeckApp(App[int]):
             self._run_client(client)
         self._drain()
         self.hub.start_auto()
+        for note in self.recorder.notes if self.recorder else ():
+            self.notify(note, title="recording", severity="warning", timeout=10, markup=False)
         for warning in self.settings.load_warnings:
             self.notify(warning, title="settings", severity="warning", timeout=10, markup=False)
         if self.note:
@@ -235,6 +248,16 @@ class WsdeckApp(App[int]):
     def _events_arrived(self) -> None:
         self.post_message(EventsArrived())
 
+    async def on_event(self, event: events.Event) -> None:
+        # Keys and pastes from the terminal go one at a time (see tui.typeahead).
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            await self._keys.take(event)
+        else:
+            await super().on_event(event)
+
+    def on_key_handled(self, message: KeyHandled) -> None:
+        self._keys.handled(message.serial)
+
     def on_events_arrived(self, message: EventsArrived) -> None:
         if self.main.is_attached:  # not while starting up or shutting down
             self.main.events_arrived()
@@ -256,6 +279,37 @@ class WsdeckApp(App[int]):
         self._exit_renderables.append(Text(crash_message(error)))
         self._return_code = EX_SOFTWARE
         self._close_messages_no_wait()
+
+    @property
+    def recording_stopped(self) -> str | None:
+        """Why the recording stopped (``None`` while it runs, or without one)."""
+        return self.recorder.failure if self.recorder is not None else None
+
+    def _recording_stopped(self, reason: str) -> None:
+        """The recorder could not write (a full disk): say so; everything else goes on."""
+        from tui.core.recorder import stopped_event
+
+        assert self.recorder is not None
+        self.hub.bus.offer(stopped_event(self.recorder.path, reason))
+        if self.main.is_attached:
+            self.main.refresh_state()
+
+    def retry_recording(self) -> None:
+        """Open the recording again after it stopped (the palette's ``recording: retry``)."""
+        from tui.core.recorder import RecordingError
+
+        recorder = self.recorder
+        if recorder is None or recorder.failure is None:
+            return
+        try:
+            recorder.reopen()
+        except RecordingError as exc:
+            self.notify(str(exc), title="recording", severity="error", markup=False)
+            return
+        lost = f"; {recorder.lost} events were not recorded" if recorder.lost else ""
+        message = f"recording to {recorder.path} again{lost}"
+        self.notify(message, title="recording", markup=False)
+        self.main.refresh_state()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for worker failures: say so instead of dying silently."""
@@ -290,7 +344,7 @@ class WsdeckApp(App[int]):
 
         busy = self._active_names()
         if busy:
-            question = f"{len(busy)} connection(s) active ({', '.join(busy[:4])}). Quit?"
+            question = f"Quit? Active now: {_listed(busy)}."
             self.push_screen(ConfirmScreen(question, yes="Quit", no="Stay"), self._quit_if)
         else:
             await self._quit()
@@ -389,7 +443,8 @@ class WsdeckApp(App[int]):
 
         async def ping_and_show() -> None:
             await self.hub.ping(name)
-            self.main.refresh_state()  # the latency column, now
+            if self.main.is_attached:  # not once the app is shutting down
+                self.main.refresh_state()  # the latency column, now
 
         self.run_worker(
             ping_and_show(),
@@ -422,10 +477,20 @@ class WsdeckApp(App[int]):
         """Open the settings editor."""
         from tui.screens.settings_screen import SettingsScreen
 
-        active = set(self._active_names())
         self.push_screen(
-            SettingsScreen(self.settings, self.config_path, active), self._apply_settings
+            SettingsScreen(self.settings, self.config_path, self._state_of), self._apply_settings
         )
+
+    def _state_of(self, name: str) -> ConnectionState | None:
+        """A connection's state for the settings list (``None``: the App has no such one)."""
+        from tui.core.client import State
+        from tui.screens.settings_screen import ConnectionState
+        from tui.widgets.connection_table import badge
+
+        client = self.hub.clients.get(name)
+        if client is None:
+            return None
+        return ConnectionState(badge(client)[0], client.state is not State.STOPPED)
 
     def _active_names(self) -> list[str]:
         """Connections that are not stopped (open, connecting, reconnecting, closing)."""

@@ -91,7 +91,8 @@ class WsdeckCommands(Provider):
             ("feed: search", "Filter the feed by text or regex", main.action_search),
             ("feed: filter", "Choose connections and kinds", main.action_filter),
             ("feed: export", "Write the filtered feed as JSON Lines", main.action_export),
-            ("feed: clear", "Forget the events shown", main.clear_feed),
+            ("feed: clear", "Clear the events shown (under the filter)", main.action_clear_feed),
+            ("feed: undo clear", "Show the last cleared events again", main.action_undo_clear),
             ("feed: follow", "Jump to the newest event and follow", main.follow_feed),
             ("feed: detail", "Show or hide the detail pane", main.action_detail),
             ("feed: copy event", "Copy the highlighted event (OSC 52)", main.copy_event),
@@ -99,6 +100,10 @@ class WsdeckCommands(Provider):
             ("app: help", "Keys of the focused area", app.action_help),
             ("app: quit", "Quit wsdeck", app.action_request_quit),
         ]
+        if app.recording_stopped:
+            commands.append(
+                ("recording: retry", "Open the recording file again", app.retry_recording)
+            )
         commands += _theme_commands(app)
         return commands
 
