@@ -447,15 +447,21 @@ def save_settings(
     _check_result(text, expected, path)
     data = text.encode("utf-8")
     try:
+        before = _read_bytes(path, must_exist=False)
+    except SettingsError:
+        before = None
+    try:
         # 0600 whatever the old mode was: the file holds secrets, and a world-writable
         # one lets any user on the machine choose where they are sent.
         atomic_write(path, [data], mode=0o600)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise SettingsSaveError(f"cannot save settings to {path}: {reason}", path) from exc
-    # The operator's own edit: a trusted working-directory file stays trusted.
-    with contextlib.suppress(OSError):
-        trust.refresh(path, data)
+    # The operator's own edit of a trusted file keeps it trusted; a file someone changed
+    # since it was trusted stays untrusted (the edit would otherwise bless the change).
+    if before is not None:
+        with contextlib.suppress(OSError):
+            trust.refresh(path, before, data)
     if document is not None:
         sync_document(document, settings)
 
