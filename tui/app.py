@@ -430,7 +430,8 @@ class WsdeckApp(App[int]):
 
         async def ping_and_show() -> None:
             await self.hub.ping(name)
-            self.main.refresh_state()  # the latency column, now
+            if self.main.is_attached:  # not once the app is shutting down
+                self.main.refresh_state()  # the latency column, now
 
         self.run_worker(
             ping_and_show(),

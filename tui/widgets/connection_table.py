@@ -48,6 +48,14 @@ def human_bytes(count: int) -> str:
     return f"{size:.1f} GiB"
 
 
+def round_trip(seconds: float | None) -> str:
+    """``-``, ``0.3 ms``, ``42 ms``: a loopback ping is well under a millisecond."""
+    if seconds is None:
+        return "-"
+    ms = seconds * 1000
+    return f"{ms:.1f} ms" if ms < 10 else f"{ms:.0f} ms"
+
+
 def age(seconds: float | None) -> str:
     """``-``, ``3s``, ``4m``, ``2h`` since the last activity."""
     if seconds is None:
@@ -249,7 +257,7 @@ class ConnectionTable(DataTable[Cell]):
             Cell(f"{stats.msgs_out} / {human_bytes(stats.bytes_out)}"),
             Cell("-" if rate is None else rate.label()),
             Cell(age(last)),
-            Cell("-" if latency is None else f"{latency * 1000:.0f} ms"),
+            Cell(round_trip(latency)),
         ]
 
     def _style(self, spec: str) -> str:
