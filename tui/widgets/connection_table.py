@@ -14,7 +14,6 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
-from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
@@ -144,17 +143,6 @@ class ConnectionTable(DataTable[Cell]):
         "failed": "bold $error",
     }
 
-    @dataclass
-    class Chosen(Message):
-        """The user picked a connection (cursor moved or ``enter``)."""
-
-        table: ConnectionTable
-        name: str
-
-        @property
-        def control(self) -> ConnectionTable:
-            return self.table
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
         self._clients: dict[str, WsClient] = {}
@@ -266,8 +254,3 @@ class ConnectionTable(DataTable[Cell]):
         return " ".join(
             variables.get(word[1:], "") if word.startswith("$") else word for word in spec.split()
         )
-
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        event.stop()
-        if event.row_key.value is not None:
-            self.post_message(self.Chosen(self, str(event.row_key.value)))

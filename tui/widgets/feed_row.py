@@ -55,6 +55,7 @@ class RowStyles:
 
 
 _BOLD = Style(bold=True)
+_DIM = Style(dim=True)
 
 
 def row_strip(
@@ -65,8 +66,12 @@ def row_strip(
     view: str = "hex",
     utc: bool = False,
     cursor: bool = False,
+    dropped: bool = False,
 ) -> Strip:
     """The row for ``event``: time, name, glyph, size, preview; exactly ``width`` cells.
+
+    A ``dropped`` row (kept on a paused screen after the ring evicted its event) is dimmed
+    and says ``dropped`` in the size column.
 
     Five styled runs, each column carrying the space after it and the preview the padding:
     a terminal gets every run as its own colour sequence (~35 bytes in truecolour), so a
@@ -79,6 +84,8 @@ def row_strip(
     """
     kind_style = styles.kinds.get(event.EVENT, Style.null())
     size = size_label(event.size) if isinstance(event, PayloadEvent) else ""
+    if dropped:
+        size = "dropped"
     runs = [
         (clock(event.ts, utc) + " ", styles.time),
         (fit(printable(event.connection), NAME_WIDTH) + " ", styles.name),
@@ -92,6 +99,8 @@ def row_strip(
         runs = _truncate(runs, width)
     base = styles.base
     over = styles.cursor if cursor else Style.null()
+    if dropped:
+        over = _DIM + over
     return Strip([Segment(text, base + style + over) for text, style in runs if text], width)
 
 
