@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, SelectionList
+from textual.widgets import Button, Label
 from textual.widgets.selection_list import Selection
 
 from tui.core.display import printable
 from tui.core.events import EVENT_NAMES
 from tui.core.ring import FeedFilter
+from tui.widgets.checklist import CheckList
 
 
 class FilterScreen(ModalScreen[FeedFilter | None]):
@@ -37,14 +38,14 @@ class FilterScreen(ModalScreen[FeedFilter | None]):
         with Vertical(id="filter-dialog"):
             yield Label("Show events of (space toggles, ctrl+s applies)")
             with Horizontal():
-                yield SelectionList[str](
+                yield CheckList[str](
                     *(
                         Selection(Text(printable(n, 30)), n, shown is None or n in shown)
                         for n in self.names
                     ),
                     id="filter-connections",
                 )
-                yield SelectionList[str](
+                yield CheckList[str](
                     *(Selection(k, k, kinds is None or k in kinds) for k in EVENT_NAMES),
                     id="filter-kinds",
                 )
@@ -58,8 +59,8 @@ class FilterScreen(ModalScreen[FeedFilter | None]):
         self.query_one("#filter-kinds").border_title = "kinds"
 
     def action_apply(self) -> None:
-        names = set(self.query_one("#filter-connections", SelectionList).selected)
-        kinds = set(self.query_one("#filter-kinds", SelectionList).selected)
+        names = set(self.query_one("#filter-connections", CheckList).selected)
+        kinds = set(self.query_one("#filter-kinds", CheckList).selected)
         self.dismiss(
             replace(
                 self.current,

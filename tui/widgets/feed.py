@@ -25,9 +25,10 @@ from textual.scrollbar import ScrollTo, ScrollUp
 from textual.strip import Strip
 from textual.timer import Timer
 
-from tui.core.events import EVENT_NAMES, Event, encode_line
+from tui.core.events import EVENT_NAMES, Event, PayloadEvent, encode_line
 from tui.core.export import export_jsonl
 from tui.core.ring import EventRing, FeedFilter, FilteredView
+from tui.widgets.clipboard import copy_event, copy_payload
 from tui.widgets.feed_row import RowStyles, row_strip
 
 __all__ = ["EventFeed"]
@@ -110,6 +111,7 @@ class EventFeed(ScrollView, can_focus=True):
         Binding("G", "bottom", "Bottom", id="feed.bottom", show=False),
         Binding("end", "follow", "Follow", id="feed.follow"),
         Binding("y", "copy", "Copy", id="feed.copy"),
+        Binding("Y", "copy_payload", "Copy payload", id="feed.copy_payload", show=False),
         Binding("c", "clear", "Clear", id="feed.clear"),
     ]
 
@@ -358,6 +360,8 @@ class EventFeed(ScrollView, can_focus=True):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "copy":
             return True if self._cursor is not None else None
+        if action == "copy_payload":
+            return True if isinstance(self.highlighted, PayloadEvent) else None
         if action == "clear":
             return True if len(self._ring) else None
         return True
@@ -386,8 +390,10 @@ class EventFeed(ScrollView, can_focus=True):
         self.flush()
 
     def action_copy(self) -> None:
-        if self.copy_highlighted() is not None:
-            self.notify("Copied the event to the clipboard", timeout=2)
+        copy_event(self, self.highlighted)
+
+    def action_copy_payload(self) -> None:
+        copy_payload(self, self.highlighted)
 
     def action_clear(self) -> None:
         self.clear()
