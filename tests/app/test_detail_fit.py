@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from textual.app import App, ComposeResult
+import pytest
+from textual.pilot import Pilot
 
 from tests.app.conftest import conn, wait_until
+from tests.app.test_feed_detail import DetailApp, rendered
+from tui.app import WsdeckApp
 from tui.core.events import Event, ReceiveEvent, SendEvent, StartEvent, encode_line
 from tui.screens.detail import DetailScreen
 from tui.screens.main import MainScreen
@@ -17,19 +20,6 @@ from tui.widgets.feed import EventFeed
 T0 = 1_700_000_000.0
 DATA = bytes(range(40))
 DEEP = {"a": {"b": {"c": {"d": {"e": [1, 2, 3]}}}}, "list": [[[[["x"], []]]]]}
-
-
-class DetailApp(App[None]):
-    def compose(self) -> ComposeResult:
-        yield DetailPane(utc=True)
-
-    @property
-    def pane(self) -> DetailPane:
-        return self.query_one(DetailPane)
-
-
-def rendered(pane: DetailPane) -> list[str]:
-    return [pane.render_line(y).text.rstrip() for y in range(pane.size.height)]
 
 
 def dump(pane: DetailPane) -> list[str]:
@@ -48,45 +38,76 @@ def text(data: str, seq: int = 1) -> ReceiveEvent:
 # -- hex dump by width ---------------------------------------------------------------------
 
 
-async def test_hex_dump_has_8_bytes_a_line_at_width_60() -> None:
+WIDE = "00000020  20 21 22 23 24 25 26 27" + " " * 24 + "   !\"#$%&'"
+
+
+@pytest.mark.parametrize(
+    ("width", "expected"),
+    [
+        (  # 16 bytes do not fit: 8 a line, five whole lines, nothing wrapped
+            60,
+            [
+                "00000000  00 01 02 03 04 05 06 07  ........",
+                "00000008  08 09 0a 0b 0c 0d 0e 0f  ........",
+                "00000010  10 11 12 13 14 15 16 17  ........",
+                "00000018  18 19 1a 1b 1c 1d 1e 1f  ........",
+                "00000020  20 21 22 23 24 25 26 27   !\"#$%&'",
+            ],
+        ),
+        (
+            120,
+            [
+                "00000000  00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f  ................",
+                "00000010  10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 1f  ................",
+                WIDE,
+            ],
+        ),
+        (  # narrower than even 8 bytes: cut at the edge, still not wrapped
+            30,
+            [
+                "00000000  00 01 02 03 04 05 06",
+                "00000008  08 09 0a 0b 0c 0d 0e",
+                "00000010  10 11 12 13 14 15 16",
+                "00000018  18 19 1a 1b 1c 1d 1e",
+                "00000020  20 21 22 23 24 25 26",
+            ],
+        ),
+    ],
+)
+async def test_hex_dump_lines_fit_the_width(width: int, expected: list[str]) -> None:
     app = DetailApp()
-    async with app.run_test(size=(60, 20)) as pilot:
+    async with app.run_test(size=(width, 20)) as pilot:
         app.pane.show(binary())
         await pilot.pause()
         rows = rendered(app.pane)
-        start = rows.index("00000000  00 01 02 03 04 05 06 07  ........")
-        assert rows[start + 1] == "00000008  08 09 0a 0b 0c 0d 0e 0f  ........"
-        assert rows[start + 4] == "00000020  20 21 22 23 24 25 26 27   !\"#$%&'"
-        assert rows[start + 5] == ""  # five whole lines: nothing wrapped onto a line of its own
+        start = rows.index(expected[0])
+        assert rows[start : start + len(expected) + 1] == [*expected, ""]
 
 
-async def test_hex_dump_has_16_bytes_a_line_at_width_120_and_relays_on_resize() -> None:
+async def test_the_hex_dump_is_laid_out_again_on_resize() -> None:
     app = DetailApp()
     async with app.run_test(size=(120, 20)) as pilot:
         app.pane.show(binary())
         await pilot.pause()
-        rows = dump(app.pane)
-        assert rows[0] == (
-            "00000000  00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f  ................"
-        )
-        assert rows[2] == "00000020  20 21 22 23 24 25 26 27" + " " * 24 + "   !\"#$%&'"
+        assert dump(app.pane)[2] == WIDE
         await pilot.resize_terminal(60, 20)
         await pilot.pause()
         assert dump(app.pane)[1] == "00000008  08 09 0a 0b 0c 0d 0e 0f  ........"
 
 
-async def test_a_hex_dump_narrower_than_its_lines_is_cut_not_wrapped() -> None:
-    app = DetailApp()
-    async with app.run_test(size=(30, 20)) as pilot:
-        app.pane.show(binary())
-        await pilot.pause()
-        rows = dump(app.pane)
-        assert rows[0] == "00000000  00 01 02 03 04 05 06"  # 30 cells
-        assert rows[1].startswith("00000008  ")
-        assert len(rows) == 5
-
-
 # -- full-screen at 80x24 ------------------------------------------------------------------
+
+
+async def feed_showing(pilot: Pilot[Any], events: list[Event]) -> EventFeed:
+    """Put ``events`` in the App's feed, focus it, and wait until one is highlighted."""
+    app = pilot.app
+    assert isinstance(app, WsdeckApp)
+    app.ring.extend(events)
+    app.main.events_arrived()
+    feed = app.main.query_one(EventFeed)
+    feed.focus()
+    await wait_until(pilot, lambda: feed.highlighted is not None)
+    return feed
 
 
 def sample_events() -> list[Event]:
@@ -99,11 +120,7 @@ def sample_events() -> list[Event]:
 async def test_detail_opens_full_screen_at_80x24_and_d_goes_back(make_app: Any) -> None:
     app = make_app(conn("echo", "ws://127.0.0.1:9/echo"))
     async with app.run_test(size=(80, 24)) as pilot:
-        app.ring.extend(sample_events())
-        app.main.events_arrived()
-        feed = app.main.query_one(EventFeed)
-        feed.focus()
-        await wait_until(pilot, lambda: feed.highlighted is not None)
+        await feed_showing(pilot, sample_events())
         await pilot.press("d")
         await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen))
         pane = app.screen.query_one(DetailPane)
@@ -122,11 +139,7 @@ async def test_detail_opens_full_screen_at_80x24_and_d_goes_back(make_app: Any) 
 async def test_detail_opens_beside_the_feed_at_120x40(make_app: Any) -> None:
     app = make_app(conn("echo", "ws://127.0.0.1:9/echo"))
     async with app.run_test(size=(120, 40)) as pilot:
-        app.ring.extend(sample_events())
-        app.main.events_arrived()
-        feed = app.main.query_one(EventFeed)
-        feed.focus()
-        await wait_until(pilot, lambda: feed.highlighted is not None)
+        await feed_showing(pilot, sample_events())
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
@@ -224,11 +237,8 @@ async def test_y_copies_the_event_and_shift_y_the_payload_alone(make_app: Any) -
     ]
     app = make_app(conn("echo", "ws://127.0.0.1:9/echo"))
     async with app.run_test(size=(120, 40)) as pilot:
-        app.ring.extend(events)
-        app.main.events_arrived()
-        feed = app.main.query_one(EventFeed)
-        feed.focus()
-        await wait_until(pilot, lambda: feed.highlighted == events[1])
+        feed = await feed_showing(pilot, events)
+        assert feed.highlighted == events[1]
         await pilot.press("Y")
         assert app.clipboard == '{"op": "ping"}'
         await pilot.press("y")
@@ -246,11 +256,7 @@ async def test_y_copies_the_event_and_shift_y_the_payload_alone(make_app: Any) -
 async def test_shift_y_copies_nothing_from_an_event_without_payload(make_app: Any) -> None:
     app = make_app(conn("echo", "ws://127.0.0.1:9/echo"))
     async with app.run_test(size=(120, 40)) as pilot:
-        app.ring.extend(sample_events()[:1])
-        app.main.events_arrived()
-        feed = app.main.query_one(EventFeed)
-        feed.focus()
-        await wait_until(pilot, lambda: feed.highlighted is not None)
+        await feed_showing(pilot, sample_events()[:1])
         await pilot.press("Y")
         assert app.clipboard == ""
         await pilot.press("y")
