@@ -94,6 +94,15 @@ class RecordingSettings(BaseModel):
     path: OptionalPath = None
     """JSONL file that every event is appended to; no recording when unset (``~`` is expanded)."""
 
+    max_bytes: int = Field(default=0, ge=0)
+    """Rotate the file before it grows past this many bytes (0: never rotate)."""
+
+    keep: int = Field(default=5, ge=0, le=1000)
+    """Rotated files kept (``path.1`` is the newest); older ones are deleted."""
+
+    compress: bool = False
+    """Gzip rotated files (``path.1.gz``), in the background."""
+
 
 class ThemeSettings(BaseModel):
     """Look of the dashboard."""

@@ -100,15 +100,16 @@ class WsdeckApp(App[int]):
 
     def _set_up(self, settings: WsdeckSettings) -> None:
         from tui.core.hub import Hub
-        from tui.core.recorder import Recorder
+        from tui.core.recorder import recorder_for
         from tui.core.ring import EventRing
         from tui.screens.main import MainScreen
 
+        # RecordingError (a symlink, a FIFO, another user's file…) is the caller's: exit 2.
+        # First, so that a refused file leaves the App not ready (nothing to shut down).
+        self.recorder = recorder_for(settings.recording, on_failure=self._recording_stopped)
         self.settings = settings
         self.hub = Hub(settings.connections, env=settings.reference_env())
         self.ring = EventRing(settings.feed.max_events)
-        path = settings.recording.path
-        self.recorder = Recorder(path) if path else None
         self.main = MainScreen()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -138,7 +139,14 @@ class WsdeckApp(App[int]):
             self.launch_error = exc
             self.exit(2, return_code=2)
             return
-        self._set_up(settings)
+        from tui.core.recorder import RecordingError
+
+        try:
+            self._set_up(settings)
+        except RecordingError as exc:
+            self.launch_error = LaunchError([f"wsdeck: {exc}"])
+            self.exit(2, return_code=2)
+            return
         self._start()
         tune_gc()  # now that everything the dashboard needs is imported and built
 
@@ -152,6 +160,8 @@ class WsdeckApp(App[int]):
             self._run_client(client)
         self._drain()
         self.hub.start_auto()
+        for note in self.recorder.notes if self.recorder else ():
+            self.notify(note, title="recording", severity="warning", timeout=10, markup=False)
         for warning in self.settings.load_warnings:
             self.notify(warning, title="settings", severity="warning", timeout=10, markup=False)
         if self.note:
@@ -256,6 +266,37 @@ class WsdeckApp(App[int]):
         self._exit_renderables.append(Text(crash_message(error)))
         self._return_code = EX_SOFTWARE
         self._close_messages_no_wait()
+
+    @property
+    def recording_stopped(self) -> str | None:
+        """Why the recording stopped (``None`` while it runs, or without one)."""
+        return self.recorder.failure if self.recorder is not None else None
+
+    def _recording_stopped(self, reason: str) -> None:
+        """The recorder could not write (a full disk): say so; everything else goes on."""
+        from tui.core.recorder import stopped_event
+
+        assert self.recorder is not None
+        self.hub.bus.offer(stopped_event(self.recorder.path, reason))
+        if self.main.is_attached:
+            self.main.refresh_state()
+
+    def retry_recording(self) -> None:
+        """Open the recording again after it stopped (the palette's ``recording: retry``)."""
+        from tui.core.recorder import RecordingError
+
+        recorder = self.recorder
+        if recorder is None or recorder.failure is None:
+            return
+        try:
+            recorder.reopen()
+        except RecordingError as exc:
+            self.notify(str(exc), title="recording", severity="error", markup=False)
+            return
+        lost = f"; {recorder.lost} events were not recorded" if recorder.lost else ""
+        message = f"recording to {recorder.path} again{lost}"
+        self.notify(message, title="recording", markup=False)
+        self.main.refresh_state()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for worker failures: say so instead of dying silently."""

@@ -411,6 +411,7 @@ def _trust(path: Path) -> int:
 def _tail(args: argparse.Namespace) -> int:
     import asyncio
 
+    from tui.core.recorder import RecordingError
     from tui.launch import tune_gc
     from tui.tail import TailOptions, UsageError, parse_send, run_tail
 
@@ -430,6 +431,6 @@ def _tail(args: argparse.Namespace) -> int:
         )
         tune_gc()
         return asyncio.run(run_tail(options, settings))
-    except UsageError as exc:
+    except (UsageError, RecordingError) as exc:
         print(f"wsdeck tail: {exc}", file=sys.stderr)
         return EXIT_USAGE

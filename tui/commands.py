@@ -99,6 +99,10 @@ class WsdeckCommands(Provider):
             ("app: help", "Keys of the focused area", app.action_help),
             ("app: quit", "Quit wsdeck", app.action_request_quit),
         ]
+        if app.recording_stopped:
+            commands.append(
+                ("recording: retry", "Open the recording file again", app.retry_recording)
+            )
         commands += _theme_commands(app)
         return commands
 

@@ -158,15 +158,20 @@ def _closed_port() -> int:
 def run_demo(port: int = 0, *, record: Path | None = None) -> int:
     """``wsdeck demo``: the demo server inside this process and a dashboard wired to it."""
     from tui.app import WsdeckApp
+    from tui.core.recorder import RecordingError
     from tui.demo_server import DemoServer
 
     async def main() -> int:
         async with DemoServer(port=port) as server:
-            app = WsdeckApp(
-                demo_settings(server.url, record),
-                config_path=None,
-                note=f"demo server on {server.url} — press ? for help, ctrl+p for commands",
-            )
+            try:
+                app = WsdeckApp(
+                    demo_settings(server.url, record),
+                    config_path=None,
+                    note=f"demo server on {server.url} — press ? for help, ctrl+p for commands",
+                )
+            except RecordingError as exc:
+                print(f"wsdeck demo: {exc}", file=sys.stderr)
+                return 2
             tune_gc()  # the App has imported and built what it needs
             await app.run_async()
             if app.launch_error is not None:

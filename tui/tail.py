@@ -32,7 +32,7 @@ from tui.core.cautions import command_line_password, connection_cautions
 from tui.core.display import text_line
 from tui.core.events import ErrorEvent, Event, ReceiveEvent, StartEvent, encode_lines
 from tui.core.hub import Hub
-from tui.core.recorder import Recorder
+from tui.core.recorder import Recorder, recorder_for, stopped_event
 
 __all__ = ["TailOptions", "UsageError", "parse_send", "resolve", "run_tail"]
 
@@ -177,8 +177,15 @@ async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO =
     _warn(options.targets, connections, env)
     hub = Hub(connections, env=env)
     views = {c.name: options.view or c.receive_view for c in connections}
-    path = settings.recording.path
-    run = _Run(hub, options, _Printer(out, options.format, views), Recorder(path) if path else None)
+
+    def recording_stopped(reason: str) -> None:  # printed and counted like any error event
+        assert recorder is not None
+        hub.bus.offer(stopped_event(recorder.path, reason))
+
+    recorder = recorder_for(settings.recording, on_failure=recording_stopped)
+    for note in recorder.notes if recorder else ():
+        print(f"wsdeck tail: {note}", file=sys.stderr)
+    run = _Run(hub, options, _Printer(out, options.format, views), recorder)
     signals: list[int] = []
 
     def hang_up(signum: int) -> None:

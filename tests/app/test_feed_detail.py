@@ -44,6 +44,18 @@ async def test_pretty_json_with_header() -> None:
         assert not app.pane.limited
 
 
+def test_pretty_json_keeps_its_escapes_and_escapes_what_a_terminal_acts_on() -> None:
+    payload = '{"say": "a \\"quote\\"\\nnext", "bidi": "\u202e\u0085", "raw": "C:\\\\x1b"}'
+    lines = [line.text for line in detail_lines(text_event(payload))]
+    # JSON's own escapes are shown once (a backslash in pretty JSON is always an escape);
+    # RLO and NEL become JSON escapes instead of reaching the terminal.
+    assert '  "say": "a \\"quote\\"\\nnext",' in lines
+    assert '  "bidi": "\\u202e\\u0085",' in lines
+    assert '  "raw": "C:\\\\x1b"' in lines
+    # Raw (not JSON) text keeps printable()'s rule: a literal backslash is doubled.
+    assert "C:\\\\x1b \\u202e" in [line.text for line in detail_lines(text_event("C:\\x1b \u202e"))]
+
+
 async def test_binary_shows_a_hex_dump_with_offsets_and_base64() -> None:
     data = bytes(range(40))
     app = DetailApp()

@@ -138,7 +138,7 @@ def test_on_a_real_terminal_no_hyperlink_and_no_crash(tmp_path: Path) -> None:
         terminal.until(lambda: terminal.process.poll() is not None, 15, "exit")
     finally:
         terminal.close()
-    assert terminal.process.returncode == 0
+    assert terminal.process.returncode == 0, bytes(terminal.output[-3000:])
     assert b"\x1b]8;" not in terminal.output  # never an OSC 8 hyperlink
     assert b"click-me[/link]" in terminal.output
     assert b"MarkupError" not in terminal.output

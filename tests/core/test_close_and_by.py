@@ -10,7 +10,9 @@ Stop and ``tail``'s own end.
 from __future__ import annotations
 
 import asyncio
+import errno
 import io
+import os
 import socket
 import struct
 from pathlib import Path
@@ -22,6 +24,7 @@ from settings import WsdeckSettings
 from tests.cli.conftest import wsdeck
 from tests.core.conftest import FAST_RECONNECT, connection, free_port
 from tests.hardening.conftest import CLOSE, RawServer, close_after_peer, frame
+from tui.core.errors import classify
 from tui.core.events import decode_line
 from tui.demo_server import DemoServer
 from tui.tail import TailOptions, run_tail
@@ -86,6 +89,19 @@ async def test_application_codes_fail_only_when_listed(
         assert f"{code} (application-defined): bye now" in error.message
     else:
         assert errors == []
+
+
+@pytest.mark.parametrize("code", [1004, 1006, 1015, 2000])
+async def test_a_code_not_allowed_on_the_wire_is_a_protocol_error(
+    hub_runner: Any, code: int
+) -> None:
+    async with RawServer(_closes_with(_close_payload(code))) as server:
+        hub, events = hub_runner(connection("c", server.url))
+        hub.start("c")
+        (stop,) = await events.count("stop", 1)
+    (error,) = events.of("error")
+    assert error.kind == "protocol"
+    assert (stop.code, stop.by) == (1002, "client")
 
 
 async def _drop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -158,6 +174,14 @@ async def test_by_on_every_failed_start(demo: DemoServer, hub_runner: Any, tmp_p
         for name, (url, fields, _, _) in paths.items():
             seen[name] = await _by_of_failed_start(hub_runner, url, **fields)
     assert seen == {name: (kind, by) for name, (_, _, kind, by) in paths.items()}
+
+
+@pytest.mark.parametrize("number", [errno.EHOSTUNREACH, errno.ENETUNREACH])
+def test_unreachable_host_is_the_network(number: int) -> None:
+    # Loopback cannot be made unreachable, so this path is checked on the classifier.
+    failure = classify(OSError(number, os.strerror(number)), url="ws://192.0.2.1:8080/")
+    assert (failure.kind, failure.by, failure.transient) == ("connect", "network", True)
+    assert failure.message == f"cannot connect to 192.0.2.1:8080: {os.strerror(number)}"
 
 
 async def _silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

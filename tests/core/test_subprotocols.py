@@ -3,35 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 from typing import Any
 
 import pytest
 
-from tests.hardening.conftest import RawServer, read_until_eof
-
-_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+from tests.hardening.conftest import RawServer, accept_handshake, read_until_eof
 
 
 def _choosing(protocol: str | None) -> Any:
     """A server behaviour: accept the upgrade naming ``protocol`` whatever was offered."""
 
     async def behaviour(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        request = await reader.readuntil(b"\r\n\r\n")
-        key = next(
-            line.split(b":", 1)[1].strip()
-            for line in request.split(b"\r\n")
-            if line.lower().startswith(b"sec-websocket-key:")
-        )
-        accept = base64.b64encode(hashlib.sha1(key + _GUID).digest())
-        chosen = (
-            b"" if protocol is None else b"Sec-WebSocket-Protocol: " + protocol.encode() + b"\r\n"
-        )
-        writer.write(
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Accept: " + accept + b"\r\n" + chosen + b"\r\n"
-        )
+        chosen = b"" if protocol is None else f"Sec-WebSocket-Protocol: {protocol}\r\n".encode()
+        await accept_handshake(reader, writer, chosen)
         await read_until_eof(reader, timeout=5)
 
     return behaviour

@@ -94,6 +94,9 @@ async def test_client_certificate_from_the_right_ca_opens(
     assert await hub.send("s", "mutual")
     (received,) = await events.count("receive", 1)
     assert received.data == "mutual"
+    # The handshake trace is off once open: it would run for every TLS record.
+    ssl_object = hub.get("s")._ws.transport.get_extra_info("ssl_object")
+    assert ssl_object.context._msg_callback is None
 
 
 @pytest.mark.parametrize("version", VERSIONS, ids=lambda v: v.name)

@@ -157,8 +157,11 @@ class RawServer:
             self._tasks.discard(task)
 
 
-async def accept_handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """Read an upgrade request and answer 101 (no extension, no subprotocol)."""
+async def accept_handshake(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, headers: bytes = b""
+) -> None:
+    """Read an upgrade request and answer 101 with ``headers`` (CRLF-terminated lines;
+    by default no extension and no subprotocol)."""
     async with asyncio.timeout(5):
         request = await reader.readuntil(b"\r\n\r\n")
     key = b""
@@ -169,7 +172,7 @@ async def accept_handshake(reader: asyncio.StreamReader, writer: asyncio.StreamW
     accept = base64.b64encode(hashlib.sha1(key + _GUID).digest())
     writer.write(
         b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+        b"Sec-WebSocket-Accept: " + accept + b"\r\n" + headers + b"\r\n"
     )
     await writer.drain()
 

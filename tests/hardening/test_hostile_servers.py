@@ -1,4 +1,4 @@
-"""Hostile servers: redirects to other origins, ping floods, stalled closes, odd frames.
+"""Hostile servers: redirects to other origins, ping floods, stalled closes, bombs, odd frames.
 
 Each failure must be reported at once, with a message that names the real cause, and
 must never leak a configured header or grow memory without bound.
@@ -7,9 +7,11 @@ must never leak a configured header or grow memory without bound.
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import struct
 import time
+import zlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,10 +20,12 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
 from tests.hardening.conftest import (
+    BINARY,
     CLOSE,
     PING,
     TEXT,
     RawServer,
+    accept_handshake,
     close_after_peer,
     connection,
     frame,
@@ -180,26 +184,49 @@ async def test_ping_flood_from_a_peer_that_never_reads_is_cut_off(hub_runner: An
     assert error.kind == "closed"
     assert "the server stopped reading" in error.message
     assert f"{OUTGOING_LIMIT // 1024 // 1024} MiB outgoing limit" in error.message
+    # Dropped as soon as the limit was passed: by at most one read's worth of pongs.
+    match = re.search(r"(\d+) bytes", error.message)
+    assert match is not None
+    assert OUTGOING_LIMIT < int(match[1]) < OUTGOING_LIMIT + 256 * 1024
     assert (stop.code, stop.by) == (1006, "client")
     assert error.seq < stop.seq
     assert hub.get("c").failed
 
 
-def _then_stall(data: bytes) -> Any:
-    """Send ``data``, then read nothing and answer nothing (the close handshake stalls)."""
+DEFLATE = b"Sec-WebSocket-Extensions: permessage-deflate\r\n"
+
+
+def _then_stall(data: bytes, headers: bytes) -> Any:
+    """Accept with ``headers``, send ``data``, then read nothing and answer nothing (the
+    close handshake stalls)."""
 
     async def behaviour(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await accept_handshake(reader, writer, headers)
         writer.write(data)
         await ignore_everything(reader, writer)
 
     return behaviour
 
 
+def _deflate_bomb() -> bytes:
+    """One compressed frame of 10 kB that inflates to 10 MB of zeros."""
+    compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    data = compressor.compress(bytes(10_000_000)) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    return frame(BINARY, data[:-4], rsv=0b100)  # RFC 7692: without the 00 00 ff ff tail
+
+
 FRAGMENTS = frame(TEXT, b"a", fin=False) + frame(0x0, b"a", fin=False) * 4096 + frame(0x0, b"a")
 STALLED = {
-    "too big": (frame(TEXT, b"x" * 2000), 1000, "too_big", "max_message_size (1000 bytes)"),
-    "too many fragments": (FRAGMENTS, 10**6, "too_big", "exceeds limit of 4096 frames"),
-    "bad UTF-8": (frame(TEXT, b"\xff"), 1000, "protocol", "invalid UTF-8 in a text frame"),
+    "too big": (frame(TEXT, b"x" * 2000), b"", 1000, "too_big", "max_message_size (1000 bytes)"),
+    "deflate bomb": (
+        _deflate_bomb(),
+        DEFLATE,
+        10**6,
+        "too_big",
+        "max_message_size (1000000 bytes)",
+    ),
+    "too many fragments": (FRAGMENTS, b"", 10**6, "too_big", "exceeds limit of 4096 frames"),
+    "bad UTF-8": (frame(TEXT, b"\xff"), b"", 1000, "protocol", "invalid UTF-8 in a text frame"),
 }
 
 
@@ -207,8 +234,8 @@ STALLED = {
 async def test_failures_are_reported_before_the_close_handshake_ends(
     hub_runner: Any, case: str
 ) -> None:
-    data, limit, kind, words = STALLED[case]
-    async with RawServer(_then_stall(data)) as server:
+    data, headers, limit, kind, words = STALLED[case]
+    async with RawServer(_then_stall(data, headers), handshake=False) as server:
         conn = connection("c", server.url, max_message_size=limit, close_timeout=3)
         hub, events = hub_runner(conn)
         hub.start("c")

@@ -261,6 +261,7 @@ async def test_tail_output_and_recording_never_show_secrets(
 ) -> None:
     config = tmp_path / "wsdeck.toml"
     record = tmp_path / "rec" / "events.jsonl"
+    record.parent.mkdir()  # a recording's folder must exist
     config.write_text(_toml(echo_server))
     # TOKEN comes from the .env file beside the settings file here (the dashboard test
     # takes it from the environment).

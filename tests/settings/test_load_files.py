@@ -38,6 +38,9 @@ pretty_json = false
 
 [recording]
 path = "~/wsdeck/events.jsonl"
+max_bytes = 104857600
+keep = 9
+compress = true
 
 [theme]
 name = "nord"

@@ -26,7 +26,7 @@ from websockets.exceptions import ConnectionClosed, PayloadTooBig
 from settings import Connection, Message
 from settings.redaction import Redactor
 from tui.core.backoff import Backoff
-from tui.core.errors import ConfigProblem, Failure, classify, describe_close
+from tui.core.errors import ConfigProblem, Failure, KeepaliveTimeout, classify, describe_close
 from tui.core.events import (
     ErrorEvent,
     ErrorKind,
@@ -485,6 +485,9 @@ class WsClient:
             attempt_task.cancel()
             with contextlib.suppress(BaseException):
                 await attempt_task
+        if options.tls_trace is not None:
+            options.tls_trace.stop()
+        if not attempt_task.done() or attempt_task.cancelled():
             return None
         failure = attempt_task.exception()
         if failure is not None:
@@ -634,10 +637,7 @@ class WsClient:
                 await self._failure(Failure("closed", f"server closed: {detail}", True, "server"))
             return _Closed(received.code, received.reason, "server", failed)
         if sent is not None and received is None:
-            if sent.reason == "keepalive ping timeout":
-                timeout = self.settings.ping_timeout
-                message = f"no pong within ping_timeout ({timeout:g} s): connection dropped"
-                await self._failure(Failure("timeout", message, transient=True))
+            if isinstance(detected, KeepaliveTimeout):  # reported when the ping timed out
                 return _Closed(sent.code, sent.reason, "network", True)
             if self._unanswered_close is not None:
                 waited = self._unanswered_close

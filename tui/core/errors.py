@@ -106,6 +106,13 @@ class OutgoingBufferFull(Exception):
         )
 
 
+class KeepaliveTimeout(Exception):
+    """No pong came back within ``ping_timeout``: the peer or the path is gone."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(f"no pong within ping_timeout ({timeout:g} s): connection dropped")
+
+
 class ConfigProblem(Exception):
     """A connection cannot even be attempted (bad CA file, missing header variable, …)."""
 
@@ -190,6 +197,8 @@ def classify(
         return Failure("protocol", f"invalid UTF-8 in a text frame: {exc.reason}", True, "client")
     if isinstance(exc, OutgoingBufferFull):
         return Failure("closed", str(exc), transient=True, by="client")
+    if isinstance(exc, KeepaliveTimeout):
+        return Failure("timeout", str(exc), transient=True)
     if isinstance(exc, ConnectionClosed):
         return Failure("closed", f"connection closed: {exc}", transient=True)
     if proxy and isinstance(exc, OSError):

@@ -40,6 +40,7 @@ ErrorKind = Literal[
     "send",
     "closed",
     "internal",
+    "recording",
 ]
 ERROR_KINDS: tuple[ErrorKind, ...] = get_args(ErrorKind)
 StopBy = Literal["client", "server", "network"]
@@ -226,11 +227,15 @@ def _unicode_escape(match: re.Match[str]) -> str:
     return f"\\u{code:04x}"
 
 
-def _terminal_safe(json_text: str) -> str:
-    """``json_text`` with its unsafe characters written as ``\\uXXXX``."""
-    if json_text.isascii() and "\x7f" not in json_text:
-        return json_text  # O(1) and a memchr: the usual case
-    return _UNSAFE.sub(_unicode_escape, json_text)
+def terminal_safe_json(json_text: str) -> str:
+    """JSON text with the characters a terminal would act on or hide written as ``\\uXXXX``
+    (json escapes C0 itself; ``json_text`` must have its strings quoted, as json writes)."""
+    # ASCII: O(1) and a memchr (the usual case). Otherwise str.isprintable, a C scan
+    # (~6 ns a character here) that fails on every unsafe character, screens the text for
+    # the expression's search (~60 ns a character), which only text holding one (or NBSP,
+    # private use...) pays.
+    safe = "\x7f" not in json_text if json_text.isascii() else json_text.isprintable()
+    return json_text if safe else _UNSAFE.sub(_unicode_escape, json_text)
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
@@ -238,7 +243,7 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_cir
 # gives byte-identical output without building a dict per event.
 _json_string: Callable[[str], str] = json.encoder.encode_basestring
 # For ASCII text (``str.isascii()`` is O(1)) the ensure_ascii variant is faster (4 KiB
-# messages ~15 %, 1 MiB ~40 %) and escapes exactly what _terminal_safe(_json_string(text))
+# messages ~15 %, 1 MiB ~40 %) and escapes exactly what terminal_safe_json(_json_string(text))
 # escapes: C0 and DEL.
 _json_ascii: Callable[[str], str] = json.encoder.encode_basestring_ascii
 _NAME_CACHE_LIMIT = 4096
@@ -251,7 +256,7 @@ def _json_name(name: str) -> str:
     if encoded is None:
         if len(_json_names) >= _NAME_CACHE_LIMIT:
             _json_names.clear()
-        encoded = _json_names[name] = _terminal_safe(_json_string(name))
+        encoded = _json_names[name] = terminal_safe_json(_json_string(name))
     return encoded
 
 
@@ -263,10 +268,7 @@ def encode_line(event: Event) -> str:
         # same bytes as the generic path below (tests/core/test_encode.py checks it).
         data = event.data
         if isinstance(data, str):
-            if data.isascii():
-                text = _json_ascii(data)
-            else:
-                text = _UNSAFE.sub(_unicode_escape, _json_string(data))
+            text = _json_ascii(data) if data.isascii() else terminal_safe_json(_json_string(data))
             body = '"binary":false,"text":' + text
         else:
             body = '"binary":true,"base64":"' + base64.b64encode(data).decode("ascii") + '"'
@@ -275,7 +277,7 @@ def encode_line(event: Event) -> str:
             f'"connection":{_json_name(event.connection)},"event":"{event.EVENT}",'
             f'{body},"size":{event.size:d}}}'
         )
-    return _terminal_safe(_ENCODER.encode(event.to_dict()))
+    return terminal_safe_json(_ENCODER.encode(event.to_dict()))
 
 
 def encode_lines(events: Iterable[Event]) -> str:

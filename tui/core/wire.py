@@ -17,7 +17,7 @@ from websockets.proxy import get_proxy
 from websockets.uri import parse_uri
 
 from settings.urls import mask_url
-from tui.core.errors import OutgoingBufferFull
+from tui.core.errors import KeepaliveTimeout, OutgoingBufferFull
 
 # Data waiting to be sent, beyond the message being sent right now, at which the peer is
 # taken to have stopped reading. Our own sends wait for the buffer to drain (websockets'
@@ -25,14 +25,19 @@ from tui.core.errors import OutgoingBufferFull
 # never reads the pongs grew it by ~14 MB/s without bound before this cap.
 OUTGOING_LIMIT = 4 * 1024 * 1024
 
+# The reason websockets' keepalive closes with when no pong came back in time.
+_KEEPALIVE_TIMEOUT = "keepalive ping timeout"
+
 
 class WireConnection(ClientConnection):
-    """A client connection that reports a failure once, as soon as it is detected.
+    """A client connection that reports a failure once, as soon as it is detected, and
+    drops a peer that stopped reading (:data:`OUTGOING_LIMIT`).
 
     websockets raises a protocol failure (message too big, invalid UTF-8, too many
-    fragments) only after the closing handshake, which a hostile server can stall for
-    ``close_timeout``; meanwhile the connection looked open. ``failure`` holds the first
-    one and ``on_failure`` (set by the owner) hears about it at once.
+    fragments, a keepalive timeout) only after the closing handshake, which a hostile
+    server can stall; meanwhile the connection looked open. ``failure`` holds the first
+    one and ``on_failure`` (set by the owner) hears about it at once; the connection is
+    then dropped if the closing handshake has not ended within ``close_timeout``.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -74,6 +79,12 @@ class WireConnection(ClientConnection):
 
     def send_data(self) -> None:
         super().send_data()
+        if self.failure is None:
+            sent = self.protocol.close_sent
+            if sent is not None and sent.reason == _KEEPALIVE_TIMEOUT:
+                # The close frame of websockets' keepalive is out; the connection ends
+                # only after close_timeout, and until then it looked open.
+                self._report(KeepaliveTimeout(self.ping_timeout or 0))
         size = self.transport.get_write_buffer_size()
         if size > OUTGOING_LIMIT + self.allowance and self.failure is None:
             # Nothing more can reach a peer that does not read, not even a close frame.

@@ -79,7 +79,9 @@ class ConfirmScreen(ModalScreen[bool]):
                 yield Button(Text(f"{self._no} (n)"), id="confirm-no")
 
     def on_mount(self) -> None:
-        self.query_one("#confirm-yes" if self._default else "#confirm-no", Button).focus()
+        # A query that may find nothing: closed by a key before it mounted, it has no buttons.
+        for button in self.query("#confirm-yes" if self._default else "#confirm-no"):
+            button.focus()
 
     def action_answer(self, answer: bool) -> None:
         """Close the question with ``answer``."""

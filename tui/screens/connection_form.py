@@ -387,6 +387,11 @@ class ConnectionForm(ModalScreen[Connection | None]):
             if text := self._text(f"reconnect-{key}"):
                 reconnect[key] = text
         data["reconnect"] = reconnect
+        if self.connection is not None:
+            # Set only in the settings file, not in this form: an edit keeps them.
+            data["follow_redirects"] = self.connection.follow_redirects
+            data["failure_close_codes"] = self.connection.failure_close_codes
+            reconnect["retry_config_failures"] = self.connection.reconnect.retry_config_failures
         tls: dict[str, Any] = {"verify": self.query_one("#field-tls-verify", Switch).value}
         for key in ("ca_file", "client_cert", "client_key"):
             if text := self._text(f"tls-{key}"):

@@ -38,25 +38,27 @@ class FilterScreen(ModalScreen[FeedFilter | None]):
         with Vertical(id="filter-dialog"):
             yield Label("Show events of (space toggles, ctrl+s applies)")
             with Horizontal():
-                yield CheckList[str](
+                connections = CheckList[str](
                     *(
                         Selection(Text(printable(n, 30)), n, shown is None or n in shown)
                         for n in self.names
                     ),
                     id="filter-connections",
                 )
-                yield CheckList[str](
+                # Titled here, not in on_mount: an escape typed while the dialog opens
+                # could remove its children before on_mount ran (a NoMatches crash).
+                connections.border_title = "connections"
+                yield connections
+                event_kinds = CheckList[str](
                     *(Selection(k, k, kinds is None or k in kinds) for k in EVENT_NAMES),
                     id="filter-kinds",
                 )
+                event_kinds.border_title = "kinds"
+                yield event_kinds
             with Horizontal(id="filter-buttons"):
                 yield Button("Apply", id="apply", variant="primary", compact=True)
                 yield Button("All", id="all", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#filter-connections").border_title = "connections"
-        self.query_one("#filter-kinds").border_title = "kinds"
 
     def action_apply(self) -> None:
         names = set(self.query_one("#filter-connections", CheckList).selected)

@@ -220,6 +220,9 @@ class MainScreen(Screen[None]):
         feed = self.query_one(EventFeed)
         ring = self.wsdeck.ring
         parts = ["following" if feed.following else f"paused — {feed.new_since_pause} new (End)"]
+        stopped = self.wsdeck.recording_stopped
+        if stopped:  # stays until a retry succeeds (ctrl+p → recording: retry)
+            parts.insert(0, f"⚠ recording stopped: {stopped} (ctrl+p: recording: retry)")
         parts.append(f"{len(ring)} events")
         if ring.dropped:
             parts.append(f"{ring.dropped} dropped")

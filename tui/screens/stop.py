@@ -25,6 +25,9 @@ class StopScreen(ModalScreen[tuple[int, str] | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="stop.cancel"),
     ]
+    # Not a query in on_mount: a key typed while the dialog opens may dismiss it before
+    # on_mount runs, and the query would then find nothing (a crash).
+    AUTO_FOCUS = "#stop-code"
 
     def __init__(self, connection: str) -> None:
         super().__init__()
@@ -51,9 +54,6 @@ class StopScreen(ModalScreen[tuple[int, str] | None]):
             with Horizontal(id="stop-buttons"):
                 yield Button("Stop", id="stop-confirm", variant="error", compact=True)
                 yield Button("Cancel", id="stop-cancel", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#stop-code", Input).focus()
 
     def on_input_submitted(self) -> None:
         self._submit()

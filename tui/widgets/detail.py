@@ -2,8 +2,9 @@
 
 Payloads are untrusted and can be huge: JSON is only pretty-printed up to
 :data:`JSON_MAX_BYTES` and :data:`JSON_MAX_DEPTH` levels, text and hex dumps stop after
-:data:`SHOW_MAX_BYTES` with a note, every line goes through ``printable`` and is drawn as
-a plain ``Segment`` (never markup), and only the visible lines are rendered.
+:data:`SHOW_MAX_BYTES` with a note, every line goes through ``printable`` (pretty JSON
+through its JSON twin, ``terminal_safe_json``) and is drawn as a plain ``Segment`` (never
+markup), and only the visible lines are rendered.
 
 The pane fits its width: the hex dump has 16 or 8 bytes a line, whichever fits, and is
 never wrapped; JSON deeper than :data:`JSON_FOLD_DEPTH` levels is folded (``z`` unfolds);
@@ -32,7 +33,15 @@ from textual.timer import Timer
 from tui.core.codec import encode_base64, hexdump
 from tui.core.display import printable
 from tui.core.errors import close_code_name
-from tui.core.events import ErrorEvent, Event, PayloadEvent, PongEvent, StartEvent, StopEvent
+from tui.core.events import (
+    ErrorEvent,
+    Event,
+    PayloadEvent,
+    PongEvent,
+    StartEvent,
+    StopEvent,
+    terminal_safe_json,
+)
 from tui.widgets.clipboard import copy_event, copy_payload
 
 __all__ = ["DetailLine", "DetailPane", "detail_lines", "hex_bytes_for"]
@@ -182,7 +191,9 @@ def _text_body(data: str, size: int, fold_depth: int | None) -> list[DetailLine]
     if pretty.folded:
         lines.append(DetailLine(f"folded beyond level {fold_depth}; z unfolds", "hint"))
     if pretty.lines is not None:
-        return lines + [DetailLine(printable(line)) for line in pretty.lines]
+        # JSON as json wrote it: its backslashes are all escapes, so the unsafe characters
+        # get JSON escapes too (printable() would double every backslash).
+        return lines + [DetailLine(terminal_safe_json(line)) for line in pretty.lines]
     cut = data[:SHOW_MAX_BYTES]
     lines.extend(DetailLine(printable(line)) for line in cut.split("\n"))
     if len(cut) < len(data):
