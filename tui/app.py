@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import Provider
@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from tui.drain import FRAME, drain
 from tui.messages import EventsArrived
+from tui.typeahead import KeyGate, KeyHandled
 
 # Only textual is imported up here: with a loader, the first frame is on screen before the
 # settings (pydantic-settings: ~100 ms), the core and the main screen are imported.
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from tui.core.ring import EventRing
     from tui.launch import LaunchError, Loader
     from tui.screens.main import MainScreen
+    from tui.screens.settings_screen import ConnectionState
 
 
 def _commands() -> type[Provider]:
@@ -90,6 +92,7 @@ class WsdeckApp(App[int]):
         """The signal (SIGHUP, SIGTERM, SIGINT) that ended the dashboard, if one did."""
         self._restore_signals: Callable[[], None] | None = None
         self._loader = settings if callable(settings) else None
+        self._keys = KeyGate(self, super().on_event)
         if not callable(settings):
             self._set_up(settings)
 
@@ -245,6 +248,16 @@ class WsdeckApp(App[int]):
     def _events_arrived(self) -> None:
         self.post_message(EventsArrived())
 
+    async def on_event(self, event: events.Event) -> None:
+        # Keys and pastes from the terminal go one at a time (see tui.typeahead).
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            await self._keys.take(event)
+        else:
+            await super().on_event(event)
+
+    def on_key_handled(self, message: KeyHandled) -> None:
+        self._keys.handled(message.serial)
+
     def on_events_arrived(self, message: EventsArrived) -> None:
         if self.main.is_attached:  # not while starting up or shutting down
             self.main.events_arrived()
@@ -331,7 +344,7 @@ class WsdeckApp(App[int]):
 
         busy = self._active_names()
         if busy:
-            question = f"{len(busy)} connection(s) active ({', '.join(busy[:4])}). Quit?"
+            question = f"Quit? Active now: {_listed(busy)}."
             self.push_screen(ConfirmScreen(question, yes="Quit", no="Stay"), self._quit_if)
         else:
             await self._quit()
@@ -430,7 +443,8 @@ class WsdeckApp(App[int]):
 
         async def ping_and_show() -> None:
             await self.hub.ping(name)
-            self.main.refresh_state()  # the latency column, now
+            if self.main.is_attached:  # not once the app is shutting down
+                self.main.refresh_state()  # the latency column, now
 
         self.run_worker(
             ping_and_show(),
@@ -463,10 +477,20 @@ class WsdeckApp(App[int]):
         """Open the settings editor."""
         from tui.screens.settings_screen import SettingsScreen
 
-        active = set(self._active_names())
         self.push_screen(
-            SettingsScreen(self.settings, self.config_path, active), self._apply_settings
+            SettingsScreen(self.settings, self.config_path, self._state_of), self._apply_settings
         )
+
+    def _state_of(self, name: str) -> ConnectionState | None:
+        """A connection's state for the settings list (``None``: the App has no such one)."""
+        from tui.core.client import State
+        from tui.screens.settings_screen import ConnectionState
+        from tui.widgets.connection_table import badge
+
+        client = self.hub.clients.get(name)
+        if client is None:
+            return None
+        return ConnectionState(badge(client)[0], client.state is not State.STOPPED)
 
     def _active_names(self) -> list[str]:
         """Connections that are not stopped (open, connecting, reconnecting, closing)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 
 from settings import Connection, WsdeckSettings
@@ -61,6 +62,24 @@ def events_of(app: WsdeckApp, kind: str, connection: str | None = None) -> list[
 async def type_text(pilot: Pilot[Any], text: str) -> None:
     """Type ``text`` key by key, as a user would (Pilot maps ``{``, ``:`` … to key names)."""
     await pilot.press(*text)
+
+
+_KEY_CHARS = {"tab": "\t", "enter": "\r", "space": " ", "escape": "\x1b"}
+
+
+def burst(app: WsdeckApp, *keys: str) -> None:
+    """Hand ``keys`` to the App back to back, as one terminal read delivers them.
+
+    ``pilot.press`` waits for the App to go idle after every key, which hides what happens
+    to keys that arrive while an earlier one is still being handled.
+    """
+    driver = app._driver
+    assert driver is not None
+    for key in keys:
+        char = key if len(key) == 1 else _KEY_CHARS.get(key)
+        event = events.Key(key, char)
+        event.set_sender(app)
+        driver.send_message(event)
 
 
 def screen_text(app: WsdeckApp) -> str:

@@ -13,7 +13,7 @@ from textual.widgets import Input, Static
 
 from settings import WsdeckSettings
 from tui.screens.connection_form import ConnectionForm
-from tui.screens.settings_screen import SettingsResult, SettingsScreen
+from tui.screens.settings_screen import ConnectionState, SettingsResult, SettingsScreen
 
 SAMPLE = """\
 # wsdeck settings: keep this comment
@@ -39,7 +39,8 @@ class Host(App[None]):
         self, settings: WsdeckSettings, path: Path | None, open_connections: Collection[str] = ()
     ) -> None:
         super().__init__()
-        self._args = (settings, path, open_connections)
+        running = ConnectionState("open", running=True)
+        self._args = (settings, path, lambda name: running if name in open_connections else None)
         self.results: list[SettingsResult | None] = []
 
     def on_mount(self) -> None:

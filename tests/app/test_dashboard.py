@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -526,3 +527,55 @@ async def test_a_regex_filter_that_gives_up_says_so_in_the_status_line(make_app:
         feed.set_filter(FeedFilter(search="(a+)+$", regex=True))
         status = app.main.query_one("#feed-status")
         await wait_until(pilot, lambda: "regex search stopped" in str(status.render()))
+
+
+def _feed_rows(feed: EventFeed) -> list[str]:
+    """The feed's rows on screen without the size column (it says "dropped" once evicted)."""
+    rows = [feed.render_line(y).text for y in range(feed.scrollable_content_region.height)]
+    return [row[:28] + row[37:] for row in rows]
+
+
+async def test_pause_is_frozen_while_a_ticker_wraps_the_ring(
+    demo: DemoServer, make_app: Any
+) -> None:
+    app = make_app(
+        conn("ticker", demo.endpoint("/ticker?rate=500"), auto_start=True),
+        feed={"max_events": 1000},
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.ring.total > 300)
+        feed = app.main.query_one(EventFeed)
+        detail = app.main.query_one(DetailPane)
+        status = app.main.query_one("#feed-status")
+        feed.focus()
+        await pilot.press("d", "up")  # the detail pane, and pause one row above the newest
+        detail.flush()
+        await pilot.pause()
+        assert not feed.following
+        rows, shown = _feed_rows(feed), list(detail.text_lines)
+        highlighted = feed.highlighted
+        paused_at = app.ring.total
+        checks = 0
+        # 1500 events at 500/s through a ring of 1000: everything on screen is evicted.
+        while app.ring.total < paused_at + 1500:
+            await pilot.pause(0.05)
+            detail.flush()
+            assert _feed_rows(feed) == rows
+            assert list(detail.text_lines) == shown
+            assert feed.highlighted == highlighted
+            assert feed.new_since_pause <= len(app.ring)
+            checks += 1
+            assert checks < 1000, "the ticker stalled"
+        feed.flush()
+        await pilot.pause()
+        text = str(status.render())
+        assert feed.highlighted_dropped
+        found = re.match(r"paused — (\d+) new, (\d+) more dropped, its row dropped \(End\)", text)
+        assert found, text
+        new, dropped = int(found[1]), int(found[2])
+        assert new <= 1000  # never more "new" than End can show
+        assert new + dropped >= 1500
+        await pilot.press("end")
+        await pilot.pause()
+        assert feed.following
+        assert str(status.render()).startswith("following")

@@ -48,9 +48,9 @@ class CountingFeed(EventFeed):
         self.lines_drawn += 1
         return super().render_line(y)
 
-    def _render_row(self, pos: int, width: int, cursor: bool) -> Strip:
+    def _render_row(self, pos: int, width: int, cursor: bool, dropped: bool) -> Strip:
         self.rendered.append(pos)
-        return super()._render_row(pos, width, cursor)
+        return super()._render_row(pos, width, cursor, dropped)
 
     def flush(self) -> None:
         self.flushes += 1
@@ -535,7 +535,7 @@ async def test_copy_puts_the_json_line_on_the_clipboard() -> None:
         assert decode_line(app.clipboard).seq == 3
 
 
-async def test_clear_empties_the_feed_and_resets_counters() -> None:
+async def test_clear_empties_the_feed_and_undo_brings_it_back() -> None:
     ring = filled(50, capacity=20)
     app = FeedApp(ring)
     async with app.run_test(size=SIZE) as pilot:
@@ -543,9 +543,11 @@ async def test_clear_empties_the_feed_and_resets_counters() -> None:
         feed.focus()
         await pilot.pause()
         assert feed.dropped == 30
-        await pilot.press("up", "c")
+        await pilot.press("up")
+        assert feed.clear() == 20
         await pilot.pause()
-        assert len(ring) == 0
+        assert len(ring) == 20  # kept in memory for undo
+        assert len(feed.view) == 0
         assert feed.dropped == 0
         assert feed.following
         assert feed.highlighted is None
@@ -561,6 +563,11 @@ async def test_clear_empties_the_feed_and_resets_counters() -> None:
         feed.events_added()
         feed.flush()
         assert screen_rows(feed)[0].rstrip().endswith("message 99")
+        assert feed.undo_clear() == 19  # one cleared event left the ring for message 99
+        assert not feed.can_undo_clear
+        await pilot.pause()
+        assert shown(feed) == [*range(31, 50), 99]
+        assert feed.dropped == 30
 
 
 def test_bindings_have_stable_ids() -> None:
@@ -575,4 +582,86 @@ def test_bindings_have_stable_ids() -> None:
         "feed.follow",
         "feed.copy",
         "feed.clear",
+        "feed.undo_clear",
     } <= ids
+
+
+def _without_size(row: str) -> str:
+    """A row without its size column (which says ``dropped`` once the event is evicted)."""
+    return row[:28] + row[37:]
+
+
+async def test_paused_screen_is_frozen_while_the_ring_wraps() -> None:
+    ring = filled(200, capacity=200)
+    app = FeedApp(ring)
+    async with app.run_test(size=SIZE) as pilot:
+        feed = app.feed
+        feed.focus()
+        await pilot.pause()
+        for _ in range(10):
+            feed.action_cursor_up()  # paused, the highlight mid-screen
+        await pilot.pause()
+        before = screen_rows(feed)
+        highlighted = feed.highlighted
+        assert highlighted is not None
+        assert highlighted.seq == 189
+        posted = len(app.of(EventFeed.Highlighted))
+        seq = 200
+        for _ in range(25):  # 1000 events in batches of 40: the ring wraps five times
+            ring.extend([receive(i) for i in range(seq, seq + 40)])
+            seq += 40
+            feed.events_added()
+            assert [_without_size(r) for r in screen_rows(feed)] == [
+                _without_size(r) for r in before
+            ]
+            await pilot.pause()
+        feed.flush()
+        await pilot.pause()
+        after = screen_rows(feed)
+        assert [_without_size(r) for r in after] == [_without_size(r) for r in before]
+        assert all("dropped" in row[28:37] for row in after if row.strip())
+        assert feed.highlighted == highlighted  # and the detail pane was not told otherwise
+        assert feed.highlighted_dropped
+        assert len(app.of(EventFeed.Highlighted)) == posted
+        # Never more "new" than End can show; the rest are said to be dropped.
+        assert feed.new_since_pause == 200
+        assert feed.dropped_since_pause == 800
+        status = app.of(EventFeed.StatusChanged)[-1]
+        assert isinstance(status, EventFeed.StatusChanged)
+        assert (status.new_since_pause, status.dropped_since_pause) == (200, 800)
+        await pilot.press("end")
+        await pilot.pause()
+        assert feed.following
+        assert feed.highlighted is not None
+        assert feed.highlighted.seq == seq - 1
+        assert not feed.highlighted_dropped
+        assert "dropped" not in "".join(r[28:37] for r in screen_rows(feed))
+
+
+async def test_moving_off_a_dropped_row_forgets_it() -> None:
+    ring = filled(100, capacity=100)
+    app = FeedApp(ring)
+    async with app.run_test(size=SIZE) as pilot:
+        feed = app.feed
+        feed.focus()
+        await pilot.pause()
+        feed.action_top()  # paused on the oldest event
+        await pilot.pause()
+        assert feed.highlighted is not None
+        assert feed.highlighted.seq == 0
+        ring.extend([receive(i) for i in range(100, 200)])
+        feed.events_added()
+        feed.flush()
+        await pilot.pause()
+        assert feed.highlighted_dropped
+        assert "dropped" in screen_rows(feed)[0][28:37]
+        feed.action_page_down()
+        feed.action_page_down()
+        feed.action_page_down()
+        feed.action_page_down()
+        await pilot.pause()
+        assert not feed.highlighted_dropped
+        feed.action_top()
+        await pilot.pause()
+        assert feed.highlighted is not None
+        assert feed.highlighted.seq == 100

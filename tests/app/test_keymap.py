@@ -102,6 +102,7 @@ async def test_a_bracket_key_works_and_shows_literally(make_app: Any) -> None:
     app = make_app(conn("idle", "ws://127.0.0.1:9/"), keymap={"feed.detail": "[,]"})
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        assert "[ Detail" in screen_text(app).splitlines()[-1]  # the footer
         detail = app.main.query_one(DetailPane)
         assert not detail.display
         await pilot.press("left_square_bracket")

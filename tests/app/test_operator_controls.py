@@ -21,7 +21,7 @@ from tests.close_server import CloseRecordingServer, close_recording_server
 from tui.core.client import State
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.stop import StopScreen
-from tui.widgets.connection_table import ConnectionTable
+from tui.widgets.connection_table import ConnectionTable, round_trip
 
 SIZE = (120, 40)
 
@@ -123,7 +123,7 @@ async def test_ping_shows_the_round_trip_in_the_feed_and_the_table(
         (pong,) = events_of(app, "pong", "echo")
         assert pong.rtt > 0
         await wait_until(pilot, lambda: cell(app, "echo", "latency").endswith(" ms"))
-        assert cell(app, "echo", "latency") == f"{pong.rtt * 1000:.0f} ms"
+        assert cell(app, "echo", "latency") == round_trip(pong.rtt)
         await wait_until(pilot, lambda: "pong after" in screen_text(app))
 
 
@@ -184,3 +184,13 @@ async def test_start_all_and_stop_all_from_the_palette(
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_until(pilot, lambda: len(events_of(app, "stop")) == 2)
+
+
+def test_round_trips_below_10_ms_keep_a_decimal() -> None:
+    assert [round_trip(s) for s in (None, 0.00024, 0.0042, 0.0123, 1.5)] == [
+        "-",
+        "0.2 ms",
+        "4.2 ms",
+        "12 ms",
+        "1500 ms",
+    ]

@@ -308,3 +308,57 @@ def test_incremental_view_equals_brute_force(
     assert list(view) == expected
     for row in range(len(view)):
         assert view.row_of(view.position(row)) == row
+
+
+# -- clear and undo ----------------------------------------------------------------------------
+
+
+def test_clear_under_a_filter_hides_only_its_rows_and_keeps_the_dropped_count() -> None:
+    ring = EventRing(10)
+    view = FilteredView(ring)
+    ring.extend([receive(i, conn="a" if i % 2 else "b") for i in range(14)])  # 4 dropped
+    view.sync()
+    assert view.dropped == 4
+    view.set_filter(FeedFilter(connections={"a"}))
+    cleared = view.clear()
+    assert cleared.count == 5  # 5, 7, 9, 11, 13
+    assert len(view) == 0
+    assert view.uncleared == 5  # b's
+    assert view.dropped == 4  # a filtered clear does not reset it
+    view.set_filter(ALL)
+    view.finish()
+    assert seqs(view) == [4, 6, 8, 10, 12]  # the other connection's events are still there
+    ring.extend([receive(14, conn="a")])  # evicts 4, which was shown: a drop
+    view.sync()
+    assert (seqs(view), view.dropped) == ([6, 8, 10, 12, 14], 5)
+    ring.extend([receive(15, conn="b")])  # evicts 5, which was cleared: not a drop
+    view.sync()
+    assert (seqs(view), view.dropped) == ([6, 8, 10, 12, 14, 15], 5)
+    assert view.undo(cleared) == 4  # 5 left memory meanwhile
+    view.finish()
+    assert seqs(view) == list(range(6, 16))
+
+
+def test_clear_of_everything_is_a_floor_and_undo_lowers_it() -> None:
+    ring = EventRing(10)
+    view = FilteredView(ring)
+    ring.extend([receive(i) for i in range(12)])
+    view.sync()
+    cleared = view.clear()
+    assert (cleared.count, len(view), view.dropped) == (10, 0, 0)
+    assert len(ring) == 10  # still in memory, for undo
+    ring.extend([receive(i) for i in range(12, 15)])  # evicts 3 cleared events: not drops
+    view.sync()
+    assert (seqs(view), view.dropped) == ([12, 13, 14], 0)
+    assert view.undo(cleared) == 7
+    assert seqs(view) == list(range(5, 15))
+    assert view.dropped == 2  # the count from before the clear
+
+
+def test_a_plain_view_with_no_clear_does_no_work_per_event() -> None:
+    ring = EventRing(100_000)
+    ring.extend([receive(i) for i in range(100_000)])
+    view = FilteredView(ring)
+    assert not view.sync()
+    assert view.position(0) == ring.first
+    assert len(view) == 100_000

@@ -40,6 +40,7 @@ from tui.core.events import EVENT_NAMES, EVENT_TYPES, Event, PayloadEvent
 __all__ = [
     "ALL",
     "EVENT_NAMES",
+    "Cleared",
     "EventRing",
     "FeedFilter",
     "FilteredView",
@@ -331,12 +332,30 @@ ALL = FeedFilter()
 """The filter that shows every event."""
 
 
+@dataclass(frozen=True, slots=True)
+class Cleared:
+    """What one :meth:`FilteredView.clear` hid, so that :meth:`FilteredView.undo` can show it."""
+
+    count: int
+    """Rows hidden."""
+    floor: int | None
+    """The floor before a clear of everything (``None``: the clear hid ``positions``)."""
+    positions: frozenset[int]
+    """The positions a clear of a filtered view hid."""
+    dropped: int
+    """The view's dropped count before the clear."""
+
+
 class FilteredView(Sequence[Event]):
     """The events of a ring that pass a filter, kept up to date incrementally.
 
     Call :meth:`sync` after every ``ring.extend``/``ring.clear`` and keep calling
     :meth:`step` while :attr:`pending` (after a filter change, or when a batch was bigger
     than a step). Rows are indexed ``0..len-1``, oldest first.
+
+    :meth:`clear` hides the rows shown, whatever the filter, until :meth:`undo`: a clear of
+    everything raises a *floor* (positions below it are hidden; no per-event work), a clear
+    under a filter hides the positions it showed. The events stay in the ring until evicted.
     """
 
     def __init__(self, ring: EventRing, flt: FeedFilter = ALL) -> None:
@@ -348,9 +367,21 @@ class FilteredView(Sequence[Event]):
         self._live_from = ring.end  # matches from here on count as new arrivals
         self._live_matches = 0
         self._timeouts = 0
+        self._floor = 0  # positions below it were cleared
+        self._hidden: set[int] = set()  # positions cleared under a filter
+        self._seen_first = ring.first  # the ring's first position at the last sync
+        self._dropped = ring.dropped  # evicted before this view existed
         self.error: str | None = None
         """Why regex filtering gave up (too many time-outs), or ``None``."""
         self.set_filter(flt)
+
+    @property
+    def _plain(self) -> bool:
+        """Every event above the floor is a row: rows are positions, no per-event work."""
+        return self._filter.is_all and not self._hidden
+
+    def _base(self) -> int:
+        return max(self._ring.first, self._floor)
 
     @property
     def filter(self) -> FeedFilter:
@@ -368,7 +399,7 @@ class FilteredView(Sequence[Event]):
         self._filter = flt
         self._positions = []
         self._head = 0
-        self._scanned = ring.first
+        self._scanned = self._base()
         self._live_from = ring.end
         self._live_matches = 0
         self._timeouts = 0
@@ -377,14 +408,14 @@ class FilteredView(Sequence[Event]):
     @property
     def pending(self) -> bool:
         """Whether events remain to be examined."""
-        if self._filter.is_all or self.error is not None:
+        if self._plain or self.error is not None:
             return False
         return self._scanned < self._ring.end
 
     @property
     def scanned(self) -> int:
         """The next absolute position the filter will examine."""
-        return self._ring.end if self._filter.is_all else self._scanned
+        return self._ring.end if self._plain else self._scanned
 
     @property
     def progress(self) -> float:
@@ -409,11 +440,41 @@ class FilteredView(Sequence[Event]):
         """Regex searches cut off by the time budget under this filter."""
         return self._timeouts
 
+    @property
+    def dropped(self) -> int:
+        """Events the ring evicted that were not cleared, since the last clear of everything.
+
+        A clear under a filter does not reset it.
+        """
+        return self._dropped
+
+    @property
+    def uncleared(self) -> int:
+        """Events in the ring that no clear hides, whatever the filter (O(hidden))."""
+        base = self._base()
+        return self._ring.end - base - sum(1 for pos in self._hidden if pos >= base)
+
+    def _count_drops(self, first: int) -> None:
+        """Count the events evicted since the last sync that were shown (not cleared)."""
+        low, self._seen_first = self._seen_first, first
+        if first <= low:
+            return
+        hidden = self._hidden
+        gone = 0
+        if hidden:
+            evicted = range(low, first)
+            for pos in evicted if len(evicted) < len(hidden) else list(hidden):
+                if low <= pos < first and pos in hidden:
+                    hidden.discard(pos)
+                    gone += pos >= self._floor
+        self._dropped += max(0, first - max(low, self._floor)) - gone
+
     def sync(self) -> bool:
         """Drop evicted rows and examine new events (one bounded step); returns :attr:`pending`."""
-        if self._filter.is_all:
-            return False
         first = self._ring.first
+        self._count_drops(first)
+        if self._plain:
+            return False
         positions = self._positions
         if self._head < len(positions) and positions[self._head] < first:
             self._head = bisect.bisect_left(positions, first, self._head)
@@ -423,7 +484,7 @@ class FilteredView(Sequence[Event]):
         elif self._head == len(positions) and self._head:
             positions.clear()
             self._head = 0
-        self._scanned = max(self._scanned, first)
+        self._scanned = max(self._scanned, first, self._floor)
         return self.step()
 
     def step(self, max_events: int = STEP_EVENTS, max_seconds: float = STEP_SECONDS) -> bool:
@@ -440,11 +501,12 @@ class FilteredView(Sequence[Event]):
         deadline = time.perf_counter() + max_seconds
         append = self._positions.append
         live_from = self._live_from
+        hidden = self._hidden
         pos = self._scanned
         with _RegexGuard(enabled=flt.regex) as guard:
             while pos < stop:
                 try:
-                    matched = flt._match(ring.at(pos), guard)
+                    matched = pos not in hidden and flt._match(ring.at(pos), guard)
                 except RegexTimeout:
                     matched = False
                     self._timeouts += 1
@@ -471,9 +533,44 @@ class FilteredView(Sequence[Event]):
         while self.step(max_events=STEP_EVENTS, max_seconds=float("inf")):
             pass
 
-    def __len__(self) -> int:
+    def clear(self) -> Cleared:
+        """Hide every row shown now (examining what remains of a re-filter first).
+
+        Returns what :meth:`undo` needs to show them again.
+        """
+        self.finish()
+        ring = self._ring
         if self._filter.is_all:
-            return len(self._ring)
+            cleared = Cleared(len(self), self._floor, frozenset(), self._dropped)
+            self._floor = ring.end
+            self._dropped = 0
+        else:
+            rows = frozenset(self._positions[self._head :])
+            cleared = Cleared(len(rows), None, rows, self._dropped)
+            self._hidden |= rows
+        # Every row matched and is hidden now: nothing old remains to examine.
+        self._positions = []
+        self._head = 0
+        self._scanned = ring.end
+        return cleared
+
+    def undo(self, cleared: Cleared) -> int:
+        """Show again what ``cleared`` hid; returns how many of its events are still kept."""
+        ring = self._ring
+        if cleared.floor is not None:
+            back = max(0, self._floor - max(cleared.floor, ring.first))
+            self._floor = cleared.floor
+            self._dropped += cleared.dropped
+        else:
+            kept = {pos for pos in cleared.positions if pos >= ring.first}
+            back = len(kept)
+            self._hidden -= cleared.positions
+        self.set_filter(self._filter)
+        return back
+
+    def __len__(self) -> int:
+        if self._plain:
+            return self._ring.end - self._base()
         return len(self._positions) - self._head
 
     def position(self, row: int) -> int:
@@ -483,14 +580,14 @@ class FilteredView(Sequence[Event]):
             row += count
         if not 0 <= row < count:
             raise IndexError(f"row {row} out of range")
-        if self._filter.is_all:
-            return self._ring.first + row
+        if self._plain:
+            return self._base() + row
         return self._positions[self._head + row]
 
     def row_of(self, pos: int) -> int:
         """The row of position ``pos``, or of the first shown event after it (may be ``len``)."""
-        if self._filter.is_all:
-            return min(max(pos - self._ring.first, 0), len(self._ring))
+        if self._plain:
+            return min(max(pos - self._base(), 0), len(self))
         return bisect.bisect_left(self._positions, pos, self._head) - self._head
 
     def contains(self, pos: int) -> bool:

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
+from textual.widgets import Button, Input, Static, TextArea
 
 from tui import __version__
 
@@ -24,16 +24,80 @@ _INTRO = (
 )
 
 
+Row = tuple[str, str, str, str]
+"""One help row: keys, what they do, the binding id, and "(not now)" or ""."""
+Group = tuple[str, list[Row]]
+"""An area's title and its rows."""
+
+_AREAS: dict[str, str] = {
+    "WsdeckApp": "Everywhere",
+    "MainScreen": "Main screen",
+    "ConnectionTable": "Connections",
+    "EventFeed": "Event feed",
+    "Composer": "Composer",
+    "SearchBar": "Search",
+    "SettingsScreen": "Settings",
+    "ConnectionForm": "Connection form",
+}
+
+EDITOR = "Text editor"
+_EDITOR_KEYS: Row = (
+    "(usual keys)",
+    "arrows, home/end, shift+arrows select, ctrl+w/ctrl+u delete, ctrl+x/c/v, ctrl+z/ctrl+y",
+    "(built in)",
+    "",
+)
+"""The text editor's ~45 keys, in one line: they are the ones every editor has."""
+_HISTORY: Row = ("↑/↓ at edges", "previous / next sent message", "(built in)", "")
+"""History is the editor's up/down on its first and last line, not a binding of its own."""
+
+
 def _area(node: object) -> str:
-    """A readable name for the widget or screen a binding belongs to."""
-    name = type(node).__name__
-    return {
-        "WsdeckApp": "Everywhere",
-        "MainScreen": "Main screen",
-        "ConnectionTable": "Connections",
-        "EventFeed": "Event feed",
-        "Composer": "Composer",
-    }.get(name, name)
+    """A name the operator knows for the pane or screen a binding belongs to."""
+    if isinstance(node, TextArea):
+        return EDITOR
+    name = _AREAS.get(type(node).__name__)
+    if name is not None:
+        return name
+    if isinstance(node, Input):
+        return "Text field"
+    if isinstance(node, Button):
+        return "Button"
+    if isinstance(node, Screen):
+        return "This screen"
+    return "This pane"  # never a class name: they mean nothing to an operator
+
+
+def help_groups(screen: Screen[object]) -> list[Group]:
+    """The active bindings of ``screen`` by area, the focused area first.
+
+    The text editor's own keys collapse into one line after the composer's keys, which
+    come first (with the history keys the editor lends it).
+    """
+    groups: dict[str, list[Row]] = {}
+    app = screen.app
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if not binding.description:
+            continue
+        area = _area(active.node)
+        rows = groups.setdefault(area, [])
+        if area == EDITOR:
+            continue
+        label = app.get_key_display(binding)
+        state = "" if active.enabled else "(not now)"
+        # Textual's own bindings have no id: a keymap cannot rebind them.
+        binding_id = binding.id or "(built in)"
+        rows.append((label or key, binding.description, binding_id, state))
+    ordered = [(area, sorted(rows)) for area, rows in groups.items()]
+    titles = [area for area, _ in ordered]
+    if EDITOR in titles:
+        editor = ordered.pop(titles.index(EDITOR))
+        composer = titles.index("Composer") if "Composer" in titles else None
+        if composer is not None:
+            ordered[composer - 1][1].append(_HISTORY)
+        ordered.insert(0 if composer is None else composer, (editor[0], [_EDITOR_KEYS]))
+    return ordered
 
 
 class HelpScreen(ModalScreen[None]):
@@ -43,48 +107,32 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,f1,q,question_mark", "dismiss", "Close", id="help.close"),
     ]
 
-    def __init__(self, groups: list[tuple[str, list[tuple[str, str, str, str]]]]) -> None:
+    def __init__(self, groups: list[Group]) -> None:
         super().__init__()
         self.groups = groups
 
     @classmethod
     def for_screen(cls, screen: Screen[object]) -> HelpScreen:
-        """Collect the active bindings of ``screen`` (focused widget first)."""
-        groups: dict[str, list[tuple[str, str, str, str]]] = {}
-        app = screen.app
-        for key, active in screen.active_bindings.items():
-            binding = active.binding
-            if not binding.description:
-                continue
-            rows = groups.setdefault(_area(active.node), [])
-            label = app.get_key_display(binding)
-            state = "" if active.enabled else "(not available now)"
-            # Textual's own bindings have no id: a keymap cannot rebind them.
-            binding_id = binding.id or "(built in)"
-            rows.append((label or key, binding.description, binding_id, state))
-        return cls([(area, sorted(rows)) for area, rows in groups.items()])
+        """The help for ``screen`` (see :func:`help_groups`)."""
+        return cls(help_groups(screen))
 
     def compose(self) -> ComposeResult:
+        # One table for every area, so that the columns line up all the way down.
+        table = Table(expand=True, show_header=False, box=None, padding=(0, 1))
+        table.add_column("key", style="bold", width=12)
+        table.add_column("action", ratio=1)
+        table.add_column("binding id", style="dim", width=22)
+        table.add_column("", style="italic", width=9)
+        for index, (area, rows) in enumerate(self.groups):
+            if index:
+                table.add_row()
+            table.add_row(Text(area, style="bold underline"))
+            for key, description, binding_id, state in rows:
+                table.add_row(Text(key), Text(description), Text(binding_id), Text(state))
         with VerticalScroll(id="help-body"):
             yield Static(Text(f"wsdeck {__version__} — keys", style="bold"), id="help-title")
             yield Static(Text(_INTRO), id="help-intro")
-            for area, rows in self.groups:
-                table = Table(
-                    title=area,
-                    title_justify="left",
-                    title_style="bold",
-                    expand=True,
-                    show_header=False,
-                    box=None,
-                    padding=(0, 1),
-                )
-                table.add_column("key", style="bold", width=14)
-                table.add_column("action")
-                table.add_column("binding id", style="dim")
-                table.add_column("", style="italic")
-                for key, description, binding_id, state in rows:
-                    table.add_row(Text(key), Text(description), Text(binding_id), Text(state))
-                yield Static(table)
+            yield Static(table, id="help-keys")
             yield Static(
                 Text(
                     "ctrl+p opens the command palette · escape closes this help · "

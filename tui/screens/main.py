@@ -87,7 +87,7 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         app = self.wsdeck
         yield Header()
-        yield ConnectionTable(id="connections")
+        yield self._table
         with Horizontal(id="controls"):
             yield Static(id="selected")
             yield Button("Start", id="start", compact=True)
@@ -109,7 +109,10 @@ class MainScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.selected: str | None = None
+        # The table's cursor is the one selection: s/x/r/i and Send read it when the key is
+        # handled. A copy kept from the table's RowHighlighted message lagged the cursor
+        # (a burst "j x" stopped the row before j).
+        self._table = ConnectionTable(id="connections")
         # Last values shown, so that unchanged ones cost nothing (see refresh_state).
         self._bindings_key: tuple[object, ...] | None = None
         self._status: str | None = None
@@ -121,11 +124,16 @@ class MainScreen(Screen[None]):
         self.query_one("#detail").display = False
         self.query_one("#search").display = False
         self.refresh_state()
-        table = self.query_one(ConnectionTable)
-        if table.row_count:
-            self._choose(table.selected)
+        # Called synchronously as the cursor moves, so the selected bar, the node controls
+        # and the composer's target change in the same frame as the highlight.
+        self.watch(self._table, "cursor_coordinate", self._cursor_moved, init=False)
         self.set_interval(STATE_REFRESH, self._state_tick)
-        table.focus()
+        self._table.focus()
+
+    @property
+    def selected(self) -> str | None:
+        """The connection under the table's cursor: what the node controls act on."""
+        return self._table.selected
 
     def _receive_view(self, name: str) -> str:
         client = self.wsdeck.hub.clients.get(name)
@@ -150,14 +158,12 @@ class MainScreen(Screen[None]):
     def connections_changed(self) -> None:
         """Connections were added, removed or edited in the settings screen."""
         self.refresh_state()
-        if self.selected not in self.wsdeck.hub.clients:
-            self._choose(self.query_one(ConnectionTable).selected)
 
     def refresh_state(self) -> None:
         """Badges, counters, node controls and the composer's Send state."""
         self._state_due = False
         hub = self.wsdeck.hub
-        self.query_one(ConnectionTable).sync(hub.clients)
+        self._table.sync(hub.clients)
         client = hub.clients.get(self.selected) if self.selected else None
         self._show_selected(client)
         state = client.state if client else None
@@ -218,14 +224,22 @@ class MainScreen(Screen[None]):
 
     def _feed_status(self) -> None:
         feed = self.query_one(EventFeed)
-        ring = self.wsdeck.ring
-        parts = ["following" if feed.following else f"paused — {feed.new_since_pause} new (End)"]
+        if feed.following:
+            parts = ["following"]
+        else:
+            paused = f"paused — {feed.new_since_pause} new"
+            if feed.dropped_since_pause:
+                paused += f", {feed.dropped_since_pause} more dropped"
+            if feed.highlighted_dropped:
+                paused += ", its row dropped"  # the highlighted event left the ring
+            parts = [paused + " (End)"]
         stopped = self.wsdeck.recording_stopped
         if stopped:  # stays until a retry succeeds (ctrl+p → recording: retry)
             parts.insert(0, f"⚠ recording stopped: {stopped} (ctrl+p: recording: retry)")
-        parts.append(f"{len(ring)} events")
-        if ring.dropped:
-            parts.append(f"{ring.dropped} dropped")
+        # What the feed holds: cleared events stay in the ring for undo but are not counted.
+        parts.append(f"{len(feed.view)} {'events' if feed.filter.is_all else 'shown'}")
+        if feed.dropped:
+            parts.append(f"{feed.dropped} dropped")
         description = _describe_filter(feed.filter)
         if description:
             parts.append(description)
@@ -239,22 +253,18 @@ class MainScreen(Screen[None]):
 
     # -- selection ---------------------------------------------------------------------------
 
-    @on(ConnectionTable.Chosen)
-    def _on_chosen(self, message: ConnectionTable.Chosen) -> None:
-        self._choose(message.name)
-
-    def _choose(self, name: str | None) -> None:
-        self.selected = name
+    def _cursor_moved(self) -> None:
         self.refresh_state()
 
     def select(self, name: str) -> None:
         """Select ``name`` in the table (from the palette)."""
-        self.query_one(ConnectionTable).select(name)
-        self._choose(name)
+        self._table.select(name)
 
     # -- node controls ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo_clear":
+            return self.query_one(EventFeed).can_undo_clear or None
         if action in _FLEET_ACTIONS:
             return _fleet_allowed(action, self.wsdeck.hub.clients.values()) or None
         if action not in _SELECTED_ACTIONS:
@@ -326,9 +336,43 @@ class MainScreen(Screen[None]):
     def _status_changed(self) -> None:
         self._feed_status()
 
-    def clear_feed(self) -> None:
-        """Forget every event in the feed."""
-        self.query_one(EventFeed).clear()
+    def action_clear_feed(self) -> None:
+        """Clear what the feed shows (under its filter); ask first if it is over a screenful."""
+        from tui.screens.confirm import ConfirmScreen
+
+        feed = self.query_one(EventFeed)
+        feed.view.finish()  # the count asked about is the count cleared
+        count = len(feed.view)
+        if not count:
+            self.notify("Nothing to clear: the feed shows no events.", timeout=3)
+            return
+        if count <= feed.scrollable_content_region.height:
+            self._clear(True)
+            return
+        question = f"Clear {count} events{_shown_by(feed.filter)}? u undoes it."
+        self.app.push_screen(ConfirmScreen(question, "Clear", "Keep", default=False), self._clear)
+
+    def _clear(self, confirmed: bool | None) -> None:
+        if not confirmed:
+            return
+        feed = self.query_one(EventFeed)
+        count = feed.clear()
+        kept = feed.view.uncleared  # what other filters would still show
+        others = f"; {kept} others kept" if kept > 0 else ""
+        # Names and search text come from settings and the operator: never markup.
+        notice = f"Cleared {count} events{_shown_by(feed.filter)}{others}. u undoes it."
+        self.notify(notice, markup=False)
+        self._feed_status()
+
+    def action_undo_clear(self) -> None:
+        """Show again the events the last clear hid, those still in memory."""
+        back = self.query_one(EventFeed).undo_clear()
+        if back is None:
+            self.notify("Nothing to undo.", timeout=3)
+        elif back:
+            self.notify(f"Restored {back} cleared events.")
+        else:
+            self.notify("The cleared events have left memory (the ring was full): none back.")
         self._feed_status()
 
     def follow_feed(self) -> None:
@@ -379,7 +423,7 @@ class MainScreen(Screen[None]):
         self._feed_status()
 
     def action_back(self) -> None:
-        self.query_one(ConnectionTable).focus()
+        self._table.focus()
 
     def action_filter(self) -> None:
         from tui.screens.filter import FilterScreen
@@ -413,6 +457,12 @@ class MainScreen(Screen[None]):
             self.notify(f"export failed: {exc.strerror or exc}", severity="error", markup=False)
         else:
             self.notify(f"exported {count} events to {path}", markup=False)
+
+
+def _shown_by(feed_filter: FeedFilter) -> str:
+    """`` shown by the filter (…)`` when a filter is active, else nothing."""
+    description = _describe_filter(feed_filter)
+    return f" shown by the {description.removeprefix('filter ')} filter" if description else ""
 
 
 def _describe_filter(feed_filter: FeedFilter) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from rich.text import Text
 from textual import on, work
@@ -34,6 +34,24 @@ from tui.widgets.footer import KeyFooter
 __all__ = ["SettingsResult", "SettingsScreen"]
 
 _COPY_SUFFIX = re.compile(r" copy(?: \d+)?$")
+STATE_REFRESH = 1.0
+"""Seconds between two looks at the connections' states while the list is shown."""
+
+
+class ConnectionState(NamedTuple):
+    """What the list says about a connection the App runs."""
+
+    label: str
+    """Its state as the table's badge says it (``open``, ``reconnecting in 3s``, …)."""
+    running: bool
+    """Whether it is not stopped (an edit can restart it; a delete stops it)."""
+
+
+StateOf = Callable[[str], ConnectionState | None]
+
+
+def _no_state(name: str) -> ConnectionState | None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -152,7 +170,7 @@ class SettingsScreen(Screen[SettingsResult | None]):
     ]
 
     def __init__(
-        self, settings: WsdeckSettings, path: Path | None, open_connections: Collection[str]
+        self, settings: WsdeckSettings, path: Path | None, state_of: StateOf = _no_state
     ) -> None:
         """Create the screen.
 
@@ -160,13 +178,14 @@ class SettingsScreen(Screen[SettingsResult | None]):
             settings: the app's current settings (the comparison base of the result).
             path: the settings file, or ``None`` when there is none (demo mode: changes apply
                 to this session only and nothing is written).
-            open_connections: names of the connections that are running now; editing one
-                asks whether to restart it.
+            state_of: a connection's state now (asked again every second while the list
+                is shown); editing a running one asks whether to restart it.
         """
         super().__init__()
         self.settings = settings
         self.path = path
-        self.open_connections = frozenset(open_connections)
+        self._state_of = state_of
+        self._states_shown: list[ConnectionState | None] = []
         self._connections: list[Connection] = list(settings.connections)
         self._session_only: list[Connection] = []
         self._file_settings: WsdeckSettings | None = None
@@ -191,6 +210,7 @@ class SettingsScreen(Screen[SettingsResult | None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self.set_interval(STATE_REFRESH, self._refresh_states)
         if self.path is not None:
             self._open_file(self.path)
         source = self.query_one("#settings-source", Static)
@@ -251,13 +271,14 @@ class SettingsScreen(Screen[SettingsResult | None]):
         previous = option_list.highlighted
         width = min(24, max((len(c.name) for c in self._connections), default=0))
         options = []
-        for connection in self._connections:
+        self._states_shown = self._states()
+        for connection, state in zip(self._connections, self._states_shown, strict=True):
             prompt = Text(no_wrap=True, overflow="ellipsis")
             prompt.append(connection.name.ljust(width), style="bold")
             prompt.append("  ")
             prompt.append(connection.display_url)
-            if connection.name in self.open_connections:
-                prompt.append("  (open)", style="italic")
+            if state is not None:
+                prompt.append(f"  ({state.label})", style="italic")
             options.append(Option(prompt))
         option_list.set_options(options)
         if self._connections:
@@ -265,6 +286,18 @@ class SettingsScreen(Screen[SettingsResult | None]):
             option_list.highlighted = max(0, min(target, len(self._connections) - 1))
         self.query_one("#settings-empty").display = not self._connections
         self.refresh_bindings()
+
+    def _states(self) -> list[ConnectionState | None]:
+        return [self._state_of(connection.name) for connection in self._connections]
+
+    def _refresh_states(self) -> None:
+        """Show state changes (a connection opening, failing, reconnecting) while open."""
+        if not self._busy and self._states() != self._states_shown:
+            self._show_list()
+
+    def _running_state(self, name: str) -> ConnectionState | None:
+        state = self._state_of(name)
+        return state if state is not None and state.running else None
 
     def _highlighted(self) -> int | None:
         index = self.query_one("#settings-list", OptionList).highlighted
@@ -364,14 +397,15 @@ class SettingsScreen(Screen[SettingsResult | None]):
             if not await self._commit(new, f"updated {connection.name!r}"):
                 return
             self._show_list(highlight=index)
-            if old.name in self.open_connections:
-                await self._ask_restart(old.name, connection.name)
+            state = self._running_state(old.name)
+            if state is not None:
+                await self._ask_restart(old.name, connection.name, state.label)
         finally:
             self._done()
 
-    async def _ask_restart(self, old_name: str, new_name: str) -> None:
+    async def _ask_restart(self, old_name: str, new_name: str, state: str) -> None:
         renamed = f" (now named {new_name!r})" if new_name != old_name else ""
-        question = f"{old_name!r}{renamed} is open. Restart it now to apply the changes?"
+        question = f"{old_name!r}{renamed} is {state}. Restart it now to apply the changes?"
         restart = await self.app.push_screen_wait(ConfirmScreen(question, "Restart", "Later"))
         if restart:
             self._restart.add(new_name)
@@ -393,9 +427,8 @@ class SettingsScreen(Screen[SettingsResult | None]):
     async def _delete_flow(self, index: int) -> None:
         try:
             old = self._connections[index]
-            running = (
-                " It is open and will be stopped." if old.name in self.open_connections else ""
-            )
+            state = self._running_state(old.name)
+            running = f" It is {state.label} and will be stopped." if state is not None else ""
             question = f"Delete connection {old.name!r}?{running}"
             confirm = ConfirmScreen(question, "Delete", "Keep", default=False)
             if not await self.app.push_screen_wait(confirm):

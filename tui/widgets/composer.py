@@ -82,6 +82,8 @@ class Composer(Widget):
         Binding("ctrl+j", "send", "Send", id="composer.send", show=True),
         Binding("ctrl+t", "cycle_mode", "Mode", id="composer.mode", show=True),
         Binding("ctrl+f", "format", "Format JSON", id="composer.format", show=True),
+        Binding("ctrl+l", "clear", "Clear the editor", id="composer.clear", show=False),
+        Binding("ctrl+o", "saved", "Saved messages", id="composer.saved", show=False),
     ]
 
     mode: reactive[Mode] = reactive[Mode]("text", init=False)
@@ -250,6 +252,19 @@ class Composer(Widget):
         self._history.push(self._connection, Entry(text, mode))
         self._editor.clear()
         self._show_error("")
+
+    def action_clear(self) -> None:
+        """Empty the editor (an edit: ``ctrl+z`` brings the text back)."""
+        editor = self._editor
+        editor.replace("", (0, 0), editor.document.end)
+
+    def action_saved(self) -> None:
+        """Open the selected connection's saved messages (``enter`` loads one)."""
+        saved = self.query_one("#composer-saved", Select)
+        if saved.disabled:
+            self.notify("No saved messages for this connection.", timeout=3)
+            return
+        saved.action_show_overlay()
 
     def action_cycle_mode(self) -> None:
         """Switch to the next mode (text → json → hex → base64 → text)."""

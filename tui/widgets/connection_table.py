@@ -14,7 +14,6 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
-from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
@@ -61,6 +60,14 @@ def human_bytes(count: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GiB"
+
+
+def round_trip(seconds: float | None) -> str:
+    """``-``, ``0.3 ms``, ``42 ms``: a loopback ping is well under a millisecond."""
+    if seconds is None:
+        return "-"
+    ms = seconds * 1000
+    return f"{ms:.1f} ms" if ms < 10 else f"{ms:.0f} ms"
 
 
 def age(seconds: float | None) -> str:
@@ -204,17 +211,6 @@ class ConnectionTable(DataTable[Cell]):
         "failed": "bold $error",
     }
 
-    @dataclass
-    class Chosen(Message):
-        """The user picked a connection (cursor moved or ``enter``)."""
-
-        table: ConnectionTable
-        name: str
-
-        @property
-        def control(self) -> ConnectionTable:
-            return self.table
-
     def __init__(self, *, id: str | None = None, clock: Callable[[], float] = time.time) -> None:
         """``clock``: the wall clock of the rates and ages (tests drive it)."""
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
@@ -319,7 +315,7 @@ class ConnectionTable(DataTable[Cell]):
             Cell(f"{stats.msgs_out} / {human_bytes(stats.bytes_out)}"),
             Cell("-" if rate is None else rate.label()),
             Cell(age(last)),
-            Cell("-" if latency is None else f"{latency * 1000:.0f} ms"),
+            Cell(round_trip(latency)),
             Cell(printable(client.url, 40)),  # the final URL after redirects
         ]
 
@@ -329,8 +325,3 @@ class ConnectionTable(DataTable[Cell]):
         return " ".join(
             variables.get(word[1:], "") if word.startswith("$") else word for word in spec.split()
         )
-
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        event.stop()
-        if event.row_key.value is not None:
-            self.post_message(self.Chosen(self, str(event.row_key.value)))

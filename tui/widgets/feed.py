@@ -8,6 +8,7 @@ calls :meth:`EventFeed.events_added` at most once per frame.
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from textual.timer import Timer
 
 from tui.core.events import EVENT_NAMES, Event, PayloadEvent, encode_line
 from tui.core.export import export_jsonl
-from tui.core.ring import EventRing, FeedFilter, FilteredView
+from tui.core.ring import Cleared, EventRing, FeedFilter, FilteredView
 from tui.widgets.clipboard import copy_event, copy_payload
 from tui.widgets.feed_row import RowStyles, row_strip
 
@@ -47,8 +48,11 @@ class EventFeed(ScrollView, can_focus=True):
     """Every event of every connection, newest at the bottom, with a highlighted row.
 
     Follow mode (the default) keeps the newest event in view and highlighted; moving up or
-    scrolling up pauses it, and ``End`` resumes it. While paused, new events do not move
-    the view and :attr:`new_since_pause` counts them.
+    scrolling up pauses it, and ``End`` resumes it. While paused the screen is frozen: new
+    events do not move the rows, the highlight or what the detail pane shows, and
+    :attr:`new_since_pause` counts them. The events on screen are kept (a page of them) so
+    that a row whose event the ring evicts stays on screen, marked as dropped, until the
+    operator moves away from it.
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -112,7 +116,9 @@ class EventFeed(ScrollView, can_focus=True):
         Binding("end", "follow", "Follow", id="feed.follow"),
         Binding("y", "copy", "Copy", id="feed.copy"),
         Binding("Y", "copy_payload", "Copy payload", id="feed.copy_payload", show=False),
-        Binding("c", "clear", "Clear", id="feed.clear"),
+        # The main screen asks before a big clear and says what was cleared.
+        Binding("c", "screen.clear_feed", "Clear", id="feed.clear"),
+        Binding("u", "screen.undo_clear", "Undo clear", id="feed.undo_clear"),
     ]
 
     REPAINT_INTERVAL: ClassVar[float] = 1 / 15
@@ -146,7 +152,9 @@ class EventFeed(ScrollView, can_focus=True):
         following: bool
         """Whether new events keep the view at the bottom."""
         new_since_pause: int
-        """Matching events that arrived since following paused."""
+        """Matching events that arrived since following paused and are still kept."""
+        dropped_since_pause: int
+        """Matching events that arrived since following paused and were evicted."""
         dropped: int
         """Events evicted from the ring since the last clear."""
         shown: int
@@ -193,7 +201,7 @@ class EventFeed(ScrollView, can_focus=True):
         self._following = True
         self._pause_mark = 0
         self._top: int | None = None
-        self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(self.CACHE_ROWS)
+        self._cache: LRUCache[tuple[int, int, bool, bool], Strip] = LRUCache(self.CACHE_ROWS)
         self._styles: RowStyles | None = None
         self._flush_timer: Timer | None = None
         self._behind = False  # events taken in that no flush has shown yet
@@ -204,6 +212,13 @@ class EventFeed(ScrollView, can_focus=True):
         self._painted: tuple[object, ...] | None = None
         self._posted_cursor: int | None = _NO_CURSOR
         self._posted_status: tuple[object, ...] | None = None
+        self._pause_end = 0  # the ring's end when following paused
+        # While paused: the events on screen (and the highlighted one) by position, so that
+        # they outlive their eviction; and the evicted ones still shown, oldest first, as
+        # rows above the view's (see _pos_at).
+        self._pinned: dict[int, Event] = {}
+        self._ghosts: list[int] = []
+        self._cleared: Cleared | None = None  # the last clear, for undo
 
     # -- state the App reads ---------------------------------------------------------------
 
@@ -229,13 +244,34 @@ class EventFeed(ScrollView, can_focus=True):
 
     @property
     def new_since_pause(self) -> int:
-        """Matching events that arrived since following paused (0 while following)."""
-        return 0 if self._following else self._view.arrived - self._pause_mark
+        """Matching events that arrived since following paused and are still in the ring.
+
+        Never more than ``End`` would show (0 while following).
+        """
+        if self._following:
+            return 0
+        view = self._view
+        return len(view) - view.row_of(self._pause_end)
+
+    @property
+    def dropped_since_pause(self) -> int:
+        """Matching events that arrived since following paused and were evicted already."""
+        if self._following:
+            return 0
+        return self._view.arrived - self._pause_mark - self.new_since_pause
 
     @property
     def dropped(self) -> int:
-        """Events evicted from the ring since the last clear."""
-        return self._ring.dropped
+        """Events evicted from the ring unseen since the last clear of everything.
+
+        A clear under a filter does not reset it (see :attr:`FilteredView.dropped`).
+        """
+        return self._view.dropped
+
+    @property
+    def can_undo_clear(self) -> bool:
+        """Whether there is a clear to undo."""
+        return self._cleared is not None
 
     @property
     def filtering(self) -> bool:
@@ -252,10 +288,12 @@ class EventFeed(ScrollView, can_focus=True):
         """The highlighted event."""
         if self._cursor is None:
             return None
-        try:
-            return self._ring.at(self._cursor)
-        except IndexError:
-            return None
+        return self._event(self._cursor)
+
+    @property
+    def highlighted_dropped(self) -> bool:
+        """Whether the highlighted event was evicted while the feed was paused on it."""
+        return self._cursor is not None and self._cursor in self._ghosts
 
     @property
     def utc(self) -> bool:
@@ -273,6 +311,9 @@ class EventFeed(ScrollView, can_focus=True):
         """Take in the batch just added to the ring; repaints at most every REPAINT_INTERVAL."""
         if self._view.sync():
             self._schedule_scan()
+        if not self._following:
+            # Rows evicted just now stay where they are until the next repaint and after.
+            self._ghosts = self._find_ghosts()
         self._request_flush()
 
     def flush(self) -> None:
@@ -283,23 +324,26 @@ class EventFeed(ScrollView, can_focus=True):
         self._behind = self._behind_at_last_tick = False
         self._last_flush = time.monotonic()
         view = self._view
-        rows = len(view)
         if self._following:
+            rows = len(view)
             self._cursor = view.position(-1) if rows else None
             top = max(0, rows - self._page())
         else:
+            self._ghosts = self._find_ghosts()
+            rows = self._rows()
             cursor = self._cursor
             # A cursor beyond the re-filter's progress may still turn up: keep it until then.
             settled = cursor is not None and (not view.pending or cursor < view.scanned)
-            if cursor is not None and settled and not view.contains(cursor):
-                row = min(view.row_of(cursor), rows - 1)
-                self._cursor = cursor = view.position(row) if rows else None
+            if cursor is not None and settled and not self._shows(cursor):
+                row = min(self._row_of(cursor), rows - 1)
+                self._cursor = cursor = self._pos_at(row) if rows else None
             if self._recentre and cursor is not None and (settled or view.contains(cursor)):
                 self._recentre = False
-                self._top = view.position(max(0, view.row_of(cursor) - self._page() // 2))
-            top = view.row_of(self._top) if self._top is not None else 0
+                self._top = self._pos_at(max(0, self._row_of(cursor) - self._page() // 2))
+            top = self._row_of(self._top) if self._top is not None else 0
         if self.is_mounted:
             self._show(rows, top)
+        self._pin()
         self._post_highlighted()
         self._post_status()
 
@@ -311,20 +355,45 @@ class EventFeed(ScrollView, can_focus=True):
         """
         self._view.set_filter(flt)
         self._pause_mark = self._view.arrived
+        self._pause_end = self._ring.end
+        self._pinned.clear()
+        self._ghosts = []
         self._top = None
         self._recentre = not self._following
         if self._view.step():
             self._schedule_scan()
         self.flush()
 
-    def clear(self) -> None:
-        """Forget every event (the ring too) and reset the counters."""
-        self._ring.clear()
-        self._view.sync()
+    def clear(self) -> int:
+        """Hide the rows the filter shows (all of them with no filter); follow again.
+
+        The events stay in the ring, so :meth:`undo_clear` can show them while they are kept.
+        Returns the number of rows cleared.
+        """
+        self._cleared = self._view.clear()
+        self._restart()
+        return self._cleared.count
+
+    def undo_clear(self) -> int | None:
+        """Show again what the last clear hid; returns how many of its events were still kept
+        (``None``: nothing to undo)."""
+        if self._cleared is None:
+            return None
+        back = self._view.undo(self._cleared)
+        self._cleared = None
+        if self._view.step():
+            self._schedule_scan()
+        self._restart()
+        return back
+
+    def _restart(self) -> None:
+        """Follow from scratch after the rows changed under the view."""
         self._cursor = None
         self._top = None
         self._following = True
         self._pause_mark = self._view.arrived
+        self._pinned.clear()
+        self._ghosts = []
         self._cache.clear()
         self._painted = None
         self.flush()
@@ -362,8 +431,6 @@ class EventFeed(ScrollView, can_focus=True):
             return True if self._cursor is not None else None
         if action == "copy_payload":
             return True if isinstance(self.highlighted, PayloadEvent) else None
-        if action == "clear":
-            return True if len(self._ring) else None
         return True
 
     def action_cursor_up(self) -> None:
@@ -395,9 +462,6 @@ class EventFeed(ScrollView, can_focus=True):
     def action_copy_payload(self) -> None:
         copy_payload(self, self.highlighted)
 
-    def action_clear(self) -> None:
-        self.clear()
-
     # -- events ---------------------------------------------------------------------------
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
@@ -416,7 +480,7 @@ class EventFeed(ScrollView, can_focus=True):
         if offset is None:
             return
         row = int(self.scroll_y) + offset.y
-        if row < len(self._view):
+        if row < self._rows():
             self._move(to=row)
 
     def on_mount(self) -> None:
@@ -440,29 +504,30 @@ class EventFeed(ScrollView, can_focus=True):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         row = int(new_value)
-        self._top = self._view.position(row) if row < len(self._view) else None
+        self._top = self._pos_at(row) if row < self._rows() else None
 
     # -- rendering ------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        row = int(self.scroll_y) + y
-        view = self._view
-        if row >= len(view):
+        # While paused the top row is an event, not an index: evictions shift indices.
+        top = self._top
+        row = (int(self.scroll_y) if self._following or top is None else self._row_of(top)) + y
+        if row >= self._rows():
             return Strip.blank(width, self.rich_style)
-        pos = view.position(row)
-        key = (pos, width, pos == self._cursor)
+        pos = self._pos_at(row)
+        dropped = row < len(self._ghosts)
+        key = (pos, width, pos == self._cursor, dropped)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._render_row(pos, width, pos == self._cursor)
+            strip = self._render_row(pos, width, pos == self._cursor, dropped)
             self._cache[key] = strip
         return strip
 
-    def _render_row(self, pos: int, width: int, cursor: bool) -> Strip:
+    def _render_row(self, pos: int, width: int, cursor: bool, dropped: bool) -> Strip:
         """Render one row (a cache miss)."""
-        try:
-            event = self._ring.at(pos)
-        except IndexError:
+        event = self._event(pos)
+        if event is None:
             return Strip.blank(width, self.rich_style)
         return row_strip(
             event,
@@ -471,6 +536,7 @@ class EventFeed(ScrollView, can_focus=True):
             view=self._receive_view(event.connection),
             utc=self._utc,
             cursor=cursor,
+            dropped=dropped,
         )
 
     def _row_styles(self) -> RowStyles:
@@ -498,14 +564,69 @@ class EventFeed(ScrollView, can_focus=True):
     def _cursor_row(self) -> int:
         """The highlighted row (the last one if nothing is highlighted)."""
         if self._cursor is None:
-            return len(self._view)
-        return self._view.row_of(self._cursor)
+            return self._rows()
+        return self._row_of(self._cursor)
+
+    # Rows on screen are the evicted events still shown while paused ("ghosts", at the
+    # top), then the view's rows. While following there are no ghosts.
+
+    def _rows(self) -> int:
+        return len(self._ghosts) + len(self._view)
+
+    def _pos_at(self, row: int) -> int:
+        """The absolute position of row ``row`` (``-1``: the last)."""
+        ghosts = self._ghosts
+        if 0 <= row < len(ghosts):
+            return ghosts[row]
+        return self._view.position(row - len(ghosts) if row >= 0 else row)
+
+    def _row_of(self, pos: int) -> int:
+        """The row of ``pos``, or of the first row shown after it."""
+        ghosts = self._ghosts
+        if ghosts and pos <= ghosts[-1]:
+            return bisect.bisect_left(ghosts, pos)
+        return len(ghosts) + self._view.row_of(pos)
+
+    def _shows(self, pos: int) -> bool:
+        """Whether the event at ``pos`` has a row."""
+        return pos in self._ghosts or self._view.contains(pos)
+
+    def _event(self, pos: int) -> Event | None:
+        try:
+            return self._ring.at(pos)
+        except IndexError:
+            return self._pinned.get(pos)
+
+    def _find_ghosts(self) -> list[int]:
+        """The kept events the ring evicted that are still on screen, or highlighted."""
+        first = self._ring.first
+        top = self._top if self._top is not None else first
+        keep = [p for p in self._pinned if p < first and (p >= top or p == self._cursor)]
+        return sorted(keep)
+
+    def _pin(self) -> None:
+        """Keep the events on screen and the highlighted one while paused; forget the rest."""
+        if self._following:
+            self._pinned.clear()
+            self._ghosts = []
+            return
+        rows = self._rows()
+        top = int(self.scroll_y)
+        wanted = [self._pos_at(row) for row in range(top, min(rows, top + self._page()))]
+        if self._cursor is not None:
+            wanted.append(self._cursor)
+        pinned = self._pinned
+        kept: dict[int, Event] = {}
+        for pos in wanted:
+            event = pinned.get(pos) or self._event(pos)
+            if event is not None:
+                kept[pos] = event
+        self._pinned = kept
 
     def _move(self, delta: int = 0, *, to: int | None = None, keep_line: bool = False) -> None:
         """Move the highlight by ``delta`` rows (or to row ``to``); leaving the last row pauses."""
         self.flush()
-        view = self._view
-        rows = len(view)
+        rows = self._rows()
         if not rows:
             return
         current = self._cursor_row()
@@ -520,8 +641,9 @@ class EventFeed(ScrollView, can_focus=True):
             top = row
         elif row >= top + height:
             top = row - height + 1
-        self._cursor = view.position(row)
+        self._cursor = self._pos_at(row)
         self._show(rows, top)
+        self._pin()
         self._post_highlighted()
         self._post_status()
 
@@ -529,19 +651,20 @@ class EventFeed(ScrollView, can_focus=True):
         if self._following:
             self._following = False
             self._pause_mark = self._view.arrived
+            self._pause_end = self._ring.end
             self.flush()
 
     def _show(self, rows: int, top: int) -> None:
         """Apply row count and scroll position; repaint only if what is visible changed."""
         height = self._page()
         top = min(max(0, top), max(0, rows - height))
-        view = self._view
         last = min(rows, top + height) - 1
         signature = (
-            view.position(top) if rows else None,
-            view.position(last) if last >= top else None,
+            self._pos_at(top) if rows else None,
+            self._pos_at(last) if last >= top else None,
             last - top,
-            self._cursor if self._cursor is not None and view.contains(self._cursor) else None,
+            len(self._ghosts),
+            self._cursor if self._cursor is not None and self._shows(self._cursor) else None,
             self.scrollable_content_region.size,
         )
         size = Size(0, rows)
@@ -559,7 +682,7 @@ class EventFeed(ScrollView, can_focus=True):
         else:
             self._move_viewport(size, top)
         row = int(self.scroll_y)
-        self._top = view.position(row) if row < rows else None
+        self._top = self._pos_at(row) if row < rows else None
         self.refresh()
 
     def _move_viewport(self, size: Size, top: int) -> None:
@@ -616,6 +739,7 @@ class EventFeed(ScrollView, can_focus=True):
         status = (
             self._following,
             self.new_since_pause,
+            self.dropped_since_pause,
             self.dropped,
             len(self._view),
             self.filtering,

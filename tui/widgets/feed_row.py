@@ -57,6 +57,7 @@ class RowStyles:
 
 
 _BOLD = Style(bold=True)
+_DIM = Style(dim=True)
 
 
 def row_strip(
@@ -67,10 +68,13 @@ def row_strip(
     view: str = "hex",
     utc: bool = False,
     cursor: bool = False,
+    dropped: bool = False,
 ) -> Strip:
     """The row for ``event``: time, name, glyph, size, preview; exactly ``width`` cells.
 
-    A binary frame's preview starts with :data:`BINARY_TAG`.
+    A binary frame's preview starts with :data:`BINARY_TAG`. A ``dropped`` row (kept on a
+    paused screen after the ring evicted its event) is dimmed and says ``dropped`` in the
+    size column.
 
     Five styled runs, each column carrying the space after it and the preview the padding:
     a terminal gets every run as its own colour sequence (~35 bytes in truecolour), so a
@@ -83,6 +87,8 @@ def row_strip(
     """
     kind_style = styles.kinds.get(event.EVENT, Style.null())
     size = size_label(event.size) if isinstance(event, PayloadEvent) else ""
+    if dropped:
+        size = "dropped"
     runs = [
         (clock(event.ts, utc) + " ", styles.time),
         (fit(printable(event.connection), NAME_WIDTH) + " ", styles.name),
@@ -102,6 +108,8 @@ def row_strip(
         runs = _truncate(runs, width)
     base = styles.base
     over = styles.cursor if cursor else Style.null()
+    if dropped:
+        over = _DIM + over
     return Strip([Segment(text, base + style + over) for text, style in runs if text], width)
 
 

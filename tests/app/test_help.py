@@ -1,0 +1,83 @@
+"""The help screen: the focused pane's own keys first, in words an operator knows."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from textual.widgets import Select
+
+from tests.app.conftest import conn, screen_text, type_text, wait_until
+from tui.screens.help import HelpScreen
+from tui.widgets.composer import Composer
+
+SIZE = (120, 40)
+
+
+async def _help(pilot: Any, app: Any) -> HelpScreen:
+    await pilot.press("f1")
+    await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+    screen = app.screen
+    assert isinstance(screen, HelpScreen)
+    return screen
+
+
+async def test_composer_help_puts_its_own_keys_first_and_the_editor_in_one_line(
+    make_app: Any,
+) -> None:
+    app = make_app(conn("idle", "ws://127.0.0.1:9/"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i")
+        screen = await _help(pilot, app)
+        areas = [area for area, _ in screen.groups]
+        assert areas[:2] == ["Composer", "Text editor"]
+        composer = {description for _, description, _, _ in screen.groups[0][1]}
+        assert {
+            "Send",
+            "Mode",
+            "Clear the editor",
+            "Saved messages",
+            "previous / next sent message",
+        } <= composer
+        assert len(screen.groups[1][1]) == 1  # the editor's ~45 keys, collapsed
+        rows = sum(len(rows) for _, rows in screen.groups)
+        assert rows < 40  # it fits the screen instead of listing every editing key
+        assert not any("TextArea" in area or "Composer" in area[1:] for area in areas)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_help_never_shows_class_names_and_lines_up_every_area(
+    make_app: Any, size: tuple[int, int]
+) -> None:
+    app = make_app(conn("idle", "ws://127.0.0.1:9/"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("i")
+        await _help(pilot, app)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "HistoryTextArea" not in text
+        assert "composer.send" in text
+        ids = re.compile(r"\b(?:composer|connections?|feed|app|main)\.[a-z_]+|\(built in\)")
+        columns = {found.start() for line in text.splitlines() for found in ids.finditer(line)}
+        assert len(columns) == 1, text  # one id column, whatever the area
+        if size == (120, 40):
+            assert {"composer.send", "main.next", "app.quit"} <= set(ids.findall(text))
+
+
+async def test_ctrl_l_clears_the_editor_and_ctrl_o_opens_saved_messages(make_app: Any) -> None:
+    app = make_app(conn("idle", "ws://127.0.0.1:9/", saved_messages={"hello": "hi there"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i")
+        composer = app.main.query_one(Composer)
+        await type_text(pilot, "draft")
+        assert composer.text == "draft"
+        await pilot.press("ctrl+l")
+        assert composer.text == ""
+        await pilot.press("ctrl+z")
+        assert composer.text == "draft"
+        await pilot.press("ctrl+o")
+        saved = composer.query_one("#composer-saved", Select)
+        await wait_until(pilot, lambda: saved.expanded)
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: composer.text == "hi there")

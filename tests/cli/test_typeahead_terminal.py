@@ -1,0 +1,173 @@
+"""Bursts of keys through a real terminal: each key acts on what the one before it left.
+
+A terminal delivers typeahead, pastes and keys over a slow link as one read; Pilot waits
+for the App between keys and cannot show what happens to keys that arrive together. Here
+every burst is one write to the pseudo-terminal of ``python -m tui``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.server import Server, ServerConnection, serve
+
+from tests.terminal import CTRL_Q, Terminal, wsdeck_on_a_terminal
+from tui.core.events import decode_line
+
+NAMES = ("alpha", "beta", "gamma")
+ROUNDS = 50
+WAIT = 20.0
+
+
+class Peer:
+    """An echo server in a thread that notes every connection's path as it opens and closes."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self.port = 0
+
+    def _note(self, what: str, path: str) -> None:
+        with self._lock:
+            self.log.append((what, path.strip("/")))
+
+    async def _handler(self, ws: ServerConnection) -> None:
+        path = ws.request.path if ws.request else "?"
+        self._note("open", path)
+        try:
+            async for message in ws:
+                await ws.send(message)
+        finally:
+            self._note("close", path)
+
+    def start(self) -> None:
+        self._thread.start()
+
+        async def listen() -> Server:
+            return await serve(self._handler, "127.0.0.1", 0)
+
+        self._server = asyncio.run_coroutine_threadsafe(listen(), self._loop).result(10)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    def stop(self) -> None:
+        async def close() -> None:
+            self._server.close()
+            await self._server.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    def count(self, what: str, name: str | None = None) -> int:
+        with self._lock:
+            return sum(1 for w, p in self.log if w == what and (name is None or p == name))
+
+
+@pytest.fixture
+def peer() -> Iterator[Peer]:
+    server = Peer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def _config(tmp_path: Path, port: int, record: Path, stopped: set[str]) -> Path:
+    config = tmp_path / "wsdeck.toml"
+    lines = [f'[recording]\npath = "{record}"\n']
+    for name in NAMES:
+        auto = "false" if name in stopped else "true"
+        lines.append(
+            f'[[connections]]\nname = "{name}"\nurl = "ws://127.0.0.1:{port}/{name}"\n'
+            f'proxy = "none"\nclose_timeout = 1.0\nauto_start = {auto}\n'
+        )
+    config.write_text("\n".join(lines))
+    return config
+
+
+def _client_stops(record: Path) -> list[str]:
+    events = [decode_line(line) for line in record.read_text().splitlines()]
+    return [e.connection for e in events if e.EVENT == "stop" and getattr(e, "by", "") == "client"]
+
+
+def _quit(terminal: Terminal) -> None:
+    terminal.send(CTRL_Q + b"y")  # the answer typed with the question: it must reach it
+    terminal.until(lambda: terminal.process.poll() is not None, WAIT, "exit after ctrl+q y")
+
+
+def _run(tmp_path: Path, peer: Peer, stopped: set[str]) -> tuple[Terminal, Path]:
+    record = tmp_path / "events.jsonl"
+    config = _config(tmp_path, peer.port, record, stopped)
+    terminal = wsdeck_on_a_terminal("--config", str(config), cwd=tmp_path)
+    terminal.until(lambda: peer.count("open") == 3 - len(stopped), WAIT, "connections open")
+    return terminal, record
+
+
+def _after(terminal: Terminal, peer: Peer, what: str, name: str, count: int, why: str) -> None:
+    """Wait for ``count`` opens or closes of ``name``; fail at once if another row was hit."""
+
+    def done() -> bool:
+        wrong = peer.count("close") - peer.count("close", name)
+        assert not wrong, f"{why}: another connection was closed: {peer.log[-4:]}"
+        return peer.count(what, name) >= count
+
+    terminal.until(done, WAIT, why)
+
+
+def _check(peer: Peer, record: Path, target: str) -> None:
+    """Every close the server saw, and every stop the App recorded, was ``target``'s."""
+    closes = [path for what, path in peer.log if what == "close"]
+    assert closes[:ROUNDS] == [target] * ROUNDS
+    stops = _client_stops(record)
+    assert stops[:ROUNDS] == [target] * ROUNDS
+    assert sorted(stops[ROUNDS:]) == sorted(NAMES)  # the quit closes all three
+
+
+def test_j_x_stops_the_next_row(tmp_path: Path, peer: Peer) -> None:
+    terminal, record = _run(tmp_path, peer, stopped=set())
+    try:
+        for round_ in range(1, ROUNDS + 1):
+            terminal.send(b"jx")  # from alpha: must stop beta
+            _after(terminal, peer, "close", "beta", round_, f"j x #{round_} stops beta")
+            terminal.send(b"sk")  # start beta again, back to alpha
+            _after(terminal, peer, "open", "beta", round_ + 1, f"s #{round_} starts beta")
+        _quit(terminal)
+    finally:
+        terminal.close()
+    _check(peer, record, "beta")
+
+
+def test_k_k_s_starts_the_first_row(tmp_path: Path, peer: Peer) -> None:
+    terminal, record = _run(tmp_path, peer, stopped={"alpha"})
+    try:
+        terminal.send(b"jj")
+        for round_ in range(1, ROUNDS + 1):
+            terminal.send(b"kks")  # from gamma: must start alpha
+            _after(terminal, peer, "open", "alpha", round_, f"k k s #{round_} starts alpha")
+            terminal.send(b"xjj")  # stop alpha again, back to gamma
+            _after(terminal, peer, "close", "alpha", round_, f"x #{round_} stops alpha")
+        terminal.send(b"kks")
+        _after(terminal, peer, "open", "alpha", ROUNDS + 1, "alpha open for the quit")
+        _quit(terminal)
+    finally:
+        terminal.close()
+    _check(peer, record, "alpha")
+
+
+def test_j_j_j_r_restarts_the_last_row(tmp_path: Path, peer: Peer) -> None:
+    terminal, record = _run(tmp_path, peer, stopped=set())
+    try:
+        for round_ in range(1, ROUNDS + 1):
+            terminal.send(b"jjjr")  # from alpha: must restart gamma
+            _after(terminal, peer, "open", "gamma", round_ + 1, f"j j j r #{round_} restarts")
+            terminal.send(b"kk")  # back to alpha
+        _quit(terminal)
+    finally:
+        terminal.close()
+    _check(peer, record, "gamma")
