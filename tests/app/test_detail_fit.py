@@ -183,16 +183,22 @@ def test_unfolded_json_is_what_json_dumps_prints() -> None:
 async def test_z_unfolds_and_folds_again() -> None:
     app = DetailApp()
     async with app.run_test(size=(100, 40)) as pilot:
-        app.pane.show(text(json.dumps(DEEP)))
+        app.pane.show(text('{"shallow": [1, 2]}'))
         app.pane.focus()
         await pilot.pause()
+        assert app.pane.check_action("unfold", ()) is None  # nothing to unfold: greyed
+        await pilot.press("z")
+        assert not app.pane.unfolded
+        app.pane.show(text(json.dumps(DEEP), seq=2))
+        await pilot.pause()
         assert app.pane.folded
+        assert app.pane.check_action("unfold", ())
         assert '        "d": {… 1 key}' in rendered(app.pane)
         await pilot.press("z")
         await pilot.pause()
         assert not app.pane.folded
         assert '          "e": [' in rendered(app.pane)
-        app.pane.show(text(json.dumps(DEEP), seq=2))  # stays unfolded for the next event
+        app.pane.show(text(json.dumps(DEEP), seq=3))  # stays unfolded for the next event
         await pilot.pause()
         assert '          "e": [' in rendered(app.pane)
         await pilot.press("z")

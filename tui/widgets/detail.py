@@ -379,9 +379,12 @@ class DetailPane(ScrollView, can_focus=True):
     def _build(self, *, scroll_home: bool = False) -> None:
         """Make the source lines of the shown event with the current options, and lay them out."""
         fold = None if self.unfolded else JSON_FOLD_DEPTH
+        was_folded = self.folded
         self._source = detail_lines(
             self._event, self._utc, hex_bytes=self._hex_bytes, fold_depth=fold
         )
+        if self.is_mounted and self.folded != was_folded:
+            self.refresh_bindings()  # z applies or not; only then (a footer rebuild costs ms)
         self._wrap_width = -1
         if self.is_mounted:
             self._rewrap()
@@ -419,6 +422,8 @@ class DetailPane(ScrollView, can_focus=True):
         copy_payload(self, self._event)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "unfold":  # greyed when there is nothing to fold or unfold
+            return True if self.unfolded or self.folded else None
         if action == "copy":
             return True if self._event is not None else None
         if action == "copy_payload":
