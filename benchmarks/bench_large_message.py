@@ -7,7 +7,8 @@ Run alone, not part of ``run_all.py``::
 A local server sends one message of ``--mib`` MiB of random bytes to each client; ``wsdeck
 tail big --count 1`` receives it with ``max_message_size`` just above that and writes it to
 /dev/null, once as JSON Lines and once with ``--format text`` (hex view). The peak RSS of
-each ``tail`` process comes from ``wait4``; a 1-byte message gives the baseline. Prints
+each ``tail`` process comes from ``wait4`` (through a small launcher process); a 1-byte
+message gives the baseline. Prints
 one JSON object (MB = 10^6 bytes).
 """
 
@@ -62,20 +63,33 @@ class Server:
         self._thread.join(10)
 
 
+# wait4's peak RSS counts the memory image a child was forked from: forked from this
+# process (which holds the payload), that image could hide tail's own peak. A small
+# launcher process forks tail instead and reports its status and peak (in KiB).
+_LAUNCHER = (
+    "import os, subprocess, sys\n"
+    "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)\n"
+    "_, status, usage = os.wait4(p.pid, 0)\n"
+    "print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)\n"
+)
+
+
 def peak_rss_mb(config: Path, fmt: str) -> float:
     """Run ``wsdeck tail big --count 1`` to /dev/null; its peak RSS in MB."""
     command = [sys.executable, "-m", "tui", "tail", "big", "--config", str(config)]
     command += ["--count", "1", "--timeout", "120", "--format", fmt]
-    with open(os.devnull, "w") as devnull:
-        process = subprocess.Popen(
-            command, cwd=ROOT, stdout=devnull, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
-        )
-        _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        assert process.stderr is not None
-        raise RuntimeError(f"tail exited {process.returncode}: {process.stderr.read()[-2000:]!r}")
-    return round(usage.ru_maxrss * 1024 / 1e6, 1)  # ru_maxrss is in KiB on Linux
+    launched = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, *command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
+    code, peak_kib = (int(word) for word in launched.stdout.split())
+    if code != 0:
+        raise RuntimeError(f"tail exited {code}: {launched.stderr[-2000:]!r}")
+    return round(peak_kib * 1024 / 1e6, 1)
 
 
 def measure(size: int) -> dict[str, float]:

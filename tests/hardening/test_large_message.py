@@ -1,4 +1,4 @@
-"""One large message costs ``tail`` about its size once more, not several times over.
+"""One large message costs ``tail`` a few times its size, not dozens.
 
 A server sends one 32 MiB binary message; ``wsdeck tail --count 1`` writes it to /dev/null
 as JSON Lines and as text (the default text view), and its peak RSS (``wait4``) is
@@ -68,7 +68,7 @@ def _run(command: list[str], errors: Path) -> tuple[int, int, str]:
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "text"])
-async def test_tail_holds_a_large_message_about_twice(
+async def test_a_large_message_costs_tail_a_few_times_its_size(
     sender: dict[int, str], tmp_path: Path, fmt: str
 ) -> None:
     baseline = await _peak_rss(tmp_path, sender[1], fmt)
