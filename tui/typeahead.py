@@ -70,6 +70,7 @@ class KeyGate:
         self._text_only = False  # whether everything in flight is typed text
         self._deadline = 0.0
         self._seen: tuple[object, object] | None = None  # the screen and focus last seen
+        self._before: tuple[object, object] | None = None  # and before the last key
 
     @property
     def held(self) -> int:
@@ -96,6 +97,7 @@ class KeyGate:
         app = self._app
         target = app.focused or app.screen
         text = self._is_text(event)
+        self._before = self._focus()
         await self._route(event)
         self._serial += 1
         self._deadline = time.monotonic() + SETTLE_TIMEOUT
@@ -124,11 +126,22 @@ class KeyGate:
     def _settle(self, serial: int) -> None:
         """Release the next key once the screen and focus have settled."""
         if serial == self._waiting:
-            self._seen = self._focus()
+            self._app.call_later(self._check, serial)
+
+    async def _check(self, serial: int) -> None:
+        await asyncio.sleep(0)  # a worker the key started runs up to its first wait
+        if serial != self._waiting:
+            return
+        now = self._seen = self._focus()
+        if now is None or (now == self._before and self._app.screen.is_mounted):
+            await self._release(serial)  # nothing moved: no need to wait for a refresh
+        else:
             self._app.call_after_refresh(self._release, serial)
 
-    def _focus(self) -> tuple[object, object]:
+    def _focus(self) -> tuple[object, object] | None:
         app = self._app
+        if not app.screen_stack:
+            return None  # shutting down
         return app.screen, app.focused
 
     async def _release(self, serial: int) -> None:
@@ -138,12 +151,13 @@ class KeyGate:
         if serial != self._waiting:
             return
         now = self._focus()
-        settled = now == self._seen and self._app.screen.is_mounted
+        settled = now is None or (now == self._seen and self._app.screen.is_mounted)
         if not settled and time.monotonic() < self._deadline:
             self._seen = now
             self._app.call_after_refresh(self._release, serial)
             return
         self._waiting = None
+        self._seen = self._before = None  # no references to screens that may be closing
         while self._held and self._may_go(self._held[0]):
             await self._send(self._held.popleft())
 
