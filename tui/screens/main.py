@@ -248,9 +248,13 @@ class MainScreen(Screen[None]):
             parts.append(feed.filter_error)
         status = " · ".join(parts)
         if status != self._status:
+            try:
+                line = self.query_one("#feed-status", Static)
+            except NoMatches:
+                return  # shutting down: the line went before the feed
             self._status = status
             # One line of fixed height: no layout needed (a layout per update costs ms).
-            self.query_one("#feed-status", Static).update(Text(status), layout=False)
+            line.update(Text(status), layout=False)
 
     # -- selection ---------------------------------------------------------------------------
 
