@@ -83,11 +83,11 @@ async def test_the_settings_list_shows_each_connections_real_state(
             return [str(options.get_option_at_index(i).prompt) for i in range(3)]
 
         up, idle, retrying = prompts()
-        assert up.endswith("(open)")
-        assert idle.endswith("(stopped)")  # never connected: not "open"
-        assert "(reconnecting in" in retrying
+        assert up.endswith("(● open)")
+        assert idle.endswith("(○ stopped)")  # never connected: not "open"
+        assert "(↻ reconnecting in" in retrying
         hub.stop("up")
-        await wait_until(pilot, lambda: prompts()[0].endswith("(stopped)"))  # kept up to date
+        await wait_until(pilot, lambda: prompts()[0].endswith("(○ stopped)"))  # kept up to date
 
 
 async def test_clear_under_a_filter_clears_what_it_shows_and_u_undoes_it(make_app: Any) -> None:

@@ -478,16 +478,23 @@ def test_url_arguments_are_named_without_their_credentials(
     assert not leaks(capsys.readouterr().err + str(caught.value) + str(refused.value))
 
 
+@pytest.mark.parametrize(
+    ("scheme", "shown"),
+    [
+        ("socks9", "socks9://***@127.0.0.1:1 isn't a valid proxy"),  # websockets' words
+        ("http", "cannot connect to the proxy http://***@127.0.0.1:1"),  # refused
+    ],
+)
 async def test_env_proxy_credentials_never_appear_in_errors(
-    hub_runner: Any, monkeypatch: pytest.MonkeyPatch
+    hub_runner: Any, monkeypatch: pytest.MonkeyPatch, scheme: str, shown: str
 ) -> None:
-    # websockets names the proxy URL in its error; it comes from http_proxy, not the settings.
-    monkeypatch.setenv("http_proxy", f"socks9://{USER}:{PASSWORD}@127.0.0.1:1")
+    # The proxy URL named in the error comes from http_proxy, not from the settings.
+    monkeypatch.setenv("http_proxy", f"{scheme}://{USER}:{PASSWORD}@127.0.0.1:1")
     hub, events = hub_runner(connection("p", "ws://example.invalid/", proxy="env"))
     hub.start("p")
     await settle(hub, events, "p")
     (error,) = events.of("error")
-    assert error.message.startswith("socks9://***@127.0.0.1:1"), error.message
+    assert error.message.startswith(shown), error.message
     assert not leaks(error.message)
 
 

@@ -391,7 +391,14 @@ class MainScreen(Screen[None]):
         self.query_one(EventFeed).copy_highlighted()
 
     def action_detail(self) -> None:
+        from tui.screens.detail import DetailScreen, wants_full_screen
+
         detail = self.query_one(DetailPane)
+        if not detail.display and wants_full_screen(self.size):
+            utc = self.wsdeck.settings.feed.timestamps == "utc"
+            event = self.query_one(EventFeed).highlighted
+            self.app.push_screen(DetailScreen(event, utc=utc))
+            return
         detail.display = not detail.display
         if detail.display:
             detail.show(self.query_one(EventFeed).highlighted)
