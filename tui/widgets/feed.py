@@ -364,13 +364,14 @@ class EventFeed(ScrollView, can_focus=True):
             self._schedule_scan()
         self.flush()
 
-    def clear(self) -> int:
+    def clear(self, upto: int | None = None) -> int:
         """Hide the rows the filter shows (all of them with no filter); follow again.
 
-        The events stay in the ring, so :meth:`undo_clear` can show them while they are kept.
-        Returns the number of rows cleared.
+        ``upto``: only rows before this ring position (what was on offer when the operator
+        was asked). The events stay in the ring, so :meth:`undo_clear` can show them while
+        they are kept. Returns the number of rows cleared.
         """
-        self._cleared = self._view.clear()
+        self._cleared = self._view.clear(upto)
         self._restart()
         return self._cleared.count
 
