@@ -1,9 +1,11 @@
 """wsdeck's settings: the pydantic-settings model, and finding, loading and saving its file.
 
 Sources, highest first: CLI overrides (init kwargs), the environment (``WSDECK_`` prefix,
-``__`` for nesting), a ``.env`` file, the TOML settings file. Load with :func:`load_settings`
-(every problem comes back as a :class:`Problem` in a :class:`SettingsError`) and save with
-:func:`save_settings` (atomic, comment-preserving).
+``__`` for nesting), the ``.env`` file beside the settings file, the TOML settings file. A
+``wsdeck.toml`` found in the working directory (and its ``.env``) is read only once trusted
+(:mod:`settings.trust`). Load with :func:`load_settings` (every problem comes back as a
+:class:`Problem` in a :class:`SettingsError`) and save with :func:`save_settings` (atomic,
+comment-preserving).
 """
 
 from settings.envrefs import MissingEnvError, expand_env

@@ -38,6 +38,9 @@ MODEL_CONFIG = ConfigDict(extra="forbid", hide_input_in_errors=True)
 # RFC 9110 token: the characters allowed in header names and subprotocols.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
+MAX_MESSAGE_SIZE = 256 * 1024 * 1024
+"""Upper bound of ``max_message_size``: a message is held whole, in memory, while it arrives."""
+
 Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
@@ -202,8 +205,8 @@ class Connection(BaseModel):
     close_timeout: Seconds = 10.0
     """Seconds to wait for the closing handshake."""
 
-    max_message_size: int = Field(default=1_048_576, gt=0)
-    """Largest incoming message in bytes; bigger ones produce an error event."""
+    max_message_size: int = Field(default=1_048_576, gt=0, le=MAX_MESSAGE_SIZE)
+    """Largest incoming message in bytes (at most 256 MiB); bigger ones produce an error event."""
 
     failure_close_codes: list[Annotated[int, Field(ge=3000, le=4999)]] = Field(default_factory=list)
     """Application close codes (3000-4999) that count as failures: an ``error`` event and

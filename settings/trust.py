@@ -71,10 +71,11 @@ def record(paths_and_data: list[tuple[Path, bytes]]) -> None:
     atomic_write(store_path(), [text.encode("utf-8")], mode=0o600)
 
 
-def refresh(path: Path, data: bytes) -> None:
-    """After wsdeck itself rewrote a trusted file: record its new content (else nothing)."""
-    if _key(path) in _entries():
-        record([(path, data)])
+def refresh(path: Path, before: bytes, after: bytes) -> None:
+    """wsdeck rewrote ``path`` from ``before`` to ``after``: if ``before`` was trusted as it
+    was, trust ``after`` (else nothing changes)."""
+    if trust_state(path, before) == "trusted":
+        record([(path, after)])
 
 
 def is_users_own(path: Path) -> bool:

@@ -256,7 +256,7 @@ class WsdeckApp(App[int]):
             await super().on_event(event)
 
     def on_key_handled(self, message: KeyHandled) -> None:
-        self._keys.handled(message.serial)
+        self._keys.marker_back(message)
 
     def on_events_arrived(self, message: EventsArrived) -> None:
         if self.main.is_attached:  # not while starting up or shutting down

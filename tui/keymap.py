@@ -47,6 +47,7 @@ def bound_classes() -> list[type[DOMNode]]:
     from tui.app import WsdeckApp
     from tui.screens import (
         ConfirmScreen,
+        DetailScreen,
         ExportScreen,
         FilterScreen,
         HelpScreen,
@@ -55,11 +56,12 @@ def bound_classes() -> list[type[DOMNode]]:
         StopScreen,
     )
     from tui.screens.connection_form import ConnectionForm
-    from tui.widgets import Composer, ConnectionTable, EventFeed, SearchBar
+    from tui.widgets import Composer, ConnectionTable, DetailPane, EventFeed, SearchBar
 
     return [
-        WsdeckApp, MainScreen, ConnectionTable, EventFeed, Composer, SearchBar, HelpScreen,
-        ConfirmScreen, StopScreen, ExportScreen, FilterScreen, SettingsScreen, ConnectionForm,
+        WsdeckApp, MainScreen, ConnectionTable, EventFeed, DetailPane, Composer, SearchBar,
+        HelpScreen, ConfirmScreen, StopScreen, ExportScreen, FilterScreen, SettingsScreen,
+        ConnectionForm, DetailScreen,
     ]  # fmt: skip
 
 

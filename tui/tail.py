@@ -29,8 +29,8 @@ from settings import Connection, WsdeckSettings, mask_url
 from tui import hangup
 from tui.adhoc import UrlFlags, UsageError, connections_for
 from tui.core.cautions import command_line_password, connection_cautions
-from tui.core.display import text_line
-from tui.core.events import ErrorEvent, Event, ReceiveEvent, StartEvent, encode_lines
+from tui.core.display import text_pieces
+from tui.core.events import ErrorEvent, Event, ReceiveEvent, StartEvent, encode_pieces
 from tui.core.hub import Hub
 from tui.core.recorder import Recorder, recorder_for, stopped_event
 
@@ -90,14 +90,12 @@ class _Printer:
     def write(self, events: list[Event]) -> None:
         if self.closed or not events:
             return
-        if self.fmt == "jsonl":
-            text = encode_lines(events)
-        else:
-            views = self.views
-            text = "".join([text_line(e, views.get(e.connection, "hex")) + "\n" for e in events])
+        pieces = encode_pieces(events) if self.fmt == "jsonl" else text_pieces(events, self.views)
         try:
-            # One write and one flush per batch (hundreds of events in a flood).
-            self.out.write(text)
+            # One flush per batch (hundreds of events in a flood); a large payload is
+            # written in pieces rather than encoded whole.
+            for piece in pieces:
+                self.out.write(piece)
             self.out.flush()
         except OSError:  # EPIPE from a closed pipe, EIO from a terminal that hung up
             self.closed = True

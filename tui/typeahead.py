@@ -8,14 +8,18 @@ the table, after ``tab`` in a form the next letters still went to the field bein
 ``y`` typed after ``ctrl+q`` never reached the question.
 
 :class:`KeyGate` routes one key at a time. After routing a key it sends a
-:class:`KeyHandled` marker down the same path: messages are handled in order in each queue,
-so when the marker has bubbled up to the App the key has been handled everywhere it went.
-A printable key typed into a text field or editor cannot move the focus, so the key after
-it goes on at once. Any other key waits until its marker is back, until tasks that are
-ready have had a turn (an action may push a screen from a worker: ``push_screen_wait``
-needs one, and the App's task does not yield while its queue holds messages), and until
-the screen and the focus have stayed the same across a screen refresh (a pushed screen
-sets its focus once it is mounted).
+:class:`KeyHandled` marker down the same path, twice: messages are handled in order in
+each queue, so when the first marker has bubbled up to the App the key has been handled
+everywhere it went, and when the second has, so have the messages the key caused on that
+path (an Input's ``Changed``, which a form's save reads). The next key waits until then,
+until tasks that are ready have had a turn (an action may push a screen from a worker:
+``push_screen_wait`` needs one, and the App's task does not yield while its queue holds
+messages), and until the screen and the focus have stayed the same across a screen
+refresh (a pushed screen sets its focus once it is mounted).
+
+Typed text (a printable key or a paste into a text field or editor) cannot move the focus,
+so more text goes on at once behind it; only the next other key (``tab``, ``ctrl+s``)
+waits for the text before it.
 """
 
 from __future__ import annotations
@@ -29,23 +33,28 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.widgets import Input, TextArea
 
 if TYPE_CHECKING:
     from textual.app import App
 
 SETTLE_TIMEOUT = 1.0
-"""Longest a key waits for the one before it (a marker can be lost with a closing widget)."""
+"""Longest a key waits after the last one routed (a marker is lost with a closing widget)."""
 
 Route = Callable[[events.Event], Awaitable[None]]
 
 
 @dataclass
 class KeyHandled(Message):
-    """Follows a key along its route; at the App it means the key was handled."""
+    """Follows a key along its route; back at the App (``hops`` 0) the key was handled."""
 
     serial: int
     """Which routed key this marker follows."""
+    target: MessagePump
+    """Where the key was routed."""
+    hops: int
+    """Trips still to make down the route after this one."""
 
 
 class KeyGate:
@@ -57,18 +66,29 @@ class KeyGate:
         self._route = route
         self._held: deque[events.Key | events.Paste] = deque()
         self._serial = 0
-        self._waiting: int | None = None  # the serial of the key being handled
+        self._waiting: int | None = None  # the serial of the last key routed, until settled
+        self._text_only = False  # whether everything in flight is typed text
         self._deadline = 0.0
         self._seen: tuple[object, object] | None = None  # the screen and focus last seen
+        self._before: tuple[object, object] | None = None  # and before the last key
 
     @property
     def held(self) -> int:
         """Keys and pastes waiting for their turn."""
         return len(self._held)
 
+    def _is_text(self, event: events.Key | events.Paste) -> bool:
+        """Typed text for a text field or editor: it cannot move the focus."""
+        if isinstance(event, events.Paste):
+            return True
+        return event.is_printable and isinstance(self._app.focused, Input | TextArea)
+
+    def _may_go(self, event: events.Key | events.Paste) -> bool:
+        return self._waiting is None or (self._text_only and self._is_text(event))
+
     async def take(self, event: events.Key | events.Paste) -> None:
         """Route ``event`` now, or hold it until the events before it are handled."""
-        if self._waiting is not None or self._held:
+        if self._held or not self._may_go(event):
             self._held.append(event)
             return
         await self._send(event)
@@ -76,33 +96,52 @@ class KeyGate:
     async def _send(self, event: events.Key | events.Paste) -> None:
         app = self._app
         target = app.focused or app.screen
+        text = self._is_text(event)
+        self._before = self._focus()
         await self._route(event)
-        if not isinstance(event, events.Key):
-            return  # a paste goes to one widget and never moves the focus
-        if event.is_printable and isinstance(target, Input | TextArea):
-            # Typed text: it cannot move the focus, so the next key need not wait for it
-            # (waiting for a refresh after every character made a typed URL crawl).
-            return
         self._serial += 1
-        self._waiting = self._serial
         self._deadline = time.monotonic() + SETTLE_TIMEOUT
-        if event.is_forwarded:
-            marker = KeyHandled(self._serial)
-            marker.set_sender(app)
-            if not target.post_message(marker):
-                self.handled(self._serial)
+        self._waiting, self._text_only = self._serial, text
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self._settle(self._serial)  # an App-level (priority) binding ran it already
         else:
-            self.handled(self._serial)  # an App-level (priority) binding ran it already
+            self._follow(self._serial, target, hops=1)
         app.set_timer(SETTLE_TIMEOUT, self._give_up, name="typeahead-timeout")
 
-    def handled(self, serial: int) -> None:
-        """The marker of key ``serial`` reached the App: release the next once settled."""
+    def _follow(self, serial: int, target: MessagePump, hops: int) -> None:
+        marker = KeyHandled(serial, target, hops)
+        marker.set_sender(self._app)
+        if not target.post_message(marker):  # the widget is closing: nothing more to wait for
+            self._settle(serial)
+
+    def marker_back(self, marker: KeyHandled) -> None:
+        """A marker reached the App: send it down again, or settle its key."""
+        if marker.serial != self._waiting:
+            return  # text typed after it is in flight: that one's marker counts
+        if marker.hops:
+            self._follow(marker.serial, marker.target, marker.hops - 1)
+        else:
+            self._settle(marker.serial)
+
+    def _settle(self, serial: int) -> None:
+        """Release the next key once the screen and focus have settled."""
         if serial == self._waiting:
-            self._seen = self._focus()
+            self._app.call_later(self._check, serial)
+
+    async def _check(self, serial: int) -> None:
+        await asyncio.sleep(0)  # a worker the key started runs up to its first wait
+        if serial != self._waiting:
+            return
+        now = self._seen = self._focus()
+        if now is None or (now == self._before and self._app.screen.is_mounted):
+            await self._release(serial)  # nothing moved: no need to wait for a refresh
+        else:
             self._app.call_after_refresh(self._release, serial)
 
-    def _focus(self) -> tuple[object, object]:
+    def _focus(self) -> tuple[object, object] | None:
         app = self._app
+        if not app.screen_stack:
+            return None  # shutting down
         return app.screen, app.focused
 
     async def _release(self, serial: int) -> None:
@@ -112,13 +151,14 @@ class KeyGate:
         if serial != self._waiting:
             return
         now = self._focus()
-        settled = now == self._seen and self._app.screen.is_mounted
+        settled = now is None or (now == self._seen and self._app.screen.is_mounted)
         if not settled and time.monotonic() < self._deadline:
             self._seen = now
             self._app.call_after_refresh(self._release, serial)
             return
         self._waiting = None
-        while self._held and self._waiting is None:
+        self._seen = self._before = None  # no references to screens that may be closing
+        while self._held and self._may_go(self._held[0]):
             await self._send(self._held.popleft())
 
     async def _give_up(self) -> None:

@@ -41,7 +41,7 @@ async def test_a_crashed_connection_task_is_shown_recorded_and_restartable(
         )
         app.start("echo")
         await wait_until(pilot, lambda: bool(events_of(app, "start", "echo")))
-        await wait_until(pilot, lambda: str(table.get_cell("echo", "state")) == "open")
+        await wait_until(pilot, lambda: str(table.get_cell("echo", "state")) == "● open")
         await pilot.press("ctrl+q")
         await pilot.press("enter")  # the quit prompt: the connection is open
     recorded = [decode_line(line) for line in recording.read_text().splitlines()]

@@ -46,17 +46,17 @@ async def test_start_shows_open_badge_and_stop_closes_with_1000(
     app = make_app(conn("echo", demo.endpoint("/echo")))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert state_cell(app, "echo") == "stopped"
+        assert state_cell(app, "echo") == "○ stopped"
         assert app.main.query_one("#stop", Button).disabled
         await pilot.press("s")
-        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "● open")
         assert events_of(app, "start", "echo")  # the badge follows the start event
         assert not app.main.query_one("#stop", Button).disabled
         await pilot.press("x")
         await wait_until(pilot, lambda: bool(events_of(app, "stop", "echo")))
         (stop,) = events_of(app, "stop", "echo")
         assert (stop.code, stop.by) == (1000, "client")
-        await wait_until(pilot, lambda: state_cell(app, "echo") == "stopped")
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "○ stopped")
 
 
 async def test_send_disabled_while_stopped(demo: DemoServer, make_app: Any) -> None:
@@ -78,7 +78,7 @@ async def test_send_disabled_while_stopped(demo: DemoServer, make_app: Any) -> N
 async def test_send_in_each_composer_mode_echoes(demo: DemoServer, make_app: Any) -> None:
     app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "● open")
         composer = app.main.query_one(Composer)
         await pilot.press("i")
         cases: list[tuple[str, str, str | bytes]] = [
@@ -102,7 +102,7 @@ async def test_send_in_each_composer_mode_echoes(demo: DemoServer, make_app: Any
 async def test_invalid_hex_shows_error_and_sends_nothing(demo: DemoServer, make_app: Any) -> None:
     app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "● open")
         composer = app.main.query_one(Composer)
         composer.mode = "hex"
         await pilot.press("i")
@@ -117,7 +117,7 @@ async def test_markup_and_escapes_in_payload_are_literal(demo: DemoServer, make_
     app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
     payload = "[bold red]x[/] \x1b[2J"
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "● open")
         app.send("echo", payload)
         await wait_until(pilot, lambda: bool(events_of(app, "receive")))
         feed = app.main.query_one(EventFeed)
@@ -177,7 +177,7 @@ async def test_filter_screen_from_the_keyboard(demo: DemoServer, make_app: Any) 
 async def test_follow_pause_and_new_count(demo: DemoServer, make_app: Any) -> None:
     app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "● open")
         for i in range(40):
             app.send("echo", f"m{i}")
         await wait_until(pilot, lambda: len(events_of(app, "receive")) == 40)
@@ -203,7 +203,7 @@ async def test_follow_pause_and_new_count(demo: DemoServer, make_app: Any) -> No
 async def test_detail_pane_json_and_binary(demo: DemoServer, make_app: Any) -> None:
     app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "● open")
         app.send("echo", '{"op": "ping", "n": [1, 2]}')
         await wait_until(pilot, lambda: len(events_of(app, "receive")) == 1)
         feed = app.main.query_one(EventFeed)
@@ -234,7 +234,7 @@ async def test_export_writes_the_filtered_feed(
     app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
     target = tmp_path / "out.jsonl"
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "● open")
         for word in ("one", "two"):
             app.send("echo", word)
         await wait_until(pilot, lambda: len(events_of(app, "receive")) == 2)
@@ -314,7 +314,7 @@ async def test_export_refuses_a_symlink_and_asks_before_creating_a_folder(
 async def test_quit_asks_when_connections_are_open(demo: DemoServer, make_app: Any) -> None:
     app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "● open")
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
@@ -348,7 +348,7 @@ async def test_recording_and_quit_flush(demo: DemoServer, make_app: Any, tmp_pat
         recording={"path": record},
     )
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "● open")
         app.send("echo", "kept")
         await wait_until(pilot, lambda: bool(events_of(app, "receive")))
         await pilot.press("ctrl+q")
@@ -370,7 +370,7 @@ async def test_keymap_from_settings_rebinds_start(demo: DemoServer, make_app: An
         await pilot.pause()
         assert app.hub.get("echo").state is State.STOPPED  # "s" no longer starts
         await pilot.press("f5")
-        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "● open")
 
 
 async def test_palette_starts_a_connection(demo: DemoServer, make_app: Any) -> None:
@@ -382,7 +382,7 @@ async def test_palette_starts_a_connection(demo: DemoServer, make_app: Any) -> N
         await type_text(pilot, "connection: start echo")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "● open")
 
 
 async def test_help_lists_bindings_of_the_focused_area(make_app: Any) -> None:
@@ -404,7 +404,7 @@ async def test_help_lists_bindings_of_the_focused_area(make_app: Any) -> None:
 async def test_fits_80x24_without_mouse(demo: DemoServer, make_app: Any) -> None:
     app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: state_cell(app, "echo") == "open")
+        await wait_until(pilot, lambda: state_cell(app, "echo") == "● open")
         main = app.main
         for selector in ("#connections", "#controls", "#feed", "#feed-status", "#composer"):
             region = main.query_one(selector).region
@@ -475,7 +475,7 @@ async def test_a_row_scrolled_into_view_shows_current_counters(
         assert last in table_rows_on_screen(table)
         # ... and are brought up to date as they come into view, not at the next refresh.
         assert str(table.get_cell("ticker", "in")) == current
-        assert str(table.get_cell("ticker", "state")) == "open"
+        assert str(table.get_cell("ticker", "state")) == "● open"
 
 
 def table_rows_on_screen(table: ConnectionTable) -> range:
@@ -500,17 +500,17 @@ async def test_counters_that_outgrow_their_column_widen_it(demo: DemoServer, mak
         assert f" {state} " in drawn
 
 
-def test_the_rate_column_averages_over_its_window() -> None:
+def test_the_rate_column_counts_whole_seconds() -> None:
     from tui.widgets.connection_table import _Rate
 
     rate = _Rate()
     total = 0
-    for tick in range(9):  # a 2 messages/s ticker, sampled 4 times a second
+    for tick in range(41):  # a 2 messages/s ticker, sampled 4 times a second
         total += tick % 2
-        rate.sample(total + 1, tick * 0.25)
+        rate.sample(total + 1, tick * 0.25 - tick % 2 * 0.1, tick * 0.25)
     spark, figure = rate.label().split()
-    assert figure == "2/s"  # the last interval alone says 0/s
-    assert len(spark) == 8
+    assert figure == "2/s"  # the last refresh interval alone says 0/s
+    assert spark == "█" * 8
     assert _Rate().label() == "-"
 
 

@@ -130,7 +130,7 @@ async def test_rows_show_time_name_glyph_size_and_preview() -> None:
         assert "open ws://127.0.0.1:8765/echo" in rows[0]
         assert rows[1].startswith("22:13:20.250 alpha        >      5 B hello")
         assert rows[2].startswith("22:13:20.003 a-very-long… <      5 B world")
-        assert "<      3 B 00 01 ff" in rows[3]
+        assert "<      3 B bin 00 01 ff" in rows[3]
         assert "! " in rows[4]
         assert "connect: refused" in rows[4]
         assert "- " in rows[5]
@@ -147,8 +147,8 @@ async def test_binary_preview_follows_the_connection_receive_view() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         rows = screen_rows(app.feed)
-        assert rows[0].rstrip().endswith("AAH/")
-        assert rows[1].rstrip().endswith("hi\\x07")
+        assert rows[0].rstrip().endswith("3 B bin AAH/")
+        assert rows[1].rstrip().endswith("3 B bin hi\\x07")  # told apart from a text frame
 
 
 async def test_markup_and_escapes_in_payloads_are_shown_literally() -> None:

@@ -18,6 +18,7 @@ from tui.core.events import (
     StopEvent,
 )
 from tui.widgets.feed_row import (
+    BINARY_TAG,
     NAME_WIDTH,
     PREFIX_WIDTH,
     SIZE_WIDTH,
@@ -65,6 +66,10 @@ def text_row(event: Event, width: int, cursor: bool) -> Text:
     size = size_label(event.size) if isinstance(event, PayloadEvent) else ""
     text.append(size.rjust(SIZE_WIDTH) + " ", STYLES.size)
     room = width - PREFIX_WIDTH
+    if room > 0 and isinstance(event, PayloadEvent) and isinstance(event.data, bytes):
+        tag = fit(BINARY_TAG, min(room, len(BINARY_TAG)))
+        text.append(tag, kind_style + Style(bold=True))
+        room -= len(tag)
     if room > 0:
         text.append(fit(summary(event, "hex", limit=room), room), kind_style)
     text.truncate(width, overflow="ellipsis", pad=True)

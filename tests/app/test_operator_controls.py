@@ -37,7 +37,7 @@ def cell(app: Any, name: str, column: str) -> str:
 
 
 async def open_echo(app: Any, pilot: Any) -> None:
-    await wait_until(pilot, lambda: cell(app, "echo", "state") == "open")
+    await wait_until(pilot, lambda: cell(app, "echo", "state") == "● open")
 
 
 async def stop_dialog_on_open_echo(app: Any, pilot: Any) -> StopScreen:
@@ -146,7 +146,7 @@ async def test_start_all_then_stop_all_after_naming_them(
         await pilot.pause()
         await pilot.press("S")
         await wait_until(pilot, lambda: len(events_of(app, "start")) == len(names))
-        await wait_until(pilot, lambda: all(cell(app, n, "state") == "open" for n in names))
+        await wait_until(pilot, lambda: all(cell(app, n, "state") == "● open" for n in names))
         await pilot.press("X")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert "Stop 6 connections: a, b, c, d and 2 more?" in screen_text(app)

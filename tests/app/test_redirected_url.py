@@ -30,5 +30,5 @@ async def test_table_shows_the_final_url_of_a_followed_redirect(
         app = make_app(conn("moved", start, follow_redirects=True, auto_start=True))
         async with app.run_test(size=(120, 40)) as pilot:
             table = app.main.query_one(ConnectionTable)
-            await wait_until(pilot, lambda: str(table.get_cell("moved", "state")) == "open")
+            await wait_until(pilot, lambda: str(table.get_cell("moved", "state")) == "● open")
             await wait_until(pilot, lambda: str(table.get_cell("moved", "url")) == target)

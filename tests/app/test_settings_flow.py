@@ -122,3 +122,14 @@ async def test_renaming_an_open_connection_and_restarting_keeps_it_open(
         await wait_until(pilot, lambda: bool(events_of(app, "start", "echo2")))
         assert "echo" not in app.hub.clients
         assert events_of(app, "stop", "echo")[0].by == "client"
+
+
+async def test_a_world_writable_settings_file_is_warned_about(tmp_path: Path) -> None:
+    config = tmp_path / "wsdeck.toml"
+    config.write_text('[[connections]]\nname = "a"\nurl = "ws://127.0.0.1:9/"\n')
+    config.chmod(0o666)
+    app = WsdeckApp(load_settings(config, env_file=None), config_path=config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: bool(app._notifications))
+        messages = [str(note.message) for note in app._notifications]
+    assert any(f"the settings file {config} is world-writable" in m for m in messages), messages

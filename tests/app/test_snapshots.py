@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.color import ColorSystem
+from rich.segment import Segment
+from rich.style import Style
+from textual.color import Color
+from textual.filter import LineFilter
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
 from tests.app.conftest import conn, settings_for
 from tui.app import WsdeckApp
+from tui.core.client import State
 from tui.core.events import ErrorEvent, ReceiveEvent, SendEvent, StartEvent, StopEvent
 
 T0 = 1_795_600_000.0  # a fixed moment; shown in UTC
@@ -81,3 +88,82 @@ def test_help_screen(snap_compare: Callable[..., bool]) -> None:
 
 def test_settings_screen(snap_compare: Callable[..., bool]) -> None:
     assert snap_compare(sample_app(), terminal_size=(100, 30), press=["comma"], run_before=_settle)
+
+
+# -- states without colour -------------------------------------------------------------------
+
+
+@lru_cache(1024)
+def _sixteen(style: Style) -> Style:
+    color, bgcolor = style.color, style.bgcolor
+    return style.without_color + Style.from_color(
+        None if color is None else color.downgrade(ColorSystem.STANDARD),
+        None if bgcolor is None else bgcolor.downgrade(ColorSystem.STANDARD),
+    )
+
+
+class SixteenColours(LineFilter):
+    """What a 16-colour terminal shows: every colour replaced by the nearest of the 16."""
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        return [
+            Segment(text, None if style is None else _sixteen(style), control)
+            for text, style, control in segments
+        ]
+
+
+def states_app(monkeypatch: pytest.MonkeyPatch) -> WsdeckApp:
+    """A connection in each state the table can show (set directly: no network).
+
+    Six rows fill the table: ``closing`` (``◐``) is left out, as brief as ``connecting``.
+    """
+    settings = settings_for(
+        conn("open", "ws://127.0.0.1:8765/echo"),
+        conn("connecting", "ws://127.0.0.1:8765/echo"),
+        conn("retrying", "ws://127.0.0.1:9/"),
+        conn("failed", "ws://127.0.0.1:9/"),
+        conn("crashed", "ws://127.0.0.1:8765/echo"),
+        conn("stopped", "wss://example.invalid/feed", tls={"verify": False}),
+        feed={"timestamps": "utc"},
+    )
+    app = WsdeckApp(settings)
+    clients = app.hub.clients
+    for name in ("open", "connecting"):
+        clients[name].state = State(name)
+    clients["retrying"].state = State.RECONNECTING
+    monkeypatch.setattr(clients["retrying"], "reconnect_in", lambda now=None: 3.0)
+    clients["failed"].failed = True
+    clients["crashed"].crashed = True
+    return app
+
+
+def test_states_under_no_color(
+    snap_compare: Callable[..., bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = states_app(monkeypatch)
+    assert app.no_color
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_settle)
+
+
+def test_filter_checkboxes_under_no_color(
+    snap_compare: Callable[..., bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = sample_app()
+
+    async def open_filter(pilot: Pilot[Any]) -> None:
+        await _settle(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        await pilot.press("space")  # untick the first connection: on and off side by side
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=open_filter)
+
+
+def test_states_in_16_colours(
+    snap_compare: Callable[..., bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = states_app(monkeypatch)
+    app._filters.append(SixteenColours())
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_settle)

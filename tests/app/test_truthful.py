@@ -83,11 +83,11 @@ async def test_the_settings_list_shows_each_connections_real_state(
             return [str(options.get_option_at_index(i).prompt) for i in range(3)]
 
         up, idle, retrying = prompts()
-        assert up.endswith("(open)")
-        assert idle.endswith("(stopped)")  # never connected: not "open"
-        assert "(reconnecting in" in retrying
+        assert up.endswith("(● open)")
+        assert idle.endswith("(○ stopped)")  # never connected: not "open"
+        assert "(↻ reconnecting in" in retrying
         hub.stop("up")
-        await wait_until(pilot, lambda: prompts()[0].endswith("(stopped)"))  # kept up to date
+        await wait_until(pilot, lambda: prompts()[0].endswith("(○ stopped)"))  # kept up to date
 
 
 async def test_clear_under_a_filter_clears_what_it_shows_and_u_undoes_it(make_app: Any) -> None:
@@ -125,8 +125,9 @@ async def test_clearing_more_than_a_screenful_asks_first(make_app: Any) -> None:
         assert len(feed.view) == 200
         await pilot.press("c")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        _feed_events(app, ("a", 5))  # arrive while the question is open: not offered
         await pilot.press("y")
-        await wait_until(pilot, lambda: len(feed.view) == 0)
-        assert "Cleared 200 events. u undoes it." in _notices(app)[-1]
+        await wait_until(pilot, lambda: len(feed.view) == 5)
+        assert "Cleared 200 events; 5 others kept. u undoes it." in _notices(app)[-1]
         app.main.action_undo_clear()  # the palette's "feed: undo clear"
-        await wait_until(pilot, lambda: len(feed.view) == 200)
+        await wait_until(pilot, lambda: len(feed.view) == 205)

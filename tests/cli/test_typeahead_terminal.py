@@ -171,3 +171,34 @@ def test_j_j_j_r_restarts_the_last_row(tmp_path: Path, peer: Peer) -> None:
     finally:
         terminal.close()
     _check(peer, record, "gamma")
+
+
+def test_a_burst_into_the_add_form_lands_in_its_fields(tmp_path: Path) -> None:
+    config = tmp_path / "wsdeck.toml"
+    config.write_text('[[connections]]\nname = "first"\nurl = "ws://127.0.0.1:9/"\n')
+    terminal = wsdeck_on_a_terminal("--config", str(config), cwd=tmp_path)
+    try:
+        terminal.until(lambda: b"first" in terminal.output, WAIT, "the table")
+        # Open the settings, add, type a name, tab, a URL, save: one write, no gap.
+        terminal.send(b",aecho2\tws://127.0.0.1:9/x\x13")
+        terminal.until(lambda: "echo2" in config.read_text(), WAIT, "the new connection saved")
+        text = config.read_text()
+        assert 'name = "echo2"' in text
+        assert 'url = "ws://127.0.0.1:9/x"' in text
+    finally:
+        terminal.close()
+
+
+def test_a_burst_into_the_palette_keeps_ctrl_u_and_what_follows(tmp_path: Path) -> None:
+    config = tmp_path / "wsdeck.toml"
+    config.write_text('[[connections]]\nname = "first"\nurl = "ws://127.0.0.1:9/"\n')
+    terminal = wsdeck_on_a_terminal("--config", str(config), cwd=tmp_path)
+    try:
+        terminal.until(lambda: b"first" in terminal.output, WAIT, "the table")
+        start = len(terminal.output)
+        terminal.send(b"\x10feed\x15settings\r")  # ctrl+p, feed, ctrl+u, settings, enter
+        terminal.until(
+            lambda: b"Settings: connections" in terminal.output[start:], WAIT, "the settings"
+        )
+    finally:
+        terminal.close()

@@ -159,8 +159,8 @@ async def test_dashboard_urls_start_at_once_named_with_the_insecure_badge(
         # No key was pressed: the URLs start by themselves.
         await wait_until(pilot, lambda: all(c.state is State.OPEN for c in clients), 10)
         table = app.main.query_one(ConnectionTable)
-        await wait_until(pilot, lambda: str(table.get_cell(tls_name, "state")) == "open ⚠")
-        assert str(table.get_cell("plain", "state")) == "open"
+        await wait_until(pilot, lambda: str(table.get_cell(tls_name, "state")) == "● open ⚠")
+        assert str(table.get_cell("plain", "state")) == "● open"
         await app._quit()
     assert all(r.headers["X-Token"] == SECRET for r in handshake_server.requests)
     assert len(handshake_server.requests) == 2

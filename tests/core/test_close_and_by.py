@@ -200,6 +200,19 @@ async def test_failed_reconnects_end_with_the_last_failures_by(hub_runner: Any) 
     assert [s.by for s in events.of("stop")] == ["network"]
 
 
+@pytest.mark.parametrize(("retry", "attempts"), [(False, 1), (True, 3)])
+async def test_rejection_is_retried_only_when_asked(
+    demo: DemoServer, hub_runner: Any, retry: bool, attempts: int
+) -> None:
+    policy = {**FAST_RECONNECT, "max_attempts": 2, "retry_config_failures": retry}
+    conn = connection("c", demo.endpoint("/reject?status=401"), reconnect=policy)
+    hub, events = hub_runner(conn)
+    hub.start("c")
+    await events.until(lambda: hub.get("c").idle and bool(events.of("stop")), timeout=8)
+    assert [e.kind for e in events.of("error")] == ["handshake"] * attempts
+    assert [s.by for s in events.of("stop")] == ["server"]
+
+
 def test_tail_count_and_timeout_end_by_client(tmp_path: Path) -> None:
     from tests.conftest import demo_server_process
 

@@ -7,10 +7,13 @@ import json
 import unicodedata
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tui.core.display import text_line, text_pieces
 from tui.core.events import (
+    PIECE,
     ErrorEvent,
     Event,
     ReceiveEvent,
@@ -20,6 +23,7 @@ from tui.core.events import (
     decode_line,
     encode_line,
     encode_lines,
+    encode_pieces,
 )
 
 # Cc (DEL, C1; json escapes C0), Cf (bidi, zero-width, tags), Zl/Zp and lone surrogates.
@@ -107,3 +111,49 @@ def test_many_connection_names_stay_correct() -> None:
     for index in range(5000):  # more than the name cache keeps
         event = ReceiveEvent(f"c{index}", 1.0, index, "x", 1)
         assert encode_line(event) == reference(event)
+
+
+def _first_difference(got: str, expected: str) -> tuple[int, str, str] | None:
+    """Where two long strings first differ, with a little context (pytest's diff of
+    megabytes would take minutes)."""
+    if got == expected:
+        return None
+    index = next((i for i, (a, b) in enumerate(zip(got, expected, strict=False)) if a != b), None)
+    if index is None:
+        index = min(len(got), len(expected))
+    start = max(0, index - 20)
+    return index, got[start : index + 20], expected[start : index + 20]
+
+
+def _large_events() -> list[Event]:
+    """Payloads just over PIECE, with escapes and multi-byte characters across its edges."""
+    edge = '\x00"\\é\u2028\x7f😀'
+    text_ascii = "a" * (PIECE - 2) + '"\x01' + "b" * 10
+    text_mixed = "x" * (PIECE - 3) + edge + "y" * PIECE
+    # A 3-byte UTF-8 sequence split by the piece boundary, and invalid bytes.
+    binary = b"z" * (PIECE - 1) + "€".encode() + b"\xff\xfe" + bytes(range(256)) * 5000
+    return [
+        StartEvent("big", 1.0, 1, url="ws://h/"),
+        ReceiveEvent("big", 2.0, 2, text_ascii, len(text_ascii)),
+        SendEvent("big", 3.0, 3, text_mixed, len(text_mixed.encode("utf-8", "surrogatepass"))),
+        ReceiveEvent("big", 4.0, 4, binary, len(binary)),
+        StopEvent("big", 5.0, 5, code=1000, reason="", by="client"),
+    ]
+
+
+def test_pieces_of_large_payloads_join_to_the_whole_record() -> None:
+    events = _large_events()
+    pieces = list(encode_pieces(events))
+    assert _first_difference("".join(pieces), encode_lines(events)) is None
+    # Encoded a piece at a time: no piece holds anywhere near a whole payload.
+    assert max(len(piece) for piece in pieces) <= 2 * PIECE
+
+
+@pytest.mark.parametrize("view", ["hex", "base64", "text"])
+def test_text_pieces_of_large_payloads_join_to_the_whole_lines(view: str) -> None:
+    events = _large_events()
+    views = {"big": view}
+    pieces = list(text_pieces(events, views, utc=True))
+    whole = "".join(text_line(e, view, utc=True) + "\n" for e in events)
+    assert _first_difference("".join(pieces), whole) is None
+    assert max(len(piece) for piece in pieces) <= 4 * PIECE

@@ -362,3 +362,24 @@ def test_a_plain_view_with_no_clear_does_no_work_per_event() -> None:
     assert not view.sync()
     assert view.position(0) == ring.first
     assert len(view) == 100_000
+
+
+def test_clear_up_to_a_position_leaves_later_rows() -> None:
+    ring = EventRing(100)
+    view = FilteredView(ring, FeedFilter(search="odd"))
+    ring.extend([receive(i, data="odd" if i % 2 else "even") for i in range(10)])
+    view.sync()
+    upto = ring.end  # what the operator was asked about: 1, 3, 5, 7, 9
+    ring.extend([receive(i, data="odd" if i % 2 else "even") for i in range(10, 14)])
+    view.sync()
+    cleared = view.clear(upto)
+    assert (cleared.count, seqs(view)) == (5, [11, 13])
+    view.set_filter(ALL)
+    view.finish()
+    assert seqs(view) == [0, 2, 4, 6, 8, 10, 11, 12, 13]
+    assert view.undo(cleared) == 5
+    view.finish()
+    assert seqs(view) == list(range(14))
+    plain = FilteredView(ring)
+    assert plain.clear(upto=12).count == 12
+    assert seqs(plain) == [12, 13]

@@ -281,6 +281,8 @@ INVALID: list[tuple[str, str | bytes | None, str, str, int | None]] = [
     ("unterminated reference in key_password",
      CONN + 'tls = { client_cert = "c.pem", key_password = "${PW" }\n',
      "connections[0].tls.key_password", "unterminated '${'", 4),
+    ("max_message_size above 256 MiB", CONN + "max_message_size = 268435457\n",
+     "connections[0].max_message_size", "less than or equal to 268435456", 4),
     ("bad proxy scheme", CONN + 'proxy = "ftp://p:21"\n', "connections[0].proxy",
      "got 'ftp'", 4),
     ("bad compression", CONN + 'compression = "gzip"\n', "connections[0].compression",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from settings import CONFIG_ENV, SettingsError, load_settings, trust
+from settings import CONFIG_ENV, SettingsError, load_settings, save_settings, trust
 from settings.store import load, read_for_trust
 from tests.settings.helpers import WriteConfig
 
@@ -135,3 +135,20 @@ def test_world_writable_file_and_folder_are_warned_about(
     config.chmod(0o600)
     config.parent.chmod(0o1777)  # sticky, like /tmp: others cannot replace the file
     assert load_settings(config).load_warnings == []
+
+
+def test_saving_keeps_a_trusted_file_trusted_but_never_blesses_a_change(
+    isolated_env: Path,
+) -> None:
+    local = isolated_env / "wsdeck.toml"
+    local.write_text('[theme]\nname = "nord"\n')
+    trust.record(read_for_trust(local))
+    settings = load_settings(local, use_env=False)
+    settings.theme.name = "textual-light"
+    save_settings(local, settings)
+    assert load_settings().theme.name == "textual-light"  # still trusted
+
+    local.write_text(HOSTILE)  # someone else's change
+    edited = load_settings(local, use_env=False)
+    save_settings(local, edited)
+    assert "changed since you trusted it" in _refusal()

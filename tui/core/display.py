@@ -9,12 +9,16 @@ literal text ``\\x1b`` cannot pass for an escaped ESC.
 
 from __future__ import annotations
 
+import base64
+import codecs
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 
 from tui.core.codec import encode_base64, encode_hex
 from tui.core.errors import close_code_name
 from tui.core.events import (
+    PIECE,
     ErrorEvent,
     Event,
     PayloadEvent,
@@ -51,6 +55,15 @@ def _escape_undecodable(match: re.Match[str]) -> str:
     return _escape(match)
 
 
+def _text_view(decoded: str) -> str:
+    """A binary payload's text view, from its ``surrogateescape`` decoding.
+
+    surrogateescape, not backslashreplace: the escapes are made after decoding, so a byte
+    that is not UTF-8 and a literal backslash in the payload stay distinct.
+    """
+    return _UNSAFE.sub(_escape_undecodable, decoded)
+
+
 def printable(text: str, limit: int | None = None) -> str:
     """``text`` with every unsafe character escaped; cut to ``limit`` characters (``…``)."""
     if limit is not None and len(text) > limit * 4:
@@ -67,9 +80,7 @@ def binary_preview(data: bytes, view: str, limit: int | None = None) -> str:
     if view == "base64":
         text = encode_base64(cut)
     elif view == "text":
-        # surrogateescape, not backslashreplace: the escapes are made after decoding, so a
-        # byte that is not UTF-8 and a literal backslash in the payload stay distinct.
-        text = _UNSAFE.sub(_escape_undecodable, cut.decode("utf-8", "surrogateescape"))
+        text = _text_view(cut.decode("utf-8", "surrogateescape"))
     else:
         text = encode_hex(cut)
     if limit is not None and len(text) > limit:
@@ -109,10 +120,67 @@ def text_line(event: Event, view: str = "hex", utc: bool = False) -> str:
     A binary payload says so and in which view (``[2 B binary, hex] 68 69``): in the text
     view a binary ``hi`` would otherwise print exactly like a text ``hi``.
     """
+    return _line_head(event, view, utc) + summary(event, view, None)
+
+
+def _line_head(event: Event, view: str, utc: bool) -> str:
+    """A text line up to its detail: time, connection, glyph, size for payloads."""
     glyph = GLYPHS.get(event.EVENT, "?")
     size = ""
     if isinstance(event, PayloadEvent):
         kind = f" binary, {view}" if isinstance(event.data, bytes) else ""
         size = f" [{event.size} B{kind}]"
-    name = printable(event.connection)
-    return f"{clock(event.ts, utc)} {name} {glyph}{size} {summary(event, view, None)}"
+    return f"{clock(event.ts, utc)} {printable(event.connection)} {glyph}{size} "
+
+
+def text_pieces(
+    events: Iterable[Event], views: Mapping[str, str], utc: bool = False
+) -> Iterator[str]:
+    """The :func:`text_line` of each event and a newline, as pieces to write in turn.
+
+    Like :func:`tui.core.events.encode_pieces`: a payload larger than ``PIECE`` is
+    rendered a piece at a time. Whole, a 64 MiB binary message in the text view cost
+    ~40 times its size (escaped text of up to four bytes a character, copied four times).
+
+    Args:
+        events: the events.
+        views: the view of binary payloads per connection name (default ``hex``).
+        utc: UTC times instead of local ones.
+    """
+    lines: list[str] = []
+    for event in events:
+        view = views.get(event.connection, "hex")
+        if isinstance(event, PayloadEvent) and len(event.data) > PIECE:
+            if lines:
+                yield "".join(lines)
+                lines = []
+            yield _line_head(event, view, utc)
+            yield from _payload_pieces(event.data, view)
+            yield "\n"
+        else:
+            lines.append(text_line(event, view, utc))
+            lines.append("\n")
+    if lines:
+        yield "".join(lines)
+
+
+def _payload_pieces(data: str | bytes, view: str) -> Iterator[str]:
+    """``summary()`` of a payload, unlimited, in pieces that join to the whole of it."""
+    if isinstance(data, str):
+        for start in range(0, len(data), PIECE):
+            yield printable(data[start : start + PIECE])  # escaping is per character
+        return
+    chunks = memoryview(data)
+    if view == "text":
+        # Incremental: a UTF-8 sequence split between two pieces decodes as in one piece.
+        decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+        for start in range(0, len(data), PIECE):
+            yield _text_view(decoder.decode(chunks[start : start + PIECE]))
+        yield _text_view(decoder.decode(b"", final=True))
+    elif view == "base64":
+        step = PIECE // 4 * 3  # whole 3-byte groups: the pieces join without padding
+        for start in range(0, len(data), step):
+            yield base64.b64encode(chunks[start : start + step]).decode("ascii")
+    else:
+        for start in range(0, len(data), PIECE):
+            yield (" " if start else "") + chunks[start : start + PIECE].hex(" ")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from settings.atomic import atomic_write
-from tui.core.events import Event, encode_line
+from tui.core.events import Event, encode_pieces
 
 
 class ExportRefused(Exception):
@@ -102,11 +102,12 @@ def export_jsonl(events: Iterable[Event], path: Path | str, *, create_folders: b
         raise ExportRefused(f"the folder {target.missing_folder} does not exist")
     count = 0
 
-    def lines() -> Iterator[bytes]:
+    def counted() -> Iterator[Event]:
         nonlocal count
         for event in events:
-            yield (encode_line(event) + "\n").encode("utf-8")
             count += 1
+            yield event
 
-    atomic_write(target.path, lines(), mode=0o600, make_folder=create_folders)
+    chunks = (piece.encode("utf-8") for piece in encode_pieces(counted()))
+    atomic_write(target.path, chunks, mode=0o600, make_folder=create_folders)
     return count

@@ -533,25 +533,26 @@ class FilteredView(Sequence[Event]):
         while self.step(max_events=STEP_EVENTS, max_seconds=float("inf")):
             pass
 
-    def clear(self) -> Cleared:
-        """Hide every row shown now (examining what remains of a re-filter first).
+    def clear(self, upto: int | None = None) -> Cleared:
+        """Hide the rows shown now, or those before position ``upto`` (the ring's end when
+        the operator was asked), examining what remains of a re-filter first.
 
         Returns what :meth:`undo` needs to show them again.
         """
         self.finish()
-        ring = self._ring
+        end = self._ring.end if upto is None else min(upto, self._ring.end)
+        count = self.row_of(end)
         if self._filter.is_all:
-            cleared = Cleared(len(self), self._floor, frozenset(), self._dropped)
-            self._floor = ring.end
+            cleared = Cleared(count, self._floor, frozenset(), self._dropped)
+            self._floor = max(self._floor, end)
             self._dropped = 0
         else:
-            rows = frozenset(self._positions[self._head :])
-            cleared = Cleared(len(rows), None, rows, self._dropped)
+            rows = frozenset(self._positions[self._head : self._head + count])
+            cleared = Cleared(count, None, rows, self._dropped)
             self._hidden |= rows
-        # Every row matched and is hidden now: nothing old remains to examine.
-        self._positions = []
+        # The rows left are those from ``end`` on (none of them needs examining again).
+        del self._positions[: self._head + count]
         self._head = 0
-        self._scanned = ring.end
         return cleared
 
     def undo(self, cleared: Cleared) -> int:

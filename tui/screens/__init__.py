@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tui.screens.confirm import ConfirmScreen
+    from tui.screens.detail import DetailScreen
     from tui.screens.export import ExportScreen
     from tui.screens.filter import FilterScreen
     from tui.screens.help import HelpScreen
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 _MODULES = {
     "ConfirmScreen": "confirm",
+    "DetailScreen": "detail",
     "ExportScreen": "export",
     "FilterScreen": "filter",
     "HelpScreen": "help",
@@ -31,6 +33,7 @@ _MODULES = {
 
 __all__ = [
     "ConfirmScreen",
+    "DetailScreen",
     "ExportScreen",
     "FilterScreen",
     "HelpScreen",

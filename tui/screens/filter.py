@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, SelectionList
+from textual.widgets import Button, Label
 from textual.widgets.selection_list import Selection
 
 from tui.core.display import printable
 from tui.core.events import EVENT_NAMES
 from tui.core.ring import FeedFilter
+from tui.widgets.checklist import CheckList
 
 
 class FilterScreen(ModalScreen[FeedFilter | None]):
@@ -37,7 +38,7 @@ class FilterScreen(ModalScreen[FeedFilter | None]):
         with Vertical(id="filter-dialog"):
             yield Label("Show events of (space toggles, ctrl+s applies)")
             with Horizontal():
-                connections = SelectionList[str](
+                connections = CheckList[str](
                     *(
                         Selection(Text(printable(n, 30)), n, shown is None or n in shown)
                         for n in self.names
@@ -48,7 +49,7 @@ class FilterScreen(ModalScreen[FeedFilter | None]):
                 # could remove its children before on_mount ran (a NoMatches crash).
                 connections.border_title = "connections"
                 yield connections
-                event_kinds = SelectionList[str](
+                event_kinds = CheckList[str](
                     *(Selection(k, k, kinds is None or k in kinds) for k in EVENT_NAMES),
                     id="filter-kinds",
                 )
@@ -60,8 +61,8 @@ class FilterScreen(ModalScreen[FeedFilter | None]):
                 yield Button("Cancel", id="cancel", compact=True)
 
     def action_apply(self) -> None:
-        names = set(self.query_one("#filter-connections", SelectionList).selected)
-        kinds = set(self.query_one("#filter-kinds", SelectionList).selected)
+        names = set(self.query_one("#filter-connections", CheckList).selected)
+        kinds = set(self.query_one("#filter-kinds", CheckList).selected)
         self.dismiss(
             replace(
                 self.current,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Span, Text
@@ -247,9 +248,13 @@ class MainScreen(Screen[None]):
             parts.append(feed.filter_error)
         status = " · ".join(parts)
         if status != self._status:
+            try:
+                line = self.query_one("#feed-status", Static)
+            except NoMatches:
+                return  # shutting down: the line went before the feed
             self._status = status
             # One line of fixed height: no layout needed (a layout per update costs ms).
-            self.query_one("#feed-status", Static).update(Text(status), layout=False)
+            line.update(Text(status), layout=False)
 
     # -- selection ---------------------------------------------------------------------------
 
@@ -346,17 +351,19 @@ class MainScreen(Screen[None]):
         if not count:
             self.notify("Nothing to clear: the feed shows no events.", timeout=3)
             return
+        # Events that arrive while the question is open are not part of what it offers.
+        clear = partial(self._clear, self.wsdeck.ring.end)
         if count <= feed.scrollable_content_region.height:
-            self._clear(True)
+            clear(True)
             return
         question = f"Clear {count} events{_shown_by(feed.filter)}? u undoes it."
-        self.app.push_screen(ConfirmScreen(question, "Clear", "Keep", default=False), self._clear)
+        self.app.push_screen(ConfirmScreen(question, "Clear", "Keep", default=False), clear)
 
-    def _clear(self, confirmed: bool | None) -> None:
+    def _clear(self, upto: int, confirmed: bool | None) -> None:
         if not confirmed:
             return
         feed = self.query_one(EventFeed)
-        count = feed.clear()
+        count = feed.clear(upto)
         kept = feed.view.uncleared  # what other filters would still show
         others = f"; {kept} others kept" if kept > 0 else ""
         # Names and search text come from settings and the operator: never markup.
@@ -384,7 +391,14 @@ class MainScreen(Screen[None]):
         self.query_one(EventFeed).copy_highlighted()
 
     def action_detail(self) -> None:
+        from tui.screens.detail import DetailScreen, wants_full_screen
+
         detail = self.query_one(DetailPane)
+        if not detail.display and wants_full_screen(self.size):
+            utc = self.wsdeck.settings.feed.timestamps == "utc"
+            event = self.query_one(EventFeed).highlighted
+            self.app.push_screen(DetailScreen(event, utc=utc))
+            return
         detail.display = not detail.display
         if detail.display:
             detail.show(self.query_one(EventFeed).highlighted)

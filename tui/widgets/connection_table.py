@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -21,20 +21,35 @@ from tui.core.client import State, WsClient
 from tui.core.display import printable
 
 _SPARK = "▁▂▃▄▅▆▇█"
-_COLUMNS = ("name", "state", "url", "in", "out", "rate", "last", "latency")
+# The URL comes last: it is the widest column and the one whose tail matters least, so
+# when the table is wider than the terminal, the counters and their units stay on screen.
+_COLUMNS = ("name", "state", "in", "out", "rate", "last", "latency", "url")
+
+GLYPHS: dict[str, str] = {
+    "open": "●",
+    "connecting": "◌",
+    "closing": "◐",
+    "reconnecting": "↻",
+    "failed": "✖",
+    "stopped": "○",
+}
+"""A shape per state class: 16 colours, ``NO_COLOR`` and monochrome still tell them apart
+(in 16 colours "reconnecting" and "failed" were the same bright red)."""
 
 
 def badge(client: WsClient, now: float | None = None) -> tuple[str, str]:
-    """The state badge text and its style class (``-open``, ``-failed``, …)."""
+    """The state badge text (glyph and word) and its style class (``open``, ``failed``, …)."""
     state = client.state
     if state is State.RECONNECTING:
         remaining = client.reconnect_in(now)
-        return f"reconnecting in {remaining or 0:.0f}s", "reconnecting"
-    if state is State.STOPPED and client.crashed:
-        return "✖ crashed", "failed"
-    if state is State.STOPPED and client.failed:
-        return "failed", "failed"
-    return state.value, state.value
+        text, state_class = f"reconnecting in {remaining or 0:.0f}s", "reconnecting"
+    elif state is State.STOPPED and client.crashed:
+        text, state_class = "crashed", "failed"
+    elif state is State.STOPPED and client.failed:
+        text, state_class = "failed", "failed"
+    else:
+        text, state_class = state.value, state.value
+    return f"{GLYPHS[state_class]} {text}", state_class
 
 
 def human_bytes(count: int) -> str:
@@ -93,37 +108,90 @@ class Cell:
         return Measurement(width, width)
 
 
+def per_second(rate: float) -> str:
+    """``4/s``, ``0.5/s``, ``120/s``: a slow rate keeps its tenths instead of reading 0/s."""
+    if rate >= 9.95:
+        return f"{rate:.0f}/s"
+    return f"{rate:.1f}".removesuffix(".0") + "/s"
+
+
 @dataclass
 class _Rate:
-    """Messages per second (in + out) over the last refreshes, for the sparkline."""
+    """Messages per second (in + out) in wall-clock buckets, for the sparkline.
+
+    The table samples the counters at each refresh, and refreshes are irregular (they wait
+    for the feed's repaints under load): charting the count between refreshes drew a steady
+    2 messages/s as ``█▁▁▁▅▁▃▄``. The counters also carry the time of the last message: it
+    goes into the second it arrived in, and the others counted at the same refresh are
+    spread evenly over the time they can have arrived in (after the previous refresh and
+    the previous last message). A stream slower than the refreshes is then placed exactly,
+    and a faster one to within a refresh; only finished seconds are drawn.
+    """
+
+    BUCKET: ClassVar[float] = 1.0
+    """Seconds per bar."""
+    BARS: ClassVar[int] = 8
 
     last_total: int = 0
+    last_activity: float | None = None
     last_time: float | None = None
-    history: deque[tuple[int, float]] = field(default_factory=lambda: deque(maxlen=8))
-    """(messages, seconds) between consecutive refreshes."""
+    first: int | None = None
+    """The first bucket sampled whole (the one sampling started in is partial)."""
+    buckets: dict[int, float] = field(default_factory=dict)
+    """Messages per bucket index (``int(time // BUCKET)``); only the last ``BARS + 1`` kept."""
 
-    def sample(self, total: int, now: float) -> None:
-        """Note the counters at one refresh: every row, every time, so this stays cheap."""
-        if total == 0:
+    def sample(self, total: int, activity: float | None, now: float) -> None:
+        """Note the counters at one refresh (``activity``: the time of the last message).
+
+        Runs for every row at every refresh, so this stays cheap.
+        """
+        if total == 0 or activity is None:
             return  # no traffic yet: nothing to chart
-        if self.last_time is not None:
-            self.history.append((total - self.last_total, max(now - self.last_time, 1e-6)))
-        self.last_total, self.last_time = total, now
+        previous, since, before = self.last_total, self.last_activity, self.last_time
+        self.last_total, self.last_activity, self.last_time = total, activity, now
+        if since is None or before is None:
+            self.first = int(now // self.BUCKET) + 1
+            return
+        count = total - previous  # negative when the counters were reset: nothing arrived
+        if count > 0:
+            buckets = self.buckets
+            last = int(activity // self.BUCKET)
+            buckets[last] = buckets.get(last, 0.0) + 1
+            if count > 1:
+                self._spread(count - 1, min(max(since, before), activity), activity)
+        for index in [i for i in self.buckets if i < int(now // self.BUCKET) - self.BARS]:
+            del self.buckets[index]
+
+    def _spread(self, count: int, start: float, end: float) -> None:
+        """Add ``count`` messages evenly over ``[start, end]``."""
+        buckets, size = self.buckets, self.BUCKET
+        last = int(end // size)
+        if end - start < 1e-9:
+            buckets[last] = buckets.get(last, 0.0) + count
+            return
+        density = count / (end - start)
+        for index in range(max(int(start // size), last - self.BARS), last + 1):
+            share = min(end, (index + 1) * size) - max(start, index * size)
+            buckets[index] = buckets.get(index, 0.0) + density * share
 
     def label(self) -> str:
-        """The sparkline and the rate over it (built only for rows on screen).
+        """The sparkline of the last finished seconds and the rate in the newest of them.
 
-        The figure is over the whole window (8 refreshes), not the last one: a ticker at
-        2 messages/s sampled 4 times a second read 0/s half the time.
+        Built only for rows on screen; ``-`` until a whole second has been sampled.
         """
-        if not self.history:
+        if self.first is None or self.last_time is None:
             return "-"
-        rates = [count / elapsed for count, elapsed in self.history]
-        peak = max(rates) or 1.0
-        spark = "".join(_SPARK[min(7, int(v / peak * 7))] for v in rates)
-        messages = sum(count for count, _ in self.history)
-        seconds = sum(elapsed for _, elapsed in self.history)
-        return f"{spark} {messages / seconds:.0f}/s"
+        current = int(self.last_time // self.BUCKET)
+        indices = range(max(self.first, current - self.BARS), current)
+        if not indices:
+            return "-"
+        rates = [self.buckets.get(index, 0.0) / self.BUCKET for index in indices]
+        peak = max(rates)
+        if peak <= 0:
+            return f"{(_SPARK[0] * len(rates)).rjust(self.BARS)} 0/s"
+        spark = "".join(_SPARK[round(rate / peak * 7)] for rate in rates)
+        # Padded to the full window: the column keeps its width while the bars fill in.
+        return f"{spark.rjust(self.BARS)} {per_second(rates[-1])}"
 
 
 class ConnectionTable(DataTable[Cell]):
@@ -143,8 +211,10 @@ class ConnectionTable(DataTable[Cell]):
         "failed": "bold $error",
     }
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, clock: Callable[[], float] = time.time) -> None:
+        """``clock``: the wall clock of the rates and ages (tests drive it)."""
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
+        self._clock = clock
         self._clients: dict[str, WsClient] = {}
         self._rates: dict[str, _Rate] = {}
         self._shown: dict[str, list[tuple[str, str]]] = {}
@@ -174,7 +244,8 @@ class ConnectionTable(DataTable[Cell]):
         the 6 or so that can be seen. A row is brought up to date as it comes into view.
         """
         self._clients = clients
-        now = time.monotonic()
+        now = self._clock()
+        now_mono = time.monotonic()
         for key in [k for k in self.rows if k.value not in clients]:
             self.remove_row(key)
             self._rates.pop(str(key.value), None)
@@ -185,9 +256,9 @@ class ConnectionTable(DataTable[Cell]):
             if rate is None:
                 rate = rates[name] = _Rate()
             stats = client.stats
-            rate.sample(stats.msgs_in + stats.msgs_out, now)
+            rate.sample(stats.msgs_in + stats.msgs_out, stats.last_activity, now)
             if name not in self.rows:
-                cells = self._cells(client, time.time(), now)
+                cells = self._cells(client, now, now_mono)
                 self.add_row(*cells, key=name)
                 self._shown[name] = [(cell.plain, cell.style) for cell in cells]
         self._update_visible()
@@ -206,7 +277,7 @@ class ConnectionTable(DataTable[Cell]):
         return range(top, min(self.row_count, top + max(0, self.size.height - header)))
 
     def _update_visible(self) -> None:
-        now_wall, now_mono = time.time(), time.monotonic()
+        now_wall, now_mono = self._clock(), time.monotonic()
         for index in self._visible_rows():
             row_key, _ = self.coordinate_to_cell_key(Coordinate(index, 0))
             client = self._clients.get(str(row_key.value))
@@ -240,12 +311,12 @@ class ConnectionTable(DataTable[Cell]):
         return [
             Cell(printable(client.name, 24)),
             Cell(text + warn, self._style(style)),
-            Cell(printable(client.url, 40)),  # the final URL after redirects
             Cell(f"{stats.msgs_in} / {human_bytes(stats.bytes_in)}"),
             Cell(f"{stats.msgs_out} / {human_bytes(stats.bytes_out)}"),
             Cell("-" if rate is None else rate.label()),
             Cell(age(last)),
             Cell(round_trip(latency)),
+            Cell(printable(client.url, 40)),  # the final URL after redirects
         ]
 
     def _style(self, spec: str) -> str:

@@ -5,6 +5,10 @@ Payloads are untrusted and can be huge: JSON is only pretty-printed up to
 :data:`SHOW_MAX_BYTES` with a note, every line goes through ``printable`` (pretty JSON
 through its JSON twin, ``terminal_safe_json``) and is drawn as a plain ``Segment`` (never
 markup), and only the visible lines are rendered.
+
+The pane fits its width: the hex dump has 16 or 8 bytes a line, whichever fits, and is
+never wrapped; JSON deeper than :data:`JSON_FOLD_DEPTH` levels is folded (``z`` unfolds);
+long text wraps, or scrolls sideways (``w``).
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from rich.cells import chop_cells
+from rich.cells import cell_len, chop_cells
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.geometry import Size
+from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
@@ -36,8 +42,9 @@ from tui.core.events import (
     StopEvent,
     terminal_safe_json,
 )
+from tui.widgets.clipboard import copy_event, copy_payload
 
-__all__ = ["DetailLine", "DetailPane", "detail_lines"]
+__all__ = ["DetailLine", "DetailPane", "detail_lines", "hex_bytes_for"]
 
 JSON_MAX_BYTES = 256 * 1024
 """Text payloads bigger than this are not parsed as JSON."""
@@ -45,14 +52,30 @@ JSON_MAX_DEPTH = 200
 """JSON nested deeper than this is shown raw."""
 SHOW_MAX_BYTES = 64 * 1024
 """Text characters, or binary bytes, shown before "… N more bytes"."""
+JSON_FOLD_DEPTH = 4
+"""JSON objects and arrays nested deeper than this are shown as ``{… 3 keys}`` until unfolded."""
+HEX_WIDE = 16
+HEX_NARROW = 8
+"""Bytes per hex dump line: 16 when the pane has room for such a line, else 8."""
+
+
+def hex_line_width(per_line: int) -> int:
+    """Cells of one hex dump line: offset, the bytes in hex, the ASCII column."""
+    return 8 + 2 + per_line * 3 - 1 + 2 + per_line
+
+
+def hex_bytes_for(width: int) -> int:
+    """Bytes per hex dump line for a pane ``width`` cells wide."""
+    return HEX_WIDE if width >= hex_line_width(HEX_WIDE) else HEX_NARROW
 
 
 @dataclass(frozen=True, slots=True)
 class DetailLine:
-    """One source line of the pane and the component class that styles it."""
+    """One source line of the pane, the component class that styles it, and whether it wraps."""
 
     text: str
     role: str = "body"
+    wrap: bool = True
 
 
 def _when(ts: float, utc: bool) -> str:
@@ -75,45 +98,102 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def pretty_json(text: str, size: int) -> tuple[list[str] | None, str | None]:
-    """Pretty-printed lines of a JSON object/array, or ``None`` and why not (``None``: not JSON)."""
+def _folded(value: dict[str, Any] | list[Any]) -> str:
+    count = len(value)
+    if isinstance(value, dict):
+        return f"{{… {count} {'key' if count == 1 else 'keys'}}}"
+    return f"[… {count} {'item' if count == 1 else 'items'}]"
+
+
+def _fold_lines(value: Any, fold_depth: int) -> list[str]:
+    """Lines like ``json.dumps(value, indent=2)``, with containers deeper than
+    ``fold_depth`` on one line as ``{… N keys}`` / ``[… N items]``.
+
+    Recursive: only called on values whose depth was checked against JSON_MAX_DEPTH.
+    """
+    out: list[str] = []
+
+    def emit(item: Any, depth: int, lead: str, trail: str) -> None:
+        pad = "  " * (depth - 1)
+        if not isinstance(item, dict | list) or not item:
+            out.append(f"{pad}{lead}{json.dumps(item, ensure_ascii=False)}{trail}")
+        elif depth > fold_depth:
+            out.append(f"{pad}{lead}{_folded(item)}{trail}")
+        elif isinstance(item, dict):
+            out.append(f"{pad}{lead}{{")
+            last = len(item) - 1
+            for index, (key, child) in enumerate(item.items()):
+                name = json.dumps(key, ensure_ascii=False)
+                emit(child, depth + 1, f"{name}: ", "," if index < last else "")
+            out.append(f"{pad}}}{trail}")
+        else:
+            out.append(f"{pad}{lead}[")
+            last = len(item) - 1
+            for index, child in enumerate(item):
+                emit(child, depth + 1, "", "," if index < last else "")
+            out.append(f"{pad}]{trail}")
+
+    emit(value, 1, "", "")
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PrettyJson:
+    """The outcome of trying to pretty-print a text payload as JSON."""
+
+    lines: list[str] | None
+    """The pretty lines, or ``None``: shown as raw text."""
+    note: str | None = None
+    """Why a JSON document is shown raw."""
+    folded: bool = False
+    """Whether some structures were folded (``z`` unfolds them)."""
+
+
+def pretty_json(text: str, size: int, fold_depth: int | None = JSON_FOLD_DEPTH) -> PrettyJson:
+    """Pretty-printed lines of a JSON object/array, folded beyond ``fold_depth`` (``None``: not)."""
     head = text[:64].lstrip()
     if not head or head[0] not in "[{":
-        return None, None
+        return PrettyJson(None)
     if size > JSON_MAX_BYTES:
-        return None, (
+        return PrettyJson(
+            None,
             f"JSON not pretty-printed: {size} bytes is over the "
-            f"{JSON_MAX_BYTES // 1024} KiB limit; showing raw text"
+            f"{JSON_MAX_BYTES // 1024} KiB limit; showing raw text",
         )
     too_deep = f"too deeply nested to pretty-print (over {JSON_MAX_DEPTH} levels); showing raw text"
     try:
         value = json.loads(text)
     except RecursionError:
-        return None, too_deep
+        return PrettyJson(None, too_deep)
     except ValueError:
-        return None, None
-    if _depth(value) > JSON_MAX_DEPTH:
-        return None, too_deep
+        return PrettyJson(None)
+    depth = _depth(value)
+    if depth > JSON_MAX_DEPTH:
+        return PrettyJson(None, too_deep)
+    if fold_depth is not None and depth > fold_depth:
+        return PrettyJson(_fold_lines(value, fold_depth), folded=True)
     try:
-        pretty = json.dumps(value, indent=2, ensure_ascii=False)
+        pretty = json.dumps(value, indent=2, ensure_ascii=False)  # the C encoder: fast
     except (RecursionError, ValueError):
-        return None, too_deep
-    return pretty.split("\n"), None
+        return PrettyJson(None, too_deep)
+    return PrettyJson(pretty.split("\n"))
 
 
 def _more(remaining: int) -> DetailLine:
     return DetailLine(f"… {remaining} more bytes (limited to {SHOW_MAX_BYTES // 1024} KiB)", "note")
 
 
-def _text_body(data: str, size: int) -> list[DetailLine]:
+def _text_body(data: str, size: int, fold_depth: int | None) -> list[DetailLine]:
     lines: list[DetailLine] = []
-    pretty, note = pretty_json(data, size)
-    if note:
-        lines.append(DetailLine(note, "note"))
-    if pretty is not None:
+    pretty = pretty_json(data, size, fold_depth)
+    if pretty.note:
+        lines.append(DetailLine(pretty.note, "note"))
+    if pretty.folded:
+        lines.append(DetailLine(f"folded beyond level {fold_depth}; z unfolds", "hint"))
+    if pretty.lines is not None:
         # JSON as json wrote it: its backslashes are all escapes, so the unsafe characters
         # get JSON escapes too (printable() would double every backslash).
-        return lines + [DetailLine(terminal_safe_json(line)) for line in pretty]
+        return lines + [DetailLine(terminal_safe_json(line)) for line in pretty.lines]
     cut = data[:SHOW_MAX_BYTES]
     lines.extend(DetailLine(printable(line)) for line in cut.split("\n"))
     if len(cut) < len(data):
@@ -121,9 +201,9 @@ def _text_body(data: str, size: int) -> list[DetailLine]:
     return lines
 
 
-def _binary_body(data: bytes) -> list[DetailLine]:
+def _binary_body(data: bytes, hex_bytes: int) -> list[DetailLine]:
     cut = data[:SHOW_MAX_BYTES]
-    lines = [DetailLine(line) for line in hexdump(cut)]
+    lines = [DetailLine(line, wrap=False) for line in hexdump(cut, hex_bytes)]
     if len(cut) < len(data):
         lines.append(_more(len(data) - len(cut)))
     lines.append(DetailLine(""))
@@ -134,8 +214,18 @@ def _binary_body(data: bytes) -> list[DetailLine]:
     return lines
 
 
-def detail_lines(event: Event | None, utc: bool = False) -> list[DetailLine]:
-    """The pane's content for ``event``: a header, the fields, then the payload."""
+def detail_lines(
+    event: Event | None,
+    utc: bool = False,
+    *,
+    hex_bytes: int = HEX_WIDE,
+    fold_depth: int | None = JSON_FOLD_DEPTH,
+) -> list[DetailLine]:
+    """The pane's content for ``event``: a header, the fields, then the payload.
+
+    ``hex_bytes``: bytes per hex dump line; ``fold_depth``: JSON levels shown before
+    folding (``None``: everything unfolded).
+    """
     if event is None:
         return [DetailLine("No event highlighted.", "note")]
     size = f"  {event.size} B" if isinstance(event, PayloadEvent) else ""
@@ -165,20 +255,27 @@ def detail_lines(event: Event | None, utc: bool = False) -> list[DetailLine]:
     elif isinstance(event, PayloadEvent):
         if isinstance(event.data, bytes):
             field("binary", f"{event.size} bytes")
-            lines.extend(_binary_body(event.data))
+            lines.extend(_binary_body(event.data, hex_bytes))
         else:
             field("text", f"{event.size} bytes")
-            lines.extend(_text_body(event.data, event.size))
+            lines.extend(_text_body(event.data, event.size, fold_depth))
     return lines
 
 
 class DetailPane(ScrollView, can_focus=True):
-    """Shows one event in full; long lines wrap, and only visible lines are drawn.
+    """Shows one event in full; only visible lines are drawn.
 
     While the feed follows a flood, :meth:`show` may be called for every repaint. Small
     events are shown at once; after an expensive one (a big JSON document) the next
     :meth:`show` waits so that building the pane stays under :attr:`MAX_BUSY` of the time.
     """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("z", "unfold", "Unfold", id="detail.unfold"),
+        Binding("w", "wrap", "Wrap", id="detail.wrap"),
+        Binding("y", "copy", "Copy", id="detail.copy", show=False),
+        Binding("Y", "copy_payload", "Copy payload", id="detail.copy_payload", show=False),
+    ]
 
     MAX_BUSY: ClassVar[float] = 0.1
     """Largest share of wall time spent building the pane's content."""
@@ -187,6 +284,7 @@ class DetailPane(ScrollView, can_focus=True):
         "detail--header",
         "detail--label",
         "detail--note",
+        "detail--hint",
         "detail--body",
     }
 
@@ -196,12 +294,19 @@ class DetailPane(ScrollView, can_focus=True):
         overflow-x: hidden;
         overflow-y: auto;
         background: $surface;
+        &.-nowrap { overflow-x: auto; }
         & > .detail--header { text-style: bold; color: $text-primary; }
         & > .detail--label { color: $text-muted; }
         & > .detail--note { color: $text-warning; text-style: italic; }
+        & > .detail--hint { color: $text-muted; text-style: italic; }
         & > .detail--body { }
     }
     """
+
+    wrap: reactive[bool] = reactive(True, init=False)
+    """Whether long lines wrap (else the pane scrolls sideways). Hex dumps never wrap."""
+    unfolded: reactive[bool] = reactive(False, init=False)
+    """Whether deep JSON is shown in full instead of folded."""
 
     def __init__(
         self,
@@ -215,6 +320,7 @@ class DetailPane(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._utc = utc
         self._event: Event | None = None
+        self._hex_bytes = HEX_WIDE
         self._source: list[DetailLine] = detail_lines(None)
         self._wrapped: list[tuple[str, str]] = []
         self._wrap_width = -1
@@ -236,6 +342,11 @@ class DetailPane(ScrollView, can_focus=True):
     def limited(self) -> bool:
         """Whether the content was cut or not pretty-printed (a note says why)."""
         return any(line.role == "note" for line in self._source) and self._event is not None
+
+    @property
+    def folded(self) -> bool:
+        """Whether some JSON structures are folded."""
+        return any(line.role == "hint" for line in self._source)
 
     def show(self, event: Event | None) -> None:
         """Show ``event`` (``None``: nothing highlighted); may be deferred, the last one wins."""
@@ -261,14 +372,25 @@ class DetailPane(ScrollView, can_focus=True):
             return
         started = time.monotonic()
         self._event = event
-        self._source = detail_lines(event, self._utc)
+        self._build(scroll_home=True)
+        finished = time.monotonic()
+        self._ready_at = finished + (finished - started) * (1 / self.MAX_BUSY - 1)
+
+    def _build(self, *, scroll_home: bool = False) -> None:
+        """Make the source lines of the shown event with the current options, and lay them out."""
+        fold = None if self.unfolded else JSON_FOLD_DEPTH
+        was_folded = self.folded
+        self._source = detail_lines(
+            self._event, self._utc, hex_bytes=self._hex_bytes, fold_depth=fold
+        )
+        if self.is_mounted and self.folded != was_folded:
+            self.refresh_bindings()  # z applies or not; only then (a footer rebuild costs ms)
         self._wrap_width = -1
         if self.is_mounted:
             self._rewrap()
-            self.scroll_to(y=0, animate=False, force=True)
+            if scroll_home:
+                self.scroll_to(x=0, y=0, animate=False, force=True)
             self.refresh()
-        finished = time.monotonic()
-        self._ready_at = finished + (finished - started) * (1 / self.MAX_BUSY - 1)
 
     def on_mount(self) -> None:
         self._rewrap()
@@ -276,26 +398,74 @@ class DetailPane(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._rewrap()
 
+    def watch_wrap(self, wrap: bool) -> None:
+        self.set_class(not wrap, "-nowrap")
+        self._wrap_width = -1
+        self._rewrap()
+        self.scroll_to(x=0, animate=False, force=True)
+        self.refresh()
+
+    def watch_unfolded(self) -> None:
+        self._build()
+
+    def action_wrap(self) -> None:
+        self.wrap = not self.wrap
+
+    def action_unfold(self) -> None:
+        """Unfold all deep JSON, or fold it again."""
+        self.unfolded = not self.unfolded
+
+    def action_copy(self) -> None:
+        copy_event(self, self._event)
+
+    def action_copy_payload(self) -> None:
+        copy_payload(self, self._event)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "unfold":  # greyed when there is nothing to fold or unfold
+            return True if self.unfolded or self.folded else None
+        if action == "copy":
+            return True if self._event is not None else None
+        if action == "copy_payload":
+            return True if isinstance(self._event, PayloadEvent) else None
+        return True
+
     def _rewrap(self) -> None:
         width = max(1, self.scrollable_content_region.width)
+        hex_bytes = hex_bytes_for(width)
+        if hex_bytes != self._hex_bytes:
+            self._hex_bytes = hex_bytes
+            if isinstance(self._event, PayloadEvent) and isinstance(self._event.data, bytes):
+                self._build()  # the dump is laid out again for the new width
+                return
         if width == self._wrap_width:
             return
         self._wrap_width = width
         wrapped: list[tuple[str, str]] = []
+        widest = 0
+        wrap = self.wrap
         for line in self._source:
-            if len(line.text) <= width and line.text.isascii():
-                wrapped.append((line.text, line.role))
+            text = line.text
+            if not (wrap and line.wrap) or (len(text) <= width and text.isascii()):
+                wrapped.append((text, line.role))
+                if not wrap:
+                    widest = max(widest, cell_len(text))
                 continue
-            wrapped.extend((piece, line.role) for piece in chop_cells(line.text, width) or [""])
+            wrapped.extend((piece, line.role) for piece in chop_cells(text, width) or [""])
         self._wrapped = wrapped
-        self.virtual_size = Size(0, len(wrapped))
+        self.virtual_size = Size(widest, len(wrapped))
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        if width != self._wrap_width:
+            # The content region narrows and widens with the scrollbars, without a Resize.
+            self._rewrap()
         row = int(self.scroll_y) + y
         base = self.rich_style
         if row >= len(self._wrapped):
             return Strip.blank(width, base)
         text, role = self._wrapped[row]
         style: Style = base + self.get_component_rich_style(f"detail--{role}", partial=True)
-        return Strip([Segment(text, style)]).extend_cell_length(width, base).crop(0, width)
+        left = int(self.scroll_x)
+        strip = Strip([Segment(text, style)])
+        return strip.crop(left, left + width).extend_cell_length(width, base)

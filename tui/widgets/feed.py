@@ -26,9 +26,10 @@ from textual.scrollbar import ScrollTo, ScrollUp
 from textual.strip import Strip
 from textual.timer import Timer
 
-from tui.core.events import EVENT_NAMES, Event, encode_line
+from tui.core.events import EVENT_NAMES, Event, PayloadEvent, encode_line
 from tui.core.export import export_jsonl
 from tui.core.ring import Cleared, EventRing, FeedFilter, FilteredView
+from tui.widgets.clipboard import copy_event, copy_payload
 from tui.widgets.feed_row import RowStyles, row_strip
 
 __all__ = ["EventFeed"]
@@ -114,6 +115,7 @@ class EventFeed(ScrollView, can_focus=True):
         Binding("G", "bottom", "Bottom", id="feed.bottom", show=False),
         Binding("end", "follow", "Follow", id="feed.follow"),
         Binding("y", "copy", "Copy", id="feed.copy"),
+        Binding("Y", "copy_payload", "Copy payload", id="feed.copy_payload", show=False),
         # The main screen asks before a big clear and says what was cleared.
         Binding("c", "screen.clear_feed", "Clear", id="feed.clear"),
         Binding("u", "screen.undo_clear", "Undo clear", id="feed.undo_clear"),
@@ -362,13 +364,14 @@ class EventFeed(ScrollView, can_focus=True):
             self._schedule_scan()
         self.flush()
 
-    def clear(self) -> int:
+    def clear(self, upto: int | None = None) -> int:
         """Hide the rows the filter shows (all of them with no filter); follow again.
 
-        The events stay in the ring, so :meth:`undo_clear` can show them while they are kept.
-        Returns the number of rows cleared.
+        ``upto``: only rows before this ring position (what was on offer when the operator
+        was asked). The events stay in the ring, so :meth:`undo_clear` can show them while
+        they are kept. Returns the number of rows cleared.
         """
-        self._cleared = self._view.clear()
+        self._cleared = self._view.clear(upto)
         self._restart()
         return self._cleared.count
 
@@ -427,6 +430,8 @@ class EventFeed(ScrollView, can_focus=True):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "copy":
             return True if self._cursor is not None else None
+        if action == "copy_payload":
+            return True if isinstance(self.highlighted, PayloadEvent) else None
         return True
 
     def action_cursor_up(self) -> None:
@@ -453,8 +458,10 @@ class EventFeed(ScrollView, can_focus=True):
         self.flush()
 
     def action_copy(self) -> None:
-        if self.copy_highlighted() is not None:
-            self.notify("Copied the event to the clipboard", timeout=2)
+        copy_event(self, self.highlighted)
+
+    def action_copy_payload(self) -> None:
+        copy_payload(self, self.highlighted)
 
     # -- events ---------------------------------------------------------------------------
 

@@ -22,6 +22,8 @@ SIZE_WIDTH = 8
 """Cells of the payload-size column (``9999 B``, ``9999 KiB``, ``12 MiB``)."""
 PREFIX_WIDTH = len("00:00:00.000") + 1 + NAME_WIDTH + 1 + 1 + 1 + SIZE_WIDTH + 1
 """Cells before the preview starts."""
+BINARY_TAG = "bin "
+"""Starts the preview of a binary frame."""
 
 
 def size_label(size: int) -> str:
@@ -70,8 +72,9 @@ def row_strip(
 ) -> Strip:
     """The row for ``event``: time, name, glyph, size, preview; exactly ``width`` cells.
 
-    A ``dropped`` row (kept on a paused screen after the ring evicted its event) is dimmed
-    and says ``dropped`` in the size column.
+    A binary frame's preview starts with :data:`BINARY_TAG`. A ``dropped`` row (kept on a
+    paused screen after the ring evicted its event) is dimmed and says ``dropped`` in the
+    size column.
 
     Five styled runs, each column carrying the space after it and the preview the padding:
     a terminal gets every run as its own colour sequence (~35 bytes in truecolour), so a
@@ -94,7 +97,13 @@ def row_strip(
     ]
     room = width - PREFIX_WIDTH
     if room > 0:
-        runs.append((fit(summary(event, view, limit=room), room), kind_style))
+        if isinstance(event, PayloadEvent) and isinstance(event.data, bytes):
+            # Tagged whatever the view: in the "text" view a binary frame reads like text.
+            tag = fit(BINARY_TAG, min(room, len(BINARY_TAG)))
+            runs.append((tag, kind_style + _BOLD))
+            room -= len(tag)
+        if room > 0:
+            runs.append((fit(summary(event, view, limit=room), room), kind_style))
     else:
         runs = _truncate(runs, width)
     base = styles.base

@@ -1,0 +1,51 @@
+"""The event inspector full-screen: what ``d`` opens when the side pane would not fit."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.screen import Screen
+
+from tui.core.events import Event
+from tui.widgets.detail import DetailPane
+from tui.widgets.footer import KeyFooter
+
+FULL_SCREEN_BELOW = Size(100, 30)
+"""A terminal narrower or shorter than this shows the detail full-screen: beside the feed
+the pane would get ~35 columns at 80 (not even an 8-byte hex dump line) and ~6 rows at 24."""
+
+
+def wants_full_screen(size: Size) -> bool:
+    """Whether a screen of ``size`` shows the detail full-screen instead of beside the feed."""
+    return size.width < FULL_SCREEN_BELOW.width or size.height < FULL_SCREEN_BELOW.height
+
+
+class DetailScreen(Screen[None]):
+    """One event in full, over the whole terminal; ``d`` (or ``escape``) goes back."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # The main screen's id: a keymap that moves "d" moves it here too.
+        Binding("d", "dismiss", "Back to feed", id="feed.detail"),
+        Binding("escape", "dismiss", "Back", id="detail.close", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    DetailScreen DetailPane { height: 1fr; }
+    """
+
+    def __init__(self, event: Event | None, *, utc: bool = False) -> None:
+        super().__init__()
+        self._event = event
+        self._utc = utc
+
+    def compose(self) -> ComposeResult:
+        yield DetailPane(utc=self._utc, id="detail-full")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        pane = self.query_one(DetailPane)
+        pane.show(self._event)
+        pane.focus()
