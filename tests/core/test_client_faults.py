@@ -6,14 +6,17 @@ is patched to raise once, the way an unforeseen exception would surface.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
 import tui.core.client as client_module
-from tests.core.conftest import FAST_RECONNECT, connection, free_port
+from tests.close_server import close_recording_server
+from tests.core.conftest import FAST_RECONNECT, Collector, connection, free_port
 from tests.faults import raise_once
 from tui.core.client import State
+from tui.core.hub import Hub
 from tui.demo_server import DemoServer
 
 
@@ -97,3 +100,27 @@ async def test_a_dead_server_is_retried_past_a_thousand_attempts(
     await events.count("error", 300, timeout=30)
     assert {e.kind for e in events.of("error")} == {"connect"}
     assert hub.get("dead").state in (State.CONNECTING, State.RECONNECTING)
+
+
+async def test_cancelling_a_client_whose_close_is_unanswered_ends_it() -> None:
+    """App shutdown cancels a client that waits for a close nobody answers: the cancel wins.
+
+    Swallowing the cancellation while reaping the closing task left the task running until
+    close_timeout (and a hub's teardown hanging), so the test's bound is well below it.
+    """
+    async with close_recording_server() as server:
+        server.hold_pings = True  # the server stops reading once open: the close goes unread
+        hub = Hub([connection("c", server.url, close_timeout=30.0)], env={})
+        events = Collector(hub)
+        client = hub.get("c")
+        task = asyncio.create_task(client.run())
+        hub.start("c")
+        await events.count("start", 1)
+        hub.stop("c")
+        await events.until(lambda: client.state is State.CLOSING)
+        await asyncio.sleep(0.1)  # the closing task is now waiting for the server's answer
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=3.0)
+        server.release.set()
+        assert done == {task}, "the client task ignored its cancellation"
+        assert task.cancelled()

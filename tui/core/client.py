@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from websockets.exceptions import ConnectionClosed, PayloadTooBig
 
@@ -482,9 +482,7 @@ class WsClient:
         finally:
             stop_task.cancel()
         if not attempt_task.done():
-            attempt_task.cancel()
-            with contextlib.suppress(BaseException):
-                await attempt_task
+            await _reap(attempt_task)
         if options.tls_trace is not None:
             options.tls_trace.stop()
         if not attempt_task.done() or attempt_task.cancelled():
@@ -542,9 +540,7 @@ class WsClient:
             ws.transport.abort()  # after a bug, nothing more is read from or sent on it
             raise
         finally:
-            closer.cancel()
-            with contextlib.suppress(BaseException):
-                await closer
+            await _reap(closer)
             ws.on_failure = None
             self._take_keepalive_latency(ws)
             self._ws = None
@@ -715,3 +711,15 @@ async def _connect(connector: Connector) -> WireConnection:
     connection = await connector
     assert isinstance(connection, WireConnection)  # Connector's create_connection
     return connection
+
+
+async def _reap(task: asyncio.Future[Any]) -> None:
+    """Cancel ``task`` and wait until it has ended, without swallowing our own cancellation.
+
+    ``suppress(BaseException)`` around ``await task`` also ate a cancellation of the caller
+    (app shutdown), which then went on waiting for a close the server never answers.
+    """
+    task.cancel()
+    await asyncio.wait({task})
+    if not task.cancelled():
+        task.exception()  # retrieved: a failure of a task being reaped no longer matters
