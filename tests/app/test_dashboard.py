@@ -579,3 +579,19 @@ async def test_pause_is_frozen_while_a_ticker_wraps_the_ring(
         await pilot.pause()
         assert feed.following
         assert str(status.render()).startswith("following")
+
+
+async def test_state_refresh_while_widgets_are_torn_down_is_harmless(
+    demo: DemoServer, make_app: Any
+) -> None:
+    """Events and timers keep arriving while the screen's widgets go one by one at exit:
+    a refresh then must not crash the dashboard (it exited 70 once in a full run)."""
+    app = make_app(conn("echo", demo.endpoint("/echo")))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.main.query_one("#selected").remove()
+        app.main.refresh_state()  # the crash was NoMatches('#selected') from here
+        app.main.events_arrived()
+        await pilot.pause()
+        assert app.is_running
+    assert app.return_code in (0, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable
 from dataclasses import replace
@@ -162,6 +163,11 @@ class MainScreen(Screen[None]):
 
     def refresh_state(self) -> None:
         """Badges, counters, node controls and the composer's Send state."""
+        # Shutting down, events and timers still arrive while the widgets go one by one.
+        with contextlib.suppress(NoMatches):
+            self._refresh_state()
+
+    def _refresh_state(self) -> None:
         self._state_due = False
         hub = self.wsdeck.hub
         self._table.sync(hub.clients)
