@@ -29,7 +29,9 @@ class KeyFooter(Footer):
     def compose(self) -> ComposeResult:
         compact = self.compact
         for widget in super().compose():
-            if isinstance(widget, FooterKey):
+            # Only the keys Footer.compose data-binds: the command palette's key keeps its
+            # own (compact) look, one cell narrower, as Textual's Footer draws it.
+            if isinstance(widget, FooterKey) and widget._reactive_connect:
                 # Drop the pending data_bind (made in Footer.compose, applied at mount).
                 widget._reactive_connect = None
                 widget.set_reactive(FooterKey.compact, compact)
