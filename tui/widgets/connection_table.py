@@ -14,16 +14,15 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
+from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from tui.core.client import State, WsClient
 from tui.core.display import printable
+from tui.widgets.table_columns import COLUMNS, fit_columns
 
 _SPARK = "▁▂▃▄▅▆▇█"
-# The URL comes last: it is the widest column and the one whose tail matters least, so
-# when the table is wider than the terminal, the counters and their units stay on screen.
-_COLUMNS = ("name", "state", "in", "out", "rate", "last", "latency", "url")
 
 GLYPHS: dict[str, str] = {
     "open": "●",
@@ -211,16 +210,41 @@ class ConnectionTable(DataTable[Cell]):
         "failed": "bold $error",
     }
 
+    @dataclass
+    class ColumnsChanged(Message):
+        """The columns shown changed (the terminal was resized or a column grew)."""
+
+        table: ConnectionTable
+        """The table whose columns changed."""
+
+        @property
+        def control(self) -> ConnectionTable:
+            """Alias for :attr:`table`."""
+            return self.table
+
     def __init__(self, *, id: str | None = None, clock: Callable[[], float] = time.time) -> None:
         """``clock``: the wall clock of the rates and ages (tests drive it)."""
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
         self._clock = clock
         self._clients: dict[str, WsClient] = {}
         self._rates: dict[str, _Rate] = {}
+        # Every column's cells as last computed, shown or not (a column shown later
+        # starts from them), and each column's widest cell or header.
         self._shown: dict[str, list[tuple[str, str]]] = {}
+        self._widths: dict[str, int] = {key: len(key) for key in COLUMNS}
+        self._columns: tuple[str, ...] = COLUMNS
+        self._refit_pending = False
+        self._rebuilding = False
+
+    @property
+    def columns_shown(self) -> tuple[str, ...]:
+        """The columns on screen, in display order (see :func:`fit_columns`)."""
+        return self._columns
 
     def on_mount(self) -> None:
-        for column in _COLUMNS:
+        # The table's own width is not known before the first layout: the screen's is close.
+        self._columns = fit_columns(self.app.size.width, self._widths)
+        for column in self._columns:
             self.add_column(column, key=column)
 
     @property
@@ -244,6 +268,8 @@ class ConnectionTable(DataTable[Cell]):
         the 6 or so that can be seen. A row is brought up to date as it comes into view.
         """
         self._clients = clients
+        if self._rebuilding:
+            return  # _refit adds the rows
         now = self._clock()
         now_mono = time.monotonic()
         for key in [k for k in self.rows if k.value not in clients]:
@@ -259,15 +285,63 @@ class ConnectionTable(DataTable[Cell]):
             rate.sample(stats.msgs_in + stats.msgs_out, stats.last_activity, now)
             if name not in self.rows:
                 cells = self._cells(client, now, now_mono)
-                self.add_row(*cells, key=name)
+                self._note_widths(cells)
+                self.add_row(*self._on_screen(cells), key=name)
                 self._shown[name] = [(cell.plain, cell.style) for cell in cells]
         self._update_visible()
+
+    def _on_screen(self, cells: list[Cell]) -> list[Cell]:
+        """The cells of the columns shown."""
+        shown = self._columns
+        return [cell for key, cell in zip(COLUMNS, cells, strict=True) if key in shown]
+
+    def _note_widths(self, cells: list[Cell]) -> bool:
+        """Widen the columns ``cells`` outgrow (never narrow); returns whether any grew."""
+        grew = False
+        widths = self._widths
+        for key, cell in zip(COLUMNS, cells, strict=True):
+            width = cell_len(cell.plain)
+            if width > widths[key]:
+                widths[key] = width
+                grew = True
+        if grew and not self._refit_pending:
+            # After this refresh: a refit rebuilds the rows, which must not happen while
+            # sync walks them.
+            self._refit_pending = True
+            self.call_after_refresh(self._refit)
+        return grew
+
+    def _refit(self) -> None:
+        """Show the columns that fit the table's width now; rebuild the rows if they changed."""
+        self._refit_pending = False
+        width = self.scrollable_content_region.width or self.app.size.width
+        columns = fit_columns(width, self._widths)
+        if columns == self._columns:
+            return
+        self._columns = columns
+        selected = self.selected
+        # Clearing moves the cursor, whose watchers sync the table: not while it is half built.
+        self._rebuilding = True
+        try:
+            self.clear(columns=True)
+            for column in columns:
+                self.add_column(column, key=column)
+            for name in self._clients:
+                cells = [Cell(plain, style) for plain, style in self._shown.get(name, [])]
+                if len(cells) == len(COLUMNS):
+                    self.add_row(*self._on_screen(cells), key=name)
+        finally:
+            self._rebuilding = False
+        if selected is not None:
+            self.select(selected)
+        self.post_message(self.ColumnsChanged(self))
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         self._update_visible()  # rows scrolled into view must not show old counters
 
     def on_resize(self) -> None:
+        self._refit()
         self._update_visible()  # a taller table shows rows that sync skipped
 
     def _visible_rows(self) -> range:
@@ -291,8 +365,12 @@ class ConnectionTable(DataTable[Cell]):
         keys = [(cell.plain, cell.style) for cell in cells]
         shown = self._shown.get(name, [])
         columns = self.columns
-        for index, (column, cell) in enumerate(zip(_COLUMNS, cells, strict=True)):
-            if column != "name" and (index >= len(shown) or shown[index] != keys[index]):
+        self._note_widths(cells)
+        visible = self._columns
+        for index, (column, cell) in enumerate(zip(COLUMNS, cells, strict=True)):
+            if column not in visible or column == "name":
+                continue
+            if index >= len(shown) or shown[index] != keys[index]:
                 # A column takes the width of its widest cell when a row is added; growing
                 # counters would be cut off. Widen it when a cell outgrows it, never narrow
                 # it: narrowing measures the whole column, and steady columns read better.
