@@ -127,14 +127,20 @@ def test_external_copytruncate_is_followed(tmp_path: Path) -> None:
     assert rotated_files(path) == []
 
 
-def test_a_write_error_stops_the_recording_and_retry_resumes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "events.jsonl"
+def _three_recorded(path: Path) -> tuple[Recorder, list[str]]:
+    """A recorder that wrote events 1-3 to the disk, and the failures it will report."""
     reasons: list[str] = []
     recorder = Recorder(path, on_failure=reasons.append)
     recorder.write(_events(1, 3))
     recorder.flush()
+    return recorder, reasons
+
+
+def test_a_write_error_stops_the_recording_and_retry_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "events.jsonl"
+    recorder, reasons = _three_recorded(path)
     real_write = os.write
     full = True
 
@@ -229,10 +235,7 @@ def test_a_failure_inside_a_large_record_loses_it_once_and_retry_starts_a_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "events.jsonl"
-    reasons: list[str] = []
-    recorder = Recorder(path, on_failure=reasons.append)
-    recorder.write(_events(1, 3))
-    recorder.flush()
+    recorder, reasons = _three_recorded(path)
     real_write = os.write
     budget = [100_000]  # bytes the disk still takes: the disk fills inside the large record
 
