@@ -162,7 +162,9 @@ class WsdeckApp(App[int]):
         for client in self.hub.clients.values():
             self._run_client(client)
         self._drain()
-        self.hub.start_auto()
+        # Once the table is on screen: a first connection attempt imports the wire layer
+        # and opens a socket (~25 ms), which the first frame of the dashboard need not wait for.
+        self.call_after_refresh(self._start_auto)
         for note in self.recorder.notes if self.recorder else ():
             self.notify(note, title="recording", severity="warning", timeout=10, markup=False)
         for warning in self.settings.load_warnings:
@@ -170,6 +172,11 @@ class WsdeckApp(App[int]):
         if self.note:
             self.notify(self.note, title="wsdeck", timeout=6, markup=False)
         self._warn_cautions()
+
+    def _start_auto(self) -> None:
+        if self.main.is_attached:  # not if the App is already ending
+            self.hub.start_auto()
+            self.main.refresh_state()  # their state, now
 
     def _warn_cautions(self) -> None:
         # TLS not verified is marked in the table and the selected bar instead.
