@@ -21,18 +21,14 @@ from __future__ import annotations
 
 import resource
 import statistics
-import tempfile
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench_fanin import KIB, app_idle_rss, fanin_url, plain_run
+from bench_fanin import fanin_url, measure
 from common import (
     BENCH_CONNECTION,
     PYTHON,
     BenchServer,
-    alternate,
-    bench_server,
     check,
     main_for,
     percentile,
@@ -90,60 +86,19 @@ def app_run(
 def run(*, quick: bool, runs: int) -> dict[str, Any]:
     conns, rate, duration = (500, 1, 5.0) if quick else (5000, 1, 30.0)
     raise_file_limit(conns)
-    expected = conns * int(rate * duration)
-    plain: list[dict[str, Any]] = []
-    apps: list[dict[str, Any]] = []
-    idle: list[int] = []
-    with bench_server() as server, tempfile.TemporaryDirectory() as name:
-        folder = Path(name)
-        for index in range(runs):
-            idle.append(app_idle_rss(folder))
-            base, app = alternate(
-                index,
-                partial(plain_run, server, conns, rate, duration),
-                partial(app_run, server, conns, rate, duration, folder),
-            )
-            plain.append(base)
-            apps.append(app)
-    delivered = all(
-        a["count"] == expected and a["msgs_in"] == expected and a["server"]["sent"] == expected
-        for a in apps
-    ) and all(p["count"] == expected for p in plain)
-    app_p99 = [percentile(a["delays_ns"], 0.99) / 1e6 for a in apps]
-    app_mem = [(a["rss_open"] - base) / conns / KIB for a, base in zip(apps, idle, strict=True)]
-    plain_mem = [(p["rss_open"] - p["rss_before"]) / conns / KIB for p in plain]
-    extra_mem = [a - p for a, p in zip(app_mem, plain_mem, strict=True)]
+    fanin = measure(conns, rate, duration, runs, app_run)
+    apps = fanin.apps
     key_p99 = [percentile(a["key_latencies"], 0.99) * 1000 for a in apps]
     figures = {
-        "connections": conns,
-        "messages_per_s": conns * rate,
-        "seconds": duration,
-        "messages": expected,
-        "every_message_delivered": delivered,
-        "sender_max_lag_ms": summary([r["server"]["max_lag"] * 1000 for r in apps + plain], 1),
-        "app_delay_p99_ms": summary(app_p99, 1),
-        "app_delay_p50_ms": summary([percentile(a["delays_ns"], 0.5) / 1e6 for a in apps], 1),
-        "plain_delay_p99_ms": summary([percentile(p["delays_ns"], 0.99) / 1e6 for p in plain], 1),
-        "app_kib_per_connection": summary(app_mem, 1),
-        "plain_kib_per_connection": summary(plain_mem, 1),
-        "app_extra_kib_per_connection": summary(extra_mem, 1),
+        **fanin.figures(),
         "keys_per_run": summary([len(a["key_latencies"]) for a in apps], 0),
         "key_p99_ms": summary(key_p99, 1),
         "key_p50_ms": summary([percentile(a["key_latencies"], 0.5) * 1000 for a in apps], 1),
         "app_cpu_us_per_message": summary([a["cpu"] / a["count"] * 1e6 for a in apps], 1),
-        "plain_cpu_us_per_message": summary([p["cpu"] / p["count"] * 1e6 for p in plain], 1),
-        "app_rss_end_mb": summary([a["rss_end"] / 1e6 for a in apps], 1),
+        "plain_cpu_us_per_message": summary([p["cpu"] / p["count"] * 1e6 for p in fanin.plain], 1),
     }
     checks = [
-        check("every message delivered", float(delivered), ">=", 1),
-        check("delay p99, send to the App's store", statistics.median(app_p99), "<=", 250, " ms"),
-        check(
-            "memory per connection above the plain client",
-            statistics.median(extra_mem),
-            "<=",
-            32,
-            " KiB",
-        ),
+        *fanin.checks(kib_per_connection=32),
         check("key on the table answered, p99", statistics.median(key_p99), "<=", 100, " ms"),
     ]
     return result(f"4b. fan-in ({conns} connections x {rate} message/s)", figures, checks)

@@ -1,10 +1,9 @@
 """The real dashboard with thousands of connections, and keys on its table while they talk.
 
-``python benchmarks/scale_harness.py CONFIG CONNS EXPECTED KEY_INTERVAL`` loads ``CONFIG`` (every
-connection reads ``/fanin``), runs the App headless (``run_test``, 120x40) and prints one JSON
-object: what ``app_harness.py fanin`` reports (delay from send to the store of every message,
-RSS with every connection open, CPU per message), plus the latency of keys on the
-connection table during the traffic.
+``python benchmarks/scale_harness.py CONFIG CONNS EXPECTED KEY_INTERVAL`` runs
+``app_harness.py fanin`` (the App headless at 120x40, every connection reading ``/fanin``:
+delay from send to the store of every message, RSS with every connection open, CPU per
+message) and adds the latency of keys on the connection table during the traffic.
 
 A key is posted to the App as the terminal driver posts one, every ``KEY_INTERVAL`` seconds
 from the first message to the last: ``j`` down the table, then ``k`` back up, so that the
@@ -17,18 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import cProfile
-import gc
 import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app_harness import SIZE, make_app, peak_rss, rss, wait_for
+from app_harness import ProbeRing, fanin, wait_for
 from textual import events
 
-from tui.core.client import State
+from tui.app import WsdeckApp
 from tui.widgets.connection_table import ConnectionTable
 
 KEY_TIMEOUT = 5.0
@@ -71,10 +70,20 @@ class KeyProbe:
             self.expected = None
 
 
-async def press_keys(probe: KeyProbe, interval: float, running: Any) -> None:
-    """``j`` ``SWEEP`` times, then ``k`` as often, one every ``interval`` s while traffic runs."""
+async def press_keys(
+    app: WsdeckApp,
+    ring: ProbeRing,
+    interval: float,
+    flowing: Callable[[], bool],
+    profiler: cProfile.Profile | None,
+) -> dict[str, Any]:
+    """``j`` ``SWEEP`` times, then ``k`` as often, one every ``interval`` s while traffic flows."""
+    await wait_for(lambda: ring.receives > 0 or not flowing(), timeout=60)
+    probe = KeyProbe(app.main.query_one(ConnectionTable))
+    if profiler is not None:
+        profiler.enable()
     step = 0
-    while running():
+    while flowing():
         await asyncio.sleep(interval)
         going_down = (step // SWEEP) % 2 == 0
         row = probe.table.cursor_row
@@ -82,64 +91,24 @@ async def press_keys(probe: KeyProbe, interval: float, running: Any) -> None:
         if 0 <= target < probe.table.row_count:
             await probe.press("j" if going_down else "k", target)
         step += 1
-
-
-async def fanin_keys(
-    config: Path, conns: int, expected: int, interval: float, profiler: cProfile.Profile | None
-) -> dict[str, Any]:
-    app, ring = make_app(config, delays=True)
-    async with app.run_test(size=SIZE):
-        clients = app.hub.clients
-        opened = await wait_for(
-            lambda: len(clients) == conns and all(c.state is State.OPEN for c in clients.values()),
-            timeout=300,
-        )
-        if not opened:
-            open_count = sum(c.state is State.OPEN for c in clients.values())
-            raise SystemExit(f"only {open_count} of {conns} connections opened")
-        gc.collect()
-        rss_open = rss()
-        await wait_for(lambda: ring.receives > 0, timeout=60)
-        if profiler is not None:
-            profiler.enable()
-        probe = KeyProbe(app.main.query_one(ConnectionTable))
-        deadline = time.monotonic() + 600
-
-        def traffic() -> bool:
-            return ring.receives < expected and time.monotonic() < deadline
-
-        keys = asyncio.create_task(press_keys(probe, interval, traffic))
-        finished = await wait_for(lambda: ring.receives >= expected, timeout=600)
-        await keys
-        if profiler is not None:
-            profiler.disable()
-        msgs_in = sum(c.stats.msgs_in for c in clients.values())
-        await wait_for(lambda: all(c.state is State.STOPPED for c in clients.values()), 60)
-        return {
-            "opened": opened,
-            "finished": finished,
-            "conns": len(clients),
-            "count": ring.receives,
-            "msgs_in": msgs_in,
-            "rss_open": rss_open,
-            "rss_end": rss(),
-            "peak_rss": peak_rss(),
-            "cpu": ring.cpu_last - (ring.cpu_first_receive or 0.0),
-            "window": ring.t_last - (ring.t_first_receive or 0.0),
-            "delays_ns": ring.delays,
-            "key_latencies": probe.latencies,
-        }
+    if profiler is not None:
+        profiler.disable()
+    return {"key_latencies": probe.latencies}
 
 
 def main(argv: list[str]) -> int:
     config, conns, expected, interval = Path(argv[0]), int(argv[1]), int(argv[2]), float(argv[3])
     profile_to = os.environ.get("WSDECK_BENCH_PROFILE")
     profiler = cProfile.Profile() if profile_to else None
-    result = asyncio.run(fanin_keys(config, conns, expected, interval, profiler))
+
+    async def keys(app: WsdeckApp, ring: ProbeRing, flowing: Callable[[], bool]) -> dict[str, Any]:
+        return await press_keys(app, ring, interval, flowing, profiler)
+
+    result = asyncio.run(fanin(config, conns, expected, keys))
     if profiler is not None and profile_to:
         profiler.dump_stats(profile_to)
     print(json.dumps(result))
-    return 0
+    return 0 if result["opened"] else 1
 
 
 if __name__ == "__main__":
