@@ -149,21 +149,25 @@ async def test_matches_are_highlighted_counted_and_jumped_to_without_hiding_rows
         await pilot.press("slash", *"needle")
         await wait_until(pilot, lambda: feed.match_count == 12 and not feed.matching)
         assert len(feed.view) == 300  # nothing hidden
-        assert "search: needle 12/12" in status(app)  # following: the newest is a match
+        # Following: the newest event is highlighted, and it is a match.
+        await wait_until(pilot, lambda: "search: needle 12/12" in status(app))
         assert marked_rows(feed)  # the visible matches are highlighted
         await pilot.press("enter")  # next: wraps to the oldest
-        assert feed.highlighted is not None
-        assert feed.highlighted.seq == 25
+
+        def highlighted() -> int | None:
+            return None if feed.highlighted is None else feed.highlighted.seq
+
+        await wait_until(pilot, lambda: highlighted() == 25)
         assert not feed.following
-        assert "1/12" in status(app)
+        await wait_until(pilot, lambda: "1/12" in status(app))
         assert "1/12" in str(app.main.query_one(SearchBar).border_subtitle)
         assert len(feed.view) == 300
         await pilot.press("tab", "tab")  # the composer, then the table
         await pilot.press("n", "n")
-        assert feed.highlighted.seq == 75
+        await wait_until(pilot, lambda: highlighted() == 75)
         await pilot.press("N")
-        assert feed.highlighted.seq == 50
-        assert "2/12" in status(app)
+        await wait_until(pilot, lambda: highlighted() == 50)
+        await wait_until(pilot, lambda: "2/12" in status(app))
         assert "msg 50 needle" in on_screen(feed)  # the match is on screen
 
 
@@ -196,8 +200,7 @@ async def test_only_matches_filters_and_clearing_keeps_the_highlighted_event(
         await wait_until(pilot, lambda: len(feed.view) == 12 and not feed.filtering)
         assert "12 shown" in status(app)
         await pilot.press("enter", "enter", "enter")  # the third match: msg 75
-        assert feed.highlighted is not None
-        assert feed.highlighted.seq == 75
+        await wait_until(pilot, lambda: feed.highlighted is not None and feed.highlighted.seq == 75)
         await pilot.press("escape")  # clears the search and the filter
         await wait_until(pilot, lambda: len(feed.view) == 300 and not feed.filtering)
         await pilot.pause()

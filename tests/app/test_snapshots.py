@@ -22,10 +22,11 @@ from textual.filter import LineFilter
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
-from tests.app.conftest import conn, settings_for
+from tests.app.conftest import conn, settings_for, wait_until
 from tui.app import WsdeckApp
 from tui.core.client import State
 from tui.core.events import ErrorEvent, ReceiveEvent, SendEvent, StartEvent, StopEvent
+from tui.widgets.feed import EventFeed
 
 T0 = 1_795_600_000.0  # a fixed moment; shown in UTC
 SNAPSHOT_CONFIG = Path("/tmp/wsdeck-snapshot/wsdeck.toml")
@@ -96,7 +97,9 @@ def test_screen(snap_compare: Callable[..., bool], screen: str, size: tuple[int,
     async def open_screen(pilot: Pilot[Any]) -> None:
         await _settle(pilot)
         await pilot.press(*SCREENS[screen])
-        await pilot.pause(0.3 if screen == "search" else 0)  # past the search's debounce
+        if screen == "search":  # past the search's debounce, however loaded the machine
+            feed = pilot.app.screen.query_one(EventFeed)
+            await wait_until(pilot, lambda: feed.search is not None and feed.match_count == 6)
         await _settle(pilot)
 
     assert snap_compare(sample_app(), terminal_size=size, run_before=open_screen)
