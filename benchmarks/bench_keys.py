@@ -7,9 +7,10 @@ one at a time, 80-150 ms apart (a fixed pseudo-random sequence, so that keys do 
 into step with the App's refreshes): ``j`` four times down the five quiet connections, ``k``
 four times back up. A key's latency is from its write to the first read from the pty
 master that shows its effect: the selected-connection bar naming the row the cursor moved
-to (the bar and the table's highlight change in the same frame). The flood connection's
-long name keeps the table's name column wide, so a row of the table never reads like the
-bar (name, two spaces, state glyph). A key with no effect within 2 s counts as 2 s.
+to (the bar and the table's highlight change in the same frame), read from a terminal
+emulator fed with the output. The flood connection's long name keeps the table's name
+column wide, so a row of the table never reads like the bar (name, two spaces, state
+glyph). A key with no effect within 2 s counts as 2 s.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pyte
 from common import (
     BENCH_CONNECTION,
     bench_server,
@@ -37,57 +39,66 @@ from common import (
 )
 
 RATE = 10_000
+SIZE = (120, 40)
 QUIET = [f"k{index}" for index in range(1, 6)]
 FLOOD_NAME = "flood-connection-with-a-long-name"
 KEY_TIMEOUT = 2.0
-_SEQ = re.compile(rb"\d{8} \d{19} ")
-# Cursor positioning becomes a line break (what follows is elsewhere on screen); every other
-# control sequence (colours, modes) goes.
-_MOVE = re.compile(rb"\x1b\[\d*(?:;\d*)?H")
-_CONTROL = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b.")
-
-
-def screen_text(data: bytes) -> str:
-    """What ``data`` writes, one piece per cursor move, without colours or modes."""
-    return _CONTROL.sub(b"", _MOVE.sub(b"\n", data)).decode("utf-8", "replace")
+_SEQ = re.compile(r"(\d{8}) \d{19}")
 
 
 def bar_pattern(name: str) -> re.Pattern[str]:
     """The selected-connection bar naming ``name``: the name, two spaces, a state glyph."""
-    return re.compile(rf"(?:^|[^\w-]){re.escape(name)}  [●◌◐↻✖○]", re.MULTILINE)
+    return re.compile(rf"(?:^|[^\w-]){re.escape(name)}  [●◌◐↻✖○]")
 
 
 class KeyDriver:
-    """Writes ``j``/``k`` to the pty and times each one until the bar shows its row."""
+    """Writes ``j``/``k`` to the pty and times each one until the bar shows its row.
 
-    def __init__(self, keys: int, seed: int) -> None:
+    The output goes through a terminal emulator (pyte): the dashboard writes only the cells
+    that changed, so what a line shows is only known from the screen it builds up.
+    """
+
+    def __init__(self, keys: int, seed: int, size: tuple[int, int]) -> None:
         self.keys = keys
         self.random = random.Random(seed)
-        self.flood_seen = False
+        self.screen = pyte.Screen(*size)
+        self.stream = pyte.ByteStream(self.screen)
+        self.flood_seen = 0
+        """The newest flood message the screen has shown."""
         self.row = -1  # the flood connection's row (the first) is selected at start
         self.down = True
         self.pending: tuple[float, re.Pattern[str]] | None = None
-        self.tail = b""
         self.next_at = 0.0
         self.latencies: list[float] = []
         self.last_key = 0.0
         self.last_flood = 0.0
-        """When the output last showed a flood message (it must outlast the keys)."""
+        """When the screen last showed a newer flood message (it must outlast the keys)."""
+
+    def _changed_lines(self, data: bytes) -> list[str]:
+        screen = self.screen
+        self.stream.feed(data)
+        columns = range(screen.columns)
+        lines = []
+        for y in screen.dirty:
+            line = screen.buffer[y]
+            lines.append("".join(line[x].data for x in columns))
+        screen.dirty.clear()
+        return lines
 
     def __call__(self, master: int, now: float, data: bytes) -> bool:
-        if _SEQ.search(data):
-            if not self.flood_seen:
-                self.next_at = now + 1.0  # let the first repaints of the flood pass
-            self.flood_seen = True
-            self.last_flood = now
+        lines = self._changed_lines(data) if data else []
+        for line in lines:
+            for match in _SEQ.finditer(line):
+                if int(match.group(1)) > self.flood_seen:
+                    if not self.flood_seen:
+                        self.next_at = now + 1.0  # let the first repaints of the flood pass
+                    self.flood_seen = int(match.group(1))
+                    self.last_flood = now
         if not self.flood_seen:
             return False
         if self.pending is not None:
             written, pattern = self.pending
-            # Re-read the end of the previous read: a sequence may be split between reads.
-            chunk = self.tail + data
-            self.tail = chunk[-256:]
-            if pattern.search(screen_text(chunk)):
+            if any(pattern.search(line) for line in lines):
                 self.latencies.append(now - written)
                 self.pending = None
             elif now - written > KEY_TIMEOUT:
@@ -110,7 +121,6 @@ class KeyDriver:
         elif self.row <= 0:
             self.down = True
         self.row += 1 if self.down else -1
-        self.tail = b""
         self.last_key = now
         self.pending = (now, bar_pattern(QUIET[self.row]))
         os.write(master, b"j" if self.down else b"k")
@@ -134,10 +144,11 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
                 for n in QUIET
             ]
             config = write_config(Path(name) / f"{stream}.toml", [flood, *quiet])
-            driver = KeyDriver(keys, seed=index)
+            driver = KeyDriver(keys, seed=index, size=SIZE)
             run_in_pty(
                 [*wsdeck_command(), "--config", str(config)],
                 duration=seconds + 10,
+                size=SIZE,
                 interact=driver,
             )
             sent = server.report(stream, timeout=10)["sent"]
