@@ -141,7 +141,7 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
             64,
             " KiB",
         ),
-        check("CPU per message / plain", statistics.median(cpu_ratio), "<=", 1.5),
+        check("CPU per message / plain", statistics.median(cpu_ratio), "<=", 1.2),
     ]
     return result("4. fan-in (500 connections x 10 messages/s)", figures, checks)
 

@@ -6,10 +6,10 @@ Run alone, not part of ``run_all.py``::
 
 A local server sends one message of ``--mib`` MiB of random bytes to each client; ``wsdeck
 tail big --count 1`` receives it with ``max_message_size`` just above that and writes it to
-/dev/null, once as JSON Lines and once with ``--format text`` (hex view). The peak RSS of
-each ``tail`` process comes from ``wait4`` (through a small launcher process); a 1-byte
-message gives the baseline. Prints
-one JSON object (MB = 10^6 bytes).
+/dev/null, once as JSON Lines, once with ``--format text`` (hex view) and once as JSON
+Lines while recording to a file (``--record``, which writes the same record). The peak
+RSS of each ``tail`` process comes from ``wait4`` (through a small launcher process); a
+1-byte message gives the baseline. Prints one JSON object (MB = 10^6 bytes).
 """
 
 from __future__ import annotations
@@ -74,10 +74,13 @@ _LAUNCHER = (
 )
 
 
-def peak_rss_mb(config: Path, fmt: str) -> float:
-    """Run ``wsdeck tail big --count 1`` to /dev/null; its peak RSS in MB."""
+def peak_rss_mb(config: Path, fmt: str, record: Path | None = None) -> float:
+    """Run ``wsdeck tail big --count 1`` to /dev/null (recording to ``record``); its peak
+    RSS in MB."""
     command = [sys.executable, "-m", "tui", "tail", "big", "--config", str(config)]
     command += ["--count", "1", "--timeout", "120", "--format", fmt]
+    if record is not None:
+        command += ["--record", str(record)]
     launched = subprocess.run(
         [sys.executable, "-c", _LAUNCHER, *command],
         cwd=ROOT,
@@ -105,7 +108,9 @@ def measure(size: int) -> dict[str, float]:
                 'compression = "none"\n'
                 'proxy = "none"\n'
             )
-            return {fmt: peak_rss_mb(config, fmt) for fmt in ("jsonl", "text")}
+            peaks = {fmt: peak_rss_mb(config, fmt) for fmt in ("jsonl", "text")}
+            peaks["jsonl_recorded"] = peak_rss_mb(config, "jsonl", Path(folder) / "rec.jsonl")
+            return peaks
     finally:
         server.close()
 

@@ -87,7 +87,7 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
         "app_cpu_percent": summary(cpu, 0),
     }
     checks = [
-        check("bytes to the terminal", statistics.median(rates), "<=", 200, " KB/s"),
+        check("bytes to the terminal", statistics.median(rates), "<=", 100, " KB/s"),
         check("feed refreshes", statistics.median(refreshes), ">=", 10, "/s"),
     ]
     return result("7. SSH bandwidth (real dashboard on a pty)", figures, checks)

@@ -95,7 +95,8 @@ class RecordingSettings(BaseModel):
     """JSONL file that every event is appended to; no recording when unset (``~`` is expanded)."""
 
     max_bytes: int = Field(default=0, ge=0)
-    """Rotate the file before it grows past this many bytes (0: never rotate)."""
+    """Rotate the file before it grows past this many bytes (0: never rotate); an event
+    larger than that goes alone into a file of its own."""
 
     keep: int = Field(default=5, ge=0, le=1000)
     """Rotated files kept (``path.1`` is the newest); older ones are deleted."""

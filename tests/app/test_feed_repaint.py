@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-import tui.widgets.feed as feed_module
+import tui.widgets.feed_flush as flush_module
 from tests.app.test_feed import SIZE, FeedApp, receive
 from tui.core.ring import EventRing
 from tui.widgets.feed import EventFeed
@@ -48,8 +48,8 @@ async def test_a_sub_microsecond_repaint_delay_still_repaints(
     app, pilot, ring = shown
     # The clock the feed reads stands still so that the delay it computes is exactly
     # REPAINT_INTERVAL after the last repaint minus 0.2 µs.
-    monkeypatch.setattr(feed_module, "time", SimpleNamespace(monotonic=lambda: FROZEN))
-    app.feed._last_flush = FROZEN - EventFeed.REPAINT_INTERVAL + 2e-7
+    monkeypatch.setattr(flush_module, "time", SimpleNamespace(monotonic=lambda: FROZEN))
+    app.feed._pacer.last_flush = FROZEN - EventFeed.REPAINT_INTERVAL + 2e-7
     ring.extend([receive(2)])
     app.feed.events_added()
     assert await shows_newest(app, pilot, ring, 2.0)
@@ -71,7 +71,7 @@ async def test_a_lost_timer_is_caught_by_the_safety_refresh(
 
     monkeypatch.setattr(feed, "set_timer", dead_timer)
     for seq in range(2, 6):
-        feed._last_flush = feed_module.time.monotonic()  # within the rate cap
+        feed._pacer.last_flush = flush_module.time.monotonic()  # within the rate cap
         ring.extend([receive(seq)])
         feed.events_added()
     assert await shows_newest(app, pilot, ring, 2 * EventFeed.SAFETY_INTERVAL + 1.0)

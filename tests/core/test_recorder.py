@@ -7,12 +7,22 @@ import errno
 import gzip
 import os
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
 
 import tui.core.recorder as recorder_module
-from tui.core.events import Event, ReceiveEvent, StartEvent, decode_line
+from tui.core.events import (
+    PIECE,
+    Event,
+    EventDecodeError,
+    ReceiveEvent,
+    StartEvent,
+    decode_line,
+    encode_lines,
+    payload_size,
+)
 from tui.core.recorder import FLUSH_INTERVAL, Recorder, rotated_files
 
 
@@ -117,14 +127,20 @@ def test_external_copytruncate_is_followed(tmp_path: Path) -> None:
     assert rotated_files(path) == []
 
 
-def test_a_write_error_stops_the_recording_and_retry_resumes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "events.jsonl"
+def _three_recorded(path: Path) -> tuple[Recorder, list[str]]:
+    """A recorder that wrote events 1-3 to the disk, and the failures it will report."""
     reasons: list[str] = []
     recorder = Recorder(path, on_failure=reasons.append)
     recorder.write(_events(1, 3))
     recorder.flush()
+    return recorder, reasons
+
+
+def test_a_write_error_stops_the_recording_and_retry_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "events.jsonl"
+    recorder, reasons = _three_recorded(path)
     real_write = os.write
     full = True
 
@@ -146,3 +162,103 @@ def test_a_write_error_stops_the_recording_and_retry_resumes(
     recorder.close()
     assert _all_seqs(path) == [1, 2, 3, 10, 11]
     assert reasons == ["No space left on device"]
+
+
+def _mixed_events(first: int) -> list[Event]:
+    """Small records around large ones: text with escapes and multi-byte characters
+    across piece edges, binary of a size that is no multiple of 3, an exact PIECE."""
+    text = "a" * (PIECE - 3) + '\x00"\\é\u2028\x7f😀' + "b" * (PIECE // 2)
+    binary = bytes(range(256)) * (PIECE // 256 * 2) + b"\xff\xfe"
+    payloads: list[str | bytes] = ["small", text, "€ small", binary, b"\x00", "c" * (PIECE + 1)]
+    return [
+        ReceiveEvent("big", 1.0, seq, data, payload_size(data))
+        for seq, data in enumerate(payloads, first)
+    ]
+
+
+@pytest.mark.parametrize("max_bytes", [0, 64 * PIECE])
+def test_large_records_are_the_same_bytes_as_whole_ones(tmp_path: Path, max_bytes: int) -> None:
+    path = tmp_path / "events.jsonl"
+    recorder = Recorder(path, max_bytes=max_bytes)
+    batches = [_events(1, 3), _mixed_events(4), _mixed_events(10)[:2], _events(12, 1)]
+    for batch in batches:
+        recorder.write(batch)
+    recorder.close()
+    late = _mixed_events(13)[1:2]  # after close: the short-lived handle writes pieces too
+    recorder.write(late)
+    everything = [event for batch in [*batches, late] for event in batch]
+    assert path.read_bytes() == encode_lines(everything).encode()
+    assert recorder.written == len(everything)
+    assert rotated_files(path) == []
+
+
+def test_rotation_never_splits_a_large_record(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    limit = PIECE * 3 // 2  # some large records fit, some are larger than a whole file
+    recorder = Recorder(path, max_bytes=limit, keep=1000)
+    everything: list[Event] = []
+    seq = 1
+    for _ in range(3):
+        for batch in (_events(seq, 2000), _mixed_events(seq + 2000)):
+            recorder.write(batch)
+            everything += batch
+        seq += 2000 + len(_mixed_events(0))
+    recorder.close()
+    files = [*reversed(rotated_files(path)), path]
+    assert len(files) >= 10
+    # Every event once, in order, each record whole in one file.
+    assert b"".join(f.read_bytes() for f in files) == encode_lines(everything).encode()
+    for file in files:
+        data = file.read_bytes()
+        assert data.endswith(b"\n")
+        assert len(data) <= limit or data.count(b"\n") == 1, file.name  # or alone
+
+
+@pytest.mark.parametrize("max_bytes", [0, 4 * 16 * PIECE])
+def test_a_large_record_is_never_built_whole(tmp_path: Path, max_bytes: int) -> None:
+    size = 16 * PIECE
+    event = ReceiveEvent("big", 1.0, 1, os.urandom(size), size)
+    recorder = Recorder(tmp_path / "events.jsonl", max_bytes=max_bytes)
+    recorder.write(_events(2, 3))  # a small record buffered before it
+    tracemalloc.start()
+    try:
+        recorder.write([event])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    recorder.close()
+    # Whole, its base64 str, the record, the line and its bytes: ~2.7 times its size.
+    assert peak < size / 2, f"{peak / size:.2f} times the payload"
+
+
+def test_a_failure_inside_a_large_record_loses_it_once_and_retry_starts_a_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "events.jsonl"
+    recorder, reasons = _three_recorded(path)
+    real_write = os.write
+    budget = [100_000]  # bytes the disk still takes: the disk fills inside the large record
+
+    def write(fd: int, data: bytes) -> int:
+        if fd != recorder._fd:
+            return real_write(fd, data)
+        if budget[0] <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        written = real_write(fd, data[: budget[0]])
+        budget[0] -= written
+        return written
+
+    monkeypatch.setattr(recorder_module.os, "write", write)
+    large = ReceiveEvent("big", 1.0, 5, b"\x01" * (3 * PIECE), 3 * PIECE)
+    recorder.write([*_events(4, 1), large, *_events(6, 1)])
+    assert reasons == ["No space left on device"]
+    assert (recorder.written, recorder.lost) == (4, 2)  # 1-4 on disk; 5 cut, 6 never
+    budget[0] = 1 << 40
+    recorder.reopen()
+    recorder.write(_events(7, 2))
+    recorder.close()
+    lines = path.read_bytes().splitlines()
+    assert [decode_line(line).seq for line in lines[:4] + lines[5:]] == [1, 2, 3, 4, 7, 8]
+    with pytest.raises(EventDecodeError, match="not JSON"):
+        decode_line(lines[4])  # the cut record's remains, a line of their own
+    assert (recorder.written, recorder.lost) == (6, 2)

@@ -4,14 +4,18 @@ The file is opened without following a symlink and without blocking (a FIFO with
 reader would hang the dashboard on "loading"), and must be a regular file owned by the
 user; a mode that lets others read it is tightened to 0600, and the caller is told.
 
-Lines are buffered and flushed at least once a second and on close. With ``max_bytes``
-the file is rotated between whole lines: ``events.jsonl`` becomes ``events.jsonl.1``
-(``.1.gz`` with ``compress``), older ones move up to ``keep`` and the oldest goes. The
-file is opened ``O_APPEND``, so an external logrotate with ``copytruncate`` works too.
+Lines are buffered and flushed at least once a second and on close. A payload larger
+than :data:`~tui.core.events.PIECE` is encoded and written a piece at a time (as ``tail``
+and exports write it), so its record never exists whole in memory. With ``max_bytes``
+the file is rotated between whole records: ``events.jsonl`` becomes ``events.jsonl.1``
+(``.1.gz`` with ``compress``), older ones move up to ``keep`` and the oldest goes. A file
+never passes ``max_bytes``, except one that holds a single record larger than that
+alone. The file is opened ``O_APPEND``, so an external logrotate with ``copytruncate``
+works too.
 
 An I/O error while writing (a full disk) stops the recording, not the caller: the
 ``on_failure`` callback gets the reason once, later events are counted in :attr:`lost`,
-and :meth:`Recorder.reopen` tries again.
+and :meth:`Recorder.reopen` tries again (after a newline, when the failure cut a record).
 """
 
 from __future__ import annotations
@@ -28,7 +32,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.core.events import ErrorEvent, Event, encode_lines
+from tui.core.events import (
+    PIECE,
+    ErrorEvent,
+    Event,
+    PayloadEvent,
+    encode_lines,
+    encode_pieces,
+    payload_size,
+)
 
 if TYPE_CHECKING:
     from settings.model import RecordingSettings
@@ -177,6 +189,10 @@ class Recorder:
         self._buffer: list[bytes] = []
         self._buffered = 0
         self._size = 0
+        self._unbuffered = 0
+        """Events of the current :meth:`write` whose records are not buffered whole yet."""
+        self._torn = False
+        """A failed write left part of a record in the file: the next one starts a line."""
         self._closed = False
         self._rotations = 0
         # Compressing a rotated file takes seconds for hundreds of MB: off the event loop,
@@ -206,17 +222,32 @@ class Recorder:
             if self._closed:
                 self._append_after_close(events)
                 return
-            data = encode_lines(events).encode()
-            try:
-                self._append(data)
-            except (OSError, RecordingError) as exc:  # RecordingError: reopening on rotation
-                self._fail(exc, len(events))
-                return
             self.written += len(events)
+            self._unbuffered = len(events)
+            try:
+                self._append_events(events)
+            except (OSError, RecordingError) as exc:  # RecordingError: reopening on rotation
+                self._fail(exc)
+                return
         self.tick()
 
-    def _append(self, data: bytes) -> None:
-        """Buffer ``data`` (whole lines), rotating first when it would pass ``max_bytes``."""
+    def _append_events(self, events: list[Event] | tuple[Event, ...]) -> None:
+        """Small records joined, a large one in pieces (what :func:`encode_pieces` does, with
+        the record boundaries rotation needs)."""
+        start = 0
+        for index, event in enumerate(events):
+            if isinstance(event, PayloadEvent) and len(event.data) > PIECE:
+                if index > start:
+                    self._append(encode_lines(events[start:index]).encode(), index - start)
+                self._append_large(event)
+                start = index + 1
+        if start < len(events):
+            small = events[start:] if start else events
+            self._append(encode_lines(small).encode(), len(small))
+
+    def _append(self, data: bytes, records: int) -> None:
+        """Buffer ``data`` (``records`` whole lines), rotating between lines when it would
+        pass ``max_bytes``."""
         limit = self._max_bytes
         while limit and self._size + self._buffered + len(data) > limit:
             # What an external copytruncate did is only seen on disk.
@@ -229,8 +260,12 @@ class Recorder:
             if cut == 0 and self._size == 0:
                 cut = data.find(b"\n") + 1  # one line longer than max_bytes: it goes alone
             if cut:
-                self._buffer.append(data[:cut])
+                head = data[:cut]
+                lines = head.count(b"\n")
+                self._buffer.append(head)
                 self._buffered += cut
+                self._unbuffered -= lines
+                records -= lines
                 data = data[cut:]
                 self._flush_buffer()
             self._rotate()
@@ -238,8 +273,29 @@ class Recorder:
                 return
         self._buffer.append(data)
         self._buffered += len(data)
+        self._unbuffered -= records
         if self._buffered >= _BUFFER:
             self._flush_buffer()
+
+    def _append_large(self, event: PayloadEvent) -> None:
+        """Buffer the record of one large payload a piece at a time, flushing as it goes;
+        with ``max_bytes``, first rotate if the whole record would not fit."""
+        limit = self._max_bytes
+        if limit:
+            # Its size, by encoding it once more a piece at a time (CPU, not memory).
+            size = sum(payload_size(piece) for piece in encode_pieces((event,)))
+            if self._size + self._buffered + size > limit:
+                self._flush_buffer()
+                self._size = os.fstat(self._fd).st_size  # after a copytruncate, maybe 0
+                if self._size and self._size + size > limit:
+                    self._rotate()  # larger than max_bytes, it goes alone into a new file
+        for piece in encode_pieces((event,)):
+            data = piece.encode()
+            self._buffer.append(data)
+            self._buffered += len(data)
+            if self._buffered >= _BUFFER:
+                self._flush_buffer()
+        self._unbuffered -= 1
 
     def _flush_buffer(self) -> None:
         if not self._buffered:
@@ -248,6 +304,7 @@ class Recorder:
         try:
             while view:
                 written = os.write(self._fd, view)
+                self._torn = view[written - 1] != 0x0A  # the write ended inside a line
                 view = view[written:]
                 self._size += written
         finally:
@@ -262,16 +319,18 @@ class Recorder:
         try:
             fd, _ = open_recording(self.path)
         except RecordingError as exc:
-            self._fail(exc, len(events))
+            self.lost += len(events)
+            self._fail(exc)
             return
         try:
-            data = encode_lines(events).encode()
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            for piece in encode_pieces(events):
+                view = memoryview(piece.encode())
+                while view:
+                    view = view[os.write(fd, view) :]
             os.fsync(fd)
         except OSError as exc:
-            self._fail(exc, len(events))
+            self.lost += len(events)
+            self._fail(exc)
             return
         finally:
             os.close(fd)
@@ -289,7 +348,7 @@ class Recorder:
         try:
             self._flush_buffer()
         except OSError as exc:
-            self._fail(exc, 0)
+            self._fail(exc)
             return
         self._flushed_at = time.monotonic()
 
@@ -304,8 +363,9 @@ class Recorder:
                     self._flush_buffer()
                     os.fsync(self._fd)
                 except OSError as exc:
-                    self._fail(exc, 0)
-            os.close(self._fd)
+                    self._fail(exc)
+            if self._fd >= 0:
+                os.close(self._fd)
             self._fd = -1
         if self._compressor is not None:
             self._compressor.shutdown(wait=True)
@@ -313,14 +373,17 @@ class Recorder:
 
     # -- failure and retry -------------------------------------------------------------------
 
-    def _fail(self, exc: Exception, events: int) -> None:
-        """Stop recording: the buffered lines and ``events`` are lost, the owner is told."""
+    def _fail(self, exc: Exception) -> None:
+        """Stop recording: the records not written whole are lost, the owner is told."""
         reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
-        lost_lines = sum(chunk.count(b"\n") for chunk in self._buffer)
+        # Lines left in the buffer, and the events of the write in progress whose records
+        # had not reached it whole (a large one may be partly written, partly buffered).
+        unwritten = sum(chunk.count(b"\n") for chunk in self._buffer) + self._unbuffered
         self._buffer.clear()
         self._buffered = 0
-        self.lost += events + lost_lines
-        self.written -= lost_lines
+        self._unbuffered = 0
+        self.lost += unwritten
+        self.written -= unwritten
         first = self.failure is None
         self.failure = reason
         if self._fd >= 0:
@@ -339,6 +402,10 @@ class Recorder:
         if self.failure is None:
             return
         self._open()
+        if self._torn and self._size:  # the cut record's remains become a line of their own
+            self._buffer.append(b"\n")
+            self._buffered += 1
+            self._torn = False
         self.failure = None
         self._flushed_at = time.monotonic()
 

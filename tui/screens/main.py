@@ -26,6 +26,7 @@ from tui.widgets.connection_table import ConnectionTable, badge
 from tui.widgets.detail import DetailPane
 from tui.widgets.feed import EventFeed
 from tui.widgets.feed_search import SearchBar
+from tui.widgets.feed_status import FeedStatus, shown_by
 from tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ class MainScreen(Screen[None]):
                 id="feed",
             )
             yield DetailPane(id="detail")
-        yield Static(id="feed-status")
+        yield FeedStatus(id="feed-status")
         yield SearchBar(id="search")
         with Vertical(id="compose-area"):
             yield Composer(id="composer")
@@ -117,7 +118,6 @@ class MainScreen(Screen[None]):
         self._table = ConnectionTable(id="connections")
         # Last values shown, so that unchanged ones cost nothing (see refresh_state).
         self._bindings_key: tuple[object, ...] | None = None
-        self._status: str | None = None
         self._selected_shown: tuple[str, list[Span], str] | None = None
         self._events_at = float("-inf")  # when the App last said events arrived
         self._state_due = False  # a state refresh waits for the next feed repaint
@@ -230,37 +230,9 @@ class MainScreen(Screen[None]):
             selected.update(line, layout=False)
 
     def _feed_status(self) -> None:
-        feed = self.query_one(EventFeed)
-        if feed.following:
-            parts = ["following"]
-        else:
-            paused = f"paused — {feed.new_since_pause} new"
-            if feed.dropped_since_pause:
-                paused += f", {feed.dropped_since_pause} more dropped"
-            if feed.highlighted_dropped:
-                paused += ", its row dropped"  # the highlighted event left the ring
-            parts = [paused + " (End)"]
-        stopped = self.wsdeck.recording_stopped
-        if stopped:  # stays until a retry succeeds (ctrl+p → recording: retry)
-            parts.insert(0, f"⚠ recording stopped: {stopped} (ctrl+p: recording: retry)")
-        # What the feed holds: cleared events stay in the ring for undo but are not counted.
-        parts.append(f"{len(feed.view)} {'events' if feed.filter.is_all else 'shown'}")
-        if feed.dropped:
-            parts.append(f"{feed.dropped} dropped")
-        description = _describe_filter(feed.filter)
-        if description:
-            parts.append(description)
-        if feed.filter_error:
-            parts.append(feed.filter_error)
-        status = " · ".join(parts)
-        if status != self._status:
-            try:
-                line = self.query_one("#feed-status", Static)
-            except NoMatches:
-                return  # shutting down: the line went before the feed
-            self._status = status
-            # One line of fixed height: no layout needed (a layout per update costs ms).
-            line.update(Text(status), layout=False)
+        with contextlib.suppress(NoMatches):  # shutting down: the line goes before the feed
+            status = self.query_one("#feed-status", FeedStatus)
+            status.show(self.query_one(EventFeed), self.wsdeck.recording_stopped)
 
     # -- selection ---------------------------------------------------------------------------
 
@@ -362,7 +334,7 @@ class MainScreen(Screen[None]):
         if count <= feed.scrollable_content_region.height:
             clear(True)
             return
-        question = f"Clear {count} events{_shown_by(feed.filter)}? u undoes it."
+        question = f"Clear {count} events{shown_by(feed.filter)}? u undoes it."
         self.app.push_screen(ConfirmScreen(question, "Clear", "Keep", default=False), clear)
 
     def _clear(self, upto: int, confirmed: bool | None) -> None:
@@ -373,7 +345,7 @@ class MainScreen(Screen[None]):
         kept = feed.view.uncleared  # what other filters would still show
         others = f"; {kept} others kept" if kept > 0 else ""
         # Names and search text come from settings and the operator: never markup.
-        notice = f"Cleared {count} events{_shown_by(feed.filter)}{others}. u undoes it."
+        notice = f"Cleared {count} events{shown_by(feed.filter)}{others}. u undoes it."
         self.notify(notice, markup=False)
         self._feed_status()
 
@@ -470,21 +442,3 @@ class MainScreen(Screen[None]):
             self.notify(f"export failed: {exc.strerror or exc}", severity="error", markup=False)
         else:
             self.notify(f"exported {count} events to {path}", markup=False)
-
-
-def _shown_by(feed_filter: FeedFilter) -> str:
-    """`` shown by the filter (…)`` when a filter is active, else nothing."""
-    description = _describe_filter(feed_filter)
-    return f" shown by the {description.removeprefix('filter ')} filter" if description else ""
-
-
-def _describe_filter(feed_filter: FeedFilter) -> str:
-    parts = []
-    if feed_filter.connections is not None:
-        parts.append("connections: " + ",".join(sorted(feed_filter.connections)))
-    if feed_filter.kinds is not None:
-        parts.append("kinds: " + ",".join(sorted(feed_filter.kinds)))
-    if feed_filter.search:
-        kind = "regex" if feed_filter.regex else "search"
-        parts.append(f"{kind}: {printable(feed_filter.search, 30)}")
-    return "filter " + "; ".join(parts) if parts else ""

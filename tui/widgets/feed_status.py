@@ -1,0 +1,76 @@
+"""The line under the feed: following or paused, how many events, what the filter hides.
+
+The text is plain (filter text and connection names come from the operator and the
+settings), and the line is only updated when it changes.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tui.core.display import printable
+from tui.core.ring import FeedFilter
+from tui.widgets.feed import EventFeed
+
+__all__ = ["FeedStatus", "describe_filter", "shown_by"]
+
+
+def describe_filter(feed_filter: FeedFilter) -> str:
+    """``filter connections: …; kinds: …; search: …``, or nothing when all events pass."""
+    parts = []
+    if feed_filter.connections is not None:
+        parts.append("connections: " + ",".join(sorted(feed_filter.connections)))
+    if feed_filter.kinds is not None:
+        parts.append("kinds: " + ",".join(sorted(feed_filter.kinds)))
+    if feed_filter.search:
+        kind = "regex" if feed_filter.regex else "search"
+        parts.append(f"{kind}: {printable(feed_filter.search, 30)}")
+    return "filter " + "; ".join(parts) if parts else ""
+
+
+def shown_by(feed_filter: FeedFilter) -> str:
+    """`` shown by the … filter`` when a filter is active, else nothing."""
+    description = describe_filter(feed_filter)
+    return f" shown by the {description.removeprefix('filter ')} filter" if description else ""
+
+
+def status_text(feed: EventFeed, recording_stopped: str | None) -> str:
+    """The status line for ``feed``; ``recording_stopped`` says why recording stopped."""
+    if feed.following:
+        parts = ["following"]
+    else:
+        paused = f"paused — {feed.new_since_pause} new"
+        if feed.dropped_since_pause:
+            paused += f", {feed.dropped_since_pause} more dropped"
+        if feed.highlighted_dropped:
+            paused += ", its row dropped"  # the highlighted event left the ring
+        parts = [paused + " (End)"]
+    if recording_stopped:  # stays until a retry succeeds (ctrl+p → recording: retry)
+        parts.insert(0, f"⚠ recording stopped: {recording_stopped} (ctrl+p: recording: retry)")
+    # What the feed holds: cleared events stay in the ring for undo but are not counted.
+    parts.append(f"{len(feed.view)} {'events' if feed.filter.is_all else 'shown'}")
+    if feed.dropped:
+        parts.append(f"{feed.dropped} dropped")
+    description = describe_filter(feed.filter)
+    if description:
+        parts.append(description)
+    if feed.filter_error:
+        parts.append(feed.filter_error)
+    return " · ".join(parts)
+
+
+class FeedStatus(Static):
+    """One line of feed status, repainted only when its text changes."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: str | None = None
+
+    def show(self, feed: EventFeed, recording_stopped: str | None) -> None:
+        """Show the status of ``feed``."""
+        status = status_text(feed, recording_stopped)
+        if status != self._shown:
+            self._shown = status
+            # One line of fixed height: no layout needed (a layout per update costs ms).
+            self.update(Text(status), layout=False)

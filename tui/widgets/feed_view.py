@@ -1,0 +1,259 @@
+"""Drawing the feed's rows and scrolling over them: the line API over :class:`FeedRows`.
+
+Only visible rows are rendered (``render_line``), rendered rows are cached per
+(position, width, cursor, dropped), and the viewport moves without a layout of the screen
+when only the scrollbar changes. What the rows are, and when they change, is
+:class:`tui.widgets.feed.EventFeed`'s business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.style import Style
+from textual import events
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.core.events import EVENT_NAMES
+from tui.core.ring import EventRing
+from tui.widgets.feed_row import RowStyles, row_strip
+from tui.widgets.feed_rows import FeedRows
+
+__all__ = ["FeedView"]
+
+
+def hex_view(name: str) -> str:
+    """The default ``receive_view``: binary payloads as hex."""
+    return "hex"
+
+
+class FeedView(ScrollView, can_focus=True):
+    """A scrollable view of one row per event, newest at the bottom, with a highlighted row."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "feed--time",
+        "feed--name",
+        "feed--size",
+        "feed--start",
+        "feed--stop",
+        "feed--receive",
+        "feed--send",
+        "feed--error",
+        "feed--pong",
+        "feed--cursor",
+    }
+    """
+    | Class | Description |
+    | :- | :- |
+    | `feed--time` | The timestamp column. |
+    | `feed--name` | The connection-name column. |
+    | `feed--size` | The payload-size column. |
+    | `feed--start` … `feed--pong` | Glyph and preview of each event kind. |
+    | `feed--cursor` | The highlighted row. |
+    """
+
+    DEFAULT_CSS = """
+    FeedView {
+        height: 1fr;
+        width: 1fr;
+        overflow-x: hidden;
+        overflow-y: auto;
+        background: $surface;
+        & > .feed--time { color: $text-muted; }
+        & > .feed--name { color: $text-primary; }
+        & > .feed--size { color: $text-muted; }
+        & > .feed--start { color: $text-primary; }
+        & > .feed--stop { color: $text-warning; }
+        & > .feed--receive { color: $text-success; }
+        & > .feed--send { color: $text-accent; }
+        & > .feed--error { color: $text-error; text-style: bold; }
+        & > .feed--pong { color: $text-secondary; }
+        & > .feed--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .feed--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+    }
+    """
+
+    CACHE_ROWS: ClassVar[int] = 1024
+    """Rendered rows kept in the LRU cache."""
+
+    def __init__(
+        self,
+        ring: EventRing,
+        *,
+        receive_view: Callable[[str], str] = hex_view,
+        utc: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        """Create a view over ``ring``.
+
+        Args:
+            ring: The events.
+            receive_view: Maps a connection name to how its binary payloads are shown
+                (``text``, ``hex`` or ``base64``).
+            utc: Show timestamps in UTC instead of local time.
+            name: The name of the widget.
+            id: The ID of the widget in the DOM.
+            classes: The CSS classes of the widget.
+            disabled: Whether the widget is disabled.
+        """
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._rows = FeedRows(ring)
+        self._receive_view = receive_view
+        self._utc = utc
+        self._cache: LRUCache[tuple[int, int, bool, bool], Strip] = LRUCache(self.CACHE_ROWS)
+        self._styles: RowStyles | None = None
+        self._painted: tuple[object, ...] | None = None
+
+    @property
+    def utc(self) -> bool:
+        """Whether timestamps are shown in UTC."""
+        return self._utc
+
+    @utc.setter
+    def utc(self, value: bool) -> None:
+        self._utc = value
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Forget rendered rows (after a settings or theme change) and repaint."""
+        self._cache.clear()
+        self._styles = None
+        self._painted = None
+        self.refresh()
+
+    def on_focus(self, event: events.Focus) -> None:
+        self.redraw()
+
+    def on_blur(self, event: events.Blur) -> None:
+        self.redraw()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+        self._styles = None
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        row = int(new_value)
+        rows = self._rows
+        rows.top = rows.pos_at(row) if row < len(rows) else None
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        rows = self._rows
+        # While paused the top row is an event, not an index: evictions shift indices.
+        top = rows.top
+        row = (int(self.scroll_y) if rows.following or top is None else rows.row_of(top)) + y
+        if row >= len(rows):
+            return Strip.blank(width, self.rich_style)
+        pos = rows.pos_at(row)
+        dropped = rows.is_ghost(row)
+        cursor = pos == rows.cursor
+        key = (pos, width, cursor, dropped)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._render_row(pos, width, cursor, dropped)
+            self._cache[key] = strip
+        return strip
+
+    def _render_row(self, pos: int, width: int, cursor: bool, dropped: bool) -> Strip:
+        """Render one row (a cache miss)."""
+        event = self._rows.event(pos)
+        if event is None:
+            return Strip.blank(width, self.rich_style)
+        return row_strip(
+            event,
+            width,
+            self._row_styles(),
+            view=self._receive_view(event.connection),
+            utc=self._utc,
+            cursor=cursor,
+            dropped=dropped,
+        )
+
+    def _row_styles(self) -> RowStyles:
+        if self._styles is None:
+            style = self.get_component_rich_style
+            cursor = style("feed--cursor", partial=True)
+            if self.app.no_color:
+                # Without colour a cursor background may vanish; reverse video never does.
+                cursor += Style(reverse=True)
+            self._styles = RowStyles(
+                base=self.rich_style,
+                time=style("feed--time", partial=True),
+                name=style("feed--name", partial=True),
+                size=style("feed--size", partial=True),
+                kinds={kind: style(f"feed--{kind}", partial=True) for kind in EVENT_NAMES},
+                cursor=cursor,
+            )
+        return self._styles
+
+    # -- scrolling ------------------------------------------------------------------------
+
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height)
+
+    def _show(self, count: int, top: int) -> None:
+        """Apply row count and scroll position; repaint only if what is visible changed."""
+        rows = self._rows
+        height = self._page()
+        top = min(max(0, top), max(0, count - height))
+        last = min(count, top + height) - 1
+        cursor = rows.cursor
+        signature = (
+            rows.pos_at(top) if count else None,
+            rows.pos_at(last) if last >= top else None,
+            last - top,
+            len(rows.ghosts),
+            cursor if cursor is not None and rows.shows(cursor) else None,
+            self.scrollable_content_region.size,
+        )
+        size = Size(0, count)
+        # The scrollbar comes or goes, which changes the width: a layout's job.
+        bar_changes = (count > height) != self.show_vertical_scrollbar
+        if signature == self._painted and not bar_changes:
+            # Rows arrived or left outside the viewport: move the scrollbar, not the rows.
+            if size != self.virtual_size or top != self.scroll_y:
+                self._move_viewport(size, top)
+            return
+        self._painted = signature
+        if bar_changes:
+            self.virtual_size = size
+            self.scroll_to(y=top, animate=False, force=True)
+        else:
+            self._move_viewport(size, top)
+        row = int(self.scroll_y)
+        rows.top = rows.pos_at(row) if row < count else None
+        self.refresh()
+
+    def _move_viewport(self, size: Size, top: int) -> None:
+        """Set the virtual size and scroll position without a layout of the screen.
+
+        Setting ``virtual_size`` asks for a layout, which re-renders every widget on the
+        screen; a line-API widget's own region does not depend on it, so only the
+        scrollbar needs telling (up to 15 times a second while events arrive).
+        """
+        self.set_reactive(FeedView.virtual_size, size)
+        self.set_reactive(FeedView.scroll_y, float(top))
+        self.set_reactive(FeedView.scroll_target_y, float(top))
+        if self.show_vertical_scrollbar:
+            bar = self.vertical_scrollbar
+            bar.window_virtual_size = size.height
+            bar.position = top
