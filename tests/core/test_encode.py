@@ -190,6 +190,7 @@ def test_chunks_are_the_utf8_of_the_lines() -> None:
         StartEvent("é", 1.0, 1, url="ws://h/"),
         *(ReceiveEvent("é", 1.0 + i / 3, i + 2, f"m{i} ü\x00", 6) for i in range(5)),
         SendEvent("é", 9.0, 9, bytes(range(256)), 256),
+        ReceiveEvent("é", 9.5, 10, "y\x01" * 2048, 4096),  # joined to its record's head
         *_large_events(),
     ]
     chunks = list(encode_chunks(batch))
