@@ -29,7 +29,7 @@ import re
 import resource
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -194,7 +194,13 @@ async def flood(config: Path, count: int, rss_at: int) -> dict[str, Any]:
     return result
 
 
-async def fanin(config: Path, conns: int, expected: int) -> dict[str, Any]:
+During = Callable[[WsdeckApp, ProbeRing, Callable[[], bool]], Awaitable[dict[str, Any]]]
+"""Something to do in the App during the traffic (told whether it still flows); its figures."""
+
+
+async def fanin(
+    config: Path, conns: int, expected: int, during: During | None = None
+) -> dict[str, Any]:
     app, ring = make_app(config, delays=True)
     async with app.run_test(size=SIZE):
         clients = app.hub.clients
@@ -204,7 +210,14 @@ async def fanin(config: Path, conns: int, expected: int) -> dict[str, Any]:
         )
         gc.collect()
         rss_open = rss()
+        deadline = time.monotonic() + 300
+
+        def flowing() -> bool:
+            return ring.receives < expected and time.monotonic() < deadline
+
+        extra = asyncio.create_task(during(app, ring, flowing)) if during else None
         finished = await wait_for(lambda: ring.receives >= expected, timeout=300)
+        found = await extra if extra else {}
         msgs_in = sum(c.stats.msgs_in for c in clients.values())
         await wait_for(lambda: all(c.state is State.STOPPED for c in clients.values()), 30)
         return {
@@ -219,6 +232,7 @@ async def fanin(config: Path, conns: int, expected: int) -> dict[str, Any]:
             "cpu": ring.cpu_last - (ring.cpu_first_receive or 0.0),
             "window": ring.t_last - (ring.t_first_receive or 0.0),
             "delays_ns": ring.delays,
+            **found,
         }
 
 

@@ -226,10 +226,13 @@ def run_in_pty(
     duration: float,
     marker: bytes | None = None,
     size: tuple[int, int] = (120, 40),
+    interact: Callable[[int, float, bytes], bool] | None = None,
 ) -> PtyRun:
     """Run ``command`` on a pty of ``size`` (columns, rows); read its master side.
 
-    Stops after ``duration`` seconds, or as soon as ``marker`` has been read. The child
+    Stops after ``duration`` seconds, or as soon as ``marker`` has been read, or when
+    ``interact`` returns True: it is called with the master's descriptor (to write keys to),
+    the time and what was just read (``b""`` when nothing came for 50 ms). The child
     (ours, by pid) is killed at the end; terminal queries are left unanswered.
     """
     import fcntl
@@ -278,6 +281,8 @@ def run_in_pty(
                     if marker in seen:
                         marker_at = now
                         break
+            if interact is not None and interact(master, now, data if ready else b""):
+                break
             if not cpu_marks or now - cpu_marks[-1][0] >= 0.5:
                 with contextlib.suppress(psutil.Error):
                     times = watched.cpu_times()

@@ -33,10 +33,10 @@ if TYPE_CHECKING:
     from tui.app import WsdeckApp
 
 # Counters and badges change continuously: twice a second reads as live (top and htop take
-# 1.5-3 s). Each refresh repaints every visible table cell (DataTable drops its whole render
-# cache on any cell update): at 4 a second, 500 connections x 10 msgs/s cost the App 60 µs
-# of CPU per message instead of 52 (the plain client: 39). Start, Stop and settings changes
-# refresh at once, and the feed shows every event as it comes.
+# 1.5-3 s). At 4 a second, 500 connections x 10 msgs/s cost the App 60 µs of CPU per
+# message instead of 52 (the plain client: 39), when each refresh repainted every visible
+# cell of Textual's DataTable (the table now redraws only the lines that changed). Start,
+# Stop and settings changes refresh at once, and the feed shows every event as it comes.
 STATE_REFRESH = 0.5
 
 
@@ -128,7 +128,7 @@ class MainScreen(Screen[None]):
         self.refresh_state()
         # Called synchronously as the cursor moves, so the selected bar, the node controls
         # and the composer's target change in the same frame as the highlight.
-        self.watch(self._table, "cursor_coordinate", self._cursor_moved, init=False)
+        self.watch(self._table, "cursor_row", self._cursor_moved, init=False)
         self.set_interval(STATE_REFRESH, self._state_tick)
         self._table.focus()
 
@@ -179,11 +179,13 @@ class MainScreen(Screen[None]):
         composer = self.query_one(Composer)
         saved = client.settings.saved_messages if client else {}
         composer.set_target(self.selected, state is State.OPEN, saved)
-        # What check_action answers depends on these only. refresh_bindings() makes the
-        # footer rebuild its keys (~10 ms; see KeyFooter for the keys Textual's own Footer
-        # never freed): at every refresh (then 4 a second) that was a third of a core.
+        # What check_action answers depends on these only (the selected connection's state,
+        # not its name). refresh_bindings() makes the footer rebuild its keys (~10 ms and a
+        # layout of the whole screen; see KeyFooter for the keys Textual's own Footer never
+        # freed): at every refresh (then 4 a second) that was a third of a core, and at
+        # every `j` between two open connections it held the key's repaint up.
         fleet = tuple(_fleet_allowed(action, hub.clients.values()) for action in _FLEET_ACTIONS)
-        bindings_key = (self.selected, state, *fleet)
+        bindings_key = (state, *fleet)
         if bindings_key != self._bindings_key:
             self._bindings_key = bindings_key
             self.refresh_bindings()
