@@ -353,38 +353,17 @@ def encode_chunks(events: Iterable[Event]) -> Iterator[bytes]:
         name = names.get(event.connection) or _json_name(event.connection)
         if isinstance(data, str):
             body = dumps(data) if data.isascii() and "\x7f" not in data else _json_text(data)
-            if len(body) < _DIRECT:
-                append(
-                    _TEXT_LINE
-                    % (
-                        event.seq,
-                        prefix,
-                        micros,
-                        name,
-                        verb,
-                        body,
-                        event.size,
-                    )
-                )
+            if len(body) >= _DIRECT:
+                append(_TEXT_HEAD % (event.seq, prefix, micros, name, verb))
+                yield b"".join(parts)
+                parts.clear()
+                yield body
+                append(b',"size":%d}\n' % event.size)
                 continue
-            append(_TEXT_HEAD % (event.seq, prefix, micros, name, verb))
-            yield b"".join(parts)
-            parts.clear()
-            yield body
-            append(b',"size":%d}\n' % event.size)
+            line = _TEXT_LINE
         else:
-            append(
-                _BINARY_LINE
-                % (
-                    event.seq,
-                    prefix,
-                    micros,
-                    name,
-                    verb,
-                    base64.b64encode(data),
-                    event.size,
-                )
-            )
+            body, line = base64.b64encode(data), _BINARY_LINE
+        append(line % (event.seq, prefix, micros, name, verb, body, event.size))
     if parts:
         yield b"".join(parts)
 
