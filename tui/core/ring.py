@@ -457,6 +457,19 @@ class _RegexGuard:
         if self._armed:
             raise RegexTimeout
 
+    def spans(self, pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+        """Where ``pattern`` occurs in ``text`` (non-empty matches); raises
+        :class:`RegexTimeout` if too slow."""
+        self._armed = self._active
+        if self._active:
+            signal.setitimer(signal.ITIMER_VIRTUAL, REGEX_BUDGET)
+        try:
+            return [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
+        finally:
+            if self._active:
+                signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+            self._armed = False
+
     def search(self, pattern: re.Pattern[str], text: str) -> bool:
         """Whether ``pattern`` occurs in ``text``; raises :class:`RegexTimeout` if too slow."""
         if not self._active:
@@ -546,6 +559,18 @@ class FeedFilter:
                 return self._match(event, guard)
         except RegexTimeout:
             return False
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the search occurs in ``text`` (for highlighting); none when a regex is too
+        slow or there is no search."""
+        pattern = self.compile()
+        if pattern is None:
+            return []
+        try:
+            with _RegexGuard(enabled=self.regex) as guard:
+                return guard.spans(pattern, text)
+        except RegexTimeout:
+            return []
 
     def _match(self, event: Event, guard: _RegexGuard) -> bool:
         if self.connections is not None and event.connection not in self.connections:
