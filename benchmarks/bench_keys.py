@@ -147,11 +147,11 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
             driver = KeyDriver(keys, seed=index, size=SIZE)
             run_in_pty(
                 [*wsdeck_command(), "--config", str(config)],
-                duration=seconds + 10,
+                duration=seconds + 40,
                 size=SIZE,
                 interact=driver,
             )
-            sent = server.report(stream, timeout=10)["sent"]
+            sent = server.report(stream, timeout=30)["sent"]
             if (
                 len(driver.latencies) < keys
                 or sent != RATE * seconds
