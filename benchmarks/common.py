@@ -339,6 +339,27 @@ def check(
     return doc
 
 
+def check_runs(
+    name: str,
+    runs: Sequence[float],
+    op: str,
+    limit: float,
+    unit: str = "",
+    worst: float | None = None,
+) -> dict[str, Any]:
+    """A target on the median of ``runs``, with their min and max beside it; with ``worst``,
+    the worst run must also be within ``worst`` of the limit (issue 16: 0.1 for ratios)."""
+    median = statistics.median(runs)
+    outcome = check(name, median, op, limit, unit)
+    outcome["min"], outcome["max"] = min(runs), max(runs)
+    if worst is not None:
+        bad = min(runs) if op == ">=" else max(runs)
+        floor = limit - worst if op == ">=" else limit + worst
+        outcome["target"] += f", worst run {op} {floor:g}{unit}"
+        outcome["pass"] = outcome["pass"] and (bad >= floor if op == ">=" else bad <= floor)
+    return outcome
+
+
 def result(title: str, figures: dict[str, Any], checks: list[dict[str, Any]]) -> dict[str, Any]:
     """A benchmark's JSON: its figures, its targets, and the load around it."""
     return {

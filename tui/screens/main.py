@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Header, Static
 
 from tui.core.client import State, WsClient
@@ -26,7 +27,7 @@ from tui.widgets.connection_table import ConnectionTable, badge
 from tui.widgets.detail import DetailPane
 from tui.widgets.feed import EventFeed
 from tui.widgets.feed_search import SearchBar
-from tui.widgets.feed_status import FeedStatus, shown_by
+from tui.widgets.feed_status import FeedStatus, match_text, shown_by
 from tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -79,7 +80,22 @@ class MainScreen(Screen[None]):
         Binding("f", "filter", "Filter", id="feed.filter"),
         Binding("e", "export", "Export", id="feed.export"),
         Binding("d", "detail", "Detail", id="feed.detail"),
-        Binding("tab", "app.focus_next", "Next pane", id="main.next", show=False),
+        # One key per pane, as in k9s and lazygit; tab and shift+tab go round the panes only
+        # (buttons have keys of their own).
+        Binding("1", "pane('table')", "Go to the table", id="pane.table", show=False),
+        Binding("2", "pane('feed')", "Go to the feed", id="pane.feed", show=False),
+        Binding("3", "pane('composer')", "Go to the composer", id="pane.composer", show=False),
+        Binding("4", "pane('detail')", "Go to the detail pane", id="pane.detail", show=False),
+        Binding("tab", "cycle_pane(1)", "Next pane", id="main.next", show=False),
+        Binding("shift+tab", "cycle_pane(-1)", "Previous pane", id="main.previous", show=False),
+        # The feed's follow keys from any pane (in the table ctrl+end goes to the last row);
+        # not while typing, where `end` moves the text cursor.
+        Binding("end", "follow", "Follow", id="main.follow", show=False, priority=True),
+        Binding(
+            "F", "toggle_follow", "Follow / pause the feed", id="feed.toggle_follow", show=False
+        ),
+        Binding("n", "next_match(1)", "Next match", id="feed.next_match"),
+        Binding("N", "next_match(-1)", "Previous match", id="feed.previous_match", show=False),
         Binding("escape", "back", "Back", id="main.back", show=False),
     ]
 
@@ -93,9 +109,10 @@ class MainScreen(Screen[None]):
         yield self._table
         with Horizontal(id="controls"):
             yield Static(id="selected")
-            yield Button("Start", id="start", compact=True)
-            yield Button("Stop", id="stop", compact=True)
-            yield Button("Restart", id="restart", compact=True)
+            for label in ("Start", "Stop", "Restart"):
+                button = Button(label, id=label.lower(), compact=True)
+                button.can_focus = False  # s, x and r press it: tab stops at panes only
+                yield button
         with Horizontal(id="body"):
             yield EventFeed(
                 app.ring,
@@ -121,6 +138,8 @@ class MainScreen(Screen[None]):
         self._selected_shown: tuple[str, list[Span], str] | None = None
         self._events_at = float("-inf")  # when the App last said events arrived
         self._state_due = False  # a state refresh waits for the next feed repaint
+        self._pane = "table"  # the pane that had the focus last: it gets it back
+        self._before_search = "table"  # where escape in the search bar goes back to
 
     def on_mount(self) -> None:
         self.query_one("#detail").display = False
@@ -130,7 +149,67 @@ class MainScreen(Screen[None]):
         # and the composer's target change in the same frame as the highlight.
         self.watch(self._table, "cursor_row", self._cursor_moved, init=False)
         self.set_interval(STATE_REFRESH, self._state_tick)
+        self.watch(self, "focused", self._focus_moved)
         self._table.focus()
+
+    def _focus_moved(self, focused: Widget | None) -> None:
+        # Notices go where they cover no focused pane (see app.tcss).
+        self.set_class(focused is None or focused is self._table, "-toasts-below")
+        pane = self._pane_of(focused)
+        if pane is not None:
+            self._pane = pane
+
+    def on_screen_resume(self) -> None:
+        """Back from a dialog or another screen: the focus goes where it was."""
+        self.call_after_refresh(self.action_pane, self._pane)
+
+    # -- panes -------------------------------------------------------------------------------
+
+    def _panes(self) -> list[str]:
+        """The panes on screen, in the order tab visits them."""
+        panes = ["table", "feed"]
+        if self.query_one(DetailPane).display:
+            panes.append("detail")
+        if self.query_one(SearchBar).display:
+            panes.append("search")
+        panes.append("composer")
+        return panes
+
+    def _pane_widget(self, pane: str) -> Widget:
+        if pane == "composer":
+            return self.query_one(Composer).editor
+        return self.query_one(f"#{'connections' if pane == 'table' else pane}")
+
+    def _pane_of(self, widget: Widget | None) -> str | None:
+        """The pane ``widget`` is in (``None``: not in a pane, e.g. a dialog's)."""
+        for pane in ("table", "feed", "detail", "search", "composer"):
+            with contextlib.suppress(NoMatches):
+                node = self.query_one(Composer) if pane == "composer" else self._pane_widget(pane)
+                if widget is not None and (widget is node or node in widget.ancestors):
+                    return pane
+        return None
+
+    def action_pane(self, pane: str) -> None:
+        """Give ``pane`` the focus (one that is not on screen: the table)."""
+        with contextlib.suppress(NoMatches):
+            self._pane_widget(pane if pane in self._panes() else "table").focus()
+
+    def action_cycle_pane(self, step: int) -> None:
+        panes = self._panes()
+        current = self._pane_of(self.focused)
+        index = panes.index(current) if current in panes else -step
+        self.action_pane(panes[(index + step) % len(panes)])
+
+    def action_follow(self) -> None:
+        self.follow_feed()
+
+    def action_toggle_follow(self) -> None:
+        """Follow the newest event, or pause where the feed is (like ``F`` in less)."""
+        feed = self.query_one(EventFeed)
+        if feed.following:
+            feed.pause()
+        else:
+            feed.action_follow()
 
     @property
     def selected(self) -> str | None:
@@ -227,6 +306,9 @@ class MainScreen(Screen[None]):
                 line.append("  ⚠ TLS not verified", style="bold reverse")
             if client.stats.last_error and client.state is not State.OPEN:
                 line.append(f"  {printable(client.stats.last_error, 60)}", style="italic")
+            if "url" not in self._table.columns_shown:
+                # The table left the URL out to keep its counters whole: it is shown here.
+                line.append(f"  {printable(client.url, 200)}")
             selected.set_classes(f"-{state_class}")
         shown = (line.plain, line.spans, str(line.style))
         if shown != self._selected_shown:
@@ -238,9 +320,17 @@ class MainScreen(Screen[None]):
     def _feed_status(self) -> None:
         with contextlib.suppress(NoMatches):  # shutting down: the line goes before the feed
             status = self.query_one("#feed-status", FeedStatus)
-            status.show(self.query_one(EventFeed), self.wsdeck.recording_stopped)
+            feed = self.query_one(EventFeed)
+            status.show(feed, self.wsdeck.recording_stopped)
+            bar = self.query_one(SearchBar)
+            if bar.display:
+                bar.show_count(match_text(feed))
 
     # -- selection ---------------------------------------------------------------------------
+
+    @on(ConnectionTable.ColumnsChanged)
+    def _columns_changed(self) -> None:
+        self.refresh_state()  # the selected bar shows the URL when the table does not
 
     def _cursor_moved(self) -> None:
         # What the selection decides, not the table: a sync samples every connection's
@@ -255,6 +345,13 @@ class MainScreen(Screen[None]):
     # -- node controls ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "follow":
+            # Not while typing: there `end` is the text's.
+            return self._pane_of(self.focused) not in ("composer", "search")
+        if action == "next_match":  # on the key bar only while there is a search
+            return self.query_one(EventFeed).search is not None
+        if action == "pane" and parameters == ("detail",):
+            return self.query_one(DetailPane).display or None
         if action == "undo_clear":
             return self.query_one(EventFeed).can_undo_clear or None
         if action in _FLEET_ACTIONS:
@@ -392,28 +489,50 @@ class MainScreen(Screen[None]):
 
     def action_search(self) -> None:
         search = self.query_one(SearchBar)
+        if not search.display:
+            self._before_search = self._pane
         search.display = True
         search.focus()
 
     @on(SearchBar.Search)
     def _search(self, message: SearchBar.Search) -> None:
+        """Highlight the matches as typed; with "only matches", show only them."""
         feed = self.query_one(EventFeed)
         try:
-            feed.set_filter(message.apply_to(feed.filter))
+            if message.only and message.search:
+                feed.set_filter(message.apply_to(feed.filter))
+            elif feed.filter.search:
+                feed.set_filter(replace(feed.filter, search=""))  # back to every event
+            feed.set_search(message.query)
         except ValueError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        feed.focus()
+        self.refresh_bindings()  # n / N on the key bar
+        self._feed_status()
+
+    @on(SearchBar.Jump)
+    def _search_jump(self, message: SearchBar.Jump) -> None:
+        self.action_next_match(message.step)
+
+    def action_next_match(self, step: int) -> None:
+        """Highlight the next (1) or previous (-1) match; every row stays shown."""
+        feed = self.query_one(EventFeed)
+        if not feed.jump_to_match(step):
+            self.app.bell()
         self._feed_status()
 
     @on(SearchBar.Cancelled)
     def _search_cancelled(self) -> None:
+        """No search any more: every row shown, the highlighted event kept on screen."""
         feed = self.query_one(EventFeed)
         search = self.query_one(SearchBar)
         search.value = ""
         search.display = False
-        feed.set_filter(replace(feed.filter, search=""))
-        feed.focus()
+        feed.set_search(None)
+        if feed.filter.search:
+            feed.set_filter(replace(feed.filter, search=""))
+        self.action_pane(self._before_search)
+        self.refresh_bindings()
         self._feed_status()
 
     def action_back(self) -> None:

@@ -13,17 +13,16 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.core.client import State, WsClient
 from tui.core.display import printable
+from tui.widgets.table_columns import COLUMNS, fit_columns
 
 _SPARK = "▁▂▃▄▅▆▇█"
-# The URL comes last: it is the widest column and the one whose tail matters least, so
-# when the table is wider than the terminal, the counters and their units stay on screen.
-_COLUMNS = ("name", "state", "in", "out", "rate", "last", "latency", "url")
 
 GLYPHS: dict[str, str] = {
     "open": "●",
@@ -259,6 +258,18 @@ class ConnectionTable(ScrollView, can_focus=True):
     cursor_row: reactive[int] = reactive(0, always_update=False, repaint=False)
     """The index of the selected row."""
 
+    @dataclass
+    class ColumnsChanged(Message):
+        """The columns shown changed (the terminal was resized or a column grew)."""
+
+        table: ConnectionTable
+        """The table whose columns changed."""
+
+        @property
+        def control(self) -> ConnectionTable:
+            """Alias for :attr:`table`."""
+            return self.table
+
     def __init__(self, *, id: str | None = None, clock: Callable[[], float] = time.time) -> None:
         """``clock``: the wall clock of the rates and ages (tests drive it)."""
         super().__init__(id=id)
@@ -269,11 +280,13 @@ class ConnectionTable(ScrollView, can_focus=True):
         self._rates: dict[str, _Rate] = {}
         self._cells: dict[str, list[tuple[str, str]]] = {}
         """The cells each row shows: text and style name (``$variables`` resolved)."""
-        self._widths = [cell_len(column) for column in _COLUMNS]
+        self._widths = [cell_len(column) for column in COLUMNS]
         """Each column's width (without its padding): it widens, never narrows."""
         self._strips: dict[str, Strip] = {}
         """Each row's line without the cursor, until a cell or a width changes."""
         self._styles: dict[str, Style] = {}
+        self._shown: list[int] = list(range(len(COLUMNS)))
+        """The indices of the columns on screen: those that fit whole (see fit_columns)."""
 
     # -- what the rest of the App reads ------------------------------------------------------
 
@@ -296,13 +309,18 @@ class ConnectionTable(ScrollView, can_focus=True):
     def header_height(self) -> int:
         return self.HEADER_HEIGHT
 
+    @property
+    def columns_shown(self) -> tuple[str, ...]:
+        """The columns on screen, in display order (see :func:`fit_columns`)."""
+        return tuple(COLUMNS[index] for index in self._shown)
+
     def get_row_index(self, name: str) -> int:
         """The row of connection ``name`` (``KeyError`` if it has none)."""
         return self._index[name]
 
     def get_cell(self, name: str, column: str) -> str:
         """What row ``name`` shows in ``column`` (as last formatted: rows off screen wait)."""
-        return self._cells[name][_COLUMNS.index(column)][0]
+        return self._cells[name][COLUMNS.index(column)][0]
 
     def select(self, name: str) -> None:
         """Move the cursor to ``name``'s row."""
@@ -380,9 +398,22 @@ class ConnectionTable(ScrollView, can_focus=True):
                 # cut off. It never narrows: steady columns read better.
                 widths[column] = cell_len(text)
                 self._strips.clear()
+                self._refit()
                 self._resize_virtual()
                 self.refresh()
         return True
+
+    def _refit(self) -> None:
+        """Show the columns that fit the table's width whole; say so when they change."""
+        width = self.scrollable_content_region.width or self.app.size.width
+        fitted = fit_columns(width, dict(zip(COLUMNS, self._widths, strict=True)))
+        shown = [index for index, column in enumerate(COLUMNS) if column in fitted]
+        if shown != self._shown:
+            self._shown = shown
+            self._strips.clear()
+            self._resize_virtual()
+            self.refresh()
+            self.post_message(self.ColumnsChanged(self))
 
     def _format(self, client: WsClient, now_wall: float, now_mono: float) -> list[tuple[str, str]]:
         stats = client.stats
@@ -421,7 +452,7 @@ class ConnectionTable(ScrollView, can_focus=True):
         return max(0, self.scrollable_content_region.height - self.HEADER_HEIGHT)
 
     def _resize_virtual(self) -> None:
-        width = sum(self._widths) + 2 * len(self._widths)
+        width = sum(self._widths[index] + 2 for index in self._shown)
         self.virtual_size = Size(width, len(self._names) + self.HEADER_HEIGHT)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
@@ -429,6 +460,7 @@ class ConnectionTable(ScrollView, can_focus=True):
         self._update_visible()  # rows scrolled into view must not show old counters
 
     def on_resize(self) -> None:
+        self._refit()
         self._update_visible()  # a taller table shows rows that sync skipped
         self._scroll_to_cursor()
 
@@ -479,7 +511,7 @@ class ConnectionTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         scroll_x = int(self.scroll_x)
         if y < self.HEADER_HEIGHT:
-            strip = self._line(list(_COLUMNS), [""] * len(_COLUMNS), self._style("header"))
+            strip = self._line(list(COLUMNS), [""] * len(COLUMNS), self._style("header"))
         else:
             row = int(self.scroll_y) + y - self.HEADER_HEIGHT
             if row >= len(self._names):
@@ -501,7 +533,9 @@ class ConnectionTable(ScrollView, can_focus=True):
     def _line(self, texts: list[str], states: list[str], base: Style) -> Strip:
         """One line of cells, each padded by one space either side, then the row's colour."""
         segments = []
-        for text, state, width in zip(texts, states, self._widths, strict=True):
+        widths = self._widths
+        for index in self._shown:
+            text, state, width = texts[index], states[index], widths[index]
             padded = f" {text}{' ' * (width - cell_len(text))} "
             style = base + self._state_style(state) if state else base
             segments.append(Segment(padded, style))

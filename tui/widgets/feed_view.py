@@ -20,6 +20,7 @@ from textual.strip import Strip
 
 from tui.core.events import EVENT_NAMES
 from tui.core.ring import EventRing
+from tui.widgets.feed_matches import SearchMatches, highlight
 from tui.widgets.feed_row import RowStyles, row_strip
 from tui.widgets.feed_rows import FeedRows
 
@@ -45,6 +46,7 @@ class FeedView(ScrollView, can_focus=True):
         "feed--error",
         "feed--pong",
         "feed--cursor",
+        "feed--match",
     }
     """
     | Class | Description |
@@ -54,6 +56,7 @@ class FeedView(ScrollView, can_focus=True):
     | `feed--size` | The payload-size column. |
     | `feed--start` … `feed--pong` | Glyph and preview of each event kind. |
     | `feed--cursor` | The highlighted row. |
+    | `feed--match` | Text that matches the search. |
     """
 
     DEFAULT_CSS = """
@@ -72,6 +75,8 @@ class FeedView(ScrollView, can_focus=True):
         & > .feed--send { color: $text-accent; }
         & > .feed--error { color: $text-error; text-style: bold; }
         & > .feed--pong { color: $text-secondary; }
+        /* Bold and underlined as well as coloured: a match shows in monochrome too. */
+        & > .feed--match { background: $warning 50%; text-style: bold underline; }
         & > .feed--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
@@ -87,6 +92,8 @@ class FeedView(ScrollView, can_focus=True):
 
     CACHE_ROWS: ClassVar[int] = 1024
     """Rendered rows kept in the LRU cache."""
+
+    _matches: SearchMatches | None = None  # the search whose matches are highlighted
 
     def __init__(
         self,
@@ -178,7 +185,7 @@ class FeedView(ScrollView, can_focus=True):
         event = self._rows.event(pos)
         if event is None:
             return Strip.blank(width, self.rich_style)
-        return row_strip(
+        strip = row_strip(
             event,
             width,
             self._row_styles(),
@@ -187,6 +194,11 @@ class FeedView(ScrollView, can_focus=True):
             cursor=cursor,
             dropped=dropped,
         )
+        matches = self._matches
+        if matches is not None:
+            style = self.get_component_rich_style("feed--match", partial=True)
+            strip = highlight(strip, matches.spans(strip.text), style)
+        return strip
 
     def _row_styles(self) -> RowStyles:
         if self._styles is None:
