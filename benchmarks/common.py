@@ -325,10 +325,18 @@ BENCH_CONNECTION: dict[str, Any] = {
 """What every benchmarked wsdeck connection uses: the plain client's traffic, exactly."""
 
 
-def check(name: str, value: float, op: str, limit: float, unit: str = "") -> dict[str, Any]:
-    """One target: ``value op limit`` (``op`` is ``<=`` or ``>=``), and whether it holds."""
+def check(
+    name: str, value: float, op: str, limit: float, unit: str = "", runs: Sequence[float] = ()
+) -> dict[str, Any]:
+    """One target: ``value op limit`` (``op`` is ``<=`` or ``>=``), and whether it holds.
+
+    ``value`` is the median of ``runs`` when they are given; their min and max go beside it.
+    """
     passed = value <= limit if op == "<=" else value >= limit
-    return {"name": name, "value": value, "target": f"{op} {limit:g}{unit}", "pass": passed}
+    doc = {"name": name, "value": value, "target": f"{op} {limit:g}{unit}", "pass": passed}
+    if runs:
+        doc["min"], doc["max"] = min(runs), max(runs)
+    return doc
 
 
 def check_runs(
