@@ -147,11 +147,11 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
             driver = KeyDriver(keys, seed=index, size=SIZE)
             run_in_pty(
                 [*wsdeck_command(), "--config", str(config)],
-                duration=seconds + 10,
+                duration=seconds + 40,
                 size=SIZE,
                 interact=driver,
             )
-            sent = server.report(stream, timeout=10)["sent"]
+            sent = server.report(stream, timeout=30)["sent"]
             if (
                 len(driver.latencies) < keys
                 or sent != RATE * seconds
@@ -171,7 +171,9 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
         "key_p99_ms": summary(p99, 1),
         "key_p50_ms": summary(p50, 1),
     }
-    checks = [check("key to its effect on screen, p99", statistics.median(p99), "<=", 50, " ms")]
+    checks = [
+        check("key to its effect on screen, p99", statistics.median(p99), "<=", 50, " ms", p99)
+    ]
     return result("9. keys during a 10 000 messages/s flood (real pty)", figures, checks)
 
 

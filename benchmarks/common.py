@@ -325,10 +325,39 @@ BENCH_CONNECTION: dict[str, Any] = {
 """What every benchmarked wsdeck connection uses: the plain client's traffic, exactly."""
 
 
-def check(name: str, value: float, op: str, limit: float, unit: str = "") -> dict[str, Any]:
-    """One target: ``value op limit`` (``op`` is ``<=`` or ``>=``), and whether it holds."""
+def check(
+    name: str, value: float, op: str, limit: float, unit: str = "", runs: Sequence[float] = ()
+) -> dict[str, Any]:
+    """One target: ``value op limit`` (``op`` is ``<=`` or ``>=``), and whether it holds.
+
+    ``value`` is the median of ``runs`` when they are given; their min and max go beside it.
+    """
     passed = value <= limit if op == "<=" else value >= limit
-    return {"name": name, "value": value, "target": f"{op} {limit:g}{unit}", "pass": passed}
+    doc = {"name": name, "value": value, "target": f"{op} {limit:g}{unit}", "pass": passed}
+    if runs:
+        doc["min"], doc["max"] = min(runs), max(runs)
+    return doc
+
+
+def check_runs(
+    name: str,
+    runs: Sequence[float],
+    op: str,
+    limit: float,
+    unit: str = "",
+    worst: float | None = None,
+) -> dict[str, Any]:
+    """A target on the median of ``runs``, with their min and max beside it; with ``worst``,
+    the worst run must also be within ``worst`` of the limit (issue 16: 0.1 for ratios)."""
+    median = statistics.median(runs)
+    outcome = check(name, median, op, limit, unit)
+    outcome["min"], outcome["max"] = min(runs), max(runs)
+    if worst is not None:
+        bad = min(runs) if op == ">=" else max(runs)
+        floor = limit - worst if op == ">=" else limit + worst
+        outcome["target"] += f", worst run {op} {floor:g}{unit}"
+        outcome["pass"] = outcome["pass"] and (bad >= floor if op == ">=" else bad <= floor)
+    return outcome
 
 
 def result(title: str, figures: dict[str, Any], checks: list[dict[str, Any]]) -> dict[str, Any]:

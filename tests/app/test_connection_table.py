@@ -7,9 +7,12 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
-from tests.app.conftest import conn
+from tests.app.conftest import conn, wait_until
+from tests.conftest import DemoServer
+from tui.core.client import State
 from tui.core.hub import Hub
 from tui.widgets.connection_table import ConnectionTable
+from tui.widgets.footer import KeyFooter
 
 ROWS = 5000
 HEIGHT = 10  # the table shows its header and 9 rows
@@ -127,3 +130,36 @@ async def test_removed_rows_go_and_the_selection_stays_on_its_connection() -> No
         table.sync(hub.clients)
         await pilot.pause()
         assert table.selected == "c0004"
+
+
+async def test_moving_between_open_connections_does_not_rebuild_the_footer(
+    demo: DemoServer, make_app: Any
+) -> None:
+    # A footer rebuild lays the whole screen out again: a key that only moves the
+    # selection between rows in the same state must not cost one.
+    names = ("alpha", "beta", "gamma")
+    app = make_app(*(conn(name, demo.endpoint("/echo"), auto_start=True) for name in names))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.main.query_one(ConnectionTable)
+        await wait_until(
+            pilot, lambda: all(c.state is State.OPEN for c in app.hub.clients.values())
+        )
+        app.main.refresh_state()  # the keys for open connections now, not at the next tick
+        await pilot.pause()
+        footer = app.main.query_one(KeyFooter)
+        rebuilds: list[int] = []
+        original = footer.recompose
+
+        async def recompose() -> None:
+            rebuilds.append(1)
+            await original()
+
+        footer.recompose = recompose  # type: ignore[method-assign]
+        await pilot.press("j", "j", "k", "k")
+        await pilot.pause()
+        assert table.selected == "alpha"
+        assert rebuilds == []
+        app.hub.stop("beta")  # a selection whose state differs does change the keys
+        await wait_until(pilot, lambda: app.hub.get("beta").state is State.STOPPED)
+        await pilot.press("j")
+        await wait_until(pilot, lambda: bool(rebuilds))

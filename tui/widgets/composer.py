@@ -237,14 +237,17 @@ class Composer(Widget):
         """
         if connection != self._connection:
             self._history.reset()
-        target_changed = (connection, is_open) != (self._connection, self._is_open)
+        could_send = self._can_send
         self._connection, self._is_open = connection, is_open
         saved_changed = dict(saved) != self._saved
         self._saved = dict(saved)
         if self._can_send and self._error in (NOT_OPEN, NO_CONNECTION):
             self._show_error("")
         self._sync_controls(saved_changed)
-        if target_changed:  # Send's state; the Footer is rebuilt on each: only on a change
+        # Send's state is all check_action reads from the target. The footer is rebuilt (and
+        # the whole screen laid out again) at each refresh_bindings: only when it changes,
+        # not at every `j` between two open connections.
+        if self._can_send != could_send:
             self.refresh_bindings()
 
     def focus_editor(self) -> None:

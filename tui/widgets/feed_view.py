@@ -9,6 +9,7 @@ when only the scrollbar changes. What the rows are, and when they change, is
 from __future__ import annotations
 
 from collections.abc import Callable
+from math import ceil
 from typing import ClassVar
 
 from rich.style import Style
@@ -16,6 +17,7 @@ from textual import events
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from tui.core.events import EVENT_NAMES
@@ -274,12 +276,32 @@ class FeedView(ScrollView, can_focus=True):
 
         Setting ``virtual_size`` asks for a layout, which re-renders every widget on the
         screen; a line-API widget's own region does not depend on it, so only the
-        scrollbar needs telling (up to 15 times a second while events arrive).
+        scrollbar needs telling (up to 15 times a second while events arrive), and only
+        repainting when its thumb moves: with thousands of rows a new page moves it by a
+        fraction of an eighth of a cell, and repainting the bar was ~0.9 ms of each ~6 ms
+        screen update under fan-in.
         """
         self.set_reactive(FeedView.virtual_size, size)
         self.set_reactive(FeedView.scroll_y, float(top))
         self.set_reactive(FeedView.scroll_target_y, float(top))
         if self.show_vertical_scrollbar:
             bar = self.vertical_scrollbar
-            bar.window_virtual_size = size.height
-            bar.position = top
+            thumb = _thumb(bar, bar.window_virtual_size, bar.position)
+            if bar.grabbed or _thumb(bar, size.height, top) != thumb:
+                bar.window_virtual_size = size.height
+                bar.position = top
+            else:
+                bar.set_reactive(ScrollBar.window_virtual_size, size.height)
+                bar.set_reactive(ScrollBar.position, top)
+
+
+def _thumb(bar: ScrollBar, virtual: int, position: float) -> tuple[int, int] | None:
+    """Where ``bar`` draws its thumb, in eighths of a cell (as Textual's ScrollBarRender
+    places it), for a virtual size and position; ``None`` when it draws none."""
+    size = bar.size.height
+    window = bar.window_size if bar.window_size < virtual else 0
+    if not (window and size and virtual and size != virtual):
+        return None
+    thumb = max(1, window / (virtual / size))
+    start = int((size - thumb) * (position / (virtual - window)) * 8)
+    return start, start + ceil(thumb * 8)
