@@ -205,3 +205,13 @@ async def test_the_feed_name_column_narrows_to_the_longest_name(make_app: Any) -
         app.main.connections_changed()
         await pilot.pause()
         assert feed.name_width == NAME_WIDTH
+
+
+async def test_help_keeps_the_actions_readable_at_60_columns(make_app: Any) -> None:
+    app = make_app(*sample())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Page Right" in text  # the action column is not squeezed to nothing
+        assert "(built in)" in text
