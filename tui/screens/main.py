@@ -167,7 +167,9 @@ class MainScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         """Back from a dialog or another screen: the focus goes where it was."""
-        self.call_after_refresh(self.action_pane, self._pane)
+        if not self._fit_detail():  # the terminal may have shrunk meanwhile
+            # Read late: a full-screen detail's result may move the focus to the side pane.
+            self.call_after_refresh(lambda: self.action_pane(self._pane))
 
     # -- panes -------------------------------------------------------------------------------
 
@@ -488,17 +490,48 @@ class MainScreen(Screen[None]):
         self.query_one(EventFeed).copy_highlighted()
 
     def action_detail(self) -> None:
-        from tui.screens.detail import DetailScreen, wants_full_screen
+        from tui.screens.detail import wants_full_screen
 
         detail = self.query_one(DetailPane)
         if not detail.display and wants_full_screen(self.size):
-            utc = self.wsdeck.settings.feed.timestamps == "utc"
-            event = self.query_one(EventFeed).highlighted
-            self.app.push_screen(DetailScreen(event, utc=utc))
+            self._detail_full_screen()
             return
         detail.display = not detail.display
         if detail.display:
             detail.show(self.query_one(EventFeed).highlighted)
+
+    def _detail_full_screen(self) -> None:
+        """Show the highlighted event's detail full-screen; back beside the feed if it grows."""
+        from tui.screens.detail import DetailScreen
+
+        utc = self.wsdeck.settings.feed.timestamps == "utc"
+        screen = DetailScreen(self.query_one(EventFeed).highlighted, utc=utc)
+
+        def back(grown: bool | None) -> None:
+            if grown:  # the terminal grew: the same event, beside the feed, keeps the focus
+                detail = self.query_one(DetailPane)
+                detail.display = True
+                detail.show(screen.event)
+                self._pane = "detail"
+
+        self.app.push_screen(screen, back)
+
+    def _fit_detail(self) -> bool:
+        """A terminal shrunk under the side pane's minimum: its detail goes full-screen
+        (returns whether it did)."""
+        from tui.screens.detail import wants_full_screen
+
+        detail = self.query_one(DetailPane)
+        if detail.display and wants_full_screen(self.size):
+            detail.display = False
+            if self._pane == "detail":
+                self._pane = "feed"
+            self._detail_full_screen()
+            return True
+        return False
+
+    def on_resize(self) -> None:
+        self._fit_detail()
 
     def action_search(self) -> None:
         search = self.query_one(SearchBar)
