@@ -118,3 +118,17 @@ async def test_redaction_and_sizes_on_the_fast_path(hub_runner: Any) -> None:
     assert secret.encode() not in binary.data
     assert text.size == binary.size == len(payload)
     assert hub.get("c").stats.bytes_in == 2 * len(payload)
+
+
+async def test_the_websockets_internals_of_the_fast_path_have_their_shape() -> None:
+    # WireConnection.process_event overrides websockets' own and reads the length of its
+    # receive queue (pyproject.toml pins the versions this was tested with).
+    from websockets.asyncio.client import ClientConnection
+    from websockets.asyncio.messages import Assembler
+    from websockets.frames import Frame, Opcode
+
+    assert any("process_event" in vars(base) for base in ClientConnection.__mro__)
+    queue = Assembler()
+    assert len(queue.frames) == 0
+    queue.put(Frame(Opcode.TEXT, b"x"))
+    assert len(queue.frames) == 1

@@ -9,6 +9,7 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.cells import cell_len
 from rich.text import Span, Text
 from textual import on
 from textual.app import ComposeResult
@@ -26,6 +27,7 @@ from tui.widgets.composer import Composer
 from tui.widgets.connection_table import ConnectionTable, badge
 from tui.widgets.detail import DetailPane
 from tui.widgets.feed import EventFeed
+from tui.widgets.feed_row import NAME_WIDTH
 from tui.widgets.feed_search import SearchBar
 from tui.widgets.feed_status import FeedStatus, match_text, shown_by
 from tui.widgets.footer import KeyFooter
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
 # cell of Textual's DataTable (the table now redraws only the lines that changed). Start,
 # Stop and settings changes refresh at once, and the feed shows every event as it comes.
 STATE_REFRESH = 0.5
+
+MIN_NAME_WIDTH = 4
+"""The feed's name column is never narrower than this (``name`` plus room)."""
 
 
 _NODE_ACTIONS = ("start", "stop", "restart")
@@ -144,6 +149,7 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#detail").display = False
         self.query_one("#search").display = False
+        self._fit_names()
         self.refresh_state()
         # Called synchronously as the cursor moves, so the selected bar, the node controls
         # and the composer's target change in the same frame as the highlight.
@@ -238,7 +244,14 @@ class MainScreen(Screen[None]):
 
     def connections_changed(self) -> None:
         """Connections were added, removed or edited in the settings screen."""
+        self._fit_names()
         self.refresh_state()
+
+    def _fit_names(self) -> None:
+        """The feed's name column as wide as the longest name (up to its limit)."""
+        names = self.wsdeck.hub.clients
+        widest = max((cell_len(printable(name)) for name in names), default=NAME_WIDTH)
+        self.query_one(EventFeed).name_width = max(MIN_NAME_WIDTH, widest)
 
     def refresh_state(self) -> None:
         """Badges, counters, node controls and the composer's Send state."""

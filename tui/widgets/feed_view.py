@@ -23,7 +23,7 @@ from textual.strip import Strip
 from tui.core.events import EVENT_NAMES
 from tui.core.ring import EventRing
 from tui.widgets.feed_matches import SearchMatches, highlight
-from tui.widgets.feed_row import RowStyles, row_strip
+from tui.widgets.feed_row import NAME_WIDTH, RowStyles, row_strip
 from tui.widgets.feed_rows import FeedRows
 
 __all__ = ["FeedView"]
@@ -127,6 +127,7 @@ class FeedView(ScrollView, can_focus=True):
         self._cache: LRUCache[tuple[int, int, bool, bool], Strip] = LRUCache(self.CACHE_ROWS)
         self._styles: RowStyles | None = None
         self._painted: tuple[object, ...] | None = None
+        self._name_width = NAME_WIDTH
 
     @property
     def utc(self) -> bool:
@@ -137,6 +138,18 @@ class FeedView(ScrollView, can_focus=True):
     def utc(self, value: bool) -> None:
         self._utc = value
         self.redraw()
+
+    @property
+    def name_width(self) -> int:
+        """Cells of the connection-name column (at most ``NAME_WIDTH``)."""
+        return self._name_width
+
+    @name_width.setter
+    def name_width(self, value: int) -> None:
+        value = max(1, min(value, NAME_WIDTH))
+        if value != self._name_width:
+            self._name_width = value
+            self.redraw()
 
     def redraw(self) -> None:
         """Forget rendered rows (after a settings or theme change) and repaint."""
@@ -195,6 +208,7 @@ class FeedView(ScrollView, can_focus=True):
             utc=self._utc,
             cursor=cursor,
             dropped=dropped,
+            name_width=self._name_width,
         )
         matches = self._matches
         if matches is not None:
