@@ -12,6 +12,7 @@ import inspect
 from typing import Any
 
 import pyte
+import pytest
 from rich.color import ColorSystem
 from rich.console import Console
 from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
@@ -67,8 +68,8 @@ class Recorder:
     """Writes every update the App displays to two terminals: as Textual writes it, and
     as the screen diff writes it."""
 
-    def __init__(self, app: Any, width: int, height: int) -> None:
-        self.console = Console(color_system="truecolor", force_terminal=True, width=width)
+    def __init__(self, app: Any, width: int, height: int, colours: str) -> None:
+        self.console = Console(color_system=colours, force_terminal=True, width=width)
         self.full = Terminal(width, height)
         self.diffed = Terminal(width, height)
         self.kinds: list[str] = []
@@ -97,15 +98,20 @@ class Recorder:
         assert self.diffed.cells() == self.full.cells()
 
 
+@pytest.mark.parametrize(
+    ("colours", "no_color"), [("truecolor", False), ("standard", True)], ids=["truecolor", "16"]
+)
 async def test_the_dashboard_draws_the_same_screen_through_the_diff(
-    demo: DemoServer, make_app: Any
+    demo: DemoServer, make_app: Any, monkeypatch: pytest.MonkeyPatch, colours: str, no_color: bool
 ) -> None:
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
     app = make_app(
         conn("漢字-echo", demo.endpoint("/echo"), auto_start=True),
         conn("e\u0301cho-😀", demo.endpoint("/echo"), auto_start=True),
     )
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        recorder = Recorder(app, *SIZE)
+        recorder = Recorder(app, *SIZE, colours)
         await wait_until(pilot, lambda: all(c.state == "open" for c in app.hub.clients.values()))
         payloads = [
             "plain ascii",

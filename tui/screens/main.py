@@ -23,6 +23,7 @@ from textual.widgets import Button, Header, Static
 from tui.core.client import State, WsClient
 from tui.core.display import printable
 from tui.core.ring import FeedFilter
+from tui.toasts import confine
 from tui.widgets.composer import Composer
 from tui.widgets.connection_table import ConnectionTable, badge
 from tui.widgets.detail import DetailPane
@@ -161,13 +162,16 @@ class MainScreen(Screen[None]):
     def _focus_moved(self, focused: Widget | None) -> None:
         # Notices go where they cover no focused pane (see app.tcss).
         self.set_class(focused is None or focused is self._table, "-toasts-below")
+        self.call_after_refresh(self.fit_notices)
         pane = self._pane_of(focused)
         if pane is not None:
             self._pane = pane
 
     def on_screen_resume(self) -> None:
         """Back from a dialog or another screen: the focus goes where it was."""
-        self.call_after_refresh(self.action_pane, self._pane)
+        if not self._fit_detail():  # the terminal may have shrunk meanwhile
+            # Read late: a full-screen detail's result may move the focus to the side pane.
+            self.call_after_refresh(lambda: self.action_pane(self._pane))
 
     # -- panes -------------------------------------------------------------------------------
 
@@ -488,17 +492,58 @@ class MainScreen(Screen[None]):
         self.query_one(EventFeed).copy_highlighted()
 
     def action_detail(self) -> None:
-        from tui.screens.detail import DetailScreen, wants_full_screen
+        from tui.screens.detail import wants_full_screen
 
         detail = self.query_one(DetailPane)
         if not detail.display and wants_full_screen(self.size):
-            utc = self.wsdeck.settings.feed.timestamps == "utc"
-            event = self.query_one(EventFeed).highlighted
-            self.app.push_screen(DetailScreen(event, utc=utc))
+            self._detail_full_screen()
             return
         detail.display = not detail.display
         if detail.display:
             detail.show(self.query_one(EventFeed).highlighted)
+
+    def _detail_full_screen(self) -> None:
+        """Show the highlighted event's detail full-screen; back beside the feed if it grows."""
+        from tui.screens.detail import DetailScreen
+
+        utc = self.wsdeck.settings.feed.timestamps == "utc"
+        screen = DetailScreen(self.query_one(EventFeed).highlighted, utc=utc)
+
+        def back(grown: bool | None) -> None:
+            if grown:  # the terminal grew: the same event, beside the feed, keeps the focus
+                detail = self.query_one(DetailPane)
+                detail.display = True
+                detail.show(screen.event)
+                self._pane = "detail"
+
+        self.app.push_screen(screen, back)
+
+    def _fit_detail(self) -> bool:
+        """A terminal shrunk under the side pane's minimum: its detail goes full-screen
+        (returns whether it did)."""
+        from tui.screens.detail import wants_full_screen
+
+        detail = self.query_one(DetailPane)
+        if detail.display and wants_full_screen(self.size):
+            detail.display = False
+            if self._pane == "detail":
+                self._pane = "feed"
+            self._detail_full_screen()
+            return True
+        return False
+
+    def on_resize(self) -> None:
+        self._fit_detail()
+        self.call_after_refresh(self.fit_notices)
+
+    def fit_notices(self) -> None:
+        """Confine the notices to their band (see app.tcss): below the table while it has
+        the focus, above the feed otherwise; a stack never runs into the focused pane."""
+        if self.has_class("-toasts-below"):  # app.tcss keeps 3 rows free at the bottom
+            room = self.size.height - 3 - self._table.region.bottom
+        else:  # and 1 at the top, under the header
+            room = self.query_one(EventFeed).region.y - 1
+        confine(self, room)
 
     def action_search(self) -> None:
         search = self.query_one(SearchBar)
