@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from rich.console import Console
 from rich.style import Style
@@ -92,14 +94,7 @@ def test_rows_are_the_segments_rich_text_renders(width: int, cursor: bool) -> No
 def test_styles_are_added_once_per_kind_of_row(monkeypatch: pytest.MonkeyPatch) -> None:
     """A following feed draws hundreds of rows a second: the styles of a row's runs are
     worked out once per (kind, cursor, dropped), not added up again for every row."""
-    styles = RowStyles(
-        base=STYLES.base,
-        time=STYLES.time,
-        name=STYLES.name,
-        size=STYLES.size,
-        kinds=STYLES.kinds,
-        cursor=STYLES.cursor,
-    )
+    styles = replace(STYLES)  # a fresh copy: nothing worked out yet
     first = [list(row_strip(e, 80, styles, cursor=e.seq == 2)) for e in EVENTS]
     additions = 0
     add = Style.__add__
