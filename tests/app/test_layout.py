@@ -256,3 +256,19 @@ async def test_notices_stay_off_a_dialog(make_app: Any) -> None:
         await wait_until(pilot, lambda: app.screen is app.main)
         await pilot.pause()
         await wait_until(pilot, lambda: "exported 120" in screen_text(app))
+
+
+async def test_the_feed_tells_connections_named_from_urls_apart(make_app: Any) -> None:
+    from tui.core.events import ReceiveEvent
+
+    names = ("127.0.0.1:8765/echo", "127.0.0.1:8765/ticker", "a-much-longer-name")
+    app = make_app(*(conn(name, "ws://127.0.0.1:9/") for name in names))
+    app.ring.extend(
+        [ReceiveEvent(name, 1_700_000_000.0, seq, "hi", 2) for seq, name in enumerate(names)]
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        feed = app.main.query_one(EventFeed)
+        await wait_until(pilot, lambda: "hi" in feed.render_line(2).text)
+        cells = [feed.render_line(y).text[13:25] for y in range(3)]
+        # host:port is the same for both URLs: their ends show, where they differ.
+        assert cells == ["…1:8765/echo", "…8765/ticker", "a-much-long…"]

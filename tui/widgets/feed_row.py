@@ -52,6 +52,21 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
+def fit_name(name: str, width: int) -> str:
+    """A connection name in exactly ``width`` cells, cut (with ``…``) where names differ.
+
+    A name from a URL (``host:port/path``, see :func:`tui.adhoc.short_name`) that does not
+    fit keeps its end, ``…8765/echo``: URLs given together usually share host and port.
+    Other names keep their start, as :func:`fit` does.
+    """
+    if "/" not in name or cell_len(name) <= width or width <= 1:
+        return fit(name, width)
+    tail = name
+    while cell_len(tail) > width - 1:
+        tail = tail[1:]
+    return set_cell_size("…" + tail, width)
+
+
 _BOLD = Style(bold=True)
 _DIM = Style(dim=True)
 
@@ -124,7 +139,7 @@ def row_strip(
         size = "dropped"
     runs = [
         (clock(event.ts, utc) + " ", time_style),
-        (fit(printable(event.connection), name_width) + " ", name_style),
+        (fit_name(printable(event.connection), name_width) + " ", name_style),
         (GLYPHS.get(event.EVENT, "?") + " ", glyph_style),
         (size.rjust(SIZE_WIDTH) + " ", size_style),
     ]
