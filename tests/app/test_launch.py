@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from textual.widgets import Static
@@ -10,7 +11,7 @@ from settings import WsdeckSettings
 from tests.app.conftest import conn, settings_for, wait_until
 from tui.app import WsdeckApp
 from tui.demo_server import DemoServer
-from tui.launch import LaunchError
+from tui.launch import LaunchError, OpenConnections
 from tui.widgets.connection_table import ConnectionTable
 
 
@@ -48,3 +49,20 @@ async def test_a_launch_error_ends_the_app_with_2_and_keeps_the_lines() -> None:
     assert app.launch_error is not None
     assert app.launch_error.lines[1] == "  feed: bad"
     assert not app.ready
+
+
+def test_open_connections_are_frozen_out_of_full_collections_as_they_double() -> None:
+    gc.collect()
+    gc.unfreeze()  # start from a known count (other tests may have frozen objects)
+    try:
+        settle = OpenConnections()
+        assert not settle.opened(OpenConnections.FIRST - 1)  # few: nothing to do
+        assert gc.get_freeze_count() == 0
+        kept = [[index] for index in range(10_000)]  # long-lived, as a connection's objects
+        assert settle.opened(OpenConnections.FIRST)
+        frozen = gc.get_freeze_count()
+        assert frozen >= len(kept)
+        assert not settle.opened(2 * OpenConnections.FIRST - 1)  # not until they double
+        assert settle.opened(2 * OpenConnections.FIRST)
+    finally:
+        gc.unfreeze()
