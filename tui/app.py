@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -191,7 +192,7 @@ class WsdeckApp(App[int]):
         from tui.core.client import State
 
         count = sum(1 for client in self.hub.clients.values() if client.state is State.OPEN)
-        self._open_connections.opened(count)
+        self._open_connections.opened(count, time.monotonic())
 
     def _start_auto(self) -> None:
         if self.main.is_attached:  # not if the App is already ending

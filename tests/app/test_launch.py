@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from pathlib import Path
 
 from textual.widgets import Static
@@ -56,13 +57,37 @@ def test_open_connections_are_frozen_out_of_full_collections_as_they_double() ->
     gc.unfreeze()  # start from a known count (other tests may have frozen objects)
     try:
         settle = OpenConnections()
-        assert not settle.opened(OpenConnections.FIRST - 1)  # few: nothing to do
+        assert not settle.opened(OpenConnections.FIRST - 1, now=0.0)  # few: nothing to do
         assert gc.get_freeze_count() == 0
         kept = [[index] for index in range(10_000)]  # long-lived, as a connection's objects
-        assert settle.opened(OpenConnections.FIRST)
-        frozen = gc.get_freeze_count()
-        assert frozen >= len(kept)
-        assert not settle.opened(2 * OpenConnections.FIRST - 1)  # not until they double
-        assert settle.opened(2 * OpenConnections.FIRST)
+        assert settle.opened(OpenConnections.FIRST, now=1.0)
+        assert gc.get_freeze_count() >= len(kept)
+        assert not settle.opened(2 * OpenConnections.FIRST - 1, now=2.0)  # until they double
+        assert settle.opened(2 * OpenConnections.FIRST, now=3.0)
+    finally:
+        gc.unfreeze()
+
+
+class Node:
+    """An object in a reference cycle, as a closed connection's objects are."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_closed_connections_frozen_cycles_are_freed_at_the_next_refresh() -> None:
+    gc.collect()
+    gc.unfreeze()
+    try:
+        settle = OpenConnections()
+        node = Node()
+        alive = weakref.ref(node)
+        assert settle.opened(OpenConnections.FIRST, now=0.0)  # frozen while in use
+        del node  # the connection closes: its cycle is garbage, but frozen
+        gc.collect()
+        assert alive() is not None
+        assert not settle.opened(OpenConnections.FIRST, now=OpenConnections.REFRESH - 1)
+        assert settle.opened(OpenConnections.FIRST, now=OpenConnections.REFRESH)
+        assert alive() is None
     finally:
         gc.unfreeze()
