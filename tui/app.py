@@ -98,6 +98,7 @@ class WsdeckApp(App[int]):
         self.note = note
         self.launch_error: LaunchError | None = None
         self._client_workers: dict[Worker[None], WsClient] = {}
+        self._auto_pending = False  # auto start is due (see _start_auto)
         self.hung_up: int | None = None
         """The signal (SIGHUP, SIGTERM, SIGINT) that ended the dashboard, if one did."""
         self._restore_signals: Callable[[], None] | None = None
@@ -175,6 +176,7 @@ class WsdeckApp(App[int]):
         self._drain()
         # Once the table is on screen: a first connection attempt imports the wire layer
         # and opens a socket (~25 ms), which the first frame of the dashboard need not wait for.
+        self._auto_pending = True
         self.call_after_refresh(self._start_auto)
         from tui.launch import OpenConnections
 
@@ -195,9 +197,13 @@ class WsdeckApp(App[int]):
         self._open_connections.opened(count, time.monotonic())
 
     def _start_auto(self) -> None:
-        if self.main.is_attached:  # not if the App is already ending
-            self.hub.start_auto()
-            self.main.refresh_state()  # their state, now
+        """Start the auto-start connections, once: after the first frame, or before the
+        first key if that comes sooner (a Stop typed ahead must find them started)."""
+        if not self._auto_pending or not self.main.is_attached:  # not if the App is ending
+            return
+        self._auto_pending = False
+        self.hub.start_auto()
+        self.main.refresh_state()  # their state, now
 
     def _warn_cautions(self) -> None:
         # TLS not verified is marked in the table and the selected bar instead.
@@ -279,6 +285,7 @@ class WsdeckApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         # Keys and pastes from the terminal go one at a time (see tui.typeahead).
         if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            self._start_auto()
             await self._keys.take(event)
         else:
             await super().on_event(event)

@@ -170,7 +170,9 @@ def _cells(strip: Strip) -> tuple[list[str], list[Style | None]]:
             width = get_character_cell_size(char)
             if width == 0:
                 if chars:
-                    chars[-1] += char  # a combining mark joins the cell before it
+                    # A combining mark joins the character before it: a wide one's first
+                    # cell, so that it is written again whenever that character is.
+                    chars[-2 if chars[-1] == "" else -1] += char
                 continue
             chars.append(char)
             styles.append(style)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
@@ -163,3 +164,44 @@ async def test_moving_between_open_connections_does_not_rebuild_the_footer(
         await wait_until(pilot, lambda: app.hub.get("beta").state is State.STOPPED)
         await pilot.press("j")
         await wait_until(pilot, lambda: bool(rebuilds))
+
+
+async def test_rows_that_changed_off_screen_show_their_news_when_scrolled_back() -> None:
+    hub = many(100)
+    app = TableApp(hub)
+    async with app.run_test(size=(120, HEIGHT)) as pilot:
+        table = app.table
+        await pilot.press("end")
+        hub.clients["c0000"].stats.msgs_in = 7  # off screen now
+        hub.clients["c0099"].stats.msgs_in = 5  # on screen, under the cursor
+        table.sync(hub.clients)
+        await pilot.pause()
+        assert text(table, HEIGHT - 1).startswith(" c0099 ")
+        assert "5 / 0 B" in text(table, HEIGHT - 1)
+        await pilot.press("home")
+        await pilot.pause()
+        assert text(table, 1).startswith(" c0000 ")
+        assert "7 / 0 B" in text(table, 1)
+        assert table.get_cell("c0000", "in") == "7 / 0 B"
+
+
+async def test_wide_names_keep_the_columns_aligned() -> None:
+    names = ["ascii", "漢字漢字漢字", "e\u0301cho-😀", "x" * 30]
+    hub = Hub([conn(name, "ws://127.0.0.1:9/") for name in names])
+    app = TableApp(hub)
+    async with app.run_test(size=(120, HEIGHT)) as pilot:
+        table = app.table
+        await pilot.pause()
+        lines = [table.render_line(y) for y in range(len(names) + 1)]
+        assert {line.cell_length for line in lines} == {table.scrollable_content_region.width}
+        # Each row's state badge starts in the same cell as the header's "state".
+        header = lines[0].text
+        column = header.index(" state") + 1
+        for line in lines[1:]:
+            cells: list[str] = []
+            for char in line.text:
+                if not cell_len(char):
+                    cells[-1] += char  # a combining mark: the cell before it
+                    continue
+                cells += [char, ""] if cell_len(char) == 2 else [char]
+            assert cells[column] == "○", line.text

@@ -4,6 +4,7 @@ notices that never cover the focused pane, and all of it again after a live resi
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from textual.widgets._footer import FooterKey
@@ -155,3 +156,62 @@ async def test_notices_never_cover_the_focused_pane(make_app: Any) -> None:
                 assert not toast.region.overlaps(area), (focused, toast.region, area)
             app.clear_notifications()
             await wait_until(pilot, lambda: not app.screen.query(Toast))
+
+
+async def test_the_detail_header_fits_beside_the_feed(make_app: Any) -> None:
+    from tui.core.events import ReceiveEvent
+    from tui.widgets.detail import DetailPane
+
+    app = make_app(*sample())
+    app.ring.extend([ReceiveEvent("conn-0", 1_700_000_000.0, 7, "[bold red]x[/] \x1b[2J", 19)])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2", "d")
+        pane = app.main.query_one(DetailPane)
+        await wait_until(pilot, lambda: bool(pane.display) and pane.size.width > 0)
+        await pilot.pause()
+        rows = [pane.render_line(y).text.rstrip() for y in range(3)]
+        assert rows[0] == "#7  conn-0  receive  19 B"  # whole: the size keeps its unit
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:20\.000[+-]\d\d:\d\d", rows[1]), rows[1]
+        assert rows[2] == "text: 19 bytes"
+
+
+async def test_notices_leave_the_status_line_and_composer_readable(make_app: Any) -> None:
+    app = make_app(*sample())
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        app.notify("a notice while the table has the focus", timeout=30)
+        await wait_until(pilot, lambda: bool(app.screen.query(Toast)))
+        await pilot.pause()
+        for widget in (app.main.query_one(Composer), app.main.query_one("#feed-status")):
+            for toast in app.screen.query(Toast):
+                assert not toast.region.overlaps(widget.region), widget
+
+
+async def test_the_feed_name_column_narrows_to_the_longest_name(make_app: Any) -> None:
+    from tui.core.events import ReceiveEvent
+    from tui.widgets.feed_row import NAME_WIDTH, prefix_width
+
+    app = make_app(conn("api", "ws://127.0.0.1:9/"), conn("tick", "ws://127.0.0.1:9/"))
+    payload = "x" * 100
+    app.ring.extend([ReceiveEvent("api", 1_700_000_000.0, 1, payload, 100)])
+    async with app.run_test(size=(80, 24)) as pilot:
+        feed = app.main.query_one(EventFeed)
+        await pilot.pause()
+        assert feed.name_width == 4  # "tick", the longest
+        row = feed.render_line(0).text
+        assert row[prefix_width(4) :].startswith("xxxx")  # the payload starts 8 cells earlier
+        assert row.count("x") == 80 - prefix_width(4) - 1  # then the ellipsis
+        app.hub.add(conn("a-much-longer-name", "ws://127.0.0.1:9/"))
+        app.main.connections_changed()
+        await pilot.pause()
+        assert feed.name_width == NAME_WIDTH
+
+
+async def test_help_keeps_the_actions_readable_at_60_columns(make_app: Any) -> None:
+    app = make_app(*sample())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Page Right" in text  # the action column is not squeezed to nothing
+        assert "(built in)" in text

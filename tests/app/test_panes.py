@@ -4,13 +4,14 @@ the table."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from textual.widget import Widget
 from textual.widgets import Button, Select
 
 from tests.app.conftest import conn, wait_until
-from tests.app.test_feed import receive
+from tests.app.test_feed import receive, screen_rows
 from tui.screens.detail import DetailScreen
 from tui.screens.filter import FilterScreen
 from tui.screens.help import HelpScreen
@@ -127,3 +128,50 @@ async def test_end_and_f_follow_the_feed_from_the_table(make_app: Any) -> None:
         assert feed.following
         await pilot.press("3", "a", "end")  # in the composer `end` is the text cursor's
         assert app.main.query_one(Composer).editor.cursor_location == (0, 1)
+
+
+async def test_a_resize_moves_the_detail_between_side_pane_and_full_screen(
+    make_app: Any,
+) -> None:
+    app = started(make_app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("2", "k", "k", "k", "d")
+        feed = app.main.query_one(EventFeed)
+        shown = feed.highlighted
+        assert shown is not None
+        assert app.main.query_one(DetailPane).display
+        await pilot.resize_terminal(60, 20)  # under 100x30: the detail goes full-screen
+        await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        full = app.screen.query_one(DetailPane)
+        assert full.has_focus
+        await wait_until(pilot, lambda: full.event == shown)
+        await pilot.press("escape")  # back: the feed has the whole width and the focus
+        await wait_until(pilot, lambda: pane(app) == "feed")
+        assert not app.main.query_one(DetailPane).display
+        assert feed.region.width == 60
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        await pilot.resize_terminal(120, 40)  # grown: the same event beside the feed
+        await wait_until(pilot, lambda: app.screen is app.main)
+        side = app.main.query_one(DetailPane)
+        assert side.display
+        await wait_until(pilot, lambda: pane(app) == "detail")
+        await wait_until(pilot, lambda: side.event == shown)
+        assert feed.highlighted == shown
+
+
+async def test_a_shrink_keeps_the_highlighted_feed_row_in_view(make_app: Any) -> None:
+    app = started(make_app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("2", *["k"] * 3)  # near the bottom of a tall feed
+        feed = app.main.query_one(EventFeed)
+        shown = feed.highlighted
+        await pilot.resize_terminal(60, 20)
+        await wait_until(pilot, lambda: feed.size.height <= 10)
+        await pilot.pause()
+        assert shown is not None
+        assert feed.highlighted == shown
+        rows = screen_rows(feed)
+        assert any(re.search(rf"message {shown.seq}\b", row) for row in rows), rows

@@ -24,6 +24,8 @@ STYLES = [
     Style(color="#8ad4a1", bgcolor="#1e1e1e", bold=True),
     Style(color="#8ad4a1", bgcolor="#000000"),
     Style(reverse=True),
+    Style(color="#57a5e2", underline=True, link="https://example.com/"),
+    Style(italic=True),
     None,
 ]
 CHARS = "abcxyz .:-0123456789"
@@ -40,10 +42,13 @@ class Terminal:
     def write(self, data: str) -> None:
         self.stream.feed(data)
 
-    def cells(self) -> list[list[tuple[str, str, str, bool, bool]]]:
+    def cells(self) -> list[list[tuple[str, str, str, bool, bool, bool, bool]]]:
         buffer = self.screen.buffer
         return [
-            [(c.data, c.fg, c.bg, c.bold, c.reverse) for c in (buffer[y][x] for x in range(WIDTH))]
+            [
+                (c.data, c.fg, c.bg, c.bold, c.reverse, c.underscore, c.italics)
+                for c in (buffer[y][x] for x in range(WIDTH))
+            ]
             for y in range(HEIGHT)
         ]
 
@@ -173,3 +178,56 @@ def test_other_updates_start_the_record_anew() -> None:
     everything = [(y, 0, WIDTH) for y in range(HEIGHT)]
     data = screen.wrap(_update(lines, everything)).render_segments(console)
     assert data.count("a" * WIDTH) == HEIGHT
+
+
+def _write_both(lines_seq: list[list[list[tuple[str, Style | None]]]]) -> tuple[Terminal, Terminal]:
+    """Each frame of ``lines_seq`` (all lines dirty, not the whole screen) written in full
+    to one terminal and through a :class:`ScreenDiff` to another."""
+    console = Console(color_system="truecolor", force_terminal=True, width=WIDTH)
+    full, diffed = Terminal(), Terminal()
+    screen = ScreenDiff()
+    for lines in lines_seq:
+        update = _update(lines, [(y, 0, WIDTH) for y in range(len(lines) - 1)])
+        full.write(update.render_segments(console))
+        diffed.write(screen.wrap(update).render_segments(console))
+    return full, diffed
+
+
+def _line(text: str, style: Style | None = STYLES[0]) -> list[tuple[str, Style | None]]:
+    """A line of ``text`` (wide characters and combining marks allowed), padded."""
+    from rich.cells import get_character_cell_size
+
+    cells: list[tuple[str, Style | None]] = []
+    for char in text:
+        width = get_character_cell_size(char)
+        if width == 0:
+            last = -2 if cells and cells[-1][0] == "" else -1
+            cells[last] = (cells[last][0] + char, style)
+        else:
+            cells.append((char, style))
+            if width == 2:
+                cells.append(("", style))
+    return cells + [(" ", style)] * (WIDTH - len(cells))
+
+
+def test_a_wide_character_with_a_mark_keeps_the_mark_when_it_changes() -> None:
+    # Only the base changes: the diff must write the mark again with it.
+    first = [_line("ab 世\u0301 cd")] * HEIGHT
+    second = [_line("ab 界\u0301 cd")] * HEIGHT
+    full, diffed = _write_both([first, second])
+    assert diffed.cells() == full.cells()
+
+
+def test_hyperlinks_and_attributes_leave_no_style_behind() -> None:
+    link = Style(color="#57a5e2", link="https://example.com/", underline=True)
+    bold = Style(bold=True, reverse=True)
+    frames = [
+        [_line("plain text here", None)] * HEIGHT,
+        [_line("plain", None)[:5] + _line("LINK!", link)[:5] + _line(" tail", None)[: WIDTH - 10]]
+        * HEIGHT,
+        [_line("BOLD!", bold)[:5] + _line("plain", None)[:5] + _line(" tail", None)[: WIDTH - 10]]
+        * HEIGHT,
+        [_line("plain text here", None)] * HEIGHT,
+    ]
+    full, diffed = _write_both(frames)
+    assert diffed.cells() == full.cells()

@@ -118,3 +118,36 @@ async def test_redaction_and_sizes_on_the_fast_path(hub_runner: Any) -> None:
     assert secret.encode() not in binary.data
     assert text.size == binary.size == len(payload)
     assert hub.get("c").stats.bytes_in == 2 * len(payload)
+
+
+async def test_the_websockets_internals_of_the_fast_path_have_their_shape() -> None:
+    # WireConnection.process_event overrides websockets' own and reads the length of its
+    # receive queue (pyproject.toml pins the versions this was tested with).
+    from websockets.asyncio.client import ClientConnection
+    from websockets.asyncio.messages import Assembler
+    from websockets.frames import Frame, Opcode
+
+    assert any("process_event" in vars(base) for base in ClientConnection.__mro__)
+    queue = Assembler()
+    assert len(queue.frames) == 0
+    queue.put(Frame(Opcode.TEXT, b"x"))
+    assert len(queue.frames) == 1
+
+
+@pytest.mark.parametrize("bus_limit", [10_000, 1])
+async def test_nothing_after_invalid_utf8_is_delivered(hub_runner: Any, bus_limit: int) -> None:
+    """Text that is not UTF-8 fails the connection where it stands (recv() does that): the
+    messages before it arrive, the ones behind it in the same read do not."""
+
+    async def behaviour(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(frame(TEXT, b"before") + frame(TEXT, b"bad \xff") + frame(TEXT, b"after"))
+        await writer.drain()
+        await close_after_peer(reader, writer)
+
+    async with RawServer(behaviour) as server:
+        hub, events = hub_runner(connection("c", server.url), bus_limit=bus_limit)
+        hub.start("c")
+        await events.count("stop", 1, timeout=20)
+    assert [e.data for e in events.of("receive")] == ["before"]
+    assert hub.get("c").stats.msgs_in == 1
+    assert any("UTF-8" in e.message for e in events.of("error"))

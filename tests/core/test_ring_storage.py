@@ -7,9 +7,13 @@ import gc
 import tracemalloc
 from dataclasses import dataclass
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tui.core.events import (
     ErrorEvent,
     Event,
+    PongEvent,
     ReceiveEvent,
     SendEvent,
     StartEvent,
@@ -100,3 +104,59 @@ def test_events_of_other_classes_are_kept_as_they_are() -> None:
     ring = EventRing(2)
     ring.extend([custom])
     assert ring[0] is custom
+
+
+_any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=40)
+_head = (
+    st.sampled_from(["a", "b", "漢字", "\ud800", ""]),  # connection
+    st.one_of(st.floats(allow_nan=False), st.integers(-10, 10**12)),  # ts
+    st.integers(-5, 2**64 + 5),  # seq: past what a column holds, both ways
+)
+_payload = st.builds(
+    lambda cls, name, ts, seq, data, size: cls(name, ts, seq, data, size),
+    st.sampled_from([ReceiveEvent, SendEvent]),
+    *_head,
+    st.one_of(_any_text, st.binary(max_size=40)),
+    st.integers(-5, 2**64 + 5),
+)
+_other = st.one_of(
+    st.builds(StartEvent, *_head, _any_text, st.one_of(st.none(), _any_text), st.integers()),
+    st.builds(StopEvent, *_head, st.one_of(st.none(), st.integers()), _any_text),
+    st.builds(ErrorEvent, *_head, st.just("send"), _any_text),
+    st.builds(PongEvent, *_head, st.floats(allow_nan=False)),
+)
+
+
+def _flood(count: int, first_seq: int) -> list[Event]:
+    """What the ring is packed for: one connection, consecutive seqs, size = bytes."""
+    return [ReceiveEvent("a", 1.0 + i, first_seq + i, "x" * (i % 5), i % 5) for i in range(count)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cap=st.integers(1, 50),
+    batches=st.lists(
+        st.one_of(
+            st.lists(st.one_of(_payload, _other), max_size=30),
+            st.builds(_flood, st.integers(0, 80), st.integers(0, 5)),
+        ),
+        max_size=8,
+    ),
+    clear_at=st.integers(-1, 8),
+)
+def test_the_ring_keeps_what_a_list_of_its_last_events_keeps(
+    cap: int, batches: list[list[Event]], clear_at: int
+) -> None:
+    # Every kind and field, numbers no column holds, any text, eviction and clear.
+    ring = EventRing(cap)
+    model: list[Event] = []
+    for index, batch in enumerate(batches):
+        if index == clear_at:
+            ring.clear()
+            model = []
+        ring.extend(batch)
+        model = (model + batch)[-cap:]
+        assert len(ring) == len(model)
+        kept = list(ring)
+        assert [type(event) for event in kept] == [type(event) for event in model]
+        assert kept == model

@@ -9,6 +9,7 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.cells import cell_len
 from rich.text import Span, Text
 from textual import on
 from textual.app import ComposeResult
@@ -26,6 +27,7 @@ from tui.widgets.composer import Composer
 from tui.widgets.connection_table import ConnectionTable, badge
 from tui.widgets.detail import DetailPane
 from tui.widgets.feed import EventFeed
+from tui.widgets.feed_row import NAME_WIDTH
 from tui.widgets.feed_search import SearchBar
 from tui.widgets.feed_status import FeedStatus, match_text, shown_by
 from tui.widgets.footer import KeyFooter
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
 # cell of Textual's DataTable (the table now redraws only the lines that changed). Start,
 # Stop and settings changes refresh at once, and the feed shows every event as it comes.
 STATE_REFRESH = 0.5
+
+MIN_NAME_WIDTH = 4
+"""The feed's name column is never narrower than this (``name`` plus room)."""
 
 
 _NODE_ACTIONS = ("start", "stop", "restart")
@@ -144,6 +149,7 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#detail").display = False
         self.query_one("#search").display = False
+        self._fit_names()
         self.refresh_state()
         # Called synchronously as the cursor moves, so the selected bar, the node controls
         # and the composer's target change in the same frame as the highlight.
@@ -161,7 +167,9 @@ class MainScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         """Back from a dialog or another screen: the focus goes where it was."""
-        self.call_after_refresh(self.action_pane, self._pane)
+        if not self._fit_detail():  # the terminal may have shrunk meanwhile
+            # Read late: a full-screen detail's result may move the focus to the side pane.
+            self.call_after_refresh(lambda: self.action_pane(self._pane))
 
     # -- panes -------------------------------------------------------------------------------
 
@@ -238,7 +246,14 @@ class MainScreen(Screen[None]):
 
     def connections_changed(self) -> None:
         """Connections were added, removed or edited in the settings screen."""
+        self._fit_names()
         self.refresh_state()
+
+    def _fit_names(self) -> None:
+        """The feed's name column as wide as the longest name (up to its limit)."""
+        names = self.wsdeck.hub.clients
+        widest = max((cell_len(printable(name)) for name in names), default=NAME_WIDTH)
+        self.query_one(EventFeed).name_width = max(MIN_NAME_WIDTH, widest)
 
     def refresh_state(self) -> None:
         """Badges, counters, node controls and the composer's Send state."""
@@ -475,17 +490,48 @@ class MainScreen(Screen[None]):
         self.query_one(EventFeed).copy_highlighted()
 
     def action_detail(self) -> None:
-        from tui.screens.detail import DetailScreen, wants_full_screen
+        from tui.screens.detail import wants_full_screen
 
         detail = self.query_one(DetailPane)
         if not detail.display and wants_full_screen(self.size):
-            utc = self.wsdeck.settings.feed.timestamps == "utc"
-            event = self.query_one(EventFeed).highlighted
-            self.app.push_screen(DetailScreen(event, utc=utc))
+            self._detail_full_screen()
             return
         detail.display = not detail.display
         if detail.display:
             detail.show(self.query_one(EventFeed).highlighted)
+
+    def _detail_full_screen(self) -> None:
+        """Show the highlighted event's detail full-screen; back beside the feed if it grows."""
+        from tui.screens.detail import DetailScreen
+
+        utc = self.wsdeck.settings.feed.timestamps == "utc"
+        screen = DetailScreen(self.query_one(EventFeed).highlighted, utc=utc)
+
+        def back(grown: bool | None) -> None:
+            if grown:  # the terminal grew: the same event, beside the feed, keeps the focus
+                detail = self.query_one(DetailPane)
+                detail.display = True
+                detail.show(screen.event)
+                self._pane = "detail"
+
+        self.app.push_screen(screen, back)
+
+    def _fit_detail(self) -> bool:
+        """A terminal shrunk under the side pane's minimum: its detail goes full-screen
+        (returns whether it did)."""
+        from tui.screens.detail import wants_full_screen
+
+        detail = self.query_one(DetailPane)
+        if detail.display and wants_full_screen(self.size):
+            detail.display = False
+            if self._pane == "detail":
+                self._pane = "feed"
+            self._detail_full_screen()
+            return True
+        return False
+
+    def on_resize(self) -> None:
+        self._fit_detail()
 
     def action_search(self) -> None:
         search = self.query_one(SearchBar)

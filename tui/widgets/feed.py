@@ -430,6 +430,16 @@ class EventFeed(FeedView):
         self.set_interval(self.SAFETY_INTERVAL, self._pacer.catch_up, name="feed-catch-up")
 
     def on_resize(self, event: events.Resize) -> None:
+        rows = self._rows
+        if not rows.following and rows.cursor is not None and rows.top is not None:
+            # Keep the highlighted row in view: d and y act on it.
+            page = self._page()
+            row = rows.cursor_row()
+            top = rows.row_of(rows.top)
+            if row < top:
+                rows.top = rows.cursor
+            elif row >= top + page:
+                rows.top = rows.pos_at(row - page + 1)
         self.flush()
 
     def _move(self, delta: int = 0, *, to: int | None = None, keep_line: bool = False) -> None:
