@@ -363,6 +363,8 @@ def run(
         if p.get("pymalloc") and p.get("malloc") is not None
     ]
 
+    live_slope = round(_slope_mib_per_hour(_troughs(live)), 2)
+
     def probed_slope(key: str) -> float:
         """Per hour, of the troughs of a probe figure."""
         points = [(p["t"], p[key]) for p in probed if p.get(key) is not None]
@@ -388,7 +390,7 @@ def run(
         "python_blocks_trough_slope_per_hour": round(probed_slope("blocks"), 1),
         "malloc_in_use_trough_slope_mib_per_hour": round(probed_slope("malloc") / MIB, 2),
         "malloc_held_trough_slope_mib_per_hour": round(probed_slope("malloc_held") / MIB, 2),
-        "live_heap_trough_slope_mib_per_hour": round(_slope_mib_per_hour(_troughs(live)), 2),
+        "live_heap_trough_slope_mib_per_hour": live_slope,
         "live_heap_mib_first_last": [round(v / MIB, 1) for v in _thirds([v for _, v in live])],
         "python_arenas_first_last": _thirds([p["arenas"] for p in probed if p.get("arenas")]),
         "types_grew_most": _types_grew(probed),
@@ -406,6 +408,7 @@ def run(
     }
     checks = [
         check("RSS slope after warm-up (troughs)", round(trough_slope, 2), "<=", 2, " MiB/h"),
+        check("live heap slope after warm-up (troughs)", live_slope, "<=", 2, " MiB/h"),
         check("file descriptors growth", fds[1] - fds[0], "<=", 0),
         check("asyncio tasks growth", tasks[1] - tasks[0], "<=", 2),
         check("widgets growth", widgets[1] - widgets[0], "<=", 0),
