@@ -12,13 +12,16 @@ the palette (``ctrl+p``, escape) every 30 s. At the end it quits (``ctrl+q``, ``
 Figures, after a warm-up (3 minutes; ``--quick``: 15 s of a 45 s run):
 
 - RSS slope (MiB/hour), and RSS at the start and end of the window. RSS is sampled every
-  0.5 s; each 20 000-message burst raises it by several MiB for a few seconds (a
-  sawtooth), so the least-squares slope of all samples over minutes (reported, as
-  ``rss_slope_all_samples``) mostly measures where the window's ends fall in the burst
-  cycle. The target is checked on the troughs: the lowest RSS of each 30 s (about five
-  burst cycles), fitted the same way. Python's allocated blocks and glibc malloc's bytes
-  in use (from the probes) are fitted the same way, to tell live objects from the
-  allocators keeping freed pages;
+  0.5 s and fitted twice (both reported): all samples, and the troughs (the lowest RSS
+  of each 30 s, about five burst cycles), which a sawtooth from the bursts could not
+  move. After warm-up RSS moves in steps of a few hundred KiB to ~2 MiB, up and down,
+  as glibc's malloc grows and trims its heap, so a 7-minute fit of either says more
+  about where the steps fell than about growth;
+- the live heap: the bytes of Python's live blocks (pymalloc) plus those malloc has
+  handed out and not had back, every 10 s, fitted on its troughs the same way, with
+  the same target: live objects that grow show here, whatever the allocators keep.
+  Beside it: Python's allocated blocks, pymalloc's arenas, malloc's bytes in use and
+  held, and the object types whose counts grew most;
 - file descriptors, threads (psutil, from outside), asyncio tasks and live widgets (probes):
   median of the first and of the last third of the window;
 - feed staleness: the longest time between events entering the ring and the feed showing
