@@ -3,13 +3,14 @@
 ``python benchmarks/app_harness.py MODE CONFIG [ARGS]`` loads ``CONFIG`` the way ``wsdeck
 --config`` does, runs the App headless and prints one JSON object. The only additions to the
 App are probes that cost nothing per message: the ring is swapped for a subclass that notes
-the time of each batch stored, a 50 ms interval timer notes when the event loop gets to it,
+the time (and CPU time) of each batch stored, a 50 ms interval timer and a task that sleeps
+5 ms at a time note when the event loop gets to them,
 and (latency mode only) the feed's ``render_line`` is wrapped to see what is drawn.
 
 Modes:
-    flood CONFIG COUNT [RSS_AT]: one connection drains a flood; time until the COUNT-th
-        message is in the App's store, longest event-loop stall, counters, RSS (also when
-        the store reached RSS_AT messages, for the memory target).
+    flood CONFIG COUNT [RSS_AT]: one connection drains a flood; time (and CPU time) until
+        the COUNT-th message is in the App's store, longest event-loop stall, counters, RSS
+        (also when the store reached RSS_AT messages, for the memory target).
     fanin CONFIG CONNS EXPECTED: every connection reads ``/fanin``; delay from send to the
         store of every message, CPU between the first and the last message, RSS once all
         connections are open (before traffic).
@@ -28,7 +29,7 @@ import re
 import resource
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ except ImportError:  # an older wsdeck, benchmarked for comparison
 
 SIZE = (120, 40)
 TICK = 0.05
+PROBE = 0.005  # the stall probe's sleep: a stall is seen to within this
 _PROCESS = psutil.Process()
 
 
@@ -69,6 +71,7 @@ class ProbeRing(EventRing):
         super().__init__(max_events)
         self.t_first: float | None = None
         self.marks: list[tuple[float, int]] = []  # (time, total) per batch
+        self.cpu_marks: list[float] = []
         self.want_delays = delays
         self.delays: list[int] = []
         self.cpu_first_receive: float | None = None
@@ -85,6 +88,7 @@ class ProbeRing(EventRing):
         if self.t_first is None:
             self.t_first = now
         self.marks.append((now, self.total))
+        self.cpu_marks.append(time.process_time())
         if self.rss_at and self.rss_sample is None and self.total >= self.rss_at:
             self.rss_sample = rss()
         if self.want_delays:
@@ -102,6 +106,14 @@ class ProbeRing(EventRing):
                 self.receives += count
                 self.cpu_last = time.process_time()
                 self.t_last = now
+
+
+def _cpu_until(ring: ProbeRing, total: int) -> float:
+    """CPU seconds from the first batch stored to the one that made ``total``."""
+    for (_, stored), cpu in zip(ring.marks, ring.cpu_marks, strict=True):
+        if stored >= total:
+            return cpu - ring.cpu_marks[0]
+    return float("nan")
 
 
 def time_reaching(marks: list[tuple[float, int]], total: int) -> float | None:
@@ -142,9 +154,11 @@ def make_app(config: Path, **ring_options: Any) -> tuple[WsdeckApp, ProbeRing]:
 async def flood(config: Path, count: int, rss_at: int) -> dict[str, Any]:
     app, ring = make_app(config, rss_at=rss_at)
     ticks: list[float] = []
+    fine: list[float] = []
     frames = _count_feed_frames()
     async with app.run_test(size=SIZE):
         app.set_interval(TICK, lambda: ticks.append(time.monotonic()))
+        probe = asyncio.ensure_future(_probe(fine))
         # start + count receives; the stop event follows
         finished = await wait_for(lambda: ring.total >= count + 1, timeout=600)
         t_end = time_reaching(ring.marks, count + 1)
@@ -165,6 +179,8 @@ async def flood(config: Path, count: int, rss_at: int) -> dict[str, Any]:
             "t_end": t_end,
             "longest_gap": longest_gap(ticks, start, end),
             "ticks": len([t for t in ticks if start <= t <= end]),
+            "stall": longest_gap(fine, start, end),
+            "cpu": _cpu_until(ring, count + 1),
             "feed_following": feed.following,
             "feed_visible": feed.display and feed.size.height > 0,
             "feed_size": [feed.size.width, feed.size.height],
@@ -174,10 +190,17 @@ async def flood(config: Path, count: int, rss_at: int) -> dict[str, Any]:
             "rss_end": rss(),
             "peak_rss": peak_rss(),
         }
+        probe.cancel()
     return result
 
 
-async def fanin(config: Path, conns: int, expected: int) -> dict[str, Any]:
+During = Callable[[WsdeckApp, ProbeRing, Callable[[], bool]], Awaitable[dict[str, Any]]]
+"""Something to do in the App during the traffic (told whether it still flows); its figures."""
+
+
+async def fanin(
+    config: Path, conns: int, expected: int, during: During | None = None
+) -> dict[str, Any]:
     app, ring = make_app(config, delays=True)
     async with app.run_test(size=SIZE):
         clients = app.hub.clients
@@ -187,7 +210,14 @@ async def fanin(config: Path, conns: int, expected: int) -> dict[str, Any]:
         )
         gc.collect()
         rss_open = rss()
+        deadline = time.monotonic() + 300
+
+        def flowing() -> bool:
+            return ring.receives < expected and time.monotonic() < deadline
+
+        extra = asyncio.create_task(during(app, ring, flowing)) if during else None
         finished = await wait_for(lambda: ring.receives >= expected, timeout=300)
+        found = await extra if extra else {}
         msgs_in = sum(c.stats.msgs_in for c in clients.values())
         await wait_for(lambda: all(c.state is State.STOPPED for c in clients.values()), 30)
         return {
@@ -202,6 +232,7 @@ async def fanin(config: Path, conns: int, expected: int) -> dict[str, Any]:
             "cpu": ring.cpu_last - (ring.cpu_first_receive or 0.0),
             "window": ring.t_last - (ring.t_first_receive or 0.0),
             "delays_ns": ring.delays,
+            **found,
         }
 
 
@@ -234,6 +265,14 @@ async def latency(config: Path, count: int) -> dict[str, Any]:
     async with app.run_test(size=SIZE):
         finished = await wait_for(lambda: len(seen) >= count, timeout=count / 5 + 40)
         return {"finished": finished, "count": len(seen), "delays_ns": list(seen.values())}
+
+
+async def _probe(times: list[float]) -> None:
+    """Note when the event loop gets to a task that sleeps PROBE at a time: a gap between
+    two notes is the longest a ready callback (a key, a repaint) waited, to within PROBE."""
+    while True:
+        times.append(time.monotonic())
+        await asyncio.sleep(PROBE)
 
 
 def _count_feed_frames() -> list[float]:

@@ -1,18 +1,23 @@
-"""Target 6, startup: ``wsdeck --config F`` to its first rendered frame, vs a minimal app.
+"""Target 6, startup: ``wsdeck`` until its table lists every connection, vs a minimal app.
 
 Both programs run on a 120x40 pseudo-terminal, alternating within every run. The time is
-from just before the exec to the first bytes on the pty master that carry a frame: the first
-cursor-positioning sequence, with which Textual starts drawing (the terminal set-up before
-it, alternate screen and mode switches, is not a frame). Also reported: the first frame
-that shows a marker text ("startup-probe": the minimal app's ``Static``, and the name of
-wsdeck's first connection in its table). The settings file has three connections, one of
-them auto-started against a local echo endpoint.
+from just before the exec to the first read from the pty master that shows a marker text:
+"startup-probe", the minimal app's ``Static``, and in wsdeck the name of the last of its
+three connections in the connection table (one of them auto-started against a local
+echo endpoint). That is the target: the table filled / the minimal app's first frame.
+Also reported: each program's first frame, the first cursor-positioning sequence, with
+which Textual starts drawing (the terminal set-up before it is not a frame).
+
+Python modules are compiled to bytecode first (``compileall``, as ``pip install`` does):
+with ``PYTHONDONTWRITEBYTECODE`` set, wsdeck's own modules were compiled again at every
+start (~70 ms here), which no installed copy does.
 """
 
 from __future__ import annotations
 
 import re
 import statistics
+import subprocess
 import tempfile
 from functools import partial
 from pathlib import Path
@@ -21,6 +26,7 @@ from typing import Any
 from common import (
     BENCH_CONNECTION,
     PYTHON,
+    ROOT,
     alternate,
     bench_server,
     check,
@@ -55,15 +61,16 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
     wsdeck: list[tuple[float, float]] = []
     with bench_server() as server, tempfile.TemporaryDirectory() as name:
         connections: list[dict[str, Any]] = [
-            {"name": "startup-probe", "url": f"{server.url}/echo", "auto_start": True},
+            {"name": "first", "url": f"{server.url}/echo", "auto_start": True},
             {"name": "second", "url": f"{server.url}/echo"},
-            {"name": "third", "url": "ws://127.0.0.1:9/nothing"},
+            {"name": MARKER.decode(), "url": "ws://127.0.0.1:9/nothing"},
         ]
         config = write_config(
             Path(name) / "wsdeck.toml", [{**c, **BENCH_CONNECTION} for c in connections]
         )
         minimal_command = [PYTHON, "benchmarks/minimal_app.py"]
         wsdeck_run = [*wsdeck_command(), "--config", str(config)]
+        subprocess.run([PYTHON, "-m", "compileall", "-q", "tui", "settings"], check=True, cwd=ROOT)
         first_frame(minimal_command)  # warm the file cache; not counted
         first_frame(wsdeck_run)
         for index in range(runs):
@@ -72,16 +79,18 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
             )
             minimal.append(base)
             wsdeck.append(frame)
-    ratios = [w[0] / m[0] for w, m in zip(wsdeck, minimal, strict=True)]
+    # The minimal app's first frame is the one that shows its marker.
+    filled = [w[1] / m[1] for w, m in zip(wsdeck, minimal, strict=True)]
+    first = [w[0] / m[0] for w, m in zip(wsdeck, minimal, strict=True)]
     figures = {
-        "minimal_app_first_frame_ms": summary([m[0] * 1000 for m in minimal], 0),
-        "wsdeck_first_frame_ms": summary([w[0] * 1000 for w in wsdeck], 0),
-        "ratio": summary(ratios, 2),
-        "minimal_app_marker_ms": summary([m[1] * 1000 for m in minimal], 0),
+        "minimal_app_first_frame_ms": summary([m[1] * 1000 for m in minimal], 0),
         "wsdeck_table_filled_ms": summary([w[1] * 1000 for w in wsdeck], 0),
+        "ratio": summary(filled, 2),
+        "wsdeck_first_frame_ms": summary([w[0] * 1000 for w in wsdeck], 0),
+        "first_frame_ratio": summary(first, 2),
     }
-    checks = [check("wsdeck / minimal app", statistics.median(ratios), "<=", 1.5)]
-    return result("6. startup to the first frame", figures, checks)
+    checks = [check("table filled / minimal app", statistics.median(filled), "<=", 1.5, "", filled)]
+    return result("6. startup until the table lists every connection", figures, checks)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,11 @@
 """Run every benchmark and print one JSON document; exit 1 if a target is missed.
 
 ``python benchmarks/run_all.py`` runs the full suite (3 runs per figure, 5 for startup, one
-10-minute soak; about 20 minutes on 2 cores). ``--quick`` runs small loads once and never
+10-minute soak; about 27 minutes on 2 cores). ``--quick`` runs small loads once and never
 fails on a target (a smoke test for CI). ``--only NAME`` runs some of: ingest, dashboard,
-fanin, latency, startup, ssh, soak. Before each benchmark the suite waits (up to ``--wait``
-seconds) for the 1-minute load average to drop below ``--max-load``, and records the load
-it ran at.
-"""
+fanin, fanin5k, latency, keys, startup, ssh, soak. Before each benchmark the suite waits
+(up to ``--wait`` seconds) for the 1-minute load average to drop below ``--max-load``, and
+records the load it ran at."""
 
 from __future__ import annotations
 
@@ -21,7 +20,9 @@ from typing import Any
 
 import bench_dashboard
 import bench_fanin
+import bench_fanin_5k
 import bench_ingest
+import bench_keys
 import bench_latency
 import bench_soak
 import bench_ssh
@@ -32,7 +33,9 @@ SUITE = {
     "ingest": bench_ingest.run,
     "dashboard": bench_dashboard.run,
     "fanin": bench_fanin.run,
+    "fanin5k": bench_fanin_5k.run,
     "latency": bench_latency.run,
+    "keys": bench_keys.run,
     "startup": bench_startup.run,
     "ssh": bench_ssh.run,
     "soak": bench_soak.run,

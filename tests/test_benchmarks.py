@@ -14,7 +14,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = {"ingest", "dashboard", "fanin", "latency", "startup", "ssh", "soak"}
+BENCHMARKS = {
+    "ingest",
+    "dashboard",
+    "fanin",
+    "fanin5k",
+    "latency",
+    "keys",
+    "startup",
+    "ssh",
+    "soak",
+}
 
 
 @pytest.mark.timeout(420)  # ~2 minutes here (the soak: ~50 s); the subprocess: 400 s

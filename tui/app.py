@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
+from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import Provider
@@ -23,11 +24,15 @@ from textual.worker import Worker, WorkerState
 
 from tui.drain import FRAME, drain
 from tui.messages import EventsArrived
+from tui.screen_diff import ScreenDiff
 from tui.typeahead import KeyGate, KeyHandled
 
 # Only textual is imported up here: with a loader, the first frame is on screen before the
 # settings (pydantic-settings: ~100 ms), the core and the main screen are imported.
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from textual.screen import Screen
+
     from settings import Connection, WsdeckSettings
     from tui.core.client import WsClient
     from tui.core.hub import Hub
@@ -88,11 +93,13 @@ class WsdeckApp(App[int]):
         self.note = note
         self.launch_error: LaunchError | None = None
         self._client_workers: dict[Worker[None], WsClient] = {}
+        self._auto_pending = False  # auto start is due (see _start_auto)
         self.hung_up: int | None = None
         """The signal (SIGHUP, SIGTERM, SIGINT) that ended the dashboard, if one did."""
         self._restore_signals: Callable[[], None] | None = None
         self._loader = settings if callable(settings) else None
         self._keys = KeyGate(self, super().on_event)
+        self._screen_diff = ScreenDiff()
         if not callable(settings):
             self._set_up(settings)
 
@@ -162,7 +169,10 @@ class WsdeckApp(App[int]):
         for client in self.hub.clients.values():
             self._run_client(client)
         self._drain()
-        self.hub.start_auto()
+        # Once the table is on screen: a first connection attempt imports the wire layer
+        # and opens a socket (~25 ms), which the first frame of the dashboard need not wait for.
+        self._auto_pending = True
+        self.call_after_refresh(self._start_auto)
         for note in self.recorder.notes if self.recorder else ():
             self.notify(note, title="recording", severity="warning", timeout=10, markup=False)
         for warning in self.settings.load_warnings:
@@ -170,6 +180,15 @@ class WsdeckApp(App[int]):
         if self.note:
             self.notify(self.note, title="wsdeck", timeout=6, markup=False)
         self._warn_cautions()
+
+    def _start_auto(self) -> None:
+        """Start the auto-start connections, once: after the first frame, or before the
+        first key if that comes sooner (a Stop typed ahead must find them started)."""
+        if not self._auto_pending or not self.main.is_attached:  # not if the App is ending
+            return
+        self._auto_pending = False
+        self.hub.start_auto()
+        self.main.refresh_state()  # their state, now
 
     def _warn_cautions(self) -> None:
         # TLS not verified is marked in the table and the selected bar instead.
@@ -251,9 +270,19 @@ class WsdeckApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         # Keys and pastes from the terminal go one at a time (see tui.typeahead).
         if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            self._start_auto()
             await self._keys.take(event)
         else:
             await super().on_event(event)
+
+    def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
+        # Over SSH every byte counts: write only the cells that changed (tui.screen_diff).
+        driver = self._driver
+        if isinstance(renderable, CompositorUpdate) and driver is not None and not driver.is_inline:
+            renderable = self._screen_diff.wrap(renderable)
+        elif renderable is not None:
+            self._screen_diff.reset()
+        super()._display(screen, renderable)
 
     def on_key_handled(self, message: KeyHandled) -> None:
         self._keys.marker_back(message)

@@ -23,14 +23,22 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TextIO
+from operator import countOf
+from typing import Any, BinaryIO, Literal, TextIO
 
 from settings import Connection, WsdeckSettings, mask_url
 from tui import hangup
 from tui.adhoc import UrlFlags, UsageError, connections_for
 from tui.core.cautions import command_line_password, connection_cautions
 from tui.core.display import text_pieces
-from tui.core.events import ErrorEvent, Event, ReceiveEvent, StartEvent, encode_pieces
+from tui.core.events import (
+    ErrorEvent,
+    Event,
+    ReceiveEvent,
+    StartEvent,
+    encode_chunks,
+    encode_pieces,
+)
 from tui.core.hub import Hub
 from tui.core.recorder import Recorder, recorder_for, stopped_event
 
@@ -79,21 +87,36 @@ def resolve(
 
 
 class _Printer:
-    """Writes batches to stdout; a closed pipe or a hung-up terminal ends output quietly."""
+    """Writes batches to stdout; a closed pipe or a hung-up terminal ends output quietly.
+
+    JSON Lines go to the binary layer under ``out`` when it has one: the records are
+    encoded as UTF-8 bytes (:func:`encode_chunks`), and a large payload's encoded form is
+    written as it is, never decoded to text, copied into a batch or encoded back.
+    """
 
     def __init__(self, out: TextIO, fmt: str, views: Mapping[str, str]) -> None:
         self.out = out
         self.fmt = fmt
         self.views = views
         self.closed = False
+        self.binary: BinaryIO | None = getattr(out, "buffer", None) if fmt == "jsonl" else None
+        if self.binary is not None:
+            out.flush()  # anything written as text before goes out first
 
     def write(self, events: list[Event]) -> None:
         if self.closed or not events:
             return
-        pieces = encode_pieces(events) if self.fmt == "jsonl" else text_pieces(events, self.views)
         try:
-            # One flush per batch (hundreds of events in a flood); a large payload is
-            # written in pieces rather than encoded whole.
+            # One flush per batch (hundreds of events in a flood).
+            if self.binary is not None:
+                for chunk in encode_chunks(events):
+                    self.binary.write(chunk)
+                self.binary.flush()
+                return
+            if self.fmt == "jsonl":
+                pieces = encode_pieces(events)
+            else:
+                pieces = text_pieces(events, self.views)
             for piece in pieces:
                 self.out.write(piece)
             self.out.flush()
@@ -123,36 +146,41 @@ class _Run:
 
     def take(self, batch: list[Event]) -> None:
         """Count, print and record ``batch``; start the ``--send`` messages after a start."""
-        limit = self.options.count
         if self.full:
             batch = [e for e in batch if type(e) is not ReceiveEvent]
-        shown = batch
-        for index, event in enumerate(batch):
+            self._count(batch, send=False)
+        else:
+            # Counted in C: in a flood nearly every event is a receive, and nothing else
+            # is done per receive here.
+            receives = countOf(map(type, batch), ReceiveEvent)
+            limit = self.options.count
+            if limit is not None and self.received + receives >= limit:
+                cut = _after_receive(batch, limit - self.received)
+                rest = [e for e in batch[cut:] if type(e) is not ReceiveEvent]
+                batch = batch[:cut]
+                self.received = limit
+                self._count(batch, send=True)
+                self.full = True
+                self._count(rest, send=False)
+                batch += rest
+            else:
+                self.received += receives
+                if receives < len(batch):
+                    self._count(batch, send=True)
+        self.printer.write(batch)
+        if self.recorder:
+            self.recorder.write(batch)
+
+    def _count(self, events: list[Event], *, send: bool) -> None:
+        """Count errors and opened connections; ``send``: start the ``--send`` messages."""
+        for event in events:
             kind = type(event)
-            if kind is ReceiveEvent:
-                self.received += 1
-                if limit is not None and self.received >= limit:
-                    self.full = True
-                    rest = batch[index + 1 :]
-                    shown = batch[: index + 1] + [e for e in rest if type(e) is not ReceiveEvent]
-                    self._count(rest)
-                    break
-            elif kind is ErrorEvent:
+            if kind is ErrorEvent:
                 self.errors += 1
             elif kind is StartEvent:
                 self.opened.add(event.connection)
-                if self.options.sends and not self.full:
+                if send and self.options.sends:
                     self._send_after_start(event.connection)
-        self.printer.write(shown)
-        if self.recorder:
-            self.recorder.write(shown)
-
-    def _count(self, rest: list[Event]) -> None:
-        for event in rest:
-            if type(event) is ErrorEvent:
-                self.errors += 1
-            elif type(event) is StartEvent:
-                self.opened.add(event.connection)
 
     def _send_after_start(self, name: str) -> None:
         task = asyncio.create_task(_send_all(self.hub, name, self.options.sends))
@@ -166,6 +194,16 @@ class _Run:
             if name not in self.opened and not client.idle:
                 message = f"--timeout {seconds:g} s ended before the connection opened"
                 self.hub.bus.offer(ErrorEvent(name, time.time(), kind="timeout", message=message))
+
+
+def _after_receive(batch: list[Event], receives: int) -> int:
+    """The index in ``batch`` right after its ``receives``-th receive event."""
+    for index, event in enumerate(batch):
+        if type(event) is ReceiveEvent:
+            receives -= 1
+            if receives <= 0:
+                return index + 1
+    return len(batch)
 
 
 async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO = sys.stdout) -> int:

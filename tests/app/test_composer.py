@@ -260,8 +260,8 @@ async def test_saved_binary_message_loads_in_its_encoding() -> None:
     app = ComposerApp(saved=saved)
     async with app.run_test(size=(80, 24)) as pilot:
         select = app.query_one("#composer-saved", Select)
-        select.focus()
-        await pilot.press("enter", "down", "enter")
+        editor(app).focus()
+        await pilot.press("ctrl+o", "down", "enter")
         await pilot.pause()
         assert (editor(app).text, app.composer.mode) == ("01ff", "hex")
         assert select.is_blank()
@@ -279,8 +279,8 @@ async def test_saved_name_is_shown_literally() -> None:
     app = ComposerApp(saved={"[red]b64": "x"})
     async with app.run_test(size=(80, 24)) as pilot:
         select = app.query_one("#composer-saved", Select)
-        select.focus()
-        await pilot.press("enter")
+        editor(app).focus()
+        await pilot.press("ctrl+o")
         await pilot.pause()
         assert select.expanded
         assert "[red]b64" in app.export_screenshot()
@@ -321,11 +321,12 @@ async def test_ctrl_t_cycles_modes_and_updates_the_selector() -> None:
         ]
 
 
-async def test_mode_selector_is_keyboard_operable() -> None:
+async def test_the_editor_is_the_composers_only_tab_stop() -> None:
+    # The mode (ctrl+t), the saved messages (ctrl+o) and Send (ctrl+j) have keys: tab
+    # goes round the panes instead of stopping at each control (issue 12 item 3).
     app = ComposerApp()
     async with app.run_test(size=(80, 24)) as pilot:
+        editor(app).focus()
         await pilot.press("tab")
-        assert app.focused is app.query_one("#composer-mode", Select)
-        await pilot.press("enter", "down", "down", "enter")
-        await pilot.pause()
-        assert app.composer.mode == "hex"
+        assert not any(w.has_focus for w in app.query("#composer-bar *"))
+        assert all(not w.focusable for w in app.query("#composer-bar > *"))

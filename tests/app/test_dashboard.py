@@ -144,8 +144,8 @@ async def test_search_and_filter(demo: DemoServer, make_app: Any) -> None:
         feed = app.main.query_one(EventFeed)
         await pilot.press("slash")
         await type_text(pilot, "needle")
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: feed.view.pending == 0 if feed.view.pending else True)
+        await pilot.press("ctrl+f")  # only matches: the search becomes a filter
+        await wait_until(pilot, lambda: feed.filter.search == "needle" and not feed.filtering)
         shown = [feed.view[i] for i in range(len(feed.view))]
         assert len(shown) == 6  # three sends and three echoes
         assert all("needle" in str(e.data) for e in shown)

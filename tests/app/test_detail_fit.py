@@ -154,8 +154,8 @@ async def test_detail_opens_beside_the_feed_at_120x40(make_app: Any) -> None:
 
 def test_deep_json_is_folded_with_counts() -> None:
     lines = [line.text for line in detail_lines(text(json.dumps(DEEP)))]
-    assert lines[2] == "folded beyond level 4; z unfolds"
-    assert lines[3:] == [
+    assert lines[3] == "folded beyond level 4; z unfolds"
+    assert lines[4:] == [
         "{",
         '  "a": {',
         '    "b": {',
@@ -177,7 +177,7 @@ def test_deep_json_is_folded_with_counts() -> None:
 
 def test_unfolded_json_is_what_json_dumps_prints() -> None:
     lines = [line.text for line in detail_lines(text(json.dumps(DEEP)), fold_depth=None)]
-    assert lines[2:] == json.dumps(DEEP, indent=2).split("\n")
+    assert lines[3:] == json.dumps(DEEP, indent=2).split("\n")
 
 
 async def test_z_unfolds_and_folds_again() -> None:
@@ -214,23 +214,23 @@ async def test_w_turns_wrapping_off_and_the_pane_scrolls_sideways() -> None:
         app.pane.focus()
         await pilot.pause()
         rows = rendered(app.pane)
-        assert rows[2] == long[:100].rstrip()
-        assert rows[3] == long[100:200].rstrip()
+        assert rows[3] == long[:100].rstrip()
+        assert rows[4] == long[100:200].rstrip()
         await pilot.press("w")
         await pilot.pause()
         rows = rendered(app.pane)
-        assert rows[2] == long[:100].rstrip()
-        assert rows[3] == ""
+        assert rows[3] == long[:100].rstrip()
+        assert rows[4] == ""
         assert app.pane.virtual_size.width == 300
         await pilot.press("right", "right")  # the pane scrolls sideways from the keyboard
         await pilot.pause()
         assert app.pane.scroll_x > 0
         app.pane.scroll_to(x=200, animate=False)
         await pilot.pause()
-        assert rendered(app.pane)[2] == long[200:].rstrip()
+        assert rendered(app.pane)[3] == long[200:].rstrip()
         await pilot.press("w")
         await pilot.pause()
-        assert rendered(app.pane)[3] == long[100:200].rstrip()
+        assert rendered(app.pane)[4] == long[100:200].rstrip()
 
 
 # -- copying -------------------------------------------------------------------------------

@@ -38,9 +38,10 @@ async def test_pretty_json_with_header() -> None:
         app.pane.show(text_event('{"a":[1,2]}'))
         await pilot.pause()
         rows = rendered(app.pane)
-        assert rows[0] == "#7  2023-11-14T22:13:20.000+00:00  echo  receive  11 B"
-        assert rows[1] == "text: 11 bytes"
-        assert rows[2:8] == ["{", '  "a": [', "    1,", "    2", "  ]", "}"]
+        assert rows[0] == "#7  echo  receive  11 B"
+        assert rows[1] == "2023-11-14T22:13:20.000+00:00"
+        assert rows[2] == "text: 11 bytes"
+        assert rows[3:9] == ["{", '  "a": [', "    1,", "    2", "  ]", "}"]
         assert not app.pane.limited
 
 
@@ -63,11 +64,11 @@ async def test_binary_shows_a_hex_dump_with_offsets_and_base64() -> None:
         app.pane.show(SendEvent("echo", T0, seq=1, data=data, size=len(data)))
         await pilot.pause()
         rows = rendered(app.pane)
-        assert rows[1] == "binary: 40 bytes"
-        assert rows[2].startswith("00000000  00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f  ")
-        assert rows[3].startswith("00000010  10 11")
-        assert rows[4].startswith("00000020  20 21 22 23 24 25 26 27")
-        assert rows[4].endswith(" !\"#$%&'")
+        assert rows[2] == "binary: 40 bytes"
+        assert rows[3].startswith("00000000  00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f  ")
+        assert rows[4].startswith("00000010  10 11")
+        assert rows[5].startswith("00000020  20 21 22 23 24 25 26 27")
+        assert rows[5].endswith(" !\"#$%&'")
         assert "base64" in rows
         assert "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJw==" in rows
 
@@ -80,7 +81,7 @@ async def test_deeply_nested_json_is_shown_raw_with_a_note() -> None:
         await pilot.pause()
         assert app.pane.limited
         assert any("too deeply nested to pretty-print" in row for row in rendered(app.pane))
-        assert rendered(app.pane)[3].startswith("[[[[")
+        assert rendered(app.pane)[4].startswith("[[[[")
 
 
 def test_json_just_over_the_depth_limit_is_not_pretty_printed() -> None:
@@ -123,35 +124,35 @@ async def test_show_after_an_expensive_event_is_deferred_and_the_last_wins() -> 
         pane.flush()
         await pilot.pause()
         assert pane.event is small[-1]
-        assert rendered(pane)[2] == "small 2"
+        assert rendered(pane)[3] == "small 2"
 
 
 def test_big_json_is_not_parsed() -> None:
     big = json.dumps({"k": "v" * (300 * 1024)})
     lines = detail_lines(text_event(big))
-    assert "over the 256 KiB limit" in lines[2].text
+    assert "over the 256 KiB limit" in lines[3].text
 
 
 def test_text_is_escaped_and_keeps_its_lines() -> None:
     lines = [line.text for line in detail_lines(text_event("[red]hi[/]\n\x1b[2J\tx"))]
-    assert lines[2:] == ["[red]hi[/]", "\\x1b[2J\\tx"]
+    assert lines[3:] == ["[red]hi[/]", "\\x1b[2J\\tx"]
 
 
 def test_start_stop_and_error_fields() -> None:
     stop = StopEvent("echo", T0, seq=3, code=1001, reason="maintenance", by="server")
-    assert [line.text for line in detail_lines(stop, utc=True)][1:] == [
+    assert [line.text for line in detail_lines(stop, utc=True)][2:] == [
         "code: 1001 (going away)",
         "reason: maintenance",
         "by: server",
     ]
     start = StartEvent("echo", T0, seq=1, url="ws://127.0.0.1:1/x", subprotocol="chat")
-    assert [line.text for line in detail_lines(start)][1:] == [
+    assert [line.text for line in detail_lines(start)][2:] == [
         "url: ws://127.0.0.1:1/x",
         "subprotocol: chat",
         "attempt: 1",
     ]
     error = ErrorEvent("echo", T0, seq=2, kind="tls", message="bad cert\n\x1b]0;pwned\x07")
-    assert [line.text for line in detail_lines(error)][1:] == [
+    assert [line.text for line in detail_lines(error)][2:] == [
         "kind: tls",
         "message",
         "bad cert",

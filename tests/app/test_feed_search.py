@@ -1,12 +1,21 @@
-"""SearchBar: posts a search intent, shows an invalid regex inline and refuses it."""
+"""Search that finds without hiding (issue 12 item 4): the bar posts debounced intents and
+shows an invalid regex inline; on the dashboard matches are highlighted as you type, counted
+as ``3/120``, jumped to with n/N (enter/shift+enter in the bar) while every row stays shown,
+"only matches" turns the search into a filter, and clearing keeps the highlighted event."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.style import Style
 from textual.app import App, ComposeResult
 
+from tests.app.conftest import conn, wait_until
+from tests.app.test_feed import receive
 from tui.core.events import SendEvent
 from tui.core.ring import EventRing, FeedFilter
 from tui.widgets.feed import EventFeed
+from tui.widgets.feed_matches import highlight
 from tui.widgets.feed_search import SearchBar
 
 
@@ -15,6 +24,7 @@ class SearchApp(App[None]):
         super().__init__()
         self.ring = ring
         self.searches: list[SearchBar.Search] = []
+        self.jumps: list[int] = []
         self.cancelled = 0
 
     def compose(self) -> ComposeResult:
@@ -23,8 +33,9 @@ class SearchApp(App[None]):
 
     def on_search_bar_search(self, message: SearchBar.Search) -> None:
         self.searches.append(message)
-        feed = self.query_one(EventFeed)
-        feed.set_filter(message.apply_to(feed.filter))
+
+    def on_search_bar_jump(self, message: SearchBar.Jump) -> None:
+        self.jumps.append(message.step)
 
     def on_search_bar_cancelled(self, message: SearchBar.Cancelled) -> None:
         self.cancelled += 1
@@ -36,41 +47,180 @@ def ring_of(texts: list[str]) -> EventRing:
     return ring
 
 
-async def test_search_applies_to_the_feed_keeping_other_filters() -> None:
-    app = SearchApp(ring_of(["ping 1", "pong 2", "PING 3"]))
+async def test_typing_searches_once_the_typing_pauses() -> None:
+    app = SearchApp(ring_of(["a"]))
     async with app.run_test(size=(100, 30)) as pilot:
-        feed = app.query_one(EventFeed)
-        feed.set_filter(FeedFilter(kinds={"send"}))
-        app.query_one(SearchBar).focus()
-        await pilot.press(*"ping", "enter")
+        bar = app.query_one(SearchBar)
+        bar.focus()
+        await pilot.press(*"ping")  # faster than the debounce: one search
+        await wait_until(pilot, lambda: bool(app.searches))
+        await pilot.pause(0.3)
+        assert [(m.search, m.only) for m in app.searches] == [("ping", False)]
+        assert app.searches[0].control is bar
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: len(app.searches) == 2)
+        assert app.searches[-1].case_sensitive
+        await pilot.press("ctrl+f")
+        await wait_until(pilot, lambda: len(app.searches) == 3)
+        assert app.searches[-1].only
+        assert app.searches[-1].apply_to(FeedFilter(kinds={"send"})) == FeedFilter(
+            kinds={"send"}, search="ping", case_sensitive=True
+        )
+        await pilot.press("enter")
         await pilot.pause()
-        assert [m.search for m in app.searches] == ["ping"]
-        assert app.searches[0].control is app.query_one(SearchBar)
-        assert feed.filter == FeedFilter(kinds={"send"}, search="ping")
-        assert [event.seq for event in feed.view] == [0, 2]
-
-        await pilot.press("ctrl+t", "enter")
-        await pilot.pause()
-        assert [event.seq for event in feed.view] == [0]
-
+        assert app.jumps == [1]
         await pilot.press("escape")
         await pilot.pause()
         assert app.cancelled == 1
 
 
-async def test_invalid_regex_is_shown_and_not_submitted() -> None:
+async def test_invalid_regex_is_shown_and_not_searched() -> None:
     app = SearchApp(ring_of(["a"]))
     async with app.run_test(size=(100, 30)) as pilot:
         bar = app.query_one(SearchBar)
         bar.focus()
-        await pilot.press("ctrl+r", "p", "(", "enter")
-        await pilot.pause()
+        await pilot.press("ctrl+r", "p", "(")
+        await pilot.pause(0.3)
         assert bar.regex
         assert "invalid regular expression" in str(bar.border_subtitle)
         assert bar.has_class("-invalid")
-        assert app.searches == []
+        assert all(m.search != "p(" for m in app.searches)
         await pilot.press("ctrl+r")  # as text, "p(" is fine
+        await wait_until(pilot, lambda: any(m.search == "p(" for m in app.searches))
         assert str(bar.border_subtitle) == ""
-        await pilot.press("enter")
+
+
+def test_highlight_marks_spans_across_segments() -> None:
+    from rich.segment import Segment
+    from textual.strip import Strip
+
+    mark = Style(underline=True)
+    strip = Strip([Segment("ab", Style(bold=True)), Segment("cdef")], 6)
+    out = highlight(strip, [(1, 3), (4, 5)], mark)
+    assert out.text == "abcdef"
+    marked = [seg.text for seg in out if seg.style is not None and seg.style.underline]
+    assert marked == ["b", "c", "e"]
+    assert out.cell_length == 6
+
+
+def dashboard(make_app: Any, count: int = 300) -> Any:
+    app = make_app(conn("echo", "ws://127.0.0.1:9/"))
+    app.ring.extend(
+        [
+            receive(seq, data=f"msg {seq} {'needle' if seq % 25 == 0 else 'hay'}")
+            for seq in range(1, count + 1)
+        ]
+    )
+    return app
+
+
+def on_screen(feed: EventFeed) -> str:
+    """The feed's rows on screen, as text."""
+    return "\n".join(feed.render_line(y).text for y in range(feed.scrollable_content_region.height))
+
+
+def status(app: Any) -> str:
+    return str(app.main.query_one("#feed-status").render())
+
+
+def marked_rows(feed: EventFeed) -> list[str]:
+    """The rows on screen that show a highlighted match."""
+    match = feed.get_component_rich_style("feed--match", partial=True)
+    rows = []
+    for y in range(feed.scrollable_content_region.height):
+        strip = feed.render_line(y)
+        if any(
+            seg.style is not None
+            and seg.style.underline == match.underline
+            and seg.style.bold
+            and "needle" in seg.text
+            for seg in strip
+        ):
+            rows.append(strip.text)
+    return rows
+
+
+async def test_matches_are_highlighted_counted_and_jumped_to_without_hiding_rows(
+    make_app: Any,
+) -> None:
+    app = dashboard(make_app)
+    async with app.run_test(size=(100, 30)) as pilot:
+        feed = app.main.query_one(EventFeed)
+        await pilot.press("slash", *"needle")
+        await wait_until(pilot, lambda: feed.match_count == 12 and not feed.matching)
+        assert len(feed.view) == 300  # nothing hidden
+        # Following: the newest event is highlighted, and it is a match.
+        await wait_until(pilot, lambda: "search: needle 12/12" in status(app))
+        assert marked_rows(feed)  # the visible matches are highlighted
+        await pilot.press("enter")  # next: wraps to the oldest
+
+        def highlighted() -> int | None:
+            return None if feed.highlighted is None else feed.highlighted.seq
+
+        await wait_until(pilot, lambda: highlighted() == 25)
+        assert not feed.following
+        await wait_until(pilot, lambda: "1/12" in status(app))
+        assert "1/12" in str(app.main.query_one(SearchBar).border_subtitle)
+        assert len(feed.view) == 300
+        await pilot.press("tab", "tab")  # the composer, then the table
+        await pilot.press("n", "n")
+        await wait_until(pilot, lambda: highlighted() == 75)
+        await pilot.press("N")
+        await wait_until(pilot, lambda: highlighted() == 50)
+        await wait_until(pilot, lambda: "2/12" in status(app))
+        assert "msg 50 needle" in on_screen(feed)  # the match is on screen
+
+
+async def test_a_search_without_matches_says_so(make_app: Any) -> None:
+    app = dashboard(make_app)
+    async with app.run_test(size=(100, 30)) as pilot:
+        feed = app.main.query_one(EventFeed)
+        await pilot.press("slash", *"nothinglikethis")
+        await wait_until(
+            pilot,
+            lambda: (
+                feed.search is not None
+                and feed.search.search == "nothinglikethis"
+                and not feed.matching
+            ),
+        )
         await pilot.pause()
-        assert [(m.search, m.regex) for m in app.searches] == [("p(", False)]
+        assert "no event matches search: nothinglikethis" in status(app)
+        assert "300 events" in status(app)
+        assert len(feed.view) == 300
+
+
+async def test_only_matches_filters_and_clearing_keeps_the_highlighted_event(
+    make_app: Any,
+) -> None:
+    app = dashboard(make_app)
+    async with app.run_test(size=(100, 30)) as pilot:
+        feed = app.main.query_one(EventFeed)
+        await pilot.press("slash", *"needle", "ctrl+f")
+        await wait_until(pilot, lambda: len(feed.view) == 12 and not feed.filtering)
+        assert "12 shown" in status(app)
+        await pilot.press("enter", "enter", "enter")  # the third match: msg 75
+        await wait_until(pilot, lambda: feed.highlighted is not None and feed.highlighted.seq == 75)
+        await pilot.press("escape")  # clears the search and the filter
+        await wait_until(pilot, lambda: len(feed.view) == 300 and not feed.filtering)
+        await pilot.pause()
+        assert feed.search is None
+        assert feed.highlighted is not None
+        assert feed.highlighted.seq == 75  # still the highlighted event…
+        assert "msg 75 needle" in on_screen(feed)  # …and on screen
+
+
+async def test_clearing_a_filter_from_the_dialog_keeps_my_place(make_app: Any) -> None:
+    app = dashboard(make_app)
+    async with app.run_test(size=(100, 30)) as pilot:
+        feed = app.main.query_one(EventFeed)
+        feed.set_filter(FeedFilter(search="needle"))
+        await wait_until(pilot, lambda: len(feed.view) == 12 and not feed.filtering)
+        await pilot.press("2", "home", "down")  # the second match, paused
+        assert feed.highlighted is not None
+        assert feed.highlighted.seq == 50
+        app.main._set_filter(FeedFilter())  # what the filter dialog's "show all" returns
+        await wait_until(pilot, lambda: len(feed.view) == 300 and not feed.filtering)
+        await pilot.pause()
+        assert feed.highlighted.seq == 50
+        assert "msg 50 needle" in on_screen(feed)

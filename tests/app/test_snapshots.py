@@ -22,10 +22,11 @@ from textual.filter import LineFilter
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
-from tests.app.conftest import conn, settings_for
+from tests.app.conftest import conn, settings_for, wait_until
 from tui.app import WsdeckApp
 from tui.core.client import State
 from tui.core.events import ErrorEvent, ReceiveEvent, SendEvent, StartEvent, StopEvent
+from tui.widgets.feed import EventFeed
 
 T0 = 1_795_600_000.0  # a fixed moment; shown in UTC
 SNAPSHOT_CONFIG = Path("/tmp/wsdeck-snapshot/wsdeck.toml")
@@ -74,20 +75,34 @@ async def _settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
-def test_main_screen(snap_compare: Callable[..., bool]) -> None:
-    assert snap_compare(sample_app(), terminal_size=(100, 30), run_before=_settle)
+SIZES = [(80, 24), (120, 40)]
+"""An SSH session's default terminal, and a roomy one."""
+
+SCREENS: dict[str, list[str]] = {
+    "main": [],
+    # The markup-looking payload, two rows up: beside the feed, or full-screen below 100x30.
+    "detail": ["2", "up", "up", "d"],
+    "help": ["f1"],
+    "filter": ["f"],
+    "settings": ["comma"],
+    # Matches highlighted as typed, the count in the bar and the status line.
+    "search": ["slash", "e", "c", "h", "o"],
+}
+"""Each screen the snapshots show, and the keys that open it from the main screen."""
 
 
-def test_main_screen_80x24(snap_compare: Callable[..., bool]) -> None:
-    assert snap_compare(sample_app(), terminal_size=(80, 24), run_before=_settle)
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_screen(snap_compare: Callable[..., bool], screen: str, size: tuple[int, int]) -> None:
+    async def open_screen(pilot: Pilot[Any]) -> None:
+        await _settle(pilot)
+        await pilot.press(*SCREENS[screen])
+        if screen == "search":  # past the search's debounce, however loaded the machine
+            feed = pilot.app.screen.query_one(EventFeed)
+            await wait_until(pilot, lambda: feed.search is not None and feed.match_count == 6)
+        await _settle(pilot)
 
-
-def test_help_screen(snap_compare: Callable[..., bool]) -> None:
-    assert snap_compare(sample_app(), terminal_size=(100, 30), press=["f1"], run_before=_settle)
-
-
-def test_settings_screen(snap_compare: Callable[..., bool]) -> None:
-    assert snap_compare(sample_app(), terminal_size=(100, 30), press=["comma"], run_before=_settle)
+    assert snap_compare(sample_app(), terminal_size=size, run_before=open_screen)
 
 
 # -- states without colour -------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.cli.conftest import wsdeck
@@ -165,3 +167,27 @@ def test_text_format_marks_binary_and_honours_view(demo_url: str, tmp_path: Path
     configured = wsdeck(*args[:1], "e", *args[2:], "--config", str(config))
     assert configured.returncode == 0, configured.stderr
     assert "< [2 B binary, base64] aGk=" in configured.stdout
+
+
+def test_a_reader_that_goes_away_ends_output_quietly(demo_url: str) -> None:
+    # `wsdeck tail ... | head -c 100`: the pipe closes while tail is writing a flood
+    # (in large batches to stdout's binary layer); tail runs to its --count and exits 0,
+    # with nothing on stderr (no BrokenPipeError at exit).
+    count = 50_000
+    command = [sys.executable, "-m", "tui", "tail", f"{demo_url}/flood?count={count}&size=512"]
+    process = subprocess.Popen(
+        [*command, "--count", str(count)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    assert process.stdout is not None
+    first = process.stdout.read(100)
+    process.stdout.close()
+    try:
+        _, errors = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert first.startswith(b'{"seq":1,')
+    assert process.returncode == 0
+    assert errors == b""

@@ -202,3 +202,19 @@ def test_a_burst_into_the_palette_keeps_ctrl_u_and_what_follows(tmp_path: Path) 
         )
     finally:
         terminal.close()
+
+
+def test_a_stop_typed_before_the_dashboard_is_up_stops_an_auto_started_row(
+    tmp_path: Path,
+) -> None:
+    # Auto-started connections start after the first frame; a key typed ahead of it must
+    # still find them started (a Stop on a stopped connection does nothing).
+    record = tmp_path / "events.jsonl"
+    terminal = wsdeck_on_a_terminal("demo", "--record", str(record), cwd=tmp_path)
+    try:
+        terminal.send(b"x")  # in the terminal before the App reads it: stop echo (row 1)
+        stopped = lambda: record.exists() and "echo" in _client_stops(record)  # noqa: E731
+        terminal.until(stopped, WAIT, "echo stopped")
+        _quit(terminal)
+    finally:
+        terminal.close()

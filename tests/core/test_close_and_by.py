@@ -13,6 +13,7 @@ import asyncio
 import errno
 import io
 import os
+import resource
 import socket
 import struct
 from pathlib import Path
@@ -182,6 +183,18 @@ def test_unreachable_host_is_the_network(number: int) -> None:
     failure = classify(OSError(number, os.strerror(number)), url="ws://192.0.2.1:8080/")
     assert (failure.kind, failure.by, failure.transient) == ("connect", "network", True)
     assert failure.message == f"cannot connect to 192.0.2.1:8080: {os.strerror(number)}"
+
+
+def test_too_many_open_files_names_the_limit_to_raise() -> None:
+    # Thousands of connections meet the open-file limit; a loopback test cannot make the
+    # kernel refuse a socket without starving the test process itself.
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    failure = classify(OSError(errno.EMFILE, os.strerror(errno.EMFILE)), url="ws://127.0.0.1:9/")
+    assert (failure.kind, failure.by, failure.transient) == ("connect", "client", True)
+    assert f"limit of {soft} open files" in failure.message
+    assert "ulimit -n" in failure.message
+    system = classify(OSError(errno.ENFILE, os.strerror(errno.ENFILE)), url="ws://127.0.0.1:9/")
+    assert "the system's open-file table is full" in system.message
 
 
 async def _silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

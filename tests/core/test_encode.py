@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tui.core import events
 from tui.core.display import text_line, text_pieces
 from tui.core.events import (
     PIECE,
@@ -21,9 +22,11 @@ from tui.core.events import (
     StartEvent,
     StopEvent,
     decode_line,
+    encode_chunks,
     encode_line,
     encode_lines,
     encode_pieces,
+    format_ts,
 )
 
 # Cc (DEL, C1; json escapes C0), Cf (bidi, zero-width, tags), Zl/Zp and lone surrogates.
@@ -157,3 +160,73 @@ def test_text_pieces_of_large_payloads_join_to_the_whole_lines(view: str) -> Non
     whole = "".join(text_line(e, view, utc=True) + "\n" for e in events)
     assert _first_difference("".join(pieces), whole) is None
     assert max(len(piece) for piece in pieces) <= 4 * PIECE
+
+
+# encode_chunks: the bytes that ``tail`` writes (encode_pieces/encode_lines are its text).
+
+
+@given(
+    cls=st.sampled_from([ReceiveEvent, SendEvent]),
+    name=any_text,
+    data=any_text,
+)
+def test_orjson_and_its_stand_in_write_the_reference(
+    cls: type[ReceiveEvent | SendEvent], name: str, data: str
+) -> None:
+    # Where orjson is not installed, json's encoder stands in: the same bytes.
+    event = cls(name, 1_764_102_328.5, 7, data, 1)
+    expected = (reference(event) + "\n").encode()
+    assert b"".join(encode_chunks([event])) == expected
+    original = events._dumps
+    events._dumps = events._json_string_utf8
+    try:
+        assert b"".join(encode_chunks([event])) == expected
+    finally:
+        events._dumps = original
+
+
+def test_chunks_are_the_utf8_of_the_lines() -> None:
+    batch: list[Event] = [
+        StartEvent("é", 1.0, 1, url="ws://h/"),
+        *(ReceiveEvent("é", 1.0 + i / 3, i + 2, f"m{i} ü\x00", 6) for i in range(5)),
+        SendEvent("é", 9.0, 9, bytes(range(256)), 256),
+        ReceiveEvent("é", 9.5, 10, "y\x01" * 2048, 4096),  # joined to its record's head
+        *_large_events(),
+    ]
+    chunks = list(encode_chunks(batch))
+    assert all(type(chunk) is bytes for chunk in chunks)
+    assert b"".join(chunks) == encode_lines(batch).encode()
+    assert [chunk.decode() for chunk in chunks] == list(encode_pieces(batch))
+
+
+def test_a_long_payload_is_written_as_orjson_encoded_it() -> None:
+    # 64 KiB and more: its own chunk, not copied into a joined batch.
+    text = "x" * (1 << 16)
+    batch: list[Event] = [
+        ReceiveEvent("c", 1.0, 1, "before", 6),
+        ReceiveEvent("c", 1.0, 2, text, len(text)),
+        ReceiveEvent("c", 1.0, 3, "after", 5),
+    ]
+    chunks = list(encode_chunks(batch))
+    assert f'"{text}"'.encode() in chunks
+    assert b"".join(chunks) == encode_lines(batch).encode()
+
+
+@pytest.mark.parametrize(
+    ("ts", "written"),
+    [
+        (1.9999996, "1970-01-01T00:00:02.000000Z"),  # rounds up into the next second
+        (1_764_102_328.1234564, "2025-11-25T20:25:28.123456Z"),
+        (1_764_102_329.0, "2025-11-25T20:25:29.000000Z"),
+    ],
+)
+def test_timestamps_round_to_the_microsecond_across_seconds(ts: float, written: str) -> None:
+    # Records of one batch in different seconds, and one rounded into the next second.
+    batch = [ReceiveEvent("c", t, 1, "x", 1) for t in (1_764_102_328.5, ts, 1.5)]
+    lines = b"".join(encode_chunks(batch)).decode().splitlines()
+    assert [json.loads(line)["ts"] for line in lines] == [
+        "2025-11-25T20:25:28.500000Z",
+        written,
+        "1970-01-01T00:00:01.500000Z",
+    ]
+    assert format_ts(ts) == written

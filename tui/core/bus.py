@@ -32,6 +32,11 @@ class EventBus:
         """Events waiting for the consumer."""
         return len(self._pending)
 
+    @property
+    def full(self) -> bool:
+        """Whether :meth:`offer` would refuse an event now."""
+        return len(self._pending) >= self.limit
+
     def offer(self, event: Event) -> bool:
         """Add ``event`` unless the bus is full; returns whether it was taken."""
         pending = self._pending

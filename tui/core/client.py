@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from websockets.exceptions import ConnectionClosed, PayloadTooBig
+from websockets.frames import TEXT, Frame
 
 from settings import Connection, Message
 from settings.redaction import Redactor
@@ -103,6 +104,9 @@ class State(StrEnum):
 
 class EventSink(Protocol):
     """Where a client puts its events (the hub's :class:`~tui.core.bus.EventBus`)."""
+
+    @property
+    def full(self) -> bool: ...
 
     def offer(self, event: Event) -> bool: ...
 
@@ -575,13 +579,44 @@ class WsClient:
             ws.transport.max_size = 64 * 1024  # type: ignore[attr-defined]
         name = self.name
         stats = self.stats
-        offer = self._sink.offer
-        put = self._sink.put
+        sink = self._sink
+        offer = sink.offer
+        put = sink.put
         clock = time.time
         recv = ws.recv  # not `async for`: one async-generator step less per message
         redact = self._redact
         redact_text = redact.text if redact is not None else None
         redact_binary = redact.binary if redact is not None else None
+        holding = False  # this task waits for room on the sink for an event it holds
+
+        def take(frame: Frame) -> bool:
+            # Whole messages as the protocol parses them (see WireConnection.process_event);
+            # False leaves the frame to recv() below: while the sink is full, or this task
+            # holds an event (order), or the text is not valid UTF-8 (recv() fails the
+            # connection for it, as websockets does).
+            if holding or sink.full:
+                return False
+            raw = frame.data
+            payload = raw if type(raw) is bytes else bytes(raw)  # bytes from the parser
+            size = len(payload)  # the wire's bytes: UTF-8 for text
+            data: str | bytes = payload
+            if frame.opcode is TEXT:
+                try:
+                    data = payload.decode()
+                except UnicodeDecodeError:
+                    return False
+                if redact_text is not None:
+                    data = redact_text(data)
+            elif redact_binary is not None:
+                data = redact_binary(payload)
+            ts = clock()
+            stats.msgs_in += 1
+            stats.bytes_in += size
+            stats.last_activity = ts
+            offer(ReceiveEvent(name, ts, 0, data, size))
+            return True
+
+        ws.take_message = take
         try:
             while True:
                 data = await recv()
@@ -601,13 +636,19 @@ class WsClient:
                 stats.last_activity = ts
                 event = ReceiveEvent(name, ts, 0, data, size)
                 if not offer(event):
-                    await put(event)
+                    holding = True
+                    try:
+                        await put(event)
+                    finally:
+                        holding = False
                 elif stats.msgs_in & _YIELD_MASK == 0:
                     # Buffered frames are read without suspending; yield now and then so
                     # the UI (keys, repaints) gets the loop during a flood.
                     await asyncio.sleep(0)
         except ConnectionClosed:
             pass  # how it closed is read from the protocol state in _close_info
+        finally:
+            ws.take_message = None
 
     async def _close_when_stopped(self, ws: WireConnection) -> None:
         await self._stop_requested.wait()

@@ -18,6 +18,8 @@ retry transient failures (unless ``reconnect.retry_config_failures`` asks for mo
 
 from __future__ import annotations
 
+import errno
+import resource
 import socket
 import ssl
 from collections.abc import Iterable, Sequence
@@ -201,6 +203,10 @@ def classify(
         return Failure("timeout", str(exc), transient=True)
     if isinstance(exc, ConnectionClosed):
         return Failure("closed", f"connection closed: {exc}", transient=True)
+    if isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE):
+        # Thousands of connections in one process meet the open-file limit: say which
+        # limit, and that it is this machine's, not the server's.
+        return Failure("connect", _too_many_files(exc.errno), transient=True, by="client")
     if proxy and isinstance(exc, OSError):
         # With a proxy the only TCP connection this client opens is to the proxy.
         reason = exc.strerror or str(exc) or type(exc).__name__
@@ -215,6 +221,17 @@ def classify(
         reason = exc.strerror or str(exc) or type(exc).__name__
         return Failure("connect", f"cannot connect to {_address(url)}: {reason}", transient=True)
     return Failure("connect", f"{type(exc).__name__}: {exc}", transient=True)
+
+
+def _too_many_files(number: int) -> str:
+    """EMFILE (this process) or ENFILE (the whole system), with the limit to raise."""
+    if number == errno.ENFILE:
+        return "cannot open a socket: the system's open-file table is full"
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return (
+        f"cannot open a socket: this process has reached its limit of {soft} open files "
+        "(one per connection; raise it with `ulimit -n` before starting wsdeck)"
+    )
 
 
 def _rejected(exc: InvalidStatus, url: str, secrets: Iterable[str]) -> Failure:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -23,8 +24,12 @@ def wants_full_screen(size: Size) -> bool:
     return size.width < FULL_SCREEN_BELOW.width or size.height < FULL_SCREEN_BELOW.height
 
 
-class DetailScreen(Screen[None]):
-    """One event in full, over the whole terminal; ``d`` (or ``escape``) goes back."""
+class DetailScreen(Screen[bool]):
+    """One event in full, over the whole terminal; ``d`` (or ``escape``) goes back.
+
+    It dismisses itself with ``True`` when the terminal grows enough for the side pane,
+    so the main screen shows :attr:`event` beside the feed instead.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # The main screen's id: a keymap that moves "d" moves it here too.
@@ -38,7 +43,7 @@ class DetailScreen(Screen[None]):
 
     def __init__(self, event: Event | None, *, utc: bool = False) -> None:
         super().__init__()
-        self._event = event
+        self.event = event
         self._utc = utc
 
     def compose(self) -> ComposeResult:
@@ -47,5 +52,10 @@ class DetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         pane = self.query_one(DetailPane)
-        pane.show(self._event)
+        pane.show(self.event)
         pane.focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # is_current: a resize can arrive twice, and a second dismiss would pop the main screen.
+        if self.is_current and not wants_full_screen(event.size):
+            self.dismiss(True)

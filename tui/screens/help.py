@@ -119,16 +119,26 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         # One table for every area, so that the columns line up all the way down.
         table = Table(expand=True, show_header=False, box=None, padding=(0, 1))
+        # Under ~70 columns whole ids and a column of their own for "(not now)" leave the
+        # action no room: ids fold and the state follows the action.
+        narrow = self.app.size.width < 70
         table.add_column("key", style="bold", width=12)
         table.add_column("action", ratio=1)
-        table.add_column("binding id", style="dim", width=22)
-        table.add_column("", style="italic", width=9)
+        table.add_column("binding id", style="dim", width=12 if narrow else 22, overflow="fold")
+        if not narrow:
+            table.add_column("", style="italic", width=9)
         for index, (area, rows) in enumerate(self.groups):
             if index:
                 table.add_row()
             table.add_row(Text(area, style="bold underline"))
             for key, description, binding_id, state in rows:
-                table.add_row(Text(key), Text(description), Text(binding_id), Text(state))
+                if narrow:
+                    action = Text(description)
+                    if state:
+                        action.append(f" {state}", style="italic")
+                    table.add_row(Text(key), action, Text(binding_id))
+                else:
+                    table.add_row(Text(key), Text(description), Text(binding_id), Text(state))
         with VerticalScroll(id="help-body"):
             yield Static(Text(f"wsdeck {__version__} — keys", style="bold"), id="help-title")
             yield Static(Text(_INTRO), id="help-intro")

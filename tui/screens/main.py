@@ -9,6 +9,7 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.cells import cell_len
 from rich.text import Span, Text
 from textual import on
 from textual.app import ComposeResult
@@ -16,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Header, Static
 
 from tui.core.client import State, WsClient
@@ -25,19 +27,23 @@ from tui.widgets.composer import Composer
 from tui.widgets.connection_table import ConnectionTable, badge
 from tui.widgets.detail import DetailPane
 from tui.widgets.feed import EventFeed
+from tui.widgets.feed_row import NAME_WIDTH
 from tui.widgets.feed_search import SearchBar
-from tui.widgets.feed_status import FeedStatus, shown_by
+from tui.widgets.feed_status import FeedStatus, match_text, shown_by
 from tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from tui.app import WsdeckApp
 
 # Counters and badges change continuously: twice a second reads as live (top and htop take
-# 1.5-3 s). Each refresh repaints every visible table cell (DataTable drops its whole render
-# cache on any cell update): at 4 a second, 500 connections x 10 msgs/s cost the App 60 µs
-# of CPU per message instead of 52 (the plain client: 39). Start, Stop and settings changes
-# refresh at once, and the feed shows every event as it comes.
+# 1.5-3 s). At 4 a second, 500 connections x 10 msgs/s cost the App 60 µs of CPU per
+# message instead of 52 (the plain client: 39), when each refresh repainted every visible
+# cell of Textual's DataTable (the table now redraws only the lines that changed). Start,
+# Stop and settings changes refresh at once, and the feed shows every event as it comes.
 STATE_REFRESH = 0.5
+
+MIN_NAME_WIDTH = 4
+"""The feed's name column is never narrower than this (``name`` plus room)."""
 
 
 _NODE_ACTIONS = ("start", "stop", "restart")
@@ -79,7 +85,22 @@ class MainScreen(Screen[None]):
         Binding("f", "filter", "Filter", id="feed.filter"),
         Binding("e", "export", "Export", id="feed.export"),
         Binding("d", "detail", "Detail", id="feed.detail"),
-        Binding("tab", "app.focus_next", "Next pane", id="main.next", show=False),
+        # One key per pane, as in k9s and lazygit; tab and shift+tab go round the panes only
+        # (buttons have keys of their own).
+        Binding("1", "pane('table')", "Go to the table", id="pane.table", show=False),
+        Binding("2", "pane('feed')", "Go to the feed", id="pane.feed", show=False),
+        Binding("3", "pane('composer')", "Go to the composer", id="pane.composer", show=False),
+        Binding("4", "pane('detail')", "Go to the detail pane", id="pane.detail", show=False),
+        Binding("tab", "cycle_pane(1)", "Next pane", id="main.next", show=False),
+        Binding("shift+tab", "cycle_pane(-1)", "Previous pane", id="main.previous", show=False),
+        # The feed's follow keys from any pane (in the table ctrl+end goes to the last row);
+        # not while typing, where `end` moves the text cursor.
+        Binding("end", "follow", "Follow", id="main.follow", show=False, priority=True),
+        Binding(
+            "F", "toggle_follow", "Follow / pause the feed", id="feed.toggle_follow", show=False
+        ),
+        Binding("n", "next_match(1)", "Next match", id="feed.next_match"),
+        Binding("N", "next_match(-1)", "Previous match", id="feed.previous_match", show=False),
         Binding("escape", "back", "Back", id="main.back", show=False),
     ]
 
@@ -93,9 +114,10 @@ class MainScreen(Screen[None]):
         yield self._table
         with Horizontal(id="controls"):
             yield Static(id="selected")
-            yield Button("Start", id="start", compact=True)
-            yield Button("Stop", id="stop", compact=True)
-            yield Button("Restart", id="restart", compact=True)
+            for label in ("Start", "Stop", "Restart"):
+                button = Button(label, id=label.lower(), compact=True)
+                button.can_focus = False  # s, x and r press it: tab stops at panes only
+                yield button
         with Horizontal(id="body"):
             yield EventFeed(
                 app.ring,
@@ -121,16 +143,81 @@ class MainScreen(Screen[None]):
         self._selected_shown: tuple[str, list[Span], str] | None = None
         self._events_at = float("-inf")  # when the App last said events arrived
         self._state_due = False  # a state refresh waits for the next feed repaint
+        self._pane = "table"  # the pane that had the focus last: it gets it back
+        self._before_search = "table"  # where escape in the search bar goes back to
 
     def on_mount(self) -> None:
         self.query_one("#detail").display = False
         self.query_one("#search").display = False
+        self._fit_names()
         self.refresh_state()
         # Called synchronously as the cursor moves, so the selected bar, the node controls
         # and the composer's target change in the same frame as the highlight.
-        self.watch(self._table, "cursor_coordinate", self._cursor_moved, init=False)
+        self.watch(self._table, "cursor_row", self._cursor_moved, init=False)
         self.set_interval(STATE_REFRESH, self._state_tick)
+        self.watch(self, "focused", self._focus_moved)
         self._table.focus()
+
+    def _focus_moved(self, focused: Widget | None) -> None:
+        # Notices go where they cover no focused pane (see app.tcss).
+        self.set_class(focused is None or focused is self._table, "-toasts-below")
+        pane = self._pane_of(focused)
+        if pane is not None:
+            self._pane = pane
+
+    def on_screen_resume(self) -> None:
+        """Back from a dialog or another screen: the focus goes where it was."""
+        if not self._fit_detail():  # the terminal may have shrunk meanwhile
+            # Read late: a full-screen detail's result may move the focus to the side pane.
+            self.call_after_refresh(lambda: self.action_pane(self._pane))
+
+    # -- panes -------------------------------------------------------------------------------
+
+    def _panes(self) -> list[str]:
+        """The panes on screen, in the order tab visits them."""
+        panes = ["table", "feed"]
+        if self.query_one(DetailPane).display:
+            panes.append("detail")
+        if self.query_one(SearchBar).display:
+            panes.append("search")
+        panes.append("composer")
+        return panes
+
+    def _pane_widget(self, pane: str) -> Widget:
+        if pane == "composer":
+            return self.query_one(Composer).editor
+        return self.query_one(f"#{'connections' if pane == 'table' else pane}")
+
+    def _pane_of(self, widget: Widget | None) -> str | None:
+        """The pane ``widget`` is in (``None``: not in a pane, e.g. a dialog's)."""
+        for pane in ("table", "feed", "detail", "search", "composer"):
+            with contextlib.suppress(NoMatches):
+                node = self.query_one(Composer) if pane == "composer" else self._pane_widget(pane)
+                if widget is not None and (widget is node or node in widget.ancestors):
+                    return pane
+        return None
+
+    def action_pane(self, pane: str) -> None:
+        """Give ``pane`` the focus (one that is not on screen: the table)."""
+        with contextlib.suppress(NoMatches):
+            self._pane_widget(pane if pane in self._panes() else "table").focus()
+
+    def action_cycle_pane(self, step: int) -> None:
+        panes = self._panes()
+        current = self._pane_of(self.focused)
+        index = panes.index(current) if current in panes else -step
+        self.action_pane(panes[(index + step) % len(panes)])
+
+    def action_follow(self) -> None:
+        self.follow_feed()
+
+    def action_toggle_follow(self) -> None:
+        """Follow the newest event, or pause where the feed is (like ``F`` in less)."""
+        feed = self.query_one(EventFeed)
+        if feed.following:
+            feed.pause()
+        else:
+            feed.action_follow()
 
     @property
     def selected(self) -> str | None:
@@ -159,7 +246,14 @@ class MainScreen(Screen[None]):
 
     def connections_changed(self) -> None:
         """Connections were added, removed or edited in the settings screen."""
+        self._fit_names()
         self.refresh_state()
+
+    def _fit_names(self) -> None:
+        """The feed's name column as wide as the longest name (up to its limit)."""
+        names = self.wsdeck.hub.clients
+        widest = max((cell_len(printable(name)) for name in names), default=NAME_WIDTH)
+        self.query_one(EventFeed).name_width = max(MIN_NAME_WIDTH, widest)
 
     def refresh_state(self) -> None:
         """Badges, counters, node controls and the composer's Send state."""
@@ -169,8 +263,13 @@ class MainScreen(Screen[None]):
 
     def _refresh_state(self) -> None:
         self._state_due = False
+        self._table.sync(self.wsdeck.hub.clients)
+        self._refresh_selection()
+        self._feed_status()
+
+    def _refresh_selection(self) -> None:
+        """The selected bar, the node controls, the composer's target and the keys."""
         hub = self.wsdeck.hub
-        self._table.sync(hub.clients)
         client = hub.clients.get(self.selected) if self.selected else None
         self._show_selected(client)
         state = client.state if client else None
@@ -179,15 +278,16 @@ class MainScreen(Screen[None]):
         composer = self.query_one(Composer)
         saved = client.settings.saved_messages if client else {}
         composer.set_target(self.selected, state is State.OPEN, saved)
-        # What check_action answers depends on these only. refresh_bindings() makes the
-        # footer rebuild its keys (~10 ms; see KeyFooter for the keys Textual's own Footer
-        # never freed): at every refresh (then 4 a second) that was a third of a core.
+        # What check_action answers depends on these only (the selected connection's state,
+        # not its name). refresh_bindings() makes the footer rebuild its keys (~10 ms and a
+        # layout of the whole screen; see KeyFooter for the keys Textual's own Footer never
+        # freed): at every refresh (then 4 a second) that was a third of a core, and at
+        # every `j` between two open connections it held the key's repaint up.
         fleet = tuple(_fleet_allowed(action, hub.clients.values()) for action in _FLEET_ACTIONS)
-        bindings_key = (self.selected, state, *fleet)
+        bindings_key = (state, *fleet)
         if bindings_key != self._bindings_key:
             self._bindings_key = bindings_key
             self.refresh_bindings()
-        self._feed_status()
 
     def _state_tick(self) -> None:
         """Refresh the state now, or with the next feed repaint while events arrive.
@@ -221,6 +321,9 @@ class MainScreen(Screen[None]):
                 line.append("  ⚠ TLS not verified", style="bold reverse")
             if client.stats.last_error and client.state is not State.OPEN:
                 line.append(f"  {printable(client.stats.last_error, 60)}", style="italic")
+            if "url" not in self._table.columns_shown:
+                # The table left the URL out to keep its counters whole: it is shown here.
+                line.append(f"  {printable(client.url, 200)}")
             selected.set_classes(f"-{state_class}")
         shown = (line.plain, line.spans, str(line.style))
         if shown != self._selected_shown:
@@ -232,12 +335,23 @@ class MainScreen(Screen[None]):
     def _feed_status(self) -> None:
         with contextlib.suppress(NoMatches):  # shutting down: the line goes before the feed
             status = self.query_one("#feed-status", FeedStatus)
-            status.show(self.query_one(EventFeed), self.wsdeck.recording_stopped)
+            feed = self.query_one(EventFeed)
+            status.show(feed, self.wsdeck.recording_stopped)
+            bar = self.query_one(SearchBar)
+            if bar.display:
+                bar.show_count(match_text(feed))
 
     # -- selection ---------------------------------------------------------------------------
 
+    @on(ConnectionTable.ColumnsChanged)
+    def _columns_changed(self) -> None:
+        self.refresh_state()  # the selected bar shows the URL when the table does not
+
     def _cursor_moved(self) -> None:
-        self.refresh_state()
+        # What the selection decides, not the table: a sync samples every connection's
+        # rate (5 000 connections: ~10 ms before the key's repaint).
+        with contextlib.suppress(NoMatches):
+            self._refresh_selection()
 
     def select(self, name: str) -> None:
         """Select ``name`` in the table (from the palette)."""
@@ -246,6 +360,13 @@ class MainScreen(Screen[None]):
     # -- node controls ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "follow":
+            # Not while typing: there `end` is the text's.
+            return self._pane_of(self.focused) not in ("composer", "search")
+        if action == "next_match":  # on the key bar only while there is a search
+            return self.query_one(EventFeed).search is not None
+        if action == "pane" and parameters == ("detail",):
+            return self.query_one(DetailPane).display or None
         if action == "undo_clear":
             return self.query_one(EventFeed).can_undo_clear or None
         if action in _FLEET_ACTIONS:
@@ -369,42 +490,95 @@ class MainScreen(Screen[None]):
         self.query_one(EventFeed).copy_highlighted()
 
     def action_detail(self) -> None:
-        from tui.screens.detail import DetailScreen, wants_full_screen
+        from tui.screens.detail import wants_full_screen
 
         detail = self.query_one(DetailPane)
         if not detail.display and wants_full_screen(self.size):
-            utc = self.wsdeck.settings.feed.timestamps == "utc"
-            event = self.query_one(EventFeed).highlighted
-            self.app.push_screen(DetailScreen(event, utc=utc))
+            self._detail_full_screen()
             return
         detail.display = not detail.display
         if detail.display:
             detail.show(self.query_one(EventFeed).highlighted)
 
+    def _detail_full_screen(self) -> None:
+        """Show the highlighted event's detail full-screen; back beside the feed if it grows."""
+        from tui.screens.detail import DetailScreen
+
+        utc = self.wsdeck.settings.feed.timestamps == "utc"
+        screen = DetailScreen(self.query_one(EventFeed).highlighted, utc=utc)
+
+        def back(grown: bool | None) -> None:
+            if grown:  # the terminal grew: the same event, beside the feed, keeps the focus
+                detail = self.query_one(DetailPane)
+                detail.display = True
+                detail.show(screen.event)
+                self._pane = "detail"
+
+        self.app.push_screen(screen, back)
+
+    def _fit_detail(self) -> bool:
+        """A terminal shrunk under the side pane's minimum: its detail goes full-screen
+        (returns whether it did)."""
+        from tui.screens.detail import wants_full_screen
+
+        detail = self.query_one(DetailPane)
+        if detail.display and wants_full_screen(self.size):
+            detail.display = False
+            if self._pane == "detail":
+                self._pane = "feed"
+            self._detail_full_screen()
+            return True
+        return False
+
+    def on_resize(self) -> None:
+        self._fit_detail()
+
     def action_search(self) -> None:
         search = self.query_one(SearchBar)
+        if not search.display:
+            self._before_search = self._pane
         search.display = True
         search.focus()
 
     @on(SearchBar.Search)
     def _search(self, message: SearchBar.Search) -> None:
+        """Highlight the matches as typed; with "only matches", show only them."""
         feed = self.query_one(EventFeed)
         try:
-            feed.set_filter(message.apply_to(feed.filter))
+            if message.only and message.search:
+                feed.set_filter(message.apply_to(feed.filter))
+            elif feed.filter.search:
+                feed.set_filter(replace(feed.filter, search=""))  # back to every event
+            feed.set_search(message.query)
         except ValueError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        feed.focus()
+        self.refresh_bindings()  # n / N on the key bar
+        self._feed_status()
+
+    @on(SearchBar.Jump)
+    def _search_jump(self, message: SearchBar.Jump) -> None:
+        self.action_next_match(message.step)
+
+    def action_next_match(self, step: int) -> None:
+        """Highlight the next (1) or previous (-1) match; every row stays shown."""
+        feed = self.query_one(EventFeed)
+        if not feed.jump_to_match(step):
+            self.app.bell()
         self._feed_status()
 
     @on(SearchBar.Cancelled)
     def _search_cancelled(self) -> None:
+        """No search any more: every row shown, the highlighted event kept on screen."""
         feed = self.query_one(EventFeed)
         search = self.query_one(SearchBar)
         search.value = ""
         search.display = False
-        feed.set_filter(replace(feed.filter, search=""))
-        feed.focus()
+        feed.set_search(None)
+        if feed.filter.search:
+            feed.set_filter(replace(feed.filter, search=""))
+        self.action_pane(self._before_search)
+        self.refresh_bindings()
         self._feed_status()
 
     def action_back(self) -> None:

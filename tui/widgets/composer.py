@@ -52,12 +52,25 @@ class Composer(Widget):
     Composer {
         height: auto;
     }
+    /* Folded to one line while the focus is elsewhere, so that the feed keeps its rows on
+       a 24-row terminal; it grows with its text (up to a limit) while it has the focus. */
     Composer > #composer-editor {
-        height: 5;
+        height: 1;
+        border: none;
     }
     Composer > #composer-bar {
+        display: none;
         height: 1;
         padding: 0 1;
+    }
+    Composer.-focused > #composer-editor {
+        height: auto;
+        min-height: 3;
+        max-height: 10;
+        border: tall $border;
+    }
+    Composer.-focused > #composer-bar {
+        display: block;
     }
     Composer #composer-mode {
         width: 12;
@@ -166,7 +179,22 @@ class Composer(Widget):
         yield Static("", id="composer-error", markup=False)
 
     def on_mount(self) -> None:
+        # The editor is the composer's one tab stop: ctrl+t, ctrl+o and ctrl+j reach the rest.
+        for control in self.query("#composer-bar > *"):
+            control.can_focus = False
         self._sync_controls()
+
+    # A class rather than :focus-within, which Textual 8.2.8 restyled only for some of the
+    # ways the focus arrives (from the table, not from the feed).
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.add_class("-focused")
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        # The focus may only be moving within (to the saved messages' list): look after it.
+        self.call_after_refresh(self._show_focus)
+
+    def _show_focus(self) -> None:
+        self.set_class(self.has_focus_within, "-focused")
 
     @property
     def connection(self) -> str | None:
@@ -181,7 +209,7 @@ class Composer(Widget):
     @property
     def text(self) -> str:
         """The editor's text."""
-        return self._editor.text
+        return self.editor.text
 
     @property
     def error(self) -> str:
@@ -189,7 +217,8 @@ class Composer(Widget):
         return self._error
 
     @property
-    def _editor(self) -> HistoryTextArea:
+    def editor(self) -> HistoryTextArea:
+        """The message editor: the composer's one focus stop."""
         return self.query_one("#composer-editor", HistoryTextArea)
 
     @property
@@ -208,19 +237,22 @@ class Composer(Widget):
         """
         if connection != self._connection:
             self._history.reset()
-        target_changed = (connection, is_open) != (self._connection, self._is_open)
+        could_send = self._can_send
         self._connection, self._is_open = connection, is_open
         saved_changed = dict(saved) != self._saved
         self._saved = dict(saved)
         if self._can_send and self._error in (NOT_OPEN, NO_CONNECTION):
             self._show_error("")
         self._sync_controls(saved_changed)
-        if target_changed:  # Send's state; the Footer is rebuilt on each: only on a change
+        # Send's state is all check_action reads from the target. The footer is rebuilt (and
+        # the whole screen laid out again) at each refresh_bindings: only when it changes,
+        # not at every `j` between two open connections.
+        if self._can_send != could_send:
             self.refresh_bindings()
 
     def focus_editor(self) -> None:
         """Put the keyboard focus in the message editor."""
-        self._editor.focus()
+        self.editor.focus()
 
     def load_message(self, message: Message) -> None:
         """Put ``message`` in the editor (undoable) with the mode it reads best in."""
@@ -250,12 +282,12 @@ class Composer(Widget):
             return
         self.post_message(self.SendRequested(self, self._connection, data, mode))
         self._history.push(self._connection, Entry(text, mode))
-        self._editor.clear()
+        self.editor.clear()
         self._show_error("")
 
     def action_clear(self) -> None:
         """Empty the editor (an edit: ``ctrl+z`` brings the text back)."""
-        editor = self._editor
+        editor = self.editor
         editor.replace("", (0, 0), editor.document.end)
 
     def action_saved(self) -> None:
@@ -300,13 +332,13 @@ class Composer(Widget):
         self.load_message(message)
         # Back to the prompt, so that the same message can be loaded again after editing.
         event.select.clear()
-        self._editor.focus()
+        self.editor.focus()
 
     @on(Button.Pressed, "#composer-send")
     def _send_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.action_send()
-        self._editor.focus()
+        self.editor.focus()
 
     @on(TextArea.Changed, "#composer-editor")
     def _edited(self, event: TextArea.Changed) -> None:
@@ -337,7 +369,7 @@ class Composer(Widget):
 
     def _load(self, entry: Entry) -> None:
         self.mode = entry.mode
-        editor = self._editor
+        editor = self.editor
         # An edit rather than load_text keeps the replaced draft one ctrl+z away.
         editor.replace(entry.text, (0, 0), editor.document.end, maintain_selection_offset=False)
 
@@ -353,7 +385,7 @@ class Composer(Widget):
 
     def _sync_controls(self, saved_changed: bool = True) -> None:
         try:
-            editor = self._editor
+            editor = self.editor
             mode_select = self.query_one("#composer-mode", Select)
             saved_select = self.query_one("#composer-saved", Select)
             send = self.query_one("#composer-send", Button)

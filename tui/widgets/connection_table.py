@@ -8,22 +8,21 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding, BindingType
-from textual.coordinate import Coordinate
-from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from tui.core.client import State, WsClient
 from tui.core.display import printable
+from tui.widgets.table_columns import COLUMNS, fit_columns
 
 _SPARK = "▁▂▃▄▅▆▇█"
-# The URL comes last: it is the widest column and the one whose tail matters least, so
-# when the table is wider than the terminal, the counters and their units stay on screen.
-_COLUMNS = ("name", "state", "in", "out", "rate", "last", "latency", "url")
 
 GLYPHS: dict[str, str] = {
     "open": "●",
@@ -81,33 +80,6 @@ def age(seconds: float | None) -> str:
     return f"{seconds / 3600:.0f}h"
 
 
-class Cell:
-    """One table cell: plain text in one style, rendered as a single segment.
-
-    The table re-renders every visible cell whenever any cell changes (at every state
-    refresh under load); a rich ``Text``'s wrapping and span machinery was a quarter of that for
-    what is always one run. Renders as ``Text(plain, style=style)`` does in a cell.
-    """
-
-    __slots__ = ("plain", "style")
-
-    def __init__(self, plain: str, style: str = "") -> None:
-        self.plain = plain
-        self.style = style
-
-    def __str__(self) -> str:
-        return self.plain
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        # An unknown style (a theme variable like "auto 60%") renders unstyled, as in Text.
-        style = console.get_style(self.style, default=Style.null()) if self.style else None
-        yield Segment(self.plain, style)
-
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        width = cell_len(self.plain)
-        return Measurement(width, width)
-
-
 def per_second(rate: float) -> str:
     """``4/s``, ``0.5/s``, ``120/s``: a slow rate keeps its tenths instead of reading 0/s."""
     if rate >= 9.95:
@@ -143,8 +115,13 @@ class _Rate:
     def sample(self, total: int, activity: float | None, now: float) -> None:
         """Note the counters at one refresh (``activity``: the time of the last message).
 
-        Runs for every row at every refresh, so this stays cheap.
+        Runs for every row at every refresh (5 000 rows, twice a second), so this stays
+        cheap, and cheapest for a row with nothing new: only the time of the sample moves.
         """
+        if total == self.last_total:
+            if self.last_time is not None:
+                self.last_time = now
+            return
         if total == 0 or activity is None:
             return  # no traffic yet: nothing to chart
         previous, since, before = self.last_total, self.last_activity, self.last_time
@@ -194,12 +171,77 @@ class _Rate:
         return f"{spark.rjust(self.BARS)} {per_second(rates[-1])}"
 
 
-class ConnectionTable(DataTable[Cell]):
-    """Shows connections; the App calls :meth:`sync` a few times a second."""
+class ConnectionTable(ScrollView, can_focus=True):
+    """One row per connection, drawn line by line; the App calls :meth:`sync` twice a second.
+
+    Only the rows on screen are formatted and drawn (Textual's line API), a row's line is
+    redrawn only when one of its cells changed, and moving the cursor redraws two lines.
+    Textual's ``DataTable`` re-rendered every visible cell through Rich on any change (a
+    repaint of 8 rows cost ~5 ms) and measured every cell of every row it added (5 000
+    rows: seconds).
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "connection-table--header",
+        "connection-table--cursor",
+    }
+    """
+    | Class | Description |
+    | :- | :- |
+    | `connection-table--header` | The column labels. |
+    | `connection-table--cursor` | The selected row. |
+    """
+
+    # The look of Textual's DataTable (which this table was), in its row-cursor mode.
+    DEFAULT_CSS = """
+    ConnectionTable {
+        background: $surface;
+        color: $foreground;
+        height: auto;
+        max-height: 100%;
+        overflow-x: auto;
+        overflow-y: auto;
+        & > .connection-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        &:ansi > .connection-table--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .connection-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .connection-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .connection-table--header {
+                background-tint: $foreground 5%;
+            }
+        }
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", id="connections.down", show=False),
         Binding("k", "cursor_up", "Up", id="connections.up", show=False),
+        Binding("down", "cursor_down", "Cursor down", show=False),
+        Binding("up", "cursor_up", "Cursor up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("ctrl+home", "first", "Top", show=False),
+        Binding("ctrl+end", "last", "Bottom", show=False),
+        Binding("home", "first", "Home", show=False),
+        Binding("end", "last", "End", show=False),
+        Binding("right", "scroll_right", "Cursor right", show=False),
+        Binding("left", "scroll_left", "Cursor left", show=False),
     ]
 
     STATE_STYLES: ClassVar[dict[str, str]] = {
@@ -211,117 +253,322 @@ class ConnectionTable(DataTable[Cell]):
         "failed": "bold $error",
     }
 
+    HEADER_HEIGHT: ClassVar[int] = 1
+
+    cursor_row: reactive[int] = reactive(0, always_update=False, repaint=False)
+    """The index of the selected row."""
+
+    @dataclass
+    class ColumnsChanged(Message):
+        """The columns shown changed (the terminal was resized or a column grew)."""
+
+        table: ConnectionTable
+        """The table whose columns changed."""
+
+        @property
+        def control(self) -> ConnectionTable:
+            """Alias for :attr:`table`."""
+            return self.table
+
     def __init__(self, *, id: str | None = None, clock: Callable[[], float] = time.time) -> None:
         """``clock``: the wall clock of the rates and ages (tests drive it)."""
-        super().__init__(id=id, cursor_type="row", zebra_stripes=False)
+        super().__init__(id=id)
         self._clock = clock
         self._clients: dict[str, WsClient] = {}
+        self._names: list[str] = []
+        self._index: dict[str, int] = {}
         self._rates: dict[str, _Rate] = {}
-        self._shown: dict[str, list[tuple[str, str]]] = {}
+        self._cells: dict[str, list[tuple[str, str]]] = {}
+        """The cells each row shows: text and style name (``$variables`` resolved)."""
+        self._widths = [cell_len(column) for column in COLUMNS]
+        """Each column's width (without its padding): it widens, never narrows."""
+        self._strips: dict[str, Strip] = {}
+        """Each row's line without the cursor, until a cell or a width changes."""
+        self._styles: dict[str, Style] = {}
+        self._shown: list[int] = list(range(len(COLUMNS)))
+        """The indices of the columns on screen: those that fit whole (see fit_columns)."""
 
-    def on_mount(self) -> None:
-        for column in _COLUMNS:
-            self.add_column(column, key=column)
+    # -- what the rest of the App reads ------------------------------------------------------
 
     @property
     def selected(self) -> str | None:
         """The name of the connection under the cursor."""
-        if not self.row_count:
-            return None
-        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        return None if row_key.value is None else str(row_key.value)
+        names = self._names
+        return names[self.cursor_row] if 0 <= self.cursor_row < len(names) else None
+
+    @property
+    def row_count(self) -> int:
+        return len(self._names)
+
+    @property
+    def names(self) -> list[str]:
+        """The connections, in the order of their rows."""
+        return list(self._names)
+
+    @property
+    def header_height(self) -> int:
+        return self.HEADER_HEIGHT
+
+    @property
+    def columns_shown(self) -> tuple[str, ...]:
+        """The columns on screen, in display order (see :func:`fit_columns`)."""
+        return tuple(COLUMNS[index] for index in self._shown)
+
+    def get_row_index(self, name: str) -> int:
+        """The row of connection ``name`` (``KeyError`` if it has none)."""
+        return self._index[name]
+
+    def get_cell(self, name: str, column: str) -> str:
+        """What row ``name`` shows in ``column`` (as last formatted: rows off screen wait)."""
+        return self._cells[name][COLUMNS.index(column)][0]
 
     def select(self, name: str) -> None:
         """Move the cursor to ``name``'s row."""
-        if name in self.rows:
-            self.move_cursor(row=self.get_row_index(name))
+        if name in self._index:
+            self.move_cursor(row=self._index[name])
+
+    def move_cursor(self, *, row: int) -> None:
+        """Move the cursor to ``row`` (clamped to the rows there are)."""
+        self.cursor_row = max(0, min(row, len(self._names) - 1))
+
+    # -- updates from the App ----------------------------------------------------------------
 
     def sync(self, clients: dict[str, WsClient]) -> None:
         """Add and remove rows to match ``clients``; bring the rows on screen up to date.
 
-        Rows off screen keep their last cells (only their rate is sampled): with 500
-        connections, formatting every row took 23 ms a refresh (then 4 a second) for
-        the 6 or so that can be seen. A row is brought up to date as it comes into view.
+        Every row's rate is sampled; only the rows on screen are formatted, and only the
+        lines whose cells changed are redrawn. A row off screen keeps its last cells and is
+        brought up to date as it comes into view.
         """
         self._clients = clients
         now = self._clock()
-        now_mono = time.monotonic()
-        for key in [k for k in self.rows if k.value not in clients]:
-            self.remove_row(key)
-            self._rates.pop(str(key.value), None)
-            self._shown.pop(str(key.value), None)
+        if clients.keys() != self._index.keys():
+            self._set_rows(clients, now)
         rates = self._rates
         for name, client in clients.items():
-            rate = rates.get(name)
-            if rate is None:
-                rate = rates[name] = _Rate()
             stats = client.stats
-            rate.sample(stats.msgs_in + stats.msgs_out, stats.last_activity, now)
-            if name not in self.rows:
-                cells = self._cells(client, now, now_mono)
-                self.add_row(*cells, key=name)
-                self._shown[name] = [(cell.plain, cell.style) for cell in cells]
+            rates[name].sample(stats.msgs_in + stats.msgs_out, stats.last_activity, now)
         self._update_visible()
+
+    def _set_rows(self, clients: dict[str, WsClient], now: float) -> None:
+        """New rows go last (in ``clients``' order), removed ones go; the selection stays."""
+        selected = self.selected
+        kept = [name for name in self._names if name in clients]
+        names = kept + [name for name in clients if name not in self._index]
+        for name in [name for name in self._index if name not in clients]:
+            self._rates.pop(name, None)
+            self._cells.pop(name, None)
+            self._strips.pop(name, None)
+        now_mono = time.monotonic()
+        for name in names[len(kept) :]:
+            self._rates[name] = _Rate()
+            self._show_cells(name, self._format(clients[name], now, now_mono))
+        self._names = names
+        self._index = {name: row for row, name in enumerate(names)}
+        self._resize_virtual()
+        self.refresh()
+        if selected in self._index:
+            self.move_cursor(row=self._index[selected])
+        else:
+            self.move_cursor(row=self.cursor_row)
+
+    def _update_visible(self) -> None:
+        """Format the rows on screen again; redraw the lines whose cells changed."""
+        clients = self._clients
+        now_wall, now_mono = self._clock(), time.monotonic()
+        names = self._names
+        top = int(self.scroll_y)
+        for row in range(top, min(len(names), top + self._rows_on_screen())):
+            client = clients.get(names[row])
+            if client is not None and self._show_cells(
+                client.name, self._format(client, now_wall, now_mono)
+            ):
+                self.refresh_line(row + self.HEADER_HEIGHT)
+
+    def _show_cells(self, name: str, cells: list[tuple[str, str]]) -> bool:
+        """Keep ``cells`` as what ``name``'s row shows; whether anything changed."""
+        if self._cells.get(name) == cells:
+            return False
+        self._cells[name] = cells
+        self._strips.pop(name, None)
+        widths = self._widths
+        for column, (text, _) in enumerate(cells):
+            if cell_len(text) > widths[column]:
+                # A column takes the width of its widest cell; growing counters would be
+                # cut off. It never narrows: steady columns read better.
+                widths[column] = cell_len(text)
+                self._strips.clear()
+                self._refit()
+                self._resize_virtual()
+                self.refresh()
+        return True
+
+    def _refit(self) -> None:
+        """Show the columns that fit the table's width whole; say so when they change."""
+        width = self.scrollable_content_region.width or self.app.size.width
+        fitted = fit_columns(width, dict(zip(COLUMNS, self._widths, strict=True)))
+        shown = [index for index, column in enumerate(COLUMNS) if column in fitted]
+        if shown != self._shown:
+            self._shown = shown
+            self._strips.clear()
+            self._resize_virtual()
+            self.refresh()
+            self.post_message(self.ColumnsChanged(self))
+
+    def _format(self, client: WsClient, now_wall: float, now_mono: float) -> list[tuple[str, str]]:
+        stats = client.stats
+        text, state_class = badge(client, now_mono)
+        warn = "" if client.settings.tls_verified else " ⚠"
+        last = None if stats.last_activity is None else max(0.0, now_wall - stats.last_activity)
+        rate = self._rates.get(client.name)
+        return [
+            (printable(client.name, 24), ""),
+            (text + warn, state_class),
+            (f"{stats.msgs_in} / {human_bytes(stats.bytes_in)}", ""),
+            (f"{stats.msgs_out} / {human_bytes(stats.bytes_out)}", ""),
+            ("-" if rate is None else rate.label(), ""),
+            (age(last), ""),
+            (round_trip(client.latency), ""),
+            (printable(client.url, 40), ""),  # the final URL after redirects
+        ]
+
+    # -- cursor and scrolling ----------------------------------------------------------------
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        self.refresh_line(old + self.HEADER_HEIGHT)
+        self.refresh_line(new + self.HEADER_HEIGHT)
+        self._scroll_to_cursor()
+
+    def _scroll_to_cursor(self) -> None:
+        rows = self._rows_on_screen()
+        top = int(self.scroll_y)
+        row = self.cursor_row
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif rows and row >= top + rows:
+            self.scroll_to(y=row - rows + 1, animate=False, immediate=True)
+
+    def _rows_on_screen(self) -> int:
+        return max(0, self.scrollable_content_region.height - self.HEADER_HEIGHT)
+
+    def _resize_virtual(self) -> None:
+        width = sum(self._widths[index] + 2 for index in self._shown)
+        self.virtual_size = Size(width, len(self._names) + self.HEADER_HEIGHT)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         self._update_visible()  # rows scrolled into view must not show old counters
 
     def on_resize(self) -> None:
+        self._refit()
         self._update_visible()  # a taller table shows rows that sync skipped
+        self._scroll_to_cursor()
 
-    def _visible_rows(self) -> range:
-        """Indices of the rows on screen (every row is one line high)."""
-        header = self.header_height if self.show_header else 0
-        top = int(self.scroll_y)
-        return range(top, min(self.row_count, top + max(0, self.size.height - header)))
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + 1)
 
-    def _update_visible(self) -> None:
-        now_wall, now_mono = self._clock(), time.monotonic()
-        for index in self._visible_rows():
-            row_key, _ = self.coordinate_to_cell_key(Coordinate(index, 0))
-            client = self._clients.get(str(row_key.value))
-            if client is not None:
-                self._update_row(client, now_wall, now_mono)
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - 1)
 
-    def _update_row(self, client: WsClient, now_wall: float, now_mono: float) -> None:
-        """Update the cells whose text or style changed (each update repaints the table)."""
-        name = client.name
-        cells = self._cells(client, now_wall, now_mono)
-        keys = [(cell.plain, cell.style) for cell in cells]
-        shown = self._shown.get(name, [])
-        columns = self.columns
-        for index, (column, cell) in enumerate(zip(_COLUMNS, cells, strict=True)):
-            if column != "name" and (index >= len(shown) or shown[index] != keys[index]):
-                # A column takes the width of its widest cell when a row is added; growing
-                # counters would be cut off. Widen it when a cell outgrows it, never narrow
-                # it: narrowing measures the whole column, and steady columns read better.
-                wider = cell_len(cell.plain) > columns[ColumnKey(column)].content_width
-                self.update_cell(name, column, cell, update_width=wider)
-        self._shown[name] = keys
+    def action_page_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + max(1, self._rows_on_screen()))
 
-    def _cells(self, client: WsClient, now_wall: float, now_mono: float) -> list[Cell]:
-        stats = client.stats
-        text, state_class = badge(client, now_mono)
-        style = self.STATE_STYLES.get(state_class, "")
-        warn = "" if client.settings.tls_verified else " ⚠"
-        latency = client.latency
-        last = None if stats.last_activity is None else max(0.0, now_wall - stats.last_activity)
-        rate = self._rates.get(client.name)
-        return [
-            Cell(printable(client.name, 24)),
-            Cell(text + warn, self._style(style)),
-            Cell(f"{stats.msgs_in} / {human_bytes(stats.bytes_in)}"),
-            Cell(f"{stats.msgs_out} / {human_bytes(stats.bytes_out)}"),
-            Cell("-" if rate is None else rate.label()),
-            Cell(age(last)),
-            Cell(round_trip(latency)),
-            Cell(printable(client.url, 40)),  # the final URL after redirects
-        ]
+    def action_page_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - max(1, self._rows_on_screen()))
 
-    def _style(self, spec: str) -> str:
-        """Resolve ``$variable`` names of the current theme into a Rich style."""
-        variables = self.app.theme_variables
-        return " ".join(
-            variables.get(word[1:], "") if word.startswith("$") else word for word in spec.split()
-        )
+    def action_first(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=len(self._names) - 1)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < self.HEADER_HEIGHT:
+            return
+        row = int(self.scroll_y) + offset.y - self.HEADER_HEIGHT
+        if row < len(self._names):
+            self.move_cursor(row=row)
+
+    def on_focus(self) -> None:
+        self._restyle()  # the cursor's colours follow the focus
+
+    def on_blur(self) -> None:
+        self._restyle()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._restyle()
+
+    def _restyle(self) -> None:
+        self._styles.clear()
+        self._strips.clear()
+        self.refresh()
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        scroll_x = int(self.scroll_x)
+        if y < self.HEADER_HEIGHT:
+            strip = self._line(list(COLUMNS), [""] * len(COLUMNS), self._style("header"))
+        else:
+            row = int(self.scroll_y) + y - self.HEADER_HEIGHT
+            if row >= len(self._names):
+                return Strip.blank(width, self.rich_style)
+            name = self._names[row]
+            cells = self._cells[name]
+            if row == self.cursor_row:
+                strip = self._row_line(cells, self._style("cursor"))
+            else:
+                cached = self._strips.get(name)
+                if cached is None:
+                    cached = self._strips[name] = self._row_line(cells, self._style("row"))
+                strip = cached
+        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+
+    def _row_line(self, cells: list[tuple[str, str]], base: Style) -> Strip:
+        return self._line([text for text, _ in cells], [state for _, state in cells], base)
+
+    def _line(self, texts: list[str], states: list[str], base: Style) -> Strip:
+        """One line of cells, each padded by one space either side, then the row's colour."""
+        segments = []
+        widths = self._widths
+        for index in self._shown:
+            text, state, width = texts[index], states[index], widths[index]
+            padded = f" {text}{' ' * (width - cell_len(text))} "
+            style = base + self._state_style(state) if state else base
+            segments.append(Segment(padded, style))
+        # The row's colour (the cursor's, the header's) runs to the right edge.
+        segments.append(Segment(" " * max(0, self.size.width), base))
+        return Strip(segments)
+
+    def _style(self, part: str) -> Style:
+        style = self._styles.get(part)
+        if style is None:
+            if part == "row":
+                style = self.rich_style
+            elif part == "header":
+                # Its own background over the table's (tinted again while focused).
+                style = self.get_component_styles("connection-table--header").rich_style
+            else:
+                style = self.rich_style + self.get_component_rich_style(
+                    f"connection-table--{part}", partial=True
+                )
+            self._styles[part] = style
+        return style
+
+    def _state_style(self, state_class: str) -> Style:
+        key = f"state:{state_class}"
+        style = self._styles.get(key)
+        if style is None:
+            spec = self.STATE_STYLES.get(state_class, "")
+            variables = self.app.theme_variables
+            resolved = " ".join(
+                variables.get(word[1:], "") if word.startswith("$") else word
+                for word in spec.split()
+            )
+            # An unknown style (a theme variable like "auto 60%") draws unstyled.
+            style = self.app.console.get_style(resolved, default=Style.null())
+            self._styles[key] = style
+        return style

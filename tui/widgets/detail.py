@@ -229,10 +229,9 @@ def detail_lines(
     if event is None:
         return [DetailLine("No event highlighted.", "note")]
     size = f"  {event.size} B" if isinstance(event, PayloadEvent) else ""
-    header = (
-        f"#{event.seq}  {_when(event.ts, utc)}  {printable(event.connection)}  {event.EVENT}{size}"
-    )
-    lines = [DetailLine(header, "header")]
+    # Two short lines: one of ~55 cells wrapped in a pane beside the feed, cutting `19 B`.
+    header = f"#{event.seq}  {printable(event.connection)}  {event.EVENT}{size}"
+    lines = [DetailLine(header, "header"), DetailLine(_when(event.ts, utc), "header")]
 
     def field(label: str, value: str) -> None:
         lines.append(DetailLine(f"{label}: {printable(value)}", "label"))

@@ -23,6 +23,7 @@ from tui.core.export import export_jsonl
 from tui.core.ring import Cleared, EventRing, FeedFilter, FilteredView
 from tui.widgets.clipboard import copy_event, copy_payload
 from tui.widgets.feed_flush import FlushPacer
+from tui.widgets.feed_matches import SearchMatches
 from tui.widgets.feed_view import FeedView
 
 __all__ = ["EventFeed"]
@@ -188,6 +189,8 @@ class EventFeed(FeedView):
         rows = self._rows
         if rows.view.sync():
             self._schedule_scan()
+        if self._matches is not None and self._matches.sync():
+            self._schedule_scan()
         if not rows.following:
             # Rows evicted just now stay where they are until the next repaint and after.
             rows.find_ghosts()
@@ -221,14 +224,86 @@ class EventFeed(FeedView):
         self._post_highlighted()
         self._post_status()
 
+    # -- search: highlight, count, jump ----------------------------------------------------
+
+    @property
+    def search(self) -> FeedFilter | None:
+        """The search whose matches are highlighted (its text, regex and case), if any."""
+        return None if self._matches is None else self._matches.search
+
+    @property
+    def match_count(self) -> int:
+        """Matches found so far among the events shown (all of them once not pending)."""
+        return 0 if self._matches is None else len(self._matches)
+
+    @property
+    def matching(self) -> bool:
+        """Whether the search is still scanning the ring."""
+        return self._matches is not None and self._matches.pending
+
+    @property
+    def match_number(self) -> int | None:
+        """The 1-based number of the highlighted event among the matches, if it is one."""
+        return None if self._matches is None else self._matches.number(self._rows.cursor)
+
+    def set_search(self, search: FeedFilter | None) -> None:
+        """Highlight the matches of ``search`` (its text, regex, case) without hiding a row.
+
+        ``None`` or an empty search removes the highlights. Matches are counted over the
+        whole ring in steps between frames (a first short step at once).
+
+        Raises:
+            ValueError: the regular expression is invalid (the message says why).
+        """
+        if search is None or not search.search:
+            self._matches = None
+        else:
+            self._matches = SearchMatches(self._rows.ring, self.filter, search)
+            if self._matches.step():
+                self._schedule_scan()
+        self.redraw()
+        self._post_status()
+
+    def jump_to_match(self, step: int) -> bool:
+        """Highlight the next (``step`` 1) or previous (-1) match, all rows staying shown;
+        the feed pauses there. Returns whether there was a match to go to."""
+        matches = self._matches
+        if matches is None:
+            return False
+        self.flush()
+        rows = self._rows
+        pos = rows.cursor
+        for _ in range(len(matches)):  # skip matches a clear hid
+            pos = matches.after(pos) if step > 0 else matches.before(pos)
+            if pos is None:
+                return False
+            if rows.shows(pos):
+                break
+        else:
+            return False
+        assert pos is not None
+        rows.pause()
+        rows.cursor = pos
+        count = len(rows)
+        page = self._page()
+        self._show(count, rows.row_of(pos) - page // 2)
+        rows.pin(int(self.scroll_y), page)
+        self._post_highlighted()
+        self._post_status()
+        return True
+
     def set_filter(self, flt: FeedFilter) -> None:
         """Show only the events that pass ``flt``; the re-filter runs in steps.
+
+        The highlighted event stays highlighted and on screen if ``flt`` shows it.
 
         Raises:
             ValueError: the regular expression is invalid (the message says why).
         """
         rows = self._rows
         rows.view.set_filter(flt)
+        if self._matches is not None:  # matches among what the new filter shows
+            self._matches = SearchMatches(rows.ring, flt, self._matches.search)
         rows.mark_pause()
         rows.forget_screen()
         rows.top = None
@@ -333,14 +408,14 @@ class EventFeed(FeedView):
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         if self.scroll_y > 0:
-            self._pause()
+            self.pause()
 
     def on_scroll_up(self, message: ScrollUp) -> None:
-        self._pause()
+        self.pause()
 
     def on_scroll_to(self, message: ScrollTo) -> None:
         if message.y is not None and message.y < self.scroll_y:
-            self._pause()
+            self.pause()
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
@@ -355,6 +430,16 @@ class EventFeed(FeedView):
         self.set_interval(self.SAFETY_INTERVAL, self._pacer.catch_up, name="feed-catch-up")
 
     def on_resize(self, event: events.Resize) -> None:
+        rows = self._rows
+        if not rows.following and rows.cursor is not None and rows.top is not None:
+            # Keep the highlighted row in view: d and y act on it.
+            page = self._page()
+            row = rows.cursor_row()
+            top = rows.row_of(rows.top)
+            if row < top:
+                rows.top = rows.cursor
+            elif row >= top + page:
+                rows.top = rows.pos_at(row - page + 1)
         self.flush()
 
     def _move(self, delta: int = 0, *, to: int | None = None, keep_line: bool = False) -> None:
@@ -367,7 +452,7 @@ class EventFeed(FeedView):
         current = rows.cursor_row()
         row = min(max(current + delta if to is None else to, 0), count - 1)
         if row < count - 1:
-            self._pause()
+            self.pause()
         height = self._page()
         top = int(self.scroll_y)
         if keep_line:
@@ -382,7 +467,8 @@ class EventFeed(FeedView):
         self._post_highlighted()
         self._post_status()
 
-    def _pause(self) -> None:
+    def pause(self) -> None:
+        """Stop following: the rows on screen stay where they are."""
         if self._rows.pause():
             self.flush()
 
@@ -395,7 +481,11 @@ class EventFeed(FeedView):
 
     def _scan_step(self) -> None:
         self._scan_scheduled = False
-        if self._rows.view.step():
+        more = self._rows.view.step()
+        matches = self._matches
+        if matches is not None and matches.step():
+            more = True
+        if more:
             self._schedule_scan()
         self._pacer.request()
 
@@ -415,6 +505,7 @@ class EventFeed(FeedView):
             self.filtering,
             self.filter_error,
         )
-        if status != self._posted_status:
-            self._posted_status = status
+        search = (self.search, self.match_count, self.matching, self.match_number)
+        if (status, search) != self._posted_status:
+            self._posted_status = (status, search)
             self.post_message(self.StatusChanged(self, *status))

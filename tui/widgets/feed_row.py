@@ -17,11 +17,19 @@ from tui.core.display import GLYPHS, clock, printable, summary
 from tui.core.events import Event, PayloadEvent
 
 NAME_WIDTH = 12
-"""Cells of the connection-name column."""
+"""Cells of the connection-name column at most (it narrows to the longest name, so that
+an 80-column terminal has more room for the payload)."""
 SIZE_WIDTH = 8
 """Cells of the payload-size column (``9999 B``, ``9999 KiB``, ``12 MiB``)."""
-PREFIX_WIDTH = len("00:00:00.000") + 1 + NAME_WIDTH + 1 + 1 + 1 + SIZE_WIDTH + 1
-"""Cells before the preview starts."""
+
+
+def prefix_width(name_width: int = NAME_WIDTH) -> int:
+    """Cells before the preview starts, with a name column of ``name_width`` cells."""
+    return len("00:00:00.000") + 1 + name_width + 1 + 1 + 1 + SIZE_WIDTH + 1
+
+
+PREFIX_WIDTH = prefix_width()
+"""Cells before the preview starts with the widest name column."""
 BINARY_TAG = "bin "
 """Starts the preview of a binary frame."""
 
@@ -69,6 +77,7 @@ def row_strip(
     utc: bool = False,
     cursor: bool = False,
     dropped: bool = False,
+    name_width: int = NAME_WIDTH,
 ) -> Strip:
     """The row for ``event``: time, name, glyph, size, preview; exactly ``width`` cells.
 
@@ -91,11 +100,11 @@ def row_strip(
         size = "dropped"
     runs = [
         (clock(event.ts, utc) + " ", styles.time),
-        (fit(printable(event.connection), NAME_WIDTH) + " ", styles.name),
+        (fit(printable(event.connection), name_width) + " ", styles.name),
         (GLYPHS.get(event.EVENT, "?") + " ", kind_style + _BOLD),
         (size.rjust(SIZE_WIDTH) + " ", styles.size),
     ]
-    room = width - PREFIX_WIDTH
+    room = width - prefix_width(name_width)
     if room > 0:
         if isinstance(event, PayloadEvent) and isinstance(event.data, bytes):
             # Tagged whatever the view: in the "text" view a binary frame reads like text.

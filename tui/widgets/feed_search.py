@@ -1,7 +1,9 @@
-"""A one-line search box for the feed: text or regex, case toggle, invalid regex shown inline.
+"""A one-line search box for the feed: finds as you type, text or regex, case, only matches.
 
-It only posts intents (:class:`SearchBar.Search`, :class:`SearchBar.Cancelled`); the screen
-that mounts it applies the search with ``EventFeed.set_filter``.
+It only posts intents: :class:`SearchBar.Search` (debounced, as the text or a toggle
+changes), :class:`SearchBar.Jump` (``enter`` next match, ``shift+enter`` previous) and
+:class:`SearchBar.Cancelled`; the screen that mounts it applies them to the feed and tells
+it the match count to show (:meth:`SearchBar.show_count`).
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.timer import Timer
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input
 
 from tui.core.ring import FeedFilter
 
 __all__ = ["SearchBar"]
+
+DEBOUNCE = 0.12
+"""Seconds of no typing after which the search is applied (a burst of keys searches once)."""
 
 
 class _PatternValidator(Validator):
@@ -35,27 +41,38 @@ class _PatternValidator(Validator):
 
 
 class SearchBar(Input):
-    """Type a search; Enter applies it, Escape cancels, ctrl+r regex, ctrl+t case."""
+    """Type a search: matches are highlighted as you type; enter / shift+enter jump."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("shift+enter", "jump(-1)", "Previous match", id="search.previous"),
         Binding("ctrl+r", "toggle_regex", "Regex", id="search.regex"),
         Binding("ctrl+t", "toggle_case", "Case", id="search.case"),
-        Binding("escape", "cancel", "Cancel", id="search.cancel"),
+        Binding("ctrl+f", "toggle_only", "Only matches", id="search.only"),
+        Binding("escape", "cancel", "Close", id="search.cancel"),
     ]
 
     @dataclass
     class Search(Message):
-        """The user asked to search (``search`` may be empty: no search)."""
+        """Search for this (``search`` may be empty: no search)."""
 
         bar: SearchBar
         search: str
         regex: bool
         case_sensitive: bool
+        only: bool
+        """Whether the feed shows only the matching events (a filter) instead of all."""
 
         @property
         def control(self) -> SearchBar:
             """Alias for :attr:`bar`."""
             return self.bar
+
+        @property
+        def query(self) -> FeedFilter:
+            """The search alone, as a filter."""
+            return FeedFilter(
+                search=self.search, regex=self.regex, case_sensitive=self.case_sensitive
+            )
 
         def apply_to(self, flt: FeedFilter) -> FeedFilter:
             """``flt`` with this search."""
@@ -64,8 +81,20 @@ class SearchBar(Input):
             )
 
     @dataclass
+    class Jump(Message):
+        """Go to the next (``step`` 1) or previous (-1) match."""
+
+        bar: SearchBar
+        step: int
+
+        @property
+        def control(self) -> SearchBar:
+            """Alias for :attr:`bar`."""
+            return self.bar
+
+    @dataclass
     class Cancelled(Message):
-        """The user closed the search box without searching."""
+        """The user closed the search box: no search any more."""
 
         bar: SearchBar
 
@@ -85,6 +114,9 @@ class SearchBar(Input):
     ) -> None:
         self.regex = regex
         self.case_sensitive = case_sensitive
+        self.only = False
+        self._debounce: Timer | None = None
+        self._count = ""
         super().__init__(
             value,
             placeholder="search the feed",
@@ -97,27 +129,61 @@ class SearchBar(Input):
     def on_mount(self) -> None:
         self._show_mode()
 
+    def show_count(self, count: str) -> None:
+        """Show ``count`` (``3/120``, ``no match``) at the bar's bottom right."""
+        self._count = count
+        self._show_mode()
+
     def _show_mode(self) -> None:
         mode = "regex" if self.regex else "text"
         case = "Aa" if self.case_sensitive else "aa"
-        self.border_title = f"search ({mode}, {case})"
+        only = ", only matches" if self.only else ""
+        self.border_title = f"search ({mode}, {case}{only}) · ctrl+r ctrl+t ctrl+f"
         result = self.validate(self.value)
         failures = result.failure_descriptions if result is not None else []
-        self.border_subtitle = failures[0] if failures else ""
+        self.border_subtitle = failures[0] if failures else self._count
+
+    def _changed(self) -> None:
+        """Search again once the typing pauses."""
+        self._show_mode()
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE, self._post_search, name="search-debounce")
+
+    def _post_search(self) -> None:
+        self._debounce = None
+        result = self.validate(self.value)
+        if result is not None and not result.is_valid:
+            return  # shown in the subtitle; the last valid search stays
+        self.post_message(self.Search(self, self.value, self.regex, self.case_sensitive, self.only))
 
     def action_toggle_regex(self) -> None:
         self.regex = not self.regex
-        self._show_mode()
+        self._changed()
 
     def action_toggle_case(self) -> None:
         self.case_sensitive = not self.case_sensitive
-        self._show_mode()
+        self._changed()
+
+    def action_toggle_only(self) -> None:
+        self.only = not self.only
+        self._changed()
 
     def action_cancel(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
         self.post_message(self.Cancelled(self))
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self._show_mode()
+        event.stop()
+        self._changed()
+
+    def action_jump(self, step: int) -> None:
+        if self._debounce is not None:  # typed just now: search first, then jump
+            self._debounce.stop()
+            self._post_search()
+        self.post_message(self.Jump(self, step))
 
     async def action_submit(self) -> None:
         result = self.validate(self.value)
@@ -125,4 +191,4 @@ class SearchBar(Input):
             self._show_mode()
             self.app.bell()
             return
-        self.post_message(self.Search(self, self.value, self.regex, self.case_sensitive))
+        self.action_jump(1)

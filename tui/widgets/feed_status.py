@@ -13,7 +13,7 @@ from tui.core.display import printable
 from tui.core.ring import FeedFilter
 from tui.widgets.feed import EventFeed
 
-__all__ = ["FeedStatus", "describe_filter", "shown_by"]
+__all__ = ["FeedStatus", "describe_filter", "match_text", "shown_by"]
 
 
 def describe_filter(feed_filter: FeedFilter) -> str:
@@ -33,6 +33,20 @@ def shown_by(feed_filter: FeedFilter) -> str:
     """`` shown by the … filter`` when a filter is active, else nothing."""
     description = describe_filter(feed_filter)
     return f" shown by the {description.removeprefix('filter ')} filter" if description else ""
+
+
+def match_text(feed: EventFeed) -> str:
+    """``3/120`` (the highlighted event is match 3 of 120), ``120 matches``, ``no match``;
+    ``…`` while the ring is still being searched; nothing without a search."""
+    if feed.search is None:
+        return ""
+    count, more = feed.match_count, "…" if feed.matching else ""
+    if not count:
+        return f"no match{more}"
+    number = feed.match_number
+    if number is not None:
+        return f"{number}/{count}{more}"
+    return f"{count} match{'' if count == 1 else 'es'}{more}"
 
 
 def status_text(feed: EventFeed, recording_stopped: str | None) -> str:
@@ -55,6 +69,14 @@ def status_text(feed: EventFeed, recording_stopped: str | None) -> str:
     description = describe_filter(feed.filter)
     if description:
         parts.append(description)
+    search = feed.search
+    if search is not None:
+        label = f"{'regex' if search.regex else 'search'}: {printable(search.search, 30)}"
+        if not feed.match_count:
+            # Said in words: an empty result must not read like a quiet feed.
+            parts.append(f"no event matches {label}{'…' if feed.matching else ''}")
+        else:
+            parts.append(match_text(feed) if description else f"{label} {match_text(feed)}")
     if feed.filter_error:
         parts.append(feed.filter_error)
     return " · ".join(parts)

@@ -1,0 +1,153 @@
+"""The receive path: whole messages go from the protocol straight to the bus, the rest
+through ``recv()``, and the events come out in the order the server sent the messages."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from tests.core.conftest import connection
+from tests.hardening.conftest import BINARY, CLOSE, PING, TEXT, RawServer, close_after_peer, frame
+from tui.core.events import ReceiveEvent
+from tui.core.wire import WireConnection
+from tui.demo_server import DemoServer
+
+CONT = 0x0
+
+
+def _messages() -> list[tuple[list[bytes], str | bytes]]:
+    """(the frames of each message as written, the data the event must carry)."""
+    return [
+        ([frame(TEXT, b"one")], "one"),
+        ([frame(TEXT, b"tw", fin=False), frame(PING, b"p"), frame(CONT, b"o")], "two"),
+        ([frame(BINARY, b"\x00\x03")], b"\x00\x03"),
+        ([frame(TEXT, "fünf €".encode())], "fünf €"),
+        (
+            [frame(BINARY, b"si", fin=False), frame(CONT, b"x", fin=False), frame(CONT, b"!")],
+            b"six!",
+        ),
+        ([frame(TEXT, b"seven")], "seven"),
+    ]
+
+
+@pytest.mark.parametrize("bus_limit", [10_000, 1])
+async def test_whole_and_fragmented_messages_keep_the_servers_order(
+    hub_runner: Any, bus_limit: int
+) -> None:
+    """Each write ends at an awkward place (inside a fragmented message, between a whole
+    message and the next), and with a bus of one event the reader keeps meeting a full
+    bus: the fast path must hand over to ``recv()`` and back without reordering."""
+    rounds = 40
+    messages = _messages()
+    wire = b"".join(b"".join(frames) for frames, _ in messages)
+    cut = len(b"".join(messages[0][0])) + 3  # inside the second message's first frame
+
+    async def behaviour(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for _ in range(rounds):
+            writer.write(wire[:cut])
+            await writer.drain()
+            await asyncio.sleep(0.001)
+            writer.write(wire[cut:])
+            await writer.drain()
+        writer.write(frame(CLOSE, b"\x03\xe8"))
+        await close_after_peer(reader, writer)
+
+    async with RawServer(behaviour) as server:
+        hub, events = hub_runner(connection("c", server.url), bus_limit=bus_limit)
+        hub.start("c")
+        await events.count("stop", 1, timeout=20)
+    received = [e for e in events.events if isinstance(e, ReceiveEvent)]
+    expected = [data for _, data in messages] * rounds
+    assert [e.data for e in received] == expected
+    sizes = [len(d.encode()) if isinstance(d, str) else len(d) for d in expected]
+    assert [e.size for e in received] == sizes
+    seqs = [e.seq for e in events.events]
+    assert seqs == sorted(set(seqs))
+    assert hub.get("c").stats.msgs_in == len(expected)
+    assert not events.of("error")
+
+
+async def test_messages_in_one_frame_do_not_go_through_recv(
+    demo: DemoServer, hub_runner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flood of small messages reaches the bus from the protocol's callback: no
+    ``recv()``, no wake-up of the reading task, per message."""
+    returned = 0
+    original = WireConnection.recv
+
+    async def counting_recv(self: WireConnection, *args: Any) -> Any:
+        nonlocal returned
+        message = await original(self, *args)
+        returned += 1
+        return message
+
+    monkeypatch.setattr(WireConnection, "recv", counting_recv)
+    count = 100_000
+    url = demo.endpoint(f"/flood?count={count}&size=64")
+    # A bus that never fills: a full one sends messages through recv() (backpressure).
+    hub, events = hub_runner(connection("f", url), bus_limit=count + 10)
+    hub.start("f")
+    await events.count("stop", 1, timeout=30)
+    received = events.of("receive")
+    assert len(received) == count == hub.get("f").stats.msgs_in
+    assert [int(e.data[:8]) for e in received] == list(range(1, count + 1))
+    # Only what arrived before the reader started (one read of at most 256 KiB, ~4 000
+    # of these frames, queued during the handshake) goes through recv().
+    assert returned < count // 10
+
+
+async def test_redaction_and_sizes_on_the_fast_path(hub_runner: Any) -> None:
+    """Secrets echoed by the server are hidden; the size is still what the wire carried."""
+    secret = "s3cr3t-t0ken"
+    payload = f"echo {secret} ü".encode()
+
+    async def behaviour(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(frame(TEXT, payload) + frame(BINARY, payload))
+        writer.write(frame(CLOSE, b"\x03\xe8"))
+        await close_after_peer(reader, writer)
+
+    async with RawServer(behaviour) as server:
+        conn = connection("c", server.url, headers={"Authorization": "Bearer ${TOKEN}"})
+        hub, events = hub_runner(conn, env={"TOKEN": secret})
+        hub.start("c")
+        await events.count("stop", 1)
+    text, binary = events.of("receive")
+    assert text.data == "echo *** ü"
+    assert secret.encode() not in binary.data
+    assert text.size == binary.size == len(payload)
+    assert hub.get("c").stats.bytes_in == 2 * len(payload)
+
+
+async def test_the_websockets_internals_of_the_fast_path_have_their_shape() -> None:
+    # WireConnection.process_event overrides websockets' own and reads the length of its
+    # receive queue (pyproject.toml pins the versions this was tested with).
+    from websockets.asyncio.client import ClientConnection
+    from websockets.asyncio.messages import Assembler
+    from websockets.frames import Frame, Opcode
+
+    assert any("process_event" in vars(base) for base in ClientConnection.__mro__)
+    queue = Assembler()
+    assert len(queue.frames) == 0
+    queue.put(Frame(Opcode.TEXT, b"x"))
+    assert len(queue.frames) == 1
+
+
+@pytest.mark.parametrize("bus_limit", [10_000, 1])
+async def test_nothing_after_invalid_utf8_is_delivered(hub_runner: Any, bus_limit: int) -> None:
+    """Text that is not UTF-8 fails the connection where it stands (recv() does that): the
+    messages before it arrive, the ones behind it in the same read do not."""
+
+    async def behaviour(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(frame(TEXT, b"before") + frame(TEXT, b"bad \xff") + frame(TEXT, b"after"))
+        await writer.drain()
+        await close_after_peer(reader, writer)
+
+    async with RawServer(behaviour) as server:
+        hub, events = hub_runner(connection("c", server.url), bus_limit=bus_limit)
+        hub.start("c")
+        await events.count("stop", 1, timeout=20)
+    assert [e.data for e in events.of("receive")] == ["before"]
+    assert hub.get("c").stats.msgs_in == 1
+    assert any("UTF-8" in e.message for e in events.of("error"))
