@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import tracemalloc
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -379,3 +380,66 @@ def test_clear_up_to_a_position_leaves_later_rows() -> None:
     plain = FilteredView(ring)
     assert plain.clear(upto=12).count == 12
     assert seqs(plain) == [12, 13]
+
+
+def _event(cls: type[Event], name: str, text: str) -> Event:
+    if cls is ErrorEvent:
+        return ErrorEvent(name, 1.0, 0, kind="send", message=text)
+    return cls(name, 1.0, 0, text, len(text))  # type: ignore[call-arg]
+
+
+_events = st.builds(
+    _event,
+    st.sampled_from([ReceiveEvent, SendEvent, ErrorEvent]),
+    st.sampled_from(["a", "b"]),
+    st.sampled_from(["ping", "pong", "x"]),
+)
+_filters = st.sampled_from(
+    [FeedFilter(connections={"a"}), FeedFilter(kinds={"receive"}), FeedFilter(search="p"), ALL]
+)
+_operations = st.one_of(
+    st.tuples(st.just("batch"), st.lists(_events, max_size=30)),
+    st.tuples(st.just("filter"), _filters),
+    st.tuples(st.just("step"), st.integers(1, 5)),
+    st.tuples(st.just("clear"), st.none()),
+    st.tuples(st.just("undo"), st.none()),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cap=st.integers(1, 30), operations=st.lists(_operations, max_size=14))
+def test_the_view_is_the_filter_over_what_is_kept_and_not_cleared(
+    cap: int, operations: list[tuple[str, Any]]
+) -> None:
+    # Batches that evict, filter changes, partial steps, a clear (under a filter: of the
+    # rows shown; without: of everything before) and its undo, against a plain model.
+    ring = EventRing(cap)
+    view = FilteredView(ring)
+    flt, floor, hidden = ALL, 0, set[int]()
+    undo: tuple[Any, int, set[int]] | None = None
+    for kind, arg in operations:
+        if kind == "batch":
+            ring.extend(arg)
+            view.sync()
+        elif kind == "filter":
+            flt = arg
+            view.set_filter(arg)
+        elif kind == "step":
+            view.step(max_events=arg)
+        elif kind == "clear":
+            before = (floor, set(hidden))
+            end = ring.end
+            if flt.is_all:
+                floor = max(floor, end)
+            else:
+                shown = range(max(ring.first, floor), end)
+                hidden |= {p for p in shown if p not in hidden and flt.matches(ring.at(p))}
+            undo = (view.clear(), *before)
+        elif kind == "undo" and undo is not None:
+            cleared, floor, hidden = undo
+            view.undo(cleared)
+            undo = None
+        view.finish()
+        kept = range(max(ring.first, floor), ring.end)
+        expected = [p for p in kept if p not in hidden and flt.matches(ring.at(p))]
+        assert [view.position(row) for row in range(len(view))] == expected, (kind, arg)
