@@ -26,12 +26,14 @@ from textual.worker import Worker, WorkerState
 from tui.drain import FRAME, drain
 from tui.messages import EventsArrived
 from tui.screen_diff import ScreenDiff
+from tui.toasts import beside_dialog
 from tui.typeahead import KeyGate, KeyHandled
 
 # Only textual is imported up here: with a loader, the first frame is on screen before the
 # settings (pydantic-settings: ~100 ms), the core and the main screen are imported.
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from textual.notifications import SeverityLevel
     from textual.screen import Screen
 
     from settings import Connection, WsdeckSettings
@@ -134,11 +136,34 @@ class WsdeckApp(App[int]):
             yield Header()
             yield Static("loading the settings…", id="loading")
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        self._place_notices()
+
+    def _place_notices(self) -> None:
+        """Keep the notices off the focused pane or the dialog, once the screen is laid out."""
+        from tui.screens.main import MainScreen
+
+        screen = self.screen
+        if isinstance(screen, MainScreen):
+            self.call_after_refresh(screen.fit_notices)
+        else:
+            self.call_after_refresh(beside_dialog, screen)
+
     def on_mount(self) -> None:
         from tui import hangup
 
         self.sub_title = socket.gethostname()
         self._restore_signals = hangup.install(self._hang_up)
+        self.screen_change_signal.subscribe(self, lambda _: self._place_notices())
         if self._loader is None:
             self._start()
         else:

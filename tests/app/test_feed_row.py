@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from rich.console import Console
 from rich.style import Style
@@ -87,3 +89,26 @@ def test_rows_are_the_segments_rich_text_renders(width: int, cursor: bool) -> No
         strip = row_strip(event, width, STYLES, view="hex", cursor=cursor)
         assert list(strip) == expected, (event, width)
         assert strip.cell_length == width
+
+
+def test_styles_are_added_once_per_kind_of_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A following feed draws hundreds of rows a second: the styles of a row's runs are
+    worked out once per (kind, cursor, dropped), not added up again for every row."""
+    styles = replace(STYLES)  # a fresh copy: nothing worked out yet
+    first = [list(row_strip(e, 80, styles, cursor=e.seq == 2)) for e in EVENTS]
+    additions = 0
+    add = Style.__add__
+
+    def counting_add(self: Style, other: Style | None) -> Style:
+        nonlocal additions
+        additions += 1
+        return add(self, other)
+
+    monkeypatch.setattr(Style, "__add__", counting_add)
+    for _ in range(100):
+        again = [list(row_strip(e, 80, styles, cursor=e.seq == 2)) for e in EVENTS]
+    assert again == first
+    assert additions == 0
+    dropped = row_strip(EVENTS[0], 80, styles, dropped=True)
+    assert all(segment.style is not None and segment.style.dim for segment in dropped)
+    assert "dropped" in dropped.text

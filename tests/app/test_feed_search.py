@@ -5,6 +5,7 @@ as ``3/120``, jumped to with n/N (enter/shift+enter in the bar) while every row 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.style import Style
@@ -224,3 +225,50 @@ async def test_clearing_a_filter_from_the_dialog_keeps_my_place(make_app: Any) -
         await pilot.pause()
         assert feed.highlighted.seq == 50
         assert "msg 50 needle" in on_screen(feed)
+
+
+def below_screen(feed: EventFeed) -> int:
+    """The events shown that are newer than the feed's last row on screen: what End shows."""
+    seqs = [int(seq) for seq in re.findall(r"msg (\d+) ", on_screen(feed))]
+    return sum(1 for event in feed.view if event.seq > max(seqs))
+
+
+def new_count(app: Any) -> int:
+    found = re.search(r"paused — (\d+) new", status(app))
+    assert found, status(app)
+    return int(found[1])
+
+
+async def test_paused_new_counts_what_end_shows_after_a_search_jump(make_app: Any) -> None:
+    app = dashboard(make_app)
+    async with app.run_test(size=(100, 30)) as pilot:
+        feed = app.main.query_one(EventFeed)
+        await pilot.press("slash", *"needle")
+        await wait_until(pilot, lambda: feed.match_count == 12 and not feed.matching)
+        await pilot.press("enter")  # wraps to the oldest match, msg 25, far from the end
+        await wait_until(pilot, lambda: feed.highlighted is not None and feed.highlighted.seq == 25)
+        await pilot.pause()
+        assert below_screen(feed) > 250
+        assert new_count(app) == below_screen(feed)
+        app.ring.extend([receive(seq, data=f"msg {seq} hay") for seq in range(301, 311)])
+        app.main.events_arrived()
+        await wait_until(pilot, lambda: len(feed.view) == 310)
+        await pilot.pause()
+        assert new_count(app) == below_screen(feed)
+        await pilot.press("escape", "2", "end")  # End shows exactly those
+        await wait_until(pilot, lambda: feed.following)
+        assert below_screen(feed) == 0
+
+
+async def test_paused_new_counts_what_end_shows_under_a_new_filter(make_app: Any) -> None:
+    app = dashboard(make_app)
+    async with app.run_test(size=(100, 30)) as pilot:
+        feed = app.main.query_one(EventFeed)
+        await pilot.press("2", "home")  # paused at the top
+        await wait_until(pilot, lambda: not feed.following)
+        app.main._set_filter(FeedFilter(search="0"))  # what the filter dialog returns
+        await wait_until(pilot, lambda: len(feed.view) == 48 and not feed.filtering)
+        await pilot.pause()
+        assert not feed.following
+        assert below_screen(feed) > 20
+        assert new_count(app) == below_screen(feed)

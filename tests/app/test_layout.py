@@ -215,3 +215,44 @@ async def test_help_keeps_the_actions_readable_at_60_columns(make_app: Any) -> N
         text = screen_text(app)
         assert "Page Right" in text  # the action column is not squeezed to nothing
         assert "(built in)" in text
+
+
+async def test_stacked_notices_stay_off_the_focused_feed(make_app: Any) -> None:
+    app = make_app(*sample())
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("2")
+        feed = app.main.query_one(EventFeed)
+        for number in range(3):  # more than the room above the feed holds
+            app.notify(f"notice {number}: long enough to take a few lines of the screen")
+        await wait_until(pilot, lambda: len(app.screen.query(Toast)) == 3)
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        assert "notice 2" in "\n".join(lines)  # the newest is readable
+        feed_rows = lines[feed.region.y : feed.region.bottom]
+        assert not any("notice" in row or "screen" in row for row in feed_rows), feed_rows
+
+
+async def test_notices_stay_off_a_dialog(make_app: Any) -> None:
+    from textual.widgets import Button
+
+    from tui.screens.filter import FilterScreen
+
+    app = make_app(*sample())
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        app.notify("exported 120 events to /tmp/a-rather-long-path/export.jsonl", timeout=30)
+        await wait_until(pilot, lambda: bool(app.screen.query(Toast)))
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FilterScreen))
+        await pilot.pause()
+        await pilot.pause()
+        dialog = app.screen.query_one("#filter-dialog")
+        lines = screen_text(app).splitlines()
+        inside = lines[dialog.region.y : dialog.region.bottom]
+        assert not any("exported" in line for line in inside), "\n".join(lines)
+        for button in app.screen.query(Button):
+            assert str(button.label) in lines[button.region.y], "\n".join(lines)
+        await pilot.press("escape")  # the notice was kept, not lost
+        await wait_until(pilot, lambda: app.screen is app.main)
+        await pilot.pause()
+        await wait_until(pilot, lambda: "exported 120" in screen_text(app))

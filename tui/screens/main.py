@@ -23,6 +23,7 @@ from textual.widgets import Button, Header, Static
 from tui.core.client import State, WsClient
 from tui.core.display import printable
 from tui.core.ring import FeedFilter
+from tui.toasts import confine
 from tui.widgets.composer import Composer
 from tui.widgets.connection_table import ConnectionTable, badge
 from tui.widgets.detail import DetailPane
@@ -161,6 +162,7 @@ class MainScreen(Screen[None]):
     def _focus_moved(self, focused: Widget | None) -> None:
         # Notices go where they cover no focused pane (see app.tcss).
         self.set_class(focused is None or focused is self._table, "-toasts-below")
+        self.call_after_refresh(self.fit_notices)
         pane = self._pane_of(focused)
         if pane is not None:
             self._pane = pane
@@ -532,6 +534,16 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self._fit_detail()
+        self.call_after_refresh(self.fit_notices)
+
+    def fit_notices(self) -> None:
+        """Confine the notices to their band (see app.tcss): below the table while it has
+        the focus, above the feed otherwise; a stack never runs into the focused pane."""
+        if self.has_class("-toasts-below"):  # app.tcss keeps 3 rows free at the bottom
+            room = self.size.height - 3 - self._table.region.bottom
+        else:  # and 1 at the top, under the header
+            room = self.query_one(EventFeed).region.y - 1
+        confine(self, room)
 
     def action_search(self) -> None:
         search = self.query_one(SearchBar)

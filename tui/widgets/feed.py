@@ -138,11 +138,17 @@ class EventFeed(FeedView):
 
     @property
     def new_since_pause(self) -> int:
-        """Matching events that arrived since following paused and are still in the ring.
+        """The rows below the screen: the newer events ``End`` would show (0 while following).
 
-        Never more than ``End`` would show (0 while following).
+        Counted under the current filter, whether they arrived after the pause or were
+        already there (a search jump or a filter pauses far from the end).
         """
-        return self._rows.new_since_pause
+        rows = self._rows
+        if rows.following:
+            return 0
+        count = len(rows)
+        top = rows.row_of(rows.top) if rows.top is not None else int(self.scroll_y)
+        return count - min(count, top + self._page())
 
     @property
     def dropped_since_pause(self) -> int:
@@ -494,6 +500,10 @@ class EventFeed(FeedView):
         if cursor != self._posted_cursor:
             self._posted_cursor = cursor
             self.post_message(self.Highlighted(self, self.highlighted))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._post_status()  # "N new" counts the rows below the screen
 
     def _post_status(self) -> None:
         status = (

@@ -39,18 +39,12 @@ class FeedRows:
     # -- what the status line reports ------------------------------------------------------
 
     @property
-    def new_since_pause(self) -> int:
-        """Matching events that arrived since following paused and are still in the ring."""
-        if self.following:
-            return 0
-        return len(self.view) - self.view.row_of(self.pause_end)
-
-    @property
     def dropped_since_pause(self) -> int:
         """Matching events that arrived since following paused and were evicted already."""
         if self.following:
             return 0
-        return self.view.arrived - self.pause_mark - self.new_since_pause
+        kept = len(self.view) - self.view.row_of(self.pause_end)
+        return self.view.arrived - self.pause_mark - kept
 
     @property
     def highlighted(self) -> Event | None:
