@@ -11,7 +11,17 @@ the palette (``ctrl+p``, escape) every 30 s. At the end it quits (``ctrl+q``, ``
 
 Figures, after a warm-up (3 minutes; ``--quick``: 15 s of a 45 s run):
 
-- RSS slope (least squares, MiB/hour), and RSS at the start and end of the window;
+- RSS slope (MiB/hour), and RSS at the start and end of the window. RSS is sampled every
+  0.5 s and fitted twice (both reported): all samples, and the troughs (the lowest RSS
+  of each 30 s, about five burst cycles), which a sawtooth from the bursts could not
+  move. After warm-up RSS moves in steps of a few hundred KiB to ~2 MiB, up and down,
+  as glibc's malloc grows and trims its heap, so a 7-minute fit of either says more
+  about where the steps fell than about growth;
+- the live heap: the bytes of Python's live blocks (pymalloc) plus those malloc has
+  handed out and not had back, every 10 s, fitted on its troughs the same way, with
+  the same target: live objects that grow show here, whatever the allocators keep.
+  Beside it: Python's allocated blocks, pymalloc's arenas, malloc's bytes in use and
+  held, and the object types whose counts grew most;
 - file descriptors, threads (psutil, from outside), asyncio tasks and live widgets (probes):
   median of the first and of the last third of the window;
 - feed staleness: the longest time between events entering the ring and the feed showing
@@ -19,14 +29,21 @@ Figures, after a warm-up (3 minutes; ``--quick``: 15 s of a 45 s run):
 - connect attempts per minute of the dead connection in the first and the last minute;
 - recording integrity: every ``seq`` from 1 to the last exactly once across the file and
   its rotations; the quit is clean (exit within 10 s).
+
+``--seconds N`` runs N seconds (warm-up: a third, at most 3 minutes) and ``--keep DIR``
+keeps the samples, the probes and (with ``WSDECK_SOAK_TRACE``, see ``soak_app.py``) the
+tracemalloc report in DIR.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import functools
 import json
 import os
 import select
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -51,6 +68,8 @@ from common import (
 MIB = 1024 * 1024
 ROTATE_BYTES = 32 * MIB
 QUIT_WITHIN = 10.0
+SAMPLE_EVERY = 0.5
+TROUGH_EVERY = 30.0  # about five burst cycles (a 20 000-message flood, then 5 s apart)
 
 
 def _connections(base: str, dead_port: int, seconds: float) -> list[dict[str, Any]]:
@@ -191,7 +210,7 @@ def _drive(
             if now >= start + 5.0:
                 operator.act(now)
             if now >= next_sample:
-                next_sample += 2.0
+                next_sample += SAMPLE_EVERY
                 with contextlib.suppress(psutil.Error):
                     samples.append(
                         {
@@ -224,13 +243,41 @@ def _drive(
 
 
 def _slope_mib_per_hour(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (seconds, bytes) points, in MiB per hour."""
+    return _slope_per_hour(points) / MIB
+
+
+def _slope_per_hour(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (seconds, value) points, per hour."""
     if len(points) < 3:
         return float("nan")
     xs = [t / 3600 for t, _ in points]
-    ys = [rss / MIB for _, rss in points]
+    ys = [value for _, value in points]
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
     den = sum((x - mx) ** 2 for x in xs)
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den
+
+
+def _troughs(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The lowest point of each :data:`TROUGH_EVERY` seconds (bins from the first point)."""
+    if not points:
+        return []
+    lowest: dict[int, tuple[float, float]] = {}
+    for t, value in points:
+        index = int((t - points[0][0]) // TROUGH_EVERY)
+        if index not in lowest or value < lowest[index][1]:
+            lowest[index] = (t, value)
+    return [lowest[index] for index in sorted(lowest)]
+
+
+def _types_grew(probed: list[dict[str, Any]]) -> dict[str, list[int]]:
+    """The types whose live objects grew most from the first to the last count: first, last."""
+    counted = [p["types"] for p in probed if "types" in p]
+    if len(counted) < 2:
+        return {}
+    first, last = counted[0], counted[-1]
+    growth = sorted(last, key=lambda name: last[name] - first.get(name, 0), reverse=True)
+    return {name: [first.get(name, 0), last[name]] for name in growth[:8]}
 
 
 def _thirds(values: list[float]) -> tuple[float, float]:
@@ -280,9 +327,14 @@ def _recording(path: Path) -> dict[str, Any]:
     }
 
 
-def run(*, quick: bool, runs: int) -> dict[str, Any]:
-    seconds = 45.0 if quick else 600.0
-    warmup = 15.0 if quick else 180.0
+def run(
+    *, quick: bool, runs: int, seconds: float | None = None, keep: Path | None = None
+) -> dict[str, Any]:
+    if seconds is None:
+        seconds = 45.0 if quick else 600.0
+        warmup = 15.0 if quick else 180.0
+    else:
+        warmup = min(180.0, seconds / 3)
     with bench_server() as server, tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         recording = folder / "events.jsonl"
@@ -293,14 +345,36 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
         samples, info, quit_took = _drive(command, seconds, warmup, ROOT)
         inside = [json.loads(line) for line in probes.read_text().splitlines() if line]
         integrity = _recording(recording)
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            (keep / "samples.json").write_text(json.dumps(samples))
+            for kept in folder.glob("probe.jsonl*"):
+                shutil.copy(kept, keep / kept.name)
     begin = samples[0]["t"] + warmup if samples else 0.0
     window = [s for s in samples if s["t"] >= begin]
-    slope = _slope_mib_per_hour([(s["t"], s["rss"]) for s in window])
-    later = window[len(window) // 2 :]
-    later_slope = _slope_mib_per_hour([(s["t"], s["rss"]) for s in later])
+    rss = [(s["t"], s["rss"]) for s in window]
+    slope = _slope_mib_per_hour(rss)
+    later_slope = _slope_mib_per_hour(rss[len(rss) // 2 :])
+    troughs = _troughs(rss)
+    trough_slope = _slope_mib_per_hour(troughs)
+    probed = [p for p in inside if p["t"] >= begin]
+
+    # Python's live blocks and malloc's, every 10 s (the bytes, where RSS counts pages).
+    live = [
+        (p["t"], p["pymalloc"] + p["malloc"])
+        for p in probed
+        if p.get("pymalloc") and p.get("malloc") is not None
+    ]
+
+    live_slope = round(_slope_mib_per_hour(_troughs(live)), 2)
+
+    def probed_slope(key: str) -> float:
+        """Per hour, of the troughs of a probe figure."""
+        points = [(p["t"], p[key]) for p in probed if p.get(key) is not None]
+        return _slope_per_hour(_troughs(points))
+
     fds = _thirds([s["fds"] for s in window])
     threads = _thirds([s["threads"] for s in window])
-    probed = [p for p in inside if p["t"] >= begin]
     tasks = _thirds([p["tasks"] for p in probed])
     widgets = _thirds([p["widgets"] for p in probed if "widgets" in p])
     stale = max((p["stale"] for p in inside), default=float("nan"))
@@ -312,8 +386,17 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
             round(window[0]["rss"] / MIB, 1) if window else None,
             round(window[-1]["rss"] / MIB, 1) if window else None,
         ],
-        "rss_slope_mib_per_hour": round(slope, 2),
-        "rss_slope_second_half_mib_per_hour": round(later_slope, 2),
+        "rss_slope_mib_per_hour": round(trough_slope, 2),
+        "rss_troughs_mib_first_last": [round(v / MIB, 1) for _, v in troughs[:1] + troughs[-1:]],
+        "rss_slope_all_samples_mib_per_hour": round(slope, 2),
+        "rss_slope_all_samples_second_half_mib_per_hour": round(later_slope, 2),
+        "python_blocks_trough_slope_per_hour": round(probed_slope("blocks"), 1),
+        "malloc_in_use_trough_slope_mib_per_hour": round(probed_slope("malloc") / MIB, 2),
+        "malloc_held_trough_slope_mib_per_hour": round(probed_slope("malloc_held") / MIB, 2),
+        "live_heap_trough_slope_mib_per_hour": live_slope,
+        "live_heap_mib_first_last": [round(v / MIB, 1) for v in _thirds([v for _, v in live])],
+        "python_arenas_first_last": _thirds([p["arenas"] for p in probed if p.get("arenas")]),
+        "types_grew_most": _types_grew(probed),
         "fds_first_last": fds,
         "threads_first_last": threads,
         "tasks_first_last": tasks,
@@ -327,7 +410,8 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
         "recording": integrity,
     }
     checks = [
-        check("RSS slope after warm-up", round(slope, 2), "<=", 2, " MiB/h"),
+        check("RSS slope after warm-up (troughs)", round(trough_slope, 2), "<=", 2, " MiB/h"),
+        check("live heap slope after warm-up (troughs)", live_slope, "<=", 2, " MiB/h"),
         check("file descriptors growth", fds[1] - fds[0], "<=", 0),
         check("asyncio tasks growth", tasks[1] - tasks[0], "<=", 2),
         check("widgets growth", widgets[1] - widgets[0], "<=", 0),
@@ -352,5 +436,13 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
     )
 
 
+def main() -> int:
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument("--keep", type=Path, default=None)
+    args, rest = parser.parse_known_args()
+    return main_for(functools.partial(run, seconds=args.seconds, keep=args.keep), rest)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main_for(run))
+    raise SystemExit(main())

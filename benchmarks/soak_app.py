@@ -9,7 +9,23 @@ second to ``PROBE_FILE`` with what only the process itself can see:
   main screen is on top: help and the palette add their own for a moment);
 - ``stale``: the longest time in the last second between a batch of events entering the
   ring and the feed showing its last event, while the feed follows; a batch still unshown
-  counts with its age so far (a feed that stopped repainting shows as a growing figure).
+  counts with its age so far (a feed that stopped repainting shows as a growing figure);
+- ``blocks``: Python's allocated memory blocks (``sys.getallocatedblocks``);
+  ``malloc``: the bytes glibc's malloc has handed out (``mallinfo2``: ``uordblks`` +
+  ``hblkhd``) and ``malloc_held``: what it holds from the system (``arena`` +
+  ``hblkhd``); every 10 s with ``widgets``, ``arenas``: the 1 MiB arenas Python's object
+  allocator holds, and ``pymalloc``: the bytes of its live blocks (both from
+  ``sys._debugmallocstats``). RSS moving while the live figures stay flat is the
+  allocators keeping pages, not live objects growing;
+- ``types``: every 60 s, the number of live objects (that the collector tracks) of the
+  60 most common types.
+
+With ``WSDECK_SOAK_TRACE=START,FIRST,SECOND`` (seconds after the dashboard started) it
+also starts ``tracemalloc`` at START, and writes ``PROBE_FILE.trace.json`` at SECOND: the
+allocations that grew most between the snapshots taken at FIRST and SECOND (by
+traceback), and the object counts by type that grew most. A diagnostic: tracing slows
+every allocation down, and START must be 0 for the growth to mean growth (an object
+allocated before START and replaced after it would count as new).
 
 Probes cost nothing per message: one timestamp per batch (the ring's ``extend``) and one
 check per feed flush (at most ~15 a second).
@@ -18,11 +34,15 @@ check per feed flush (at most ~15 a second).
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import gc
 import json
+import os
 import sys
+import tempfile
 import time
-from collections import deque
+import tracemalloc
+from collections import Counter, deque
 from typing import Any
 
 from textual.widget import Widget
@@ -33,7 +53,117 @@ from tui.core.ring import EventRing
 from tui.widgets.feed import EventFeed
 
 WIDGETS_EVERY = 10.0
+TYPES_EVERY = 60.0
+TYPES_KEPT = 60
 _PENDING_LIMIT = 100_000  # batches waiting to be shown (bounded even if the feed stalls)
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
+
+
+try:
+    _mallinfo2 = ctypes.CDLL(None).mallinfo2
+    _mallinfo2.restype = _MallInfo2
+except (OSError, AttributeError):  # not glibc (or older than 2.33)
+    _mallinfo2 = None
+
+
+def _malloc() -> tuple[int, int] | tuple[None, None]:
+    """Bytes glibc's malloc has handed out, and holds (``None`` off glibc)."""
+    if _mallinfo2 is None:
+        return None, None
+    info = _mallinfo2()
+    return int(info.uordblks + info.hblkhd), int(info.arena + info.hblkhd)
+
+
+def _pymalloc() -> dict[str, int]:
+    """Python's object allocator: ``arenas`` (1 MiB each) it holds and ``pymalloc`` bytes
+    in live blocks (its statistics go to fd 2, the terminal: they are caught in a file)."""
+    with tempfile.TemporaryFile() as caught:
+        saved = os.dup(2)
+        os.dup2(caught.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        caught.seek(0)
+        text = caught.read().decode(errors="replace")
+    found: dict[str, int] = {}
+    for line in text.splitlines():
+        for prefix, key in (
+            ("# arenas allocated current", "arenas"),
+            ("# bytes in allocated blocks", "pymalloc"),
+        ):
+            if line.startswith(prefix):
+                found[key] = int(line.rsplit("=", 1)[1].replace(",", ""))
+    return found
+
+
+class Tracer:
+    """Two tracemalloc snapshots and type counts; the growth between them, to a file."""
+
+    def __init__(self, path: str, spec: str) -> None:
+        self.path = path
+        self.start, self.first, self.second = (float(part) for part in spec.split(","))
+        self.snapshot: tracemalloc.Snapshot | None = None
+        self.types: Counter[str] = Counter()
+        self.done = False
+
+    def tick(self, elapsed: float) -> None:
+        if self.done:
+            return
+        if elapsed >= self.start and not tracemalloc.is_tracing():
+            tracemalloc.start(5)
+        elif elapsed >= self.first and self.snapshot is None:
+            self.snapshot, self.types = self._take()
+        elif elapsed >= self.second and self.snapshot is not None:
+            snapshot, types = self._take()
+            growth = snapshot.compare_to(self.snapshot, "traceback")
+            report = {
+                "seconds": [self.first, self.second],
+                "traced_mib": [
+                    round(sum(s.size for s in shot.statistics("filename")) / 2**20, 2)
+                    for shot in (self.snapshot, snapshot)
+                ],
+                "grew": [
+                    {
+                        "kib": round(stat.size_diff / 1024, 1),
+                        "blocks": stat.count_diff,
+                        "where": stat.traceback.format()[-10:],
+                    }
+                    for stat in growth[:25]
+                ],
+                "types": (types - self.types).most_common(25),
+            }
+            tracemalloc.stop()
+            with open(self.path, "w", encoding="utf-8") as out:
+                json.dump(report, out, indent=1)
+            self.done = True
+
+    @staticmethod
+    def _take() -> tuple[tracemalloc.Snapshot, Counter[str]]:
+        gc.collect()
+        types = Counter(type(o).__qualname__ for o in gc.get_objects())
+        snapshot = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(False, tracemalloc.__file__)]
+        )
+        return snapshot, types
 
 
 class Probe:
@@ -44,6 +174,10 @@ class Probe:
         self.pending: deque[tuple[float, int]] = deque(maxlen=_PENDING_LIMIT)
         self.stale = 0.0
         self.widgets_at = float("-inf")
+        self.types_at = float("-inf")
+        self.began = time.monotonic()
+        spec = os.environ.get("WSDECK_SOAK_TRACE")
+        self.tracer = Tracer(path + ".trace.json", spec) if spec else None
 
     def arrived(self, last_seq: int) -> None:
         self.pending.append((time.monotonic(), last_seq))
@@ -70,11 +204,22 @@ class Probe:
             "stale": round(stale, 4),
             "ring": len(app.ring),
             "screen": type(app.screen).__name__,
+            "blocks": sys.getallocatedblocks(),
         }
+        record["malloc"], record["malloc_held"] = _malloc()
+        if self.tracer is not None:
+            self.tracer.tick(now - self.began)
         if app.screen is app.main and now - self.widgets_at >= WIDGETS_EVERY:
             self.widgets_at = now
             gc.collect()
-            record["widgets"] = sum(isinstance(o, Widget) for o in gc.get_objects())
+            objects = gc.get_objects()
+            record["widgets"] = sum(isinstance(o, Widget) for o in objects)
+            record.update(_pymalloc())
+            if now - self.types_at >= TYPES_EVERY:
+                self.types_at = now
+                counts = Counter(type(o).__qualname__ for o in objects)
+                record["types"] = dict(counts.most_common(TYPES_KEPT))
+            del objects
         self.out.write(json.dumps(record) + "\n")
 
 
@@ -96,6 +241,7 @@ def install(probe: Probe) -> None:
 
     def probed_start(self: WsdeckApp) -> None:
         start(self)
+        probe.began = time.monotonic()
         self.set_interval(1.0, lambda: probe.tick(self), name="soak-probe")
 
     EventRing.extend = probed_extend  # type: ignore[method-assign]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -43,6 +44,10 @@ if TYPE_CHECKING:
     from tui.launch import LaunchError, Loader
     from tui.screens.main import MainScreen
     from tui.screens.settings_screen import ConnectionState
+
+
+GC_CHECK = 1.0
+"""Seconds between two counts of the open connections (see :class:`tui.launch.OpenConnections`)."""
 
 
 def _commands() -> type[Provider]:
@@ -198,6 +203,10 @@ class WsdeckApp(App[int]):
         # and opens a socket (~25 ms), which the first frame of the dashboard need not wait for.
         self._auto_pending = True
         self.call_after_refresh(self._start_auto)
+        from tui.launch import OpenConnections
+
+        self._open_connections = OpenConnections()
+        self.set_interval(GC_CHECK, self._freeze_open_connections, name="gc-freeze")
         for note in self.recorder.notes if self.recorder else ():
             self.notify(note, title="recording", severity="warning", timeout=10, markup=False)
         for warning in self.settings.load_warnings:
@@ -205,6 +214,12 @@ class WsdeckApp(App[int]):
         if self.note:
             self.notify(self.note, title="wsdeck", timeout=6, markup=False)
         self._warn_cautions()
+
+    def _freeze_open_connections(self) -> None:
+        from tui.core.client import State
+
+        count = sum(1 for client in self.hub.clients.values() if client.state is State.OPEN)
+        self._open_connections.opened(count, time.monotonic())
 
     def _start_auto(self) -> None:
         """Start the auto-start connections, once: after the first frame, or before the

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
 
 from textual.widgets import Static
@@ -10,7 +12,7 @@ from settings import WsdeckSettings
 from tests.app.conftest import conn, settings_for, wait_until
 from tui.app import WsdeckApp
 from tui.demo_server import DemoServer
-from tui.launch import LaunchError
+from tui.launch import LaunchError, OpenConnections
 from tui.widgets.connection_table import ConnectionTable
 
 
@@ -48,3 +50,44 @@ async def test_a_launch_error_ends_the_app_with_2_and_keeps_the_lines() -> None:
     assert app.launch_error is not None
     assert app.launch_error.lines[1] == "  feed: bad"
     assert not app.ready
+
+
+def test_open_connections_are_frozen_out_of_full_collections_as_they_double() -> None:
+    gc.collect()
+    gc.unfreeze()  # start from a known count (other tests may have frozen objects)
+    try:
+        settle = OpenConnections()
+        assert not settle.opened(OpenConnections.FIRST - 1, now=0.0)  # few: nothing to do
+        assert gc.get_freeze_count() == 0
+        kept = [[index] for index in range(10_000)]  # long-lived, as a connection's objects
+        assert settle.opened(OpenConnections.FIRST, now=1.0)
+        assert gc.get_freeze_count() >= len(kept)
+        assert not settle.opened(2 * OpenConnections.FIRST - 1, now=2.0)  # until they double
+        assert settle.opened(2 * OpenConnections.FIRST, now=3.0)
+    finally:
+        gc.unfreeze()
+
+
+class Node:
+    """An object in a reference cycle, as a closed connection's objects are."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_closed_connections_frozen_cycles_are_freed_at_the_next_refresh() -> None:
+    gc.collect()
+    gc.unfreeze()
+    try:
+        settle = OpenConnections()
+        node = Node()
+        alive = weakref.ref(node)
+        assert settle.opened(OpenConnections.FIRST, now=0.0)  # frozen while in use
+        del node  # the connection closes: its cycle is garbage, but frozen
+        gc.collect()
+        assert alive() is not None
+        assert not settle.opened(OpenConnections.FIRST, now=OpenConnections.REFRESH - 1)
+        assert settle.opened(OpenConnections.FIRST, now=OpenConnections.REFRESH)
+        assert alive() is None
+    finally:
+        gc.unfreeze()

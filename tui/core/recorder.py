@@ -288,7 +288,7 @@ class Recorder:
                 self._flush_buffer()
                 self._size = os.fstat(self._fd).st_size  # after a copytruncate, maybe 0
                 if self._size and self._size + size > limit:
-                    self._rotate()  # larger than max_bytes, it goes alone into a new file
+                    self._rotate()  # a new file (where it is alone if larger than max_bytes)
         for piece in encode_pieces((event,)):
             data = piece.encode()
             self._buffer.append(data)
