@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from textual import events
+from textual.app import App
 from textual.pilot import Pilot
 
 from settings import Connection, WsdeckSettings
@@ -67,7 +68,7 @@ async def type_text(pilot: Pilot[Any], text: str) -> None:
 _KEY_CHARS = {"tab": "\t", "enter": "\r", "space": " ", "escape": "\x1b"}
 
 
-def burst(app: WsdeckApp, *keys: str) -> None:
+def burst(app: App[Any], *keys: str) -> None:
     """Hand ``keys`` to the App back to back, as one terminal read delivers them.
 
     ``pilot.press`` waits for the App to go idle after every key, which hides what happens

@@ -11,7 +11,7 @@ from typing import Any
 from rich.style import Style
 from textual.app import App, ComposeResult
 
-from tests.app.conftest import conn, wait_until
+from tests.app.conftest import burst, conn, wait_until
 from tests.app.test_feed import receive
 from tui.core.events import SendEvent
 from tui.core.ring import EventRing, FeedFilter
@@ -53,7 +53,8 @@ async def test_typing_searches_once_the_typing_pauses() -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         bar = app.query_one(SearchBar)
         bar.focus()
-        await pilot.press(*"ping")  # faster than the debounce: one search
+        await pilot.pause()
+        burst(app, *"ping")  # one terminal read, faster than the debounce: one search
         await wait_until(pilot, lambda: bool(app.searches))
         await pilot.pause(0.3)
         assert [(m.search, m.only) for m in app.searches] == [("ping", False)]
