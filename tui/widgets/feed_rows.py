@@ -31,7 +31,20 @@ class FeedRows:
         # While paused: the events on screen (and the highlighted one) by position, so that
         # they outlive their eviction; and the evicted ones still shown, oldest first.
         self.pinned: dict[int, Event] = {}
-        self.ghosts: list[int] = []
+        self._ghosts: list[int] = []
+        self._ghosts_first = 0  # the ring's first position when the ghosts were found
+
+    @property
+    def ghosts(self) -> list[int]:
+        """The evicted events still shown, oldest first.
+
+        The ring evicts as batches arrive, but the App announces them only on a grid
+        (``events_added``, 12 times a second): rows drawn in between must already show
+        those evictions as ghosts, or a paused screen would jump to newer events.
+        """
+        if not self.following and self.ring.first != self._ghosts_first:
+            self.find_ghosts()
+        return self._ghosts
 
     def __len__(self) -> int:
         return len(self.ghosts) + len(self.view)
@@ -109,14 +122,15 @@ class FeedRows:
     def forget_screen(self) -> None:
         """Drop the kept events: the rows changed under the view."""
         self.pinned.clear()
-        self.ghosts = []
+        self._ghosts = []
 
     def find_ghosts(self) -> None:
         """Keep as ghosts the pinned events the ring evicted that are on screen, or highlighted."""
         first = self.ring.first
         top = self.top if self.top is not None else first
         keep = [p for p in self.pinned if p < first and (p >= top or p == self.cursor)]
-        self.ghosts = sorted(keep)
+        self._ghosts = sorted(keep)
+        self._ghosts_first = first
 
     def pin(self, top_row: int, page: int) -> None:
         """Keep the events on screen and the highlighted one while paused; forget the rest."""
