@@ -19,6 +19,7 @@ from tui.core.codec import encode_base64, encode_hex
 from tui.core.errors import close_code_name
 from tui.core.events import (
     PIECE,
+    AlertEvent,
     ErrorEvent,
     Event,
     PayloadEvent,
@@ -28,7 +29,15 @@ from tui.core.events import (
 )
 from tui.core.unsafe import UNSAFE_CHARS
 
-GLYPHS = {"send": ">", "receive": "<", "start": "+", "stop": "-", "error": "!", "pong": "~"}
+GLYPHS = {
+    "send": ">",
+    "receive": "<",
+    "start": "+",
+    "stop": "-",
+    "error": "!",
+    "pong": "~",
+    "alert": "⚠",
+}
 
 # The unsafe code points, and the backslash: it starts every escape, so a literal one is
 # doubled (otherwise the text \x1b[31m would read like an escaped ESC).
@@ -105,7 +114,16 @@ def summary(event: Event, view: str = "hex", limit: int | None = 200) -> str:
         return f"{event.kind}: {printable(event.message, limit)}"
     if isinstance(event, PongEvent):
         return f"pong after {event.rtt * 1000:.1f} ms"
+    if isinstance(event, AlertEvent):
+        return alert_summary(event, limit)
     return ""
+
+
+def alert_summary(event: AlertEvent, limit: int | None = 200) -> str:
+    """``RAISED critical silence: no message for 5 s`` / ``cleared silence: …``: the
+    state leads in words (upper case when raised), so it reads without colour."""
+    head = f"RAISED {event.level}" if event.state == "raised" else "cleared"
+    return f"{head} {printable(event.name)}: {printable(event.message, limit)}"
 
 
 def clock(ts: float, utc: bool = False) -> str:
