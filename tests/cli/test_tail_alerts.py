@@ -27,9 +27,9 @@ def test_alerts_go_to_stdout_and_the_recording(demo_url: str, tmp_path: Path) ->
     config = tmp_path / "wsdeck.toml"
     config.write_text(WATCHED.format(url=demo_url))
     record = tmp_path / "events.jsonl"
-    # 60 messages at 40/s span at least one whole period (an alarm and a pause).
+    # 90 messages at 40/s span three periods (each with an alarm and a pause).
     result = wsdeck(
-        "tail", "pulse", "--config", str(config), "--count", "60", "--record", str(record)
+        "tail", "pulse", "--config", str(config), "--count", "90", "--record", str(record)
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -51,7 +51,7 @@ def test_alerts_go_to_stdout_and_the_recording(demo_url: str, tmp_path: Path) ->
 def test_alerts_in_the_text_format(demo_url: str, tmp_path: Path) -> None:
     config = tmp_path / "wsdeck.toml"
     config.write_text(WATCHED.format(url=demo_url))
-    result = wsdeck("tail", "pulse", "--config", str(config), "--count", "60", "--format", "text")
+    result = wsdeck("tail", "pulse", "--config", str(config), "--count", "90", "--format", "text")
     assert result.returncode == 0, result.stderr
     assert " pulse ⚠ RAISED critical alarm: a message matches jq .alarm\n" in result.stdout
     assert " pulse ⚠ cleared alarm: a message does not match\n" in result.stdout

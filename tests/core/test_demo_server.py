@@ -27,7 +27,14 @@ from websockets.exceptions import (
 from websockets.frames import Close
 
 from tui.demo.flood import FloodFrames, payload
-from tui.demo.routes import Flood, Reply, Ticker, can_send_close_code, parse_target
+from tui.demo.routes import (
+    ENDPOINTS,
+    Flood,
+    Reply,
+    Ticker,
+    can_send_close_code,
+    parse_target,
+)
 from tui.demo.ticker import ticker_status
 from tui.demo_server import DemoServer, run, serve_until_cancelled
 
@@ -382,7 +389,7 @@ async def test_serve_until_cancelled_announces_then_serves() -> None:
         async with asyncio.timeout(TIMEOUT):
             await announced.wait()
         url = lines[0].removeprefix("wsdeck demo server listening on ")
-        assert len(lines) == 6
+        assert len(lines) == 1 + len(ENDPOINTS)
         async with asyncio.timeout(TIMEOUT), connect(url + "/echo", proxy=None) as ws:
             await ws.send("ping")
             assert await ws.recv() == "ping"

@@ -290,3 +290,36 @@ def test_alert_events_round_trip_through_json_lines() -> None:
         "cause": 3,
     }
     assert decode_line(line) == event
+
+
+def test_changes_between_two_ticks_are_not_missed() -> None:
+    rig = Rig(
+        {
+            "silence": {"after": 1},
+            "flapping": {"more_than": 1, "within": 5},
+            "rules": {"hot": {"regex": "hot", "hold": 2}},
+        }
+    )
+    rig.start(1000.0)
+    rig.receive(1000.5, "hot")
+    # No tick at all: a 1.2 s silence, a hold that ran out and a quiet window still count.
+    rig.receive(1001.7, "hot")
+    assert [(a.name, a.state, a.ts) for a in rig.alerts()] == [
+        ("hot", "raised", 1000.5),
+        ("silence", "raised", 1001.5),
+        ("silence", "cleared", 1001.7),
+    ]
+    rig.receive(1004.0, "hot")
+    assert [(a.name, a.state, a.ts) for a in rig.alerts()[3:]] == [
+        ("silence", "raised", 1002.7),
+        ("silence", "cleared", 1004.0),
+        ("hot", "cleared", 1003.7),
+        ("hot", "raised", 1004.0),
+    ]
+    rig.stop(1010.0)
+    rig.stop(1011.0)
+    rig.stop(1020.0)  # the window emptied at 1016
+    assert [(a.name, a.state, a.ts) for a in rig.alerts() if a.name == "flapping"] == [
+        ("flapping", "raised", 1011.0),
+        ("flapping", "cleared", 1016.0),
+    ]

@@ -131,6 +131,7 @@ class _Burst(_Watch):
         self.last_seq: int | None = None
 
     def note(self, ts: float, seq: int) -> None:
+        self.tick(ts)  # a quiet spell that ended between two ticks clears first
         times = self.times
         times.append(ts)
         self.last_seq = seq
@@ -171,6 +172,9 @@ class _Silence(_Watch):
             )
 
     def received(self, ts: float, seq: int) -> None:
+        if ts - self.since >= self.after:
+            # A silence that ended between two ticks still raises (at its moment) first.
+            self.tick(ts)
         if self.alert is not None:
             silent = round(ts - self.since, 3)
             self.clear(ts, f"a message after {silent:g} s of silence", {"silent_s": silent})
@@ -192,6 +196,8 @@ class _Rule(_Watch):
         self.last_match = 0.0
 
     def received(self, event: ReceiveEvent) -> None:
+        if self.hold and self.alert is not None:
+            self.tick(event.ts)  # a hold that ran out between two ticks clears first
         if self.test(event.data):
             self.last_match = event.ts
             if self.alert is None:
