@@ -147,7 +147,10 @@ def with_urls(
 
 
 def demo_connections(base: str, closed_port: int) -> list[Connection]:
-    """The demo set: echo, a ticker, a binary source, and one that fails to connect."""
+    """The demo set: echo, a ticker, a binary source, one that fails to connect, and two
+    whose watches raise and clear alerts within the first minute (pulse: an alarm field
+    from 10 to 16 s and a silence from 35 to 40 s of every 40; flappy: dropped every few
+    seconds for the first half of every minute)."""
     retry = {"enabled": True, "initial_delay": 1.0, "max_delay": 10.0, "jitter": 0.2}
     from settings import Connection
 
@@ -166,7 +169,12 @@ def demo_connections(base: str, closed_port: int) -> list[Connection]:
             **common,
         ),
         Connection(
-            name="ticker", url=f"{base}/ticker?rate=2", auto_start=True, reconnect=retry, **common
+            name="ticker",
+            url=f"{base}/ticker?rate=2",
+            auto_start=True,
+            reconnect=retry,
+            watch={"silence": {"after": 5}},
+            **common,
         ),
         Connection(
             name="binary",
@@ -181,6 +189,26 @@ def demo_connections(base: str, closed_port: int) -> list[Connection]:
             url=f"ws://127.0.0.1:{closed_port}/nothing-listens-here",
             auto_start=True,
             reconnect={**retry, "max_attempts": 3},
+            watch={"errors": {"more_than": 2, "within": 30}},
+            **common,
+        ),
+        Connection(
+            name="pulse",
+            url=f"{base}/pulse?rate=2&period=40&alarm=6&pause=8",
+            auto_start=True,
+            reconnect=retry,
+            watch={
+                "silence": {"after": 3},
+                "rules": {"alarm": {"jq": ".alarm", "level": "critical"}},
+            },
+            **common,
+        ),
+        Connection(
+            name="flappy",
+            url=f"{base}/flap?up=2&period=60",
+            auto_start=True,
+            reconnect={**retry, "initial_delay": 0.5, "max_delay": 2.0},
+            watch={"flapping": {"more_than": 3, "within": 15, "level": "critical"}},
             **common,
         ),
     ]

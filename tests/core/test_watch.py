@@ -178,11 +178,11 @@ def test_a_payload_rule_raises_while_matching_and_clears_on_a_non_match(
     assert (raised.name, raised.level, raised.cause) == ("hot", "critical", trigger.seq)
     ((kind, source),) = rule.items()
     assert raised.message == f"a message matches {kind} {source}"
-    assert rig.engine.worst() == {"c": "critical"}
+    assert rig.engine.badges() == {"c": ("critical", 1)}
     rig.receive(1003.0, calm)
     cleared = rig.alerts()[-1]
     assert (cleared.state, cleared.ts, cleared.figures) == ("cleared", 1003.0, {"matches": 2})
-    assert rig.engine.worst() == {}
+    assert rig.engine.badges() == {}
 
 
 def test_non_json_payloads_do_not_match_a_jq_rule() -> None:
@@ -239,6 +239,7 @@ def test_alerts_list_critical_first_then_cleared_ones_newest_first() -> None:
     rig.receive(1001.0, "abc")
     assert [a.name for a in rig.engine.alerts()] == ["b", "a", "c"]
     assert rig.engine.counts() == (1, 2)
+    assert rig.engine.badges() == {"c": ("critical", 3)}
     rig.receive(1002.0, "bc")
     rig.receive(1003.0, "b")
     assert [(a.name, a.active) for a in rig.engine.alerts()] == [

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from tests.conftest import DemoServer
 from tests.core.conftest import FAST_RECONNECT, Collector, connection, free_port
 from tui.core.events import AlertEvent, Event, ReceiveEvent, StopEvent
 from tui.core.hub import Hub
 from tui.demo.routes import Flap, Pulse, Reply, parse_target
 from tui.demo.watched import pulse_state
-from tui.demo_server import DemoServer
 
 Runner = Callable[..., tuple[Hub, Collector]]
-
-
-@pytest.fixture
-async def demo() -> AsyncIterator[DemoServer]:
-    async with DemoServer() as server:
-        yield server
 
 
 def alerts(collector: Collector, name: str) -> list[AlertEvent]:

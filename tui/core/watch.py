@@ -448,13 +448,17 @@ class WatchEngine:
         critical = sum(1 for alert in self.active.values() if alert.level == "critical")
         return critical, len(self.active) - critical
 
-    def worst(self) -> dict[str, AlertLevel]:
-        """Each connection's worst active alert level (connections without one are absent)."""
-        worst: dict[str, AlertLevel] = {}
+    def badges(self) -> dict[str, tuple[AlertLevel, int]]:
+        """Each connection's worst active alert level and number of active alerts
+        (connections without one are absent)."""
+        badges: dict[str, tuple[AlertLevel, int]] = {}
         for alert in self.active.values():
-            if worst.get(alert.connection) != "critical":
-                worst[alert.connection] = alert.level
-        return worst
+            level, count = badges.get(alert.connection, (alert.level, 0))
+            badges[alert.connection] = (
+                "critical" if "critical" in (level, alert.level) else level,
+                count + 1,
+            )
+        return badges
 
     def _send(self, event: AlertEvent) -> None:
         if self._waiting or not self.sink.offer(event):

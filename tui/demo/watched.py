@@ -17,6 +17,9 @@ from websockets.asyncio.server import ServerConnection
 from tui.demo.routes import Flap, Pulse
 
 FLAP_CODE, FLAP_REASON = 1012, "flapping on purpose"
+_EPOCH = time.monotonic()
+"""Where ``/flap``'s periods start: about when the demo server started, so that a demo
+begins with its flapping half."""
 
 
 def pulse_message(seq: int, phase: float, alarm: bool) -> dict[str, Any]:
@@ -54,8 +57,8 @@ async def send_pulse(ws: ServerConnection, pulse: Pulse) -> None:
 
 async def flap(ws: ServerConnection, route: Flap) -> None:
     """Close ``up`` seconds after opening, or after the next period starts when opened in
-    the stable second half of a period (periods run on the server's monotonic clock)."""
-    phase = time.monotonic() % route.period
+    the stable second half of a period (periods start when this module was loaded)."""
+    phase = (time.monotonic() - _EPOCH) % route.period
     if phase >= route.period / 2:
         await asyncio.sleep(route.period - phase)
     await asyncio.sleep(route.up)

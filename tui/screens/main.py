@@ -18,12 +18,13 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Header, Static
+from textual.widgets import Button, Static
 
 from tui.core.client import State, WsClient
 from tui.core.display import printable
 from tui.core.ring import FeedFilter
 from tui.toasts import confine
+from tui.widgets.alert_header import AlertHeader
 from tui.widgets.composer import Composer
 from tui.widgets.connection_table import ConnectionTable, badge
 from tui.widgets.detail import DetailPane
@@ -86,6 +87,7 @@ class MainScreen(Screen[None]):
         Binding("f", "filter", "Filter", id="feed.filter"),
         Binding("e", "export", "Export", id="feed.export"),
         Binding("d", "detail", "Detail", id="feed.detail"),
+        Binding("a", "alerts", "Alerts", id="alerts.show", show=False),
         # One key per pane, as in k9s and lazygit; tab and shift+tab go round the panes only
         # (buttons have keys of their own).
         Binding("1", "pane('table')", "Go to the table", id="pane.table", show=False),
@@ -111,7 +113,7 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         app = self.wsdeck
-        yield Header()
+        yield AlertHeader()
         yield self._table
         with Horizontal(id="controls"):
             yield Static(id="selected")
@@ -146,6 +148,7 @@ class MainScreen(Screen[None]):
         self._state_due = False  # a state refresh waits for the next feed repaint
         self._pane = "table"  # the pane that had the focus last: it gets it back
         self._before_search = "table"  # where escape in the search bar goes back to
+        self._alerts_shown = -1  # the watches' version the header's count shows
 
     def on_mount(self) -> None:
         self.query_one("#detail").display = False
@@ -265,9 +268,40 @@ class MainScreen(Screen[None]):
 
     def _refresh_state(self) -> None:
         self._state_due = False
+        self._show_alerts()
         self._table.sync(self.wsdeck.hub.clients)
         self._refresh_selection()
         self._feed_status()
+
+    def _show_alerts(self) -> None:
+        """The table's alert badges and the header's count of active alerts."""
+        watches = self.wsdeck.hub.watches
+        self._table.show_alerts(watches.badges(), bool(watches.watchers))
+        if watches.version != self._alerts_shown:
+            self._alerts_shown = watches.version
+            self.query_one(AlertHeader).show_counts(*watches.counts())
+
+    def action_alerts(self) -> None:
+        """The alerts screen; ``g`` there comes back with the event to show in the feed."""
+        from tui.screens.alerts import AlertsScreen
+
+        utc = self.wsdeck.settings.feed.timestamps == "utc"
+        self.app.push_screen(AlertsScreen(self.wsdeck.hub.watches, utc=utc), self.show_event)
+
+    def show_event(self, seq: int | None) -> None:
+        """Highlight event ``seq`` in the feed (the feed pauses there)."""
+        if seq is None:
+            return
+        if self.query_one(EventFeed).jump_to_seq(seq):
+            self._pane = "feed"
+            self.action_pane("feed")
+        else:
+            self.notify(
+                "That event is no longer in the feed (dropped from memory, cleared or "
+                "filtered out).",
+                severity="warning",
+                timeout=5,
+            )
 
     def _refresh_selection(self) -> None:
         """The selected bar, the node controls, the composer's target and the keys."""

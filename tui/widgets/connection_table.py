@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -20,6 +20,7 @@ from textual.strip import Strip
 
 from tui.core.client import State, WsClient
 from tui.core.display import printable
+from tui.core.events import AlertLevel
 from tui.widgets.table_columns import COLUMNS, fit_columns
 
 _SPARK = "▁▂▃▄▅▆▇█"
@@ -49,6 +50,16 @@ def badge(client: WsClient, now: float | None = None) -> tuple[str, str]:
     else:
         text, state_class = state.value, state.value
     return f"{GLYPHS[state_class]} {text}", state_class
+
+
+def alert_badge(alerts: tuple[AlertLevel, int] | None) -> tuple[str, str]:
+    """The alert cell: ``⚠ crit`` (the worst active level), ``⚠ warn 3`` (three active),
+    empty without alerts; and its style class."""
+    if alerts is None:
+        return "", ""
+    level, count = alerts
+    word = "crit" if level == "critical" else "warn"
+    return f"⚠ {word}" + (f" {count}" if count > 1 else ""), f"alert-{level}"
 
 
 def human_bytes(count: int) -> str:
@@ -251,6 +262,9 @@ class ConnectionTable(ScrollView, can_focus=True):
         "reconnecting": "bold $warning",
         "stopped": "dim",  # $text-muted is "auto 60%": no colour Rich can draw
         "failed": "bold $error",
+        # Alert badges: the word (crit / warn) tells them apart without colour.
+        "alert-critical": "bold reverse $error",
+        "alert-warning": "bold $warning",
     }
 
     HEADER_HEIGHT: ClassVar[int] = 1
@@ -287,6 +301,9 @@ class ConnectionTable(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
         self._shown: list[int] = list(range(len(COLUMNS)))
         """The indices of the columns on screen: those that fit whole (see fit_columns)."""
+        self._badges: Mapping[str, tuple[AlertLevel, int]] = {}
+        self._watched = False
+        """Whether some connection has watches: the alert column is shown only then."""
 
     # -- what the rest of the App reads ------------------------------------------------------
 
@@ -332,6 +349,14 @@ class ConnectionTable(ScrollView, can_focus=True):
         self.cursor_row = max(0, min(row, len(self._names) - 1))
 
     # -- updates from the App ----------------------------------------------------------------
+
+    def show_alerts(self, badges: Mapping[str, tuple[AlertLevel, int]], watched: bool) -> None:
+        """Each connection's worst active alert level and count of active alerts (shown at
+        the next :meth:`sync`); ``watched``: some connection has watches."""
+        self._badges = badges
+        if watched != self._watched:
+            self._watched = watched
+            self._refit()
 
     def sync(self, clients: dict[str, WsClient]) -> None:
         """Add and remove rows to match ``clients``; bring the rows on screen up to date.
@@ -406,7 +431,8 @@ class ConnectionTable(ScrollView, can_focus=True):
     def _refit(self) -> None:
         """Show the columns that fit the table's width whole; say so when they change."""
         width = self.scrollable_content_region.width or self.app.size.width
-        fitted = fit_columns(width, dict(zip(COLUMNS, self._widths, strict=True)))
+        hidden = () if self._watched else ("alert",)
+        fitted = fit_columns(width, dict(zip(COLUMNS, self._widths, strict=True)), hidden=hidden)
         shown = [index for index, column in enumerate(COLUMNS) if column in fitted]
         if shown != self._shown:
             self._shown = shown
@@ -427,6 +453,7 @@ class ConnectionTable(ScrollView, can_focus=True):
             (f"{stats.msgs_in} / {human_bytes(stats.bytes_in)}", ""),
             (f"{stats.msgs_out} / {human_bytes(stats.bytes_out)}", ""),
             ("-" if rate is None else rate.label(), ""),
+            alert_badge(self._badges.get(client.name)),
             (age(last), ""),
             (round_trip(client.latency), ""),
             (printable(client.url, 40), ""),  # the final URL after redirects

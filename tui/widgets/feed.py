@@ -288,6 +288,30 @@ class EventFeed(FeedView):
         else:
             return False
         assert pos is not None
+        self._highlight_at(pos)
+        return True
+
+    def jump_to_seq(self, seq: int) -> bool:
+        """Highlight the event numbered ``seq`` (an alert's cause), mid-screen; the feed
+        pauses there. False when the ring no longer holds it or the filter hides it."""
+        self.flush()
+        ring = self.ring
+        # Events enter the ring in seq order: a binary search over what it holds.
+        low, high = ring.first, ring.end
+        while low < high:
+            middle = (low + high) // 2
+            if ring.at(middle).seq < seq:
+                low = middle + 1
+            else:
+                high = middle
+        if low == ring.end or ring.at(low).seq != seq or not self._rows.shows(low):
+            return False
+        self._highlight_at(low)
+        return True
+
+    def _highlight_at(self, pos: int) -> None:
+        """Pause with the event at ring position ``pos`` highlighted, mid-screen."""
+        rows = self._rows
         rows.pause()
         rows.cursor = pos
         count = len(rows)
@@ -296,7 +320,6 @@ class EventFeed(FeedView):
         rows.pin(int(self.scroll_y), page)
         self._post_highlighted()
         self._post_status()
-        return True
 
     def set_filter(self, flt: FeedFilter) -> None:
         """Show only the events that pass ``flt``; the re-filter runs in steps.
