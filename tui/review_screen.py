@@ -22,11 +22,8 @@ from textual.widgets import Header, Static
 from tui.core.display import printable
 from tui.review_table import RecordedTable
 from tui.screens.main import _FLEET_ACTIONS, _SELECTED_ACTIONS, MIN_NAME_WIDTH, MainScreen
-from tui.widgets.detail import DetailPane
 from tui.widgets.feed import EventFeed
 from tui.widgets.feed_row import NAME_WIDTH
-from tui.widgets.feed_search import SearchBar
-from tui.widgets.feed_status import FeedStatus
 from tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -60,21 +57,11 @@ class ReviewScreen(MainScreen):
         self._table = RecordedTable(id="connections")  # type: ignore[assignment]
 
     def compose(self) -> ComposeResult:
-        app = self.wsdeck
         yield Header()
         yield self._table
         with Horizontal(id="controls"):
             yield Static(id="selected")
-        with Horizontal(id="body"):
-            yield EventFeed(
-                app.ring,
-                receive_view=self._receive_view,
-                utc=app.settings.feed.timestamps == "utc",
-                id="feed",
-            )
-            yield DetailPane(id="detail")
-        yield FeedStatus(id="feed-status")
-        yield SearchBar(id="search")
+        yield from self.compose_feed()
         yield KeyFooter()
 
     def _panes(self) -> list[str]:

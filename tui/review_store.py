@@ -17,29 +17,35 @@ wrong type, a record cut short by a crash) is counted and skipped, with its file
 number kept for the first few: never fatal. Lines are checked with orjson when indexed (a
 few µs each); the full decoding (:func:`tui.core.events.decode_line`) happens on access.
 
-Only the standard library, orjson and the UI-free core are imported: no textual.
+Only the standard library, orjson (where installed) and the UI-free core are imported.
 """
 
 from __future__ import annotations
 
 import bisect
 import gzip
+import io
+import json
 import os
 import tempfile
 import time
 import zlib
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO, overload
-
-import orjson
 
 from tui.core.events import EVENT_TYPES, ErrorEvent, Event, EventDecodeError, decode_line
 from tui.core.ring import EventRing
 
 __all__ = ["ConnectionCounts", "FileRing", "OpenError", "RecordingStore"]
+
+_loads: Callable[[bytes], Any]
+try:
+    from orjson import loads as _loads
+except ImportError:  # an interpreter orjson has no wheel for: the same answers, slower
+    _loads = json.loads
 
 BLOCK = 1 << 20
 """Bytes read (or decompressed) at a time while indexing."""
@@ -87,7 +93,7 @@ class _Source:
         self.size = os.fstat(handle.fileno()).st_size
         self.packed = path.name.endswith(".gz")
         self._raw: IO[bytes] = handle
-        self._stream: BinaryIO | gzip.GzipFile = handle
+        self._stream: io.BufferedReader | gzip.GzipFile = handle
         self._copy: BinaryIO | None = None
         """The decompressed copy of a gzip file, read back by offset; closed in :meth:`close`."""
         if self.packed:
@@ -101,7 +107,7 @@ class _Source:
     def read(self) -> bytes:
         """The next block of content (``b""`` at the end); gzip's is kept for reading back."""
         try:
-            block = self._stream.read(BLOCK)
+            block = self._stream.read1(BLOCK)
         except (OSError, EOFError, zlib.error) as exc:  # a damaged or truncated gzip file
             self.done = True
             raise OpenError(f"{self.path}: {exc}") from None
@@ -237,8 +243,8 @@ class RecordingStore:
             self._problem(source, self._line, "line too long")
             return
         try:
-            raw = orjson.loads(line)
-        except orjson.JSONDecodeError:
+            raw = _loads(line)
+        except (ValueError, RecursionError):  # orjson's and json's JSONDecodeError are both
             self._problem(source, self._line, "cut short" if cut else "not JSON")
             return
         reason = _check(raw)

@@ -20,8 +20,9 @@ COLUMNS = ("name", "events", "in", "out", "errors", "first", "last")
 
 
 def _clock(ts: str) -> str:
-    """``2026-11-25T20:25:28.123456Z`` → ``2026-11-25 20:25:28`` (as recorded: UTC)."""
-    return ts[:19].replace("T", " ")
+    """``2026-11-25T20:25:28.123456Z`` → ``11-25 20:25:28`` (as recorded: UTC); the year
+    is left out so that the table's columns fit 80 columns."""
+    return ts[5:19].replace("T", " ")
 
 
 class RecordedTable(DataTable[Text]):
