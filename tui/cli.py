@@ -249,10 +249,18 @@ def _dispatch(args: argparse.Namespace) -> int:
         from tui.launch import run_demo
 
         return run_demo(args.port, record=args.record)
+    from settings.preview import connection_names
     from tui.launch import run_dashboard
 
+    # Listed in the first frame while pydantic validates them; URLs add connections that
+    # only the validation names, so with URLs there is nothing exact to list before it.
+    preview = None if args.urls else connection_names(args.config)
     return run_dashboard(
-        partial(_load_for_dashboard, args), args.urls, flags_from(args), start=not args.no_start
+        partial(_load_for_dashboard, args),
+        args.urls,
+        flags_from(args),
+        start=not args.no_start,
+        preview=preview,
     )
 
 
