@@ -7,6 +7,7 @@ so ``--help``, ``--version`` and ``config path`` answer at once.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from functools import partial
@@ -218,6 +219,10 @@ def _first_word(argv: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``wsdeck`` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    # wsdeck uses no pydantic plugins; looking for them reads every installed package's
+    # entry points when the first settings model is built (~3-5 ms). A value the operator
+    # set is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if args_list[:1] == ["check"]:  # a plugin's own conventions: see tui.check_command
         from tui.check_command import main as check
 
