@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from settings import Connection, WsdeckSettings
+    from tui.core.analysis import Analysis
     from tui.core.client import WsClient
     from tui.core.hub import Hub
     from tui.core.recorder import Recorder
@@ -80,6 +81,8 @@ class WsdeckApp(App[int]):
     hub: Hub
     ring: EventRing
     recorder: Recorder | None
+    analysis: Analysis
+    """Fields and request/response pairing, in a thread of their own (issue 14)."""
     main: MainScreen
 
     def __init__(
@@ -116,6 +119,7 @@ class WsdeckApp(App[int]):
         return hasattr(self, "hub")
 
     def _set_up(self, settings: WsdeckSettings) -> None:
+        from tui.core.analysis import Analysis
         from tui.core.hub import Hub
         from tui.core.recorder import recorder_for
         from tui.core.ring import EventRing
@@ -127,6 +131,9 @@ class WsdeckApp(App[int]):
         self.settings = settings
         self.hub = Hub(settings.connections, env=settings.reference_env())
         self.ring = EventRing(settings.feed.max_events)
+        self.analysis = Analysis()
+        for connection in settings.connections:
+            self.analysis.configure(connection)
         self.main = MainScreen()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -196,6 +203,7 @@ class WsdeckApp(App[int]):
             return
         self.set_theme(self.settings.theme.name)
         self.push_screen(self.main)
+        self.analysis.start()
         for client in self.hub.clients.values():
             self._run_client(client)
         self._drain()
@@ -302,7 +310,9 @@ class WsdeckApp(App[int]):
     @work(name="drain", group="drain", exit_on_error=False)
     async def _drain(self) -> None:
         """Move event batches into the ring (and recording); tell the widgets."""
-        await drain(self.hub.bus, self.ring, self.recorder, self._events_arrived)
+        await drain(
+            self.hub.bus, self.ring, self.recorder, self._events_arrived, self.analysis.offer
+        )
 
     def _events_arrived(self) -> None:
         self.post_message(EventsArrived())
@@ -456,6 +466,8 @@ class WsdeckApp(App[int]):
     def on_unmount(self) -> None:
         if self._restore_signals is not None:
             self._restore_signals()
+        if self.ready:
+            self.analysis.stop()
         # The one close (flush and fsync), whichever way the App ends: workers may still
         # emit until now.
         if self.ready and self.recorder is not None:
@@ -576,8 +588,10 @@ class WsdeckApp(App[int]):
         new = {c.name: c for c in result.settings.connections}
         for name in result.removed:
             self._retire(self.hub.remove(name))
+            self.analysis.forget(name)
         for name in result.added:
             self._run_client(self.hub.add(new[name]))
+            self.analysis.configure(new[name])
             if name in result.restart:  # renamed while open: the restart starts the new name
                 self.hub.start(name)
         for name in result.changed:
@@ -596,5 +610,6 @@ class WsdeckApp(App[int]):
         client = self.hub.get(connection.name)
         # The client reads its settings at every attempt, so the next Start uses them.
         client.settings = connection
+        self.analysis.configure(connection)
         if restart and client.state is not State.STOPPED:
             client.restart()

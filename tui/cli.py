@@ -157,7 +157,7 @@ and the file in the user config dir need no trust.
 
 _DEMO_HELP = (
     "Start the demo server on a free 127.0.0.1 port inside this process and open the "
-    "dashboard with demo connections (echo, ticker, binary flood, and one that fails). "
+    "dashboard with demo connections (echo, ticker, JSON-RPC, binary flood, and one that fails). "
     "No settings file is read or written."
 )
 _TAIL_HELP = """\

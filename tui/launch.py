@@ -147,7 +147,8 @@ def with_urls(
 
 
 def demo_connections(base: str, closed_port: int) -> list[Connection]:
-    """The demo set: echo, a ticker, a binary source, and one that fails to connect."""
+    """The demo set: echo, a ticker with fields, JSON-RPC, a binary source, and one that
+    fails to connect."""
     retry = {"enabled": True, "initial_delay": 1.0, "max_delay": 10.0, "jitter": 0.2}
     from settings import Connection
 
@@ -166,7 +167,24 @@ def demo_connections(base: str, closed_port: int) -> list[Connection]:
             **common,
         ),
         Connection(
-            name="ticker", url=f"{base}/ticker?rate=2", auto_start=True, reconnect=retry, **common
+            name="ticker",
+            url=f"{base}/ticker?rate=2",
+            auto_start=True,
+            reconnect=retry,
+            fields={"temp": ".temperature", "sine": ".sine"},  # columns, and P plots them
+            **common,
+        ),
+        Connection(  # JSON-RPC: requests and responses paired with no setting
+            name="rpc",
+            url=f"{base}/rpc",
+            auto_start=True,
+            correlate_timeout=5.0,
+            saved_messages={
+                "sum": '{"jsonrpc": "2.0", "method": "sum", "params": [1, 2], "id": 1}',
+                "slow": '{"jsonrpc": "2.0", "method": "sleep", "params": [250], "id": 2}',
+                "unanswered": '{"jsonrpc": "2.0", "method": "sleep", "params": [60000], "id": 3}',
+            },
+            **common,
         ),
         Connection(
             name="binary",
