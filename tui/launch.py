@@ -147,7 +147,12 @@ def with_urls(
 
 
 def demo_connections(base: str, closed_port: int) -> list[Connection]:
-    """The demo set: echo, a ticker, a binary source, and one that fails to connect."""
+    """The demo set: echo, a ticker, a binary source, and one that fails to connect.
+
+    Automation shows on two: echo sends a heartbeat every 5 s that its reply rule answers
+    (the echo server sends the ping back), and has a macro; the ticker forwards its alarms
+    to echo.
+    """
     retry = {"enabled": True, "initial_delay": 1.0, "max_delay": 10.0, "jitter": 0.2}
     from settings import Connection
 
@@ -163,10 +168,40 @@ def demo_connections(base: str, closed_port: int) -> list[Connection]:
                 "hello": "hello",
                 "bytes": {"hex": "00 01 02 ff"},
             },
+            every=[{"name": "heartbeat", "interval": 5, "message": '{"op":"ping","id":1}'}],
+            on_receive=[
+                {
+                    "name": "pong",
+                    "match_jq": '.op == "ping"',
+                    "reply_jq": '{"op": "pong", "id": .id}',
+                }
+            ],
+            macros={
+                "subscribe": {
+                    "steps": [
+                        {"send": '{"op":"hello"}'},
+                        {"wait": "hello", "timeout": 5},
+                        {"send": '{"op":"subscribe","topic":"ticker"}'},
+                    ]
+                }
+            },
             **common,
         ),
         Connection(
-            name="ticker", url=f"{base}/ticker?rate=2", auto_start=True, reconnect=retry, **common
+            name="ticker",
+            url=f"{base}/ticker?rate=2",
+            auto_start=True,
+            reconnect=retry,
+            on_receive=[
+                {
+                    "name": "alarm",
+                    "match_jq": '.status == "alarm"',
+                    "reply_jq": '{"alarm": .seq}',
+                    "to": "echo",
+                    "max_per_second": 1,
+                }
+            ],
+            **common,
         ),
         Connection(
             name="binary",
