@@ -16,6 +16,7 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
 from tests.core.conftest import FAST_RECONNECT, Collector, connection
+from tests.core.test_websocat import websocat_mirror
 from tui.core.automation import Automation
 from tui.core.events import RuleSendEvent, decode_line, encode_line
 from tui.core.hub import Hub
@@ -325,36 +326,25 @@ async def test_pausing_one_connection_leaves_the_others(demo: DemoServer, hub_ru
 
 
 async def test_websocat_echo_answers_with_a_template(hub_runner: Any) -> None:
-    from tests.core.conftest import free_port
-    from tests.core.test_websocat import _websocat
-
-    port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        _websocat(),
-        "-E",
-        f"ws-l:127.0.0.1:{port}",
-        "mirror:",
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
+    async with websocat_mirror() as port:
         peer = connection(
             "w",
             f"ws://127.0.0.1:{port}/",
             reconnect={"enabled": True, "initial_delay": 0.05, "max_delay": 0.1, "jitter": 0},
             every=[{"name": "ping", "interval": 0.1, "message": '{"op":"ping","id":1}'}],
             on_receive=[
-                {"name": "pong", "match_jq": '.op == "ping"', "reply_jq": '{"op":"pong","id":.id}'}
+                {
+                    "name": "pong",
+                    "match_jq": '.op == "ping"',
+                    "reply_jq": '{"op":"pong","id":.id}',
+                }
             ],
         )
         hub, events, _ = automated(hub_runner, peer)
-        hub.start("w")
+        hub.start("w")  # websocat may still be binding: reconnect covers that
         await events.until(lambda: len(rule_sends(events, "pong")) >= 2, timeout=10)
         assert json.loads(rule_sends(events, "pong")[0].data) == {"op": "pong", "id": 1}
         assert not automation_errors(events)
-    finally:
-        process.kill()
-        await process.wait()
 
 
 MACROS = {
