@@ -18,6 +18,7 @@ from pydantic import (
     field_validator,
 )
 
+from settings.automation import Macro, ReplyRule, Schedule
 from settings.envrefs import check_env_refs
 from settings.fields import CorrelateTimeout, FieldName, FieldsCheck
 from settings.messages import MessageField
@@ -243,6 +244,21 @@ class Connection(BaseModel):
 
     correlate_timeout: CorrelateTimeout = 10.0
     """Seconds a request waits for its response before it is marked ``timeout``."""
+
+    # -- issue 15: automation (settings/automation.py, run by tui/core/automation.py) --
+    every: list[Schedule] = Field(default_factory=list)
+    """Scheduled sends while the connection is open (heartbeats)."""
+
+    on_receive: list[ReplyRule] = Field(default_factory=list)
+    """Reply rules: what to send or note when a received message matches."""
+
+    macros: dict[str, Macro] = Field(default_factory=dict)
+    """Named sequences of sends and waits, run from the palette or the composer."""
+
+    @property
+    def automated(self) -> bool:
+        """Whether the connection has schedules, reply rules or macros."""
+        return bool(self.every or self.on_receive or self.macros)
 
     @field_validator("name")
     @classmethod

@@ -69,6 +69,9 @@ saved_messages = { ping = "ping", blob = { hex = "de:ad:be:ef" } }
 fields = { temp = ".temperature", bid = ".bids[0][0] | tonumber" }
 correlate = ".ref"
 correlate_timeout = 2.5
+every = [{ interval = 30, message = '{"op":"ping"}' }]
+on_receive = [{ match_jq = '.op == "ping"', reply_jq = '{"op": "pong"}' }]
+macros = { login = { steps = [{ send = "login" }, { wait = "ok", timeout = 2 }] } }
 
 [connections.reconnect]
 enabled = true
