@@ -109,6 +109,11 @@ def _command_parser() -> argparse.ArgumentParser:
         metavar="MSG",
         help="send after every start (repeatable); hex:01ff or base64:AAE= for binary",
     )
+    tail.add_argument(
+        "--no-automation",
+        action="store_true",
+        help="do not run the connections' schedules and reply rules",
+    )
     tail.add_argument("--count", type=_positive_int, help="end after N received messages")
     tail.add_argument("--timeout", type=_positive_float, help="end after S seconds")
     tail.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
@@ -159,7 +164,7 @@ and the file in the user config dir need no trust.
 
 _DEMO_HELP = (
     "Start the demo server on a free 127.0.0.1 port inside this process and open the "
-    "dashboard with demo connections (echo, ticker, binary flood, and one that fails). "
+    "dashboard with demo connections (echo, ticker, JSON-RPC, binary flood, and one that fails). "
     "No settings file is read or written."
 )
 _TAIL_HELP = """\
@@ -446,6 +451,7 @@ def _tail(args: argparse.Namespace) -> int:
             format=args.format,
             view=args.view,
             flags=flags_from(args),
+            automation=not args.no_automation,
         )
         tune_gc()
         return asyncio.run(run_tail(options, settings))

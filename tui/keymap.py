@@ -46,6 +46,7 @@ def bound_classes() -> list[type[DOMNode]]:
     """The App and every screen and widget that declares bindings a keymap may name."""
     from tui.app import WsdeckApp
     from tui.screens import (
+        AutomationScreen,
         ConfirmScreen,
         DetailScreen,
         ExportScreen,
@@ -65,7 +66,7 @@ def bound_classes() -> list[type[DOMNode]]:
     return [
         WsdeckApp, MainScreen, ConnectionTable, EventFeed, DetailPane, Composer, SearchBar,
         HelpScreen, ConfirmScreen, StopScreen, ExportScreen, FilterScreen, SettingsScreen,
-        ConnectionForm, DetailScreen,
+        ConnectionForm, DetailScreen, AutomationScreen,
     ]  # fmt: skip
 
 

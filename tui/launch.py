@@ -153,7 +153,13 @@ def with_urls(
 
 
 def demo_connections(base: str, closed_port: int) -> list[Connection]:
-    """The demo set: echo, a ticker, a binary source, and one that fails to connect."""
+    """The demo set: echo, a ticker with fields, JSON-RPC, a binary source, and one that
+    fails to connect.
+
+    Automation shows on two: echo sends a heartbeat every 5 s that its reply rule answers
+    (the echo server sends the ping back), and has a macro; the ticker forwards its alarms
+    to echo.
+    """
     retry = {"enabled": True, "initial_delay": 1.0, "max_delay": 10.0, "jitter": 0.2}
     from settings import Connection
 
@@ -169,10 +175,53 @@ def demo_connections(base: str, closed_port: int) -> list[Connection]:
                 "hello": "hello",
                 "bytes": {"hex": "00 01 02 ff"},
             },
+            every=[{"name": "heartbeat", "interval": 5, "message": '{"op":"ping","id":1}'}],
+            on_receive=[
+                {
+                    "name": "pong",
+                    "match_jq": '.op == "ping"',
+                    "reply_jq": '{"op": "pong", "id": .id}',
+                }
+            ],
+            macros={
+                "subscribe": {
+                    "steps": [
+                        {"send": '{"op":"hello"}'},
+                        {"wait": "hello", "timeout": 5},
+                        {"send": '{"op":"subscribe","topic":"ticker"}'},
+                    ]
+                }
+            },
             **common,
         ),
         Connection(
-            name="ticker", url=f"{base}/ticker?rate=2", auto_start=True, reconnect=retry, **common
+            name="ticker",
+            url=f"{base}/ticker?rate=2",
+            auto_start=True,
+            reconnect=retry,
+            fields={"temp": ".temperature", "sine": ".sine"},  # columns, and plots
+            on_receive=[
+                {
+                    "name": "alarm",
+                    "match_jq": '.status == "alarm"',
+                    "reply_jq": '{"alarm": .seq}',
+                    "to": "echo",
+                    "max_per_second": 1,
+                }
+            ],
+            **common,
+        ),
+        Connection(  # JSON-RPC: requests and responses paired with no setting
+            name="rpc",
+            url=f"{base}/rpc",
+            auto_start=True,
+            correlate_timeout=5.0,
+            saved_messages={
+                "sum": '{"jsonrpc": "2.0", "method": "sum", "params": [1, 2], "id": 1}',
+                "slow": '{"jsonrpc": "2.0", "method": "sleep", "params": [250], "id": 2}',
+                "unanswered": '{"jsonrpc": "2.0", "method": "sleep", "params": [60000], "id": 3}',
+            },
+            **common,
         ),
         Connection(
             name="binary",

@@ -23,6 +23,7 @@ from tui.core.events import (
     Event,
     PayloadEvent,
     PongEvent,
+    RuleSendEvent,
     StartEvent,
     StopEvent,
 )
@@ -67,6 +68,12 @@ def binary_preview(data: bytes, view: str, limit: int | None = None) -> str:
 def summary(event: Event, view: str = "hex", limit: int | None = 200) -> str:
     """The one-line detail of an event, without time, connection or glyph."""
     if isinstance(event, PayloadEvent):
+        if isinstance(event, RuleSendEvent):  # sent by automation: which rule, first
+            tag = f"[{printable(event.rule, 40)}] "
+            rest = None if limit is None else max(1, limit - len(tag))
+            return tag + summary(
+                PayloadEvent(event.connection, event.ts, data=event.data), view, rest
+            )
         if isinstance(event.data, bytes):
             return binary_preview(event.data, view, limit)
         return printable(event.data, limit)
