@@ -33,6 +33,33 @@ async def _search(provider: Provider, commands: list[Command], query: str) -> Hi
             yield Hit(score, matcher.highlight(title), callback, help=help_text)
 
 
+def _automation_commands(app: WsdeckApp) -> list[Command]:
+    """Pause and resume (per connection and all), run and cancel macros, the screen."""
+    automation = app.automation
+    everything = "resume all" if automation.paused else "pause all"
+    commands: list[Command] = [
+        ("automation: show", "Every schedule, rule and macro (A)", app.action_automation),
+        (f"automation: {everything}", "The panic button (!)", app.action_pause_automation),
+    ]
+    for name, connection in automation.connections.items():
+        label = escape(name)
+        verb = "resume" if connection.paused else "pause"
+        help_text = "Schedules and reply rules of this connection (P)"
+        commands.append(
+            (f"automation: {verb} {label}", help_text, partial(app.toggle_automation, name))
+        )
+        for macro in connection.macros:
+            run = automation.macro_runs(name, macro)
+            if run is not None and run.running:
+                title = f"macro: cancel {escape(macro)} on {label}"
+                commands.append((title, escape(run.progress()), run.cancel))
+            else:
+                title = f"macro: run {escape(macro)} on {label}"
+                steps = len(connection.macros[macro].steps)
+                commands.append((title, f"{steps} steps", partial(app.run_macro, name, macro)))
+    return commands
+
+
 class ThemeCommands(Provider):
     """Only the themes: Textual's "Theme" command, saving the choice like the palette's."""
 
@@ -85,6 +112,7 @@ class WsdeckCommands(Provider):
             commands.append(
                 (f"connection: select {label}", "Select in the table", partial(main.select, name))
             )
+        commands += _automation_commands(app)
         commands += [
             ("connections: start all", "Client Start for every stopped one", app.start_all),
             ("connections: stop all", "Client Stop for every active one (asks)", app.ask_stop_all),

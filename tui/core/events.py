@@ -42,6 +42,7 @@ ErrorKind = Literal[
     "closed",
     "internal",
     "recording",
+    "automation",
 ]
 ERROR_KINDS: tuple[ErrorKind, ...] = get_args(ErrorKind)
 StopBy = Literal["client", "server", "network"]
@@ -142,6 +143,22 @@ class SendEvent(PayloadEvent):
     """A message we sent (the output of WebSocket Client Send)."""
 
     EVENT: ClassVar[str] = "send"
+
+
+@dataclass(slots=True)
+class RuleSendEvent(SendEvent):
+    """A message automation sent: ``rule`` names the schedule, reply rule or macro.
+
+    A class of its own (not a field of every send) so that the ring keeps it whole and
+    the per-message paths that test ``type(event) is SendEvent`` stay as they are.
+    """
+
+    rule: str = ""
+
+    def fields(self) -> dict[str, Any]:
+        fields = PayloadEvent.fields(self)
+        fields["rule"] = self.rule
+        return fields
 
 
 @dataclass(slots=True)
@@ -490,5 +507,9 @@ def _from_dict(raw: dict[str, Any]) -> Event:
         data = base64.b64decode(_req(raw, "base64", str), validate=True)
     else:
         data = _req(raw, "text", str)
-    payload_cls: type[PayloadEvent] = ReceiveEvent if cls is ReceiveEvent else SendEvent
-    return payload_cls(**common, data=data, size=_req(raw, "size", int))
+    size = _req(raw, "size", int)
+    if cls is ReceiveEvent:
+        return ReceiveEvent(**common, data=data, size=size)
+    if "rule" in raw:
+        return RuleSendEvent(**common, data=data, size=size, rule=_req(raw, "rule", str))
+    return SendEvent(**common, data=data, size=size)
