@@ -36,12 +36,14 @@ class ReviewApp(WsdeckApp):
         super().__init__(settings)
 
     def _set_up(self, settings: WsdeckSettings) -> None:
-        from tui.core.hub import Hub
         from tui.review_screen import ReviewScreen
 
-        self.recorder = None  # a review records nothing, whatever the settings say
-        self.settings = settings.model_copy(update={"connections": []})
-        self.hub = Hub()
+        # The live set-up with nothing to connect and nothing to record (whatever the
+        # settings say), then the feed over the files instead of the live ring.
+        review = settings.model_copy(
+            update={"connections": [], "recording": type(settings.recording)()}
+        )
+        super()._set_up(review)
         self.ring = self.store.ring
         self.main = ReviewScreen(self.store)
 
