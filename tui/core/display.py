@@ -21,6 +21,7 @@ from tui.core.events import (
     PIECE,
     ErrorEvent,
     Event,
+    NoteEvent,
     PayloadEvent,
     PongEvent,
     RuleSendEvent,
@@ -29,7 +30,15 @@ from tui.core.events import (
 )
 from tui.core.unsafe import UNSAFE_CHARS
 
-GLYPHS = {"send": ">", "receive": "<", "start": "+", "stop": "-", "error": "!", "pong": "~"}
+GLYPHS = {
+    "send": ">",
+    "receive": "<",
+    "start": "+",
+    "stop": "-",
+    "error": "!",
+    "pong": "~",
+    "note": "*",
+}
 
 # The unsafe code points, and the backslash: it starts every escape, so a literal one is
 # doubled (otherwise the text \x1b[31m would read like an escaped ESC).
@@ -112,6 +121,9 @@ def summary(event: Event, view: str = "hex", limit: int | None = 200) -> str:
         return f"{event.kind}: {printable(event.message, limit)}"
     if isinstance(event, PongEvent):
         return f"pong after {event.rtt * 1000:.1f} ms"
+    if isinstance(event, NoteEvent):
+        about = f" (#{event.cause})" if event.cause is not None else ""
+        return f"[{printable(event.rule, 40)}] {printable(event.text, limit)}{about}"
     return ""
 
 
