@@ -469,3 +469,20 @@ async def test_a_macro_is_cancelled_and_fails_on_a_closed_connection(
     assert (run.state, run.detail) == ("failed", "step 2: echo closed")
     await events.until(lambda: len(automation_errors(events)) >= 3)
     assert automation_errors(events)[1] == "macro slow cancelled at step 2"
+
+
+async def test_the_demo_echo_answers_its_own_heartbeat(demo: DemoServer, hub_runner: Any) -> None:
+    from settings import WsdeckSettings
+    from tui.launch import demo_connections
+
+    connections = demo_connections(demo.url, 9)
+    # The demo's settings are valid as a whole (the ticker's rule forwards to echo).
+    WsdeckSettings(connections=connections, _env_file=None)
+    echo = connections[0]
+    assert echo.every[0].interval == 5
+    # The same heartbeat and rule, faster: the ping comes back, the rule answers it.
+    fast = echo.model_copy(update={"every": [echo.every[0].model_copy(update={"interval": 0.1})]})
+    hub, events, _ = automated(hub_runner, fast)
+    hub.start("echo")
+    await events.until(lambda: len(rule_sends(events, "pong")) >= 1)
+    assert json.loads(rule_sends(events, "pong")[0].data) == {"op": "pong", "id": 1}
