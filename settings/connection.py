@@ -20,7 +20,9 @@ from pydantic import (
 
 from settings.automation import Macro, ReplyRule, Schedule
 from settings.envrefs import check_env_refs
+from settings.fields import CorrelateTimeout, FieldName, FieldsCheck
 from settings.messages import MessageField
+from settings.patterns import JqProgram
 from settings.urls import (
     mask_url,
     normalize_proxy,
@@ -230,6 +232,18 @@ class Connection(BaseModel):
 
     saved_messages: dict[str, MessageField] = Field(default_factory=dict)
     """Named messages offered by the composer."""
+
+    # -- issue 14: fields and request/response pairing (settings/fields.py) ----------------
+    fields: Annotated[dict[FieldName, JqProgram], FieldsCheck] = Field(default_factory=dict)
+    """Named jq programs run on every received message, e.g. ``temp = ".temperature"``:
+    their latest values are table columns, and the feed and the plots can show them."""
+
+    correlate: JqProgram | None = None
+    """jq program giving the key that pairs a sent request with the first received message
+    with the same key (e.g. ``.id``). Without it, JSON-RPC 2.0 requests are paired."""
+
+    correlate_timeout: CorrelateTimeout = 10.0
+    """Seconds a request waits for its response before it is marked ``timeout``."""
 
     # -- issue 15: automation (settings/automation.py, run by tui/core/automation.py) --
     every: list[Schedule] = Field(default_factory=list)

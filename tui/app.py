@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from settings import Connection, WsdeckSettings
+    from tui.core.analysis import Analysis
     from tui.core.automation import Automation
     from tui.core.client import WsClient
     from tui.core.hub import Hub
@@ -90,6 +91,8 @@ class WsdeckApp(App[int]):
     automation: Automation
     ring: EventRing
     recorder: Recorder | None
+    analysis: Analysis
+    """Fields and request/response pairing, in a thread of their own (issue 14)."""
     main: MainScreen
 
     def __init__(
@@ -98,14 +101,17 @@ class WsdeckApp(App[int]):
         *,
         config_path: Path | None = None,
         note: str | None = None,
+        preview: Sequence[str] | None = None,
     ) -> None:
         """The dashboard for ``settings``, or for what a loader returns.
 
         With a loader the App shows a first frame at once and calls the loader right
         after it; a :class:`LaunchError` from it ends the App with code 2 and is kept in
-        :attr:`launch_error` for the caller to print.
+        :attr:`launch_error` for the caller to print. That frame lists ``preview``, the
+        connection names the loader is expected to return (see :mod:`settings.preview`).
         """
         super().__init__()
+        self._preview = preview
         self.config_path = config_path
         self.note = note
         self.launch_error: LaunchError | None = None
@@ -126,6 +132,7 @@ class WsdeckApp(App[int]):
         return hasattr(self, "hub")
 
     def _set_up(self, settings: WsdeckSettings) -> None:
+        from tui.core.analysis import Analysis
         from tui.core.automation import Automation
         from tui.core.hub import Hub
         from tui.core.recorder import recorder_for
@@ -140,6 +147,9 @@ class WsdeckApp(App[int]):
         self.automation = Automation(self.hub)
         self.automation.attach_all()
         self.ring = EventRing(settings.feed.max_events)
+        self.analysis = Analysis()
+        for connection in settings.connections:
+            self.analysis.configure(connection)
         self.main = MainScreen()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -147,6 +157,10 @@ class WsdeckApp(App[int]):
     def compose(self) -> ComposeResult:
         if self._loader is not None:  # the first frame, under the main screen once loaded
             yield Header()
+            if self._preview is not None:
+                from tui.widgets.connection_preview import ConnectionPreview
+
+                yield ConnectionPreview(self._preview, id="preview")
             yield Static("loading the settings…", id="loading")
 
     def notify(
@@ -209,6 +223,7 @@ class WsdeckApp(App[int]):
             return
         self.set_theme(self.settings.theme.name)
         self.push_screen(self.main)
+        self.analysis.start()
         for client in self.hub.clients.values():
             self._run_client(client)
         self._drain()
@@ -315,7 +330,9 @@ class WsdeckApp(App[int]):
     @work(name="drain", group="drain", exit_on_error=False)
     async def _drain(self) -> None:
         """Move event batches into the ring (and recording); tell the widgets."""
-        await drain(self.hub.bus, self.ring, self.recorder, self._events_arrived)
+        await drain(
+            self.hub.bus, self.ring, self.recorder, self._events_arrived, self.analysis.offer
+        )
 
     def _events_arrived(self) -> None:
         self.post_message(EventsArrived())
@@ -469,6 +486,8 @@ class WsdeckApp(App[int]):
     def on_unmount(self) -> None:
         if self._restore_signals is not None:
             self._restore_signals()
+        if self.ready:
+            self.analysis.stop()
         # The one close (flush and fsync), whichever way the App ends: workers may still
         # emit until now.
         if self.ready and self.recorder is not None:
@@ -636,10 +655,12 @@ class WsdeckApp(App[int]):
         for name in result.removed:
             self.automation.detach(name)
             self._retire(self.hub.remove(name))
+            self.analysis.forget(name)
         for name in result.added:
             client = self.hub.add(new[name])
             self.automation.attach(client)
             self._run_client(client)
+            self.analysis.configure(new[name])
             if name in result.restart:  # renamed while open: the restart starts the new name
                 self.hub.start(name)
         for name in result.changed:
@@ -658,6 +679,7 @@ class WsdeckApp(App[int]):
         client = self.hub.get(connection.name)
         # The client reads its settings at every attempt, so the next Start uses them.
         client.settings = connection
+        self.analysis.configure(connection)
         self.automation.attach(client)
         if restart and client.state is not State.STOPPED:
             client.restart()

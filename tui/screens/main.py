@@ -22,17 +22,19 @@ from textual.widgets import Button, Header, Static
 
 from tui.core.client import State, WsClient
 from tui.core.display import printable
+from tui.core.fields import format_value
 from tui.core.ring import FeedFilter
 from tui.toasts import confine
 from tui.widgets.automation_line import automation_line
 from tui.widgets.composer import Composer
-from tui.widgets.connection_table import ConnectionTable, badge
+from tui.widgets.connection_table import ConnectionTable, badge, response_times
 from tui.widgets.detail import DetailPane
 from tui.widgets.feed import EventFeed
 from tui.widgets.feed_row import NAME_WIDTH
 from tui.widgets.feed_search import SearchBar
 from tui.widgets.feed_status import FeedStatus, match_text, shown_by
 from tui.widgets.footer import KeyFooter
+from tui.widgets.table_columns import RESPONSE
 
 if TYPE_CHECKING:
     from tui.app import WsdeckApp
@@ -43,6 +45,9 @@ if TYPE_CHECKING:
 # cell of Textual's DataTable (the table now redraws only the lines that changed). Start,
 # Stop and settings changes refresh at once, and the feed shows every event as it comes.
 STATE_REFRESH = 0.5
+
+FIELD_WIDTH = 16
+"""Cells a field's value takes in the table at most."""
 
 MIN_NAME_WIDTH = 4
 """The feed's name column is never narrower than this (``name`` plus room)."""
@@ -137,11 +142,15 @@ class MainScreen(Screen[None]):
         yield KeyFooter()
 
     def __init__(self) -> None:
-        super().__init__()
+        # The table has the focus at first: set here, the class is in the first styling of
+        # the screen; set as the focus moves there at mount, it restyled every widget again
+        # (~15 % of the dashboard's first frame).
+        super().__init__(classes="-toasts-below")
         # The table's cursor is the one selection: s/x/r/i and Send read it when the key is
         # handled. A copy kept from the table's RowHighlighted message lagged the cursor
         # (a burst "j x" stopped the row before j).
         self._table = ConnectionTable(id="connections")
+        self._table.extra_cells = self._extra_cells
         # Last values shown, so that unchanged ones cost nothing (see refresh_state).
         self._bindings_key: tuple[object, ...] | None = None
         self._selected_shown: tuple[str, list[Span], str] | None = None
@@ -268,9 +277,37 @@ class MainScreen(Screen[None]):
 
     def _refresh_state(self) -> None:
         self._state_due = False
+        self._extra_columns()
         self._table.sync(self.wsdeck.hub.clients)
         self._refresh_selection()
         self._feed_status()
+
+    def _extra_columns(self) -> None:
+        """A column per field of any connection, and response times once one was answered."""
+        analysis = self.wsdeck.analysis
+        names: dict[str, None] = {}
+        for name in self.wsdeck.hub.clients:
+            fields = analysis.fields.fields_of(name)
+            if fields is not None:
+                names.update(dict.fromkeys(fields.names))
+        pairings = analysis.pairings
+        answered = any(
+            (pairing := pairings.get(name)) is not None and pairing.rtts
+            for name in self.wsdeck.hub.clients
+        )
+        self._table.set_extra_columns(list(names), answered)
+
+    def _extra_cells(self, name: str) -> dict[str, str]:
+        """The texts of ``name``'s field and response columns."""
+        analysis = self.wsdeck.analysis
+        cells = {
+            field: format_value(value, FIELD_WIDTH)
+            for field, value in analysis.fields.latest(name).items()
+        }
+        pairing = analysis.pairings.get(name)
+        if pairing is not None and pairing.rtts:
+            cells[RESPONSE] = response_times(pairing.rtts)
+        return cells
 
     def _refresh_selection(self) -> None:
         """The selected bar, the node controls, the composer's target and the keys."""
