@@ -388,6 +388,20 @@ class MainScreen(Screen[None]):
                 markup=False,
             )
 
+    def add_field(self, connection: str, name: str, program: str) -> None:
+        """Add a field to ``connection`` for this run (the palette's ``field: add``)."""
+        problem = self.wsdeck.analysis.add_field(connection, name, program)
+        if problem is None:
+            self.notify(f"{connection}: field {name} = {program}", title="fields", markup=False)
+        else:
+            self.notify(f"{connection}: {problem}", title="fields", severity="error", markup=False)
+        self.refresh_state()
+
+    def remove_field(self, connection: str, name: str) -> None:
+        """Remove a field added from the palette."""
+        self.wsdeck.analysis.remove_field(connection, name)
+        self.refresh_state()
+
     def action_fields_view(self) -> None:
         """Show the fields of received messages instead of their payloads, or go back."""
         self._fields_view = not self._fields_view
