@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -101,14 +101,17 @@ class WsdeckApp(App[int]):
         *,
         config_path: Path | None = None,
         note: str | None = None,
+        preview: Sequence[str] | None = None,
     ) -> None:
         """The dashboard for ``settings``, or for what a loader returns.
 
         With a loader the App shows a first frame at once and calls the loader right
         after it; a :class:`LaunchError` from it ends the App with code 2 and is kept in
-        :attr:`launch_error` for the caller to print.
+        :attr:`launch_error` for the caller to print. That frame lists ``preview``, the
+        connection names the loader is expected to return (see :mod:`settings.preview`).
         """
         super().__init__()
+        self._preview = preview
         self.config_path = config_path
         self.note = note
         self.launch_error: LaunchError | None = None
@@ -154,6 +157,10 @@ class WsdeckApp(App[int]):
     def compose(self) -> ComposeResult:
         if self._loader is not None:  # the first frame, under the main screen once loaded
             yield Header()
+            if self._preview is not None:
+                from tui.widgets.connection_preview import ConnectionPreview
+
+                yield ConnectionPreview(self._preview, id="preview")
             yield Static("loading the settings…", id="loading")
 
     def notify(

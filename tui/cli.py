@@ -7,6 +7,7 @@ so ``--help``, ``--version`` and ``config path`` answer at once.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from functools import partial
@@ -223,6 +224,10 @@ def _first_word(argv: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``wsdeck`` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    # wsdeck uses no pydantic plugins; looking for them reads every installed package's
+    # entry points when the first settings model is built (~3-5 ms). A value the operator
+    # set is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if args_list[:1] == ["check"]:  # a plugin's own conventions: see tui.check_command
         from tui.check_command import main as check
 
@@ -259,10 +264,18 @@ def _dispatch(args: argparse.Namespace) -> int:
         from tui.launch import run_demo
 
         return run_demo(args.port, record=args.record)
+    from settings.preview import connection_names
     from tui.launch import run_dashboard
 
+    # Listed in the first frame while pydantic validates them; URLs add connections that
+    # only the validation names, so with URLs there is nothing exact to list before it.
+    preview = None if args.urls else connection_names(args.config)
     return run_dashboard(
-        partial(_load_for_dashboard, args), args.urls, flags_from(args), start=not args.no_start
+        partial(_load_for_dashboard, args),
+        args.urls,
+        flags_from(args),
+        start=not args.no_start,
+        preview=preview,
     )
 
 

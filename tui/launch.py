@@ -97,13 +97,19 @@ class OpenConnections:
 
 
 def run_dashboard(
-    load: Loader, urls: Sequence[str], flags: UrlFlags | None = None, *, start: bool = True
+    load: Loader,
+    urls: Sequence[str],
+    flags: UrlFlags | None = None,
+    *,
+    start: bool = True,
+    preview: Sequence[str] | None = None,
 ) -> int:
     """``wsdeck [--config PATH] [flags] [URL...]``: each URL becomes a connection (see
     :mod:`tui.adhoc`), started at once unless ``start`` is False (``--no-start``).
 
-    The App shows its first frame before ``load`` runs; when the settings or the URLs
-    are invalid it closes again and their problems are printed here, on the normal screen.
+    The App shows its first frame before ``load`` runs, listing the connection names in
+    ``preview`` (see :mod:`settings.preview`); when the settings or the URLs are invalid
+    it closes again and their problems are printed here, on the normal screen.
     """
     from tui.app import WsdeckApp
 
@@ -111,7 +117,7 @@ def run_dashboard(
         settings, path = load()
         return with_urls(settings, urls, flags, start=start), path
 
-    app = WsdeckApp(load_with_urls)
+    app = WsdeckApp(load_with_urls, preview=preview)
     app.run()
     if app.launch_error is not None:
         for line in app.launch_error.lines:
