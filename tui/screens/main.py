@@ -22,12 +22,13 @@ from textual.widgets import Button, Header, Static
 
 from tui.core.client import State, WsClient
 from tui.core.display import printable
+from tui.core.events import Event, ReceiveEvent
 from tui.core.fields import format_value
 from tui.core.ring import FeedFilter
 from tui.toasts import confine
 from tui.widgets.automation_line import automation_line
 from tui.widgets.composer import Composer
-from tui.widgets.connection_table import ConnectionTable, badge, response_times
+from tui.widgets.connection_table import ConnectionTable, badge, response_times, round_trip
 from tui.widgets.detail import DetailPane
 from tui.widgets.feed import EventFeed
 from tui.widgets.feed_row import NAME_WIDTH
@@ -45,6 +46,9 @@ if TYPE_CHECKING:
 # cell of Textual's DataTable (the table now redraws only the lines that changed). Start,
 # Stop and settings changes refresh at once, and the feed shows every event as it comes.
 STATE_REFRESH = 0.5
+
+MARK_TEXT = {"request": "↪ {rtt} ", "response": "↩ {rtt} ", "timeout": "⏱ timeout "}
+"""How the feed marks a paired request, its response, and a request that timed out."""
 
 FIELD_WIDTH = 16
 """Cells a field's value takes in the table at most."""
@@ -92,6 +96,7 @@ class MainScreen(Screen[None]):
         Binding("f", "filter", "Filter", id="feed.filter"),
         Binding("e", "export", "Export", id="feed.export"),
         Binding("d", "detail", "Detail", id="feed.detail"),
+        Binding("v", "fields_view", "Fields / payload", id="feed.fields_view", show=False),
         # One key per pane, as in k9s and lazygit; tab and shift+tab go round the panes only
         # (buttons have keys of their own).
         Binding("1", "pane('table')", "Go to the table", id="pane.table", show=False),
@@ -161,9 +166,13 @@ class MainScreen(Screen[None]):
         self._events_at = float("-inf")  # when the App last said events arrived
         self._state_due = False  # a state refresh waits for the next feed repaint
         self._pane = "table"  # the pane that had the focus last: it gets it back
+        self._fields_view = False  # the feed shows fields instead of payloads (v)
+        self._marks_seen = 0  # the pairing marks' version the feed was drawn with
         self._before_search = "table"  # where escape in the search bar goes back to
 
     def on_mount(self) -> None:
+        self.query_one(EventFeed).annotate = self._annotate
+        self.query_one(DetailPane).pairing = self._pairing_line
         self.query_one("#detail").display = False
         self.query_one("#search").display = False
         self._fit_names()
@@ -339,6 +348,72 @@ class MainScreen(Screen[None]):
             self._bindings_key = bindings_key
             self.refresh_bindings()
 
+    def _marks_changed(self) -> None:
+        """Draw the feed's rows again once pairing marked events (at the state's pace)."""
+        version = self.wsdeck.analysis.pairings.marks.version
+        if version != self._marks_seen:
+            self._marks_seen = version
+            self.query_one(EventFeed).redraw()
+            detail = self.query_one(DetailPane)
+            if detail.display:
+                detail.rebuild()
+
+    def _annotate(self, event: Event) -> tuple[str, str | None]:
+        """A feed row's pairing mark, and its fields in the fields view."""
+        analysis = self.wsdeck.analysis
+        mark = analysis.pairings.marks.get(event.seq)
+        lead = "" if mark is None else MARK_TEXT[mark.kind].format(rtt=round_trip(mark.rtt))
+        if not self._fields_view or not isinstance(event, ReceiveEvent):
+            return lead, None
+        fields = analysis.fields.fields_of(event.connection)
+        if fields is None:
+            return lead, None
+        # jq in the UI thread, for the rows drawn only (cached with the row).
+        values = fields.extract(event.data)
+        shown = (
+            f"{name}={format_value(v, 24)}" for name, v in zip(fields.names, values, strict=True)
+        )
+        return lead, "  ".join(shown)
+
+    def _pairing_line(self, event: Event) -> tuple[str, int] | None:
+        """The detail pane's line about a paired event, and the other side's seq."""
+        mark = self.wsdeck.analysis.pairings.marks.get(event.seq)
+        if mark is None:
+            return None
+        rtt = round_trip(mark.rtt)
+        if mark.kind == "timeout":
+            return f"request: no response after {rtt}", 0
+        other = "response" if mark.kind == "request" else "request"
+        return f"{other}: #{mark.other} after {rtt} (enter goes to it)", mark.other
+
+    @on(DetailPane.PairWanted)
+    def _pair_wanted(self, message: DetailPane.PairWanted) -> None:
+        if not self.query_one(EventFeed).jump_to_seq(message.seq):
+            self.notify(
+                f"#{message.seq} is no longer in the feed (evicted, cleared or filtered out)",
+                severity="warning",
+                markup=False,
+            )
+
+    def add_field(self, connection: str, name: str, program: str) -> None:
+        """Add a field to ``connection`` for this run (the palette's ``field: add``)."""
+        problem = self.wsdeck.analysis.add_field(connection, name, program)
+        if problem is None:
+            self.notify(f"{connection}: field {name} = {program}", title="fields", markup=False)
+        else:
+            self.notify(f"{connection}: {problem}", title="fields", severity="error", markup=False)
+        self.refresh_state()
+
+    def remove_field(self, connection: str, name: str) -> None:
+        """Remove a field added from the palette."""
+        self.wsdeck.analysis.remove_field(connection, name)
+        self.refresh_state()
+
+    def action_fields_view(self) -> None:
+        """Show the fields of received messages instead of their payloads, or go back."""
+        self._fields_view = not self._fields_view
+        self.query_one(EventFeed).redraw()
+
     def _state_tick(self) -> None:
         """Refresh the state now, or with the next feed repaint while events arrive.
 
@@ -348,6 +423,7 @@ class MainScreen(Screen[None]):
         for the next one (two intervals at most, allowing for the App's notices being late:
         then the fallback timer refreshes).
         """
+        self._marks_changed()
         window = 2 * EventFeed.REPAINT_INTERVAL
         if time.monotonic() - self._events_at > window:
             self.refresh_state()
