@@ -47,6 +47,7 @@ def bound_classes() -> list[type[DOMNode]]:
     from tui.app import WsdeckApp
     from tui.screens import (
         AlertsScreen,
+        AutomationScreen,
         ConfirmScreen,
         DetailScreen,
         ExportScreen,
@@ -57,12 +58,16 @@ def bound_classes() -> list[type[DOMNode]]:
         StopScreen,
     )
     from tui.screens.connection_form import ConnectionForm
-    from tui.widgets import Composer, ConnectionTable, DetailPane, EventFeed, SearchBar
+    from tui.widgets.composer import Composer
+    from tui.widgets.connection_table import ConnectionTable
+    from tui.widgets.detail import DetailPane
+    from tui.widgets.feed import EventFeed
+    from tui.widgets.feed_search import SearchBar
 
     return [
         WsdeckApp, MainScreen, ConnectionTable, EventFeed, DetailPane, Composer, SearchBar,
         HelpScreen, ConfirmScreen, StopScreen, ExportScreen, FilterScreen, SettingsScreen,
-        ConnectionForm, DetailScreen, AlertsScreen,
+        ConnectionForm, DetailScreen, AutomationScreen, AlertsScreen,
     ]  # fmt: skip
 
 

@@ -1,8 +1,9 @@
 """The event model shared by the feed, ``wsdeck tail``, exports and recordings.
 
 One event class per Incari listener node (On Start, On Stop, On Receive, On Error) plus
-``send`` for what we put on the wire, ``pong`` for the answer to a manual ping and ``alert``
-for a watch raising or clearing an alert (:mod:`tui.core.watch`). Events
+``send`` for what we put on the wire (automation's name their rule), ``pong`` for the answer
+to a manual ping, ``note`` for a reply rule's mark on a received message and ``alert`` for a
+watch raising or clearing an alert (:mod:`tui.core.watch`). Events
 are small slotted objects with the timestamp kept as a float: tens of thousands arrive per
 second, and formatting is only paid for the events that are shown or written.
 
@@ -43,12 +44,13 @@ ErrorKind = Literal[
     "closed",
     "internal",
     "recording",
+    "automation",
 ]
 ERROR_KINDS: tuple[ErrorKind, ...] = get_args(ErrorKind)
 StopBy = Literal["client", "server", "network"]
 AlertLevel = Literal["warning", "critical"]
 AlertState = Literal["raised", "cleared"]
-EVENT_NAMES = ("start", "stop", "receive", "send", "error", "pong", "alert")
+EVENT_NAMES = ("start", "stop", "receive", "send", "error", "pong", "note", "alert")
 
 
 @dataclass(slots=True)
@@ -148,6 +150,22 @@ class SendEvent(PayloadEvent):
 
 
 @dataclass(slots=True)
+class RuleSendEvent(SendEvent):
+    """A message automation sent: ``rule`` names the schedule, reply rule or macro.
+
+    A class of its own (not a field of every send) so that the ring keeps it whole and
+    the per-message paths that test ``type(event) is SendEvent`` stay as they are.
+    """
+
+    rule: str = ""
+
+    def fields(self) -> dict[str, Any]:
+        fields = PayloadEvent.fields(self)
+        fields["rule"] = self.rule
+        return fields
+
+
+@dataclass(slots=True)
 class ErrorEvent(Event):
     """On WebSocket Error: something failed; ``message`` is meant for a person."""
 
@@ -169,6 +187,20 @@ class PongEvent(Event):
     def fields(self) -> dict[str, Any]:
         # Milliseconds to the microsecond: what a person reads, and exact enough.
         return {"rtt_ms": round(self.rtt * 1000, 3)}
+
+
+@dataclass(slots=True)
+class NoteEvent(Event):
+    """A reply rule marked a received message: its ``text``, and the ``seq`` of that
+    message (``cause``)."""
+
+    rule: str = ""
+    text: str = ""
+    cause: int | None = None
+    EVENT: ClassVar[str] = "note"
+
+    def fields(self) -> dict[str, Any]:
+        return {"rule": self.rule, "text": self.text, "cause": self.cause}
 
 
 @dataclass(slots=True)
@@ -201,7 +233,16 @@ class AlertEvent(Event):
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.EVENT: cls
-    for cls in (StartEvent, StopEvent, ReceiveEvent, SendEvent, ErrorEvent, PongEvent, AlertEvent)
+    for cls in (
+        StartEvent,
+        StopEvent,
+        ReceiveEvent,
+        SendEvent,
+        ErrorEvent,
+        PongEvent,
+        NoteEvent,
+        AlertEvent,
+    )
 }
 
 
@@ -513,6 +554,10 @@ def _from_dict(raw: dict[str, Any]) -> Event:
         return PongEvent(**common, rtt=rtt_ms / 1000)
     if cls is AlertEvent:
         return _alert(raw, common)
+    if cls is NoteEvent:
+        return NoteEvent(
+            **common, rule=_req(raw, "rule", str), text=_req(raw, "text", str), cause=_cause(raw)
+        )
     if cls is ErrorEvent:
         kind = _req(raw, "kind", str)
         if kind not in ERROR_KINDS:
@@ -523,8 +568,19 @@ def _from_dict(raw: dict[str, Any]) -> Event:
         data = base64.b64decode(_req(raw, "base64", str), validate=True)
     else:
         data = _req(raw, "text", str)
-    payload_cls: type[PayloadEvent] = ReceiveEvent if cls is ReceiveEvent else SendEvent
-    return payload_cls(**common, data=data, size=_req(raw, "size", int))
+    size = _req(raw, "size", int)
+    if cls is ReceiveEvent:
+        return ReceiveEvent(**common, data=data, size=size)
+    if "rule" in raw:
+        return RuleSendEvent(**common, data=data, size=size, rule=_req(raw, "rule", str))
+    return SendEvent(**common, data=data, size=size)
+
+
+def _cause(raw: dict[str, Any]) -> int | None:
+    cause = raw.get("cause")
+    if cause is not None and (not isinstance(cause, int) or isinstance(cause, bool)):
+        raise EventDecodeError("field 'cause' must be an integer or null")
+    return cause
 
 
 def _alert(raw: dict[str, Any], common: dict[str, Any]) -> AlertEvent:
@@ -537,9 +593,6 @@ def _alert(raw: dict[str, Any], common: dict[str, Any]) -> AlertEvent:
     for key, value in figures.items():
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise EventDecodeError(f"figure {key!r} must be a number: {value!r}")
-    cause = raw.get("cause")
-    if cause is not None and (not isinstance(cause, int) or isinstance(cause, bool)):
-        raise EventDecodeError("field 'cause' must be an integer or null")
     return AlertEvent(
         **common,
         name=_req(raw, "name", str),
@@ -547,5 +600,5 @@ def _alert(raw: dict[str, Any], common: dict[str, Any]) -> AlertEvent:
         state=state,
         message=_req(raw, "message", str),
         figures=figures,
-        cause=cause,
+        cause=_cause(raw),
     )

@@ -23,10 +23,12 @@ from tui.demo.routes import (
     Flood,
     Pulse,
     Reply,
+    Rpc,
     Ticker,
     endpoint_help,
     parse_target,
 )
+from tui.demo.rpc import serve_rpc
 from tui.demo.ticker import send_ticker
 from tui.demo.watched import flap, send_pulse
 
@@ -167,6 +169,8 @@ async def _handle(ws: ServerConnection) -> None:
             case Echo():
                 async for message in ws:
                     await ws.send(message)
+            case Rpc():
+                await serve_rpc(ws)
             case Ticker(rate=rate):
                 await _while_open(ws, send_ticker(ws, rate))
             case Flood():

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tui.screens.alerts import AlertsScreen
+    from tui.screens.automation import AutomationScreen
     from tui.screens.confirm import ConfirmScreen
     from tui.screens.detail import DetailScreen
     from tui.screens.export import ExportScreen
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 _MODULES = {
     "AlertsScreen": "alerts",
+    "AutomationScreen": "automation",
     "ConfirmScreen": "confirm",
     "DetailScreen": "detail",
     "ExportScreen": "export",
@@ -35,6 +37,7 @@ _MODULES = {
 
 __all__ = [
     "AlertsScreen",
+    "AutomationScreen",
     "ConfirmScreen",
     "DetailScreen",
     "ExportScreen",

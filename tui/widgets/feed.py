@@ -292,25 +292,25 @@ class EventFeed(FeedView):
         return True
 
     def jump_to_seq(self, seq: int) -> bool:
-        """Highlight the event numbered ``seq`` (an alert's cause), mid-screen; the feed
-        pauses there. False when the ring no longer holds it or the filter hides it."""
+        """Highlight the event numbered ``seq`` (the other side of a paired request, the
+        event that raised an alert), if the ring still holds it and the filter shows it;
+        the feed pauses there."""
         self.flush()
         ring = self.ring
-        # Events enter the ring in seq order: a binary search over what it holds.
         low, high = ring.first, ring.end
-        while low < high:
+        while low < high:  # seqs grow with positions: every event of the bus is in the ring
             middle = (low + high) // 2
             if ring.at(middle).seq < seq:
                 low = middle + 1
             else:
                 high = middle
-        if low == ring.end or ring.at(low).seq != seq or not self._rows.shows(low):
+        if low >= ring.end or ring.at(low).seq != seq or not self._rows.shows(low):
             return False
         self._highlight_at(low)
         return True
 
     def _highlight_at(self, pos: int) -> None:
-        """Pause with the event at ring position ``pos`` highlighted, mid-screen."""
+        """Pause with the event at ``pos`` highlighted in the middle of the page."""
         rows = self._rows
         rows.pause()
         rows.cursor = pos

@@ -20,7 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
-from tui.core.events import EVENT_NAMES
+from tui.core.events import EVENT_NAMES, Event
 from tui.core.ring import EventRing
 from tui.widgets.feed_matches import SearchMatches, highlight
 from tui.widgets.feed_row import NAME_WIDTH, RowStyles, row_strip
@@ -47,6 +47,7 @@ class FeedView(ScrollView, can_focus=True):
         "feed--send",
         "feed--error",
         "feed--pong",
+        "feed--note",
         "feed--alert",
         "feed--cursor",
         "feed--match",
@@ -78,6 +79,7 @@ class FeedView(ScrollView, can_focus=True):
         & > .feed--send { color: $text-accent; }
         & > .feed--error { color: $text-error; text-style: bold; }
         & > .feed--pong { color: $text-secondary; }
+        & > .feed--note { color: $text-accent; text-style: italic; }
         /* Italic as well as coloured: an alert reads apart from an error in monochrome. */
         & > .feed--alert { color: $warning; text-style: bold italic; }
         /* Bold and underlined as well as coloured: a match shows in monochrome too. */
@@ -131,6 +133,9 @@ class FeedView(ScrollView, can_focus=True):
         self._styles: RowStyles | None = None
         self._painted: tuple[object, ...] | None = None
         self._name_width = NAME_WIDTH
+        self.annotate: Callable[[Event], tuple[str, str | None]] | None = None
+        """Gives an event's mark and its text in place of the payload (``None``: the
+        payload), printable; see :func:`row_strip`'s ``lead`` and ``text``."""
 
     @property
     def utc(self) -> bool:
@@ -203,6 +208,7 @@ class FeedView(ScrollView, can_focus=True):
         event = self._rows.event(pos)
         if event is None:
             return Strip.blank(width, self.rich_style)
+        lead, text = ("", None) if self.annotate is None else self.annotate(event)
         strip = row_strip(
             event,
             width,
@@ -212,6 +218,8 @@ class FeedView(ScrollView, can_focus=True):
             cursor=cursor,
             dropped=dropped,
             name_width=self._name_width,
+            lead=lead,
+            text=text,
         )
         matches = self._matches
         if matches is not None:

@@ -2,46 +2,57 @@
 
 A column is shown whole or not at all, so a value never loses its unit and a header is
 never cut mid-word (``laten``). At 80 columns the table keeps name, state, in, out and
-rate; wider terminals add the alert badge (only while some connection has watches),
-latency, last activity and the URL (which the selected bar shows whenever the table
-leaves it out).
+rate; wider terminals add latency, last activity and the URL (which the selected bar
+shows whenever the table leaves it out).
+
+Fields (issue 14) add a column each, named after the field, right after the state: the
+operator asked for them by name, so they claim room before the counters. The ``response``
+column (median and 99th percentile of the round trips of paired requests) joins once a
+request has been answered, after the rate; the ``alert`` badge (the worst active alert)
+after those, while some connection has watches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping, Sequence
 
-__all__ = ["COLUMNS", "PRIORITY", "fit_columns"]
+__all__ = ["ALERT", "COLUMNS", "PRIORITY", "RESPONSE", "fit_columns", "with_extra"]
 
-COLUMNS: tuple[str, ...] = (
-    "name",
-    "state",
-    "in",
-    "out",
-    "rate",
-    "alert",
-    "last",
-    "latency",
-    "url",
-)
+COLUMNS: tuple[str, ...] = ("name", "state", "in", "out", "rate", "last", "latency", "url")
 """Every column in display order: the URL last, as the widest and least needed."""
 
-PRIORITY: tuple[str, ...] = (
-    "name",
-    "state",
-    "in",
-    "out",
-    "rate",
-    "alert",
-    "latency",
-    "last",
-    "url",
-)
+PRIORITY: tuple[str, ...] = ("name", "state", "in", "out", "rate", "latency", "last", "url")
 """The order in which columns claim room; the name is always shown."""
 
 
+RESPONSE = "response"
+"""The column of the round trips of paired requests (p50 / p99)."""
+
+
+ALERT = "alert"
+"""The column of each connection's worst active alert (issue 13)."""
+
+
+def with_extra(
+    fields: Sequence[str], response: bool, alert: bool = False
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The columns in display order and in priority order, with ``fields`` after the state,
+    with ``response`` the response column after the rate, and with ``alert`` the alert
+    column after those."""
+    extra = tuple(fields)
+    rt = (RESPONSE,) * response + (ALERT,) * alert
+    columns = (*COLUMNS[:2], *extra, *COLUMNS[2:5], *rt, *COLUMNS[5:])
+    priority = (*PRIORITY[:2], *extra, *PRIORITY[2:5], *rt, *PRIORITY[5:])
+    return columns, priority
+
+
 def fit_columns(
-    width: int, widths: Mapping[str, int], padding: int = 2, hidden: Collection[str] = ()
+    width: int,
+    widths: Mapping[str, int],
+    padding: int = 2,
+    *,
+    columns: Sequence[str] = COLUMNS,
+    priority: Sequence[str] = PRIORITY,
 ) -> tuple[str, ...]:
     """The columns to show in ``width`` cells, in display order.
 
@@ -54,16 +65,14 @@ def fit_columns(
         widths: Each column's content width (its widest cell or header); a column not in it
             is as wide as its header.
         padding: Cells each column adds around its content.
-        hidden: Columns that take no room and are not shown (the alert badge while no
-            connection has watches).
+        columns: Every column in display order (see :func:`with_extra`).
+        priority: The same columns in the order they claim room.
     """
-    chosen = {PRIORITY[0]}
-    used = widths.get(PRIORITY[0], len(PRIORITY[0])) + padding
-    for key in PRIORITY[1:]:
-        if key in hidden:
-            continue
+    chosen = {priority[0]}
+    used = widths.get(priority[0], len(priority[0])) + padding
+    for key in priority[1:]:
         used += widths.get(key, len(key)) + padding
         if used > width:
             break
         chosen.add(key)
-    return tuple(key for key in COLUMNS if key in chosen)
+    return tuple(key for key in columns if key in chosen)
