@@ -24,6 +24,7 @@ BENCHMARKS = {
     "startup",
     "ssh",
     "soak",
+    "automation",
 }
 
 
