@@ -52,6 +52,12 @@ class ReviewApp(WsdeckApp):
         self.sub_title = ", ".join(str(source.path) for source in self.store.sources)
         self._index()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The settings editor adds and starts connections: nothing of the kind in review.
+        if action in ("settings", "pause_automation", "automation"):
+            return False
+        return super().check_action(action, parameters)
+
     @work(name="index", group="index", exit_on_error=False)
     async def _index(self) -> None:
         """Index the files a frame's worth at a time, telling the feed as events come in."""

@@ -88,10 +88,17 @@ async def test_no_node_controls_no_composer(tmp_path: Path) -> None:
         with pytest.raises(NoMatches):
             app.main.query_one(Composer)
         assert not app.main.query(Button)
-        for action in ("start", "stop", "restart", "ping", "compose", "start_all", "stop_all"):
+        for action in (
+            *("start", "stop", "restart", "ping", "compose", "start_all", "stop_all"),
+            *("automation", "pause_automation"),
+        ):
             assert app.main.check_action(action, ()) is False
         assert app.hub.clients == {}
-        await pilot.press("s", "x", "i", "S")  # nothing to act on, nothing breaks
+        for action in ("settings", "automation", "pause_automation"):
+            assert app.check_action(action, ()) is False
+        # Nothing to act on, nothing breaks: node keys, settings, automation, fields view.
+        await pilot.press("s", "x", "i", "S", "comma", "A", "P", "exclamation_mark", "v", "3")
+        assert app.screen is app.main
         assert app.main.focused is app.main.query_one(RecordedTable)
         assert len(app.main.query_one(EventFeed).view) == 9
 
