@@ -44,6 +44,10 @@ class ReviewApp(WsdeckApp):
             update={"connections": [], "recording": type(settings.recording)()}
         )
         super()._set_up(review)
+        # A recorded connection named like a configured one gets its fields (issue 14):
+        # the fields view (v) extracts them from the rows drawn, as live.
+        for connection in settings.connections:
+            self.analysis.configure(connection)
         self.ring = self.store.ring
         self.main = ReviewScreen(self.store)
 
