@@ -504,6 +504,7 @@ def _open(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     from tui.review_app import ReviewApp
 
+    store.step()  # the first frame shows events already; the App indexes the rest
     app = ReviewApp(loaded.settings, store)
     app.run()
     if app.launch_error is not None:
