@@ -131,7 +131,9 @@ def _command_parser() -> argparse.ArgumentParser:
         description=_OPEN_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    review.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    review.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="a JSON Lines file (or .gz)"
+    )
     _add_config(review)
     review.add_argument("--theme", metavar="NAME", help="Textual theme name")
 
