@@ -33,6 +33,7 @@ GLYPHS = {"send": ">", "receive": "<", "start": "+", "stop": "-", "error": "!", 
 # The unsafe code points, and the backslash: it starts every escape, so a literal one is
 # doubled (otherwise the text \x1b[31m would read like an escaped ESC).
 _UNSAFE = re.compile(f"[\\\\{UNSAFE_CHARS}]")
+_UNSAFE_CHARS = re.compile(f"[{UNSAFE_CHARS}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
 
@@ -64,11 +65,15 @@ def _text_view(decoded: str) -> str:
     return _UNSAFE.sub(_escape_undecodable, decoded)
 
 
-def printable(text: str, limit: int | None = None) -> str:
-    """``text`` with every unsafe character escaped; cut to ``limit`` characters (``…``)."""
+def printable(text: str, limit: int | None = None, *, backslash: bool = True) -> str:
+    """``text`` with every unsafe character escaped; cut to ``limit`` characters (``…``).
+
+    ``backslash=False`` leaves backslashes alone: for text the operator typed (a search
+    regex), where ``\\d`` must read as typed and no payload can fake an escape.
+    """
     if limit is not None and len(text) > limit * 4:
         text = text[: limit * 4]  # escaping can only grow it; no need to scan megabytes
-    safe = _UNSAFE.sub(_escape, text)
+    safe = (_UNSAFE if backslash else _UNSAFE_CHARS).sub(_escape, text)
     if limit is not None and len(safe) > limit:
         return safe[: max(0, limit - 1)] + "…"
     return safe
