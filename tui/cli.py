@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from settings.store import Loaded
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("demo", "demo-server", "tail", "config", "keys", "trust")
+COMMANDS = ("demo", "demo-server", "tail", "check", "config", "keys", "trust")
 
 _DESCRIPTION = "A keyboard-driven terminal dashboard for WebSocket client connections."
 _EPILOG = """\
@@ -30,6 +30,7 @@ commands:
   wsdeck demo [--port N]            the dashboard wired to a built-in demo server
   wsdeck demo-server                the demo server alone
   wsdeck tail NAME|URL...           print events headlessly (JSON Lines or text)
+  wsdeck check NAME|URL             a monitoring plugin: one status line, exit 0-3
   wsdeck config check|path          validate the settings file / show which file is used
   wsdeck keys                       every binding id with its default and current keys
   wsdeck trust [PATH]               trust ./wsdeck.toml (and the .env beside it) as it is now
@@ -217,6 +218,10 @@ def _first_word(argv: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``wsdeck`` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["check"]:  # a plugin's own conventions: see tui.check_command
+        from tui.check_command import main as check
+
+        return check(args_list[1:])
     if _first_word(args_list) in COMMANDS:
         args = _command_parser().parse_args(args_list)
     else:

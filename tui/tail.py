@@ -42,7 +42,7 @@ from tui.core.events import (
 from tui.core.hub import Hub
 from tui.core.recorder import Recorder, recorder_for, stopped_event
 
-__all__ = ["TailOptions", "UsageError", "parse_send", "resolve", "run_tail"]
+__all__ = ["TailOptions", "UsageError", "parse_send", "resolve", "run_tail", "send_all"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _POLL = 0.25
@@ -183,7 +183,7 @@ class _Run:
                     self._send_after_start(event.connection)
 
     def _send_after_start(self, name: str) -> None:
-        task = asyncio.create_task(_send_all(self.hub, name, self.options.sends))
+        task = asyncio.create_task(send_all(self.hub, name, self.options.sends))
         self.sends.add(task)
         task.add_done_callback(self.sends.discard)
 
@@ -260,7 +260,8 @@ def _warn(targets: Sequence[str], connections: list[Connection], env: Mapping[st
         print(f"wsdeck tail: warning: {line}", file=sys.stderr)
 
 
-async def _send_all(hub: Hub, name: str, messages: list[str | bytes]) -> None:
+async def send_all(hub: Hub, name: str, messages: list[str | bytes]) -> None:
+    """Send ``messages`` in order on ``name``; stop at the first that cannot be sent."""
     for message in messages:
         if not await hub.send(name, message):
             return
