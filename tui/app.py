@@ -417,7 +417,13 @@ class WsdeckApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Until the settings are loaded there is nothing to edit or to search for.
-        return self.ready or action in ("request_quit", "help", "quit")
+        if not self.ready:
+            return action in ("request_quit", "help", "quit")
+        if action == "settings":  # not again from the settings: a second one stacked up
+            from tui.screens.settings_screen import SettingsScreen
+
+            return not isinstance(self.screen, SettingsScreen)
+        return True
 
     async def action_request_quit(self) -> None:
         """Quit; ask first when connections are open."""

@@ -118,3 +118,16 @@ async def test_help_in_the_composer_leaves_out_keys_the_editor_types(make_app: A
         assert "composer.send" in ids
         assert "feed.search" not in ids  # "/" is typed into the editor
         assert "app.settings" not in ids  # and so is ","
+
+
+async def test_the_full_screen_detail_s_help_names_its_areas(make_app: Any) -> None:
+    from tui.screens.detail import DetailScreen
+
+    app = make_app(conn("idle", "ws://127.0.0.1:9/"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2", "d")  # full-screen below 100x30
+        await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        screen = await _help(pilot, app)
+        areas = [area for area, _ in screen.groups]
+        assert areas[:2] == ["Detail", "Detail screen"]
+        assert not {"This pane", "This screen"} & set(areas)

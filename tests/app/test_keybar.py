@@ -20,6 +20,12 @@ def bar(app: Any) -> list[tuple[str, str]]:
     return [(key.key, key.action) for key in app.screen.query_one(KeyFooter).query(FooterKey)]
 
 
+def types_text(key: str) -> bool:
+    """Whether ``key`` types a visible character (``slash``, ``s``; not ``escape``, ``f1``)."""
+    character = typed_character(key)
+    return character is not None and character.isprintable()
+
+
 def test_every_typed_key_name_has_its_character() -> None:
     # Textual's key_to_character misses these: its filter of typed keys let them through.
     for key, char in (("slash", "/"), ("minus", "-"), ("plus", "+"), ("at", "@")):
@@ -37,10 +43,14 @@ async def test_the_composer_bar_offers_no_key_the_editor_types(make_app: Any) ->
         await wait_until(pilot, lambda: ("ctrl+j", "send") in bar(app))
         keys = bar(app)
         assert ("slash", "search") not in keys, keys
-        assert all(typed_character(key) is None for key, _ in keys), keys
+        assert not any(types_text(key) for key, _ in keys), keys
         assert "/ Search" not in screen_text(app).splitlines()[-1]
+        assert ("escape", "back") in keys  # the way out of the editor
         await pilot.press("slash")  # and indeed it is typed
         assert app.main.query_one(Composer).text == "/"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: ("slash", "search") in bar(app))
+        assert ("escape", "back") not in bar(app)  # the table: nowhere to go back to
 
 
 async def test_the_search_bar_shows_its_own_keys_at_80_columns(make_app: Any) -> None:
@@ -73,3 +83,17 @@ async def test_n_and_n_come_onto_the_bar_with_a_search(make_app: Any) -> None:
         last = screen_text(app).splitlines()[-1]
         assert "n Next match" in last, last
         assert "N Prev match" in last, last
+
+
+async def test_the_settings_key_does_not_open_the_settings_again(make_app: Any) -> None:
+    from tui.screens.settings_screen import SettingsScreen
+
+    app = dashboard(make_app)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("comma")
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        await pilot.pause()
+        assert "settings" not in [action for _, action in bar(app)]
+        await pilot.press("comma")
+        await pilot.pause()
+        assert sum(isinstance(screen, SettingsScreen) for screen in app.screen_stack) == 1

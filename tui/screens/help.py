@@ -39,6 +39,8 @@ _AREAS: dict[str, str] = {
     "EventFeed": "Event feed",
     "Composer": "Composer",
     "SearchBar": "Search",
+    "DetailPane": "Detail",
+    "DetailScreen": "Detail screen",
     "SettingsScreen": "Settings",
     "ConnectionForm": "Connection form",
 }

@@ -104,7 +104,8 @@ class MainScreen(Screen[None]):
         # say how to start one.
         Binding("n", "next_match(1)", "Next match", id="feed.next_match"),
         Binding("N", "next_match(-1)", "Prev match", id="feed.previous_match"),
-        Binding("escape", "back", "Back", id="main.back", show=False),
+        # On the key bar outside the table: the way out of the composer's editor.
+        Binding("escape", "back", "Back", id="main.back"),
     ]
 
     @property
@@ -168,6 +169,10 @@ class MainScreen(Screen[None]):
         pane = self._pane_of(focused)
         if pane is not None:
             self._pane = pane
+        if pane not in (None, "search"):
+            # Like less's prompt: the search stays (highlights, n/N, the status line's
+            # count) and `/` brings the bar back with it; its three rows go back to the feed.
+            self.query_one(SearchBar).display = False
 
     def on_screen_resume(self) -> None:
         """Back from a dialog or another screen: the focus goes where it was."""
@@ -380,8 +385,13 @@ class MainScreen(Screen[None]):
         return _allowed(action, client.state if client else None) or None  # None: greyed
 
     def footer_shows(self, action: str) -> bool:
-        """``n`` and ``N`` are on the key bar only while there is a search (see FooterHints)."""
-        return action != "next_match" or self.query_one(EventFeed).search is not None
+        """``n`` and ``N`` are on the key bar only while there is a search, ``esc`` only
+        outside the table, where it goes back to (see FooterHints)."""
+        if action == "next_match":
+            return self.query_one(EventFeed).search is not None
+        if action == "back":
+            return self._pane_of(self.focused) not in (None, "table")
+        return True
 
     def action_start(self) -> None:
         if self.selected:
