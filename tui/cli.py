@@ -7,6 +7,7 @@ so ``--help``, ``--version`` and ``config path`` answer at once.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from functools import partial
@@ -108,6 +109,11 @@ def _command_parser() -> argparse.ArgumentParser:
         metavar="MSG",
         help="send after every start (repeatable); hex:01ff or base64:AAE= for binary",
     )
+    tail.add_argument(
+        "--no-automation",
+        action="store_true",
+        help="do not run the connections' schedules and reply rules",
+    )
     tail.add_argument("--count", type=_positive_int, help="end after N received messages")
     tail.add_argument("--timeout", type=_positive_float, help="end after S seconds")
     tail.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
@@ -158,7 +164,7 @@ and the file in the user config dir need no trust.
 
 _DEMO_HELP = (
     "Start the demo server on a free 127.0.0.1 port inside this process and open the "
-    "dashboard with demo connections (echo, ticker, binary flood, and one that fails). "
+    "dashboard with demo connections (echo, ticker, JSON-RPC, binary flood, and one that fails). "
     "No settings file is read or written."
 )
 _TAIL_HELP = """\
@@ -218,6 +224,10 @@ def _first_word(argv: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``wsdeck`` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    # wsdeck uses no pydantic plugins; looking for them reads every installed package's
+    # entry points when the first settings model is built (~3-5 ms). A value the operator
+    # set is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if args_list[:1] == ["check"]:  # a plugin's own conventions: see tui.check_command
         from tui.check_command import main as check
 
@@ -254,10 +264,18 @@ def _dispatch(args: argparse.Namespace) -> int:
         from tui.launch import run_demo
 
         return run_demo(args.port, record=args.record)
+    from settings.preview import connection_names
     from tui.launch import run_dashboard
 
+    # Listed in the first frame while pydantic validates them; URLs add connections that
+    # only the validation names, so with URLs there is nothing exact to list before it.
+    preview = None if args.urls else connection_names(args.config)
     return run_dashboard(
-        partial(_load_for_dashboard, args), args.urls, flags_from(args), start=not args.no_start
+        partial(_load_for_dashboard, args),
+        args.urls,
+        flags_from(args),
+        start=not args.no_start,
+        preview=preview,
     )
 
 
@@ -433,6 +451,7 @@ def _tail(args: argparse.Namespace) -> int:
             format=args.format,
             view=args.view,
             flags=flags_from(args),
+            automation=not args.no_automation,
         )
         tune_gc()
         return asyncio.run(run_tail(options, settings))

@@ -1,6 +1,7 @@
 """``wsdeck tail``: the headless twin of the dashboard on the same core.
 
-Starts the named (or ad-hoc URL) connections, sends each ``--send`` after every ``start``
+Starts the named (or ad-hoc URL) connections with their schedules and reply rules (not with
+``--no-automation``), sends each ``--send`` after every ``start``
 event, prints events as JSON Lines (or text) and ends after ``--count`` receive events,
 after ``--timeout`` seconds, when every connection has stopped for good, or on SIGHUP,
 SIGTERM or SIGINT (see :mod:`tui.hangup`).
@@ -62,6 +63,8 @@ class TailOptions:
     view: View | None = None
     """How ``--format text`` shows binary payloads; None: each connection's ``receive_view``."""
     flags: UrlFlags = field(default_factory=UrlFlags)
+    automation: bool = True
+    """Run the connections' schedules and reply rules, as the dashboard does."""
 
 
 def resolve(
@@ -212,6 +215,10 @@ async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO =
     env = settings.reference_env()
     _warn(options.targets, connections, env)
     hub = Hub(connections, env=env)
+    if options.automation and any(c.automated for c in connections):
+        from tui.core.automation import Automation
+
+        Automation(hub).attach_all()
     views = {c.name: options.view or c.receive_view for c in connections}
 
     def recording_stopped(reason: str) -> None:  # printed and counted like any error event
