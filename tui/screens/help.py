@@ -52,6 +52,7 @@ _PANES: dict[str, str] = {
     "composer": "Composer",
     "pane": "Moving around",
     "main": "Moving around",
+    "automation": "Automation",
 }
 """The main screen's keys by the pane they act on, from their binding id's first part."""
 
