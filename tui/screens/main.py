@@ -126,7 +126,6 @@ class MainScreen(Screen[None]):
         return cast("WsdeckApp", self.app)
 
     def compose(self) -> ComposeResult:
-        app = self.wsdeck
         yield Header()
         yield self._table
         with Horizontal(id="controls"):
@@ -135,6 +134,14 @@ class MainScreen(Screen[None]):
                 button = Button(label, id=label.lower(), compact=True)
                 button.can_focus = False  # s, x and r press it: tab stops at panes only
                 yield button
+        yield from self.compose_feed()
+        with Vertical(id="compose-area"):
+            yield Composer(id="composer")
+        yield KeyFooter()
+
+    def compose_feed(self) -> ComposeResult:
+        """The feed and the detail pane side by side, the status line, the search bar."""
+        app = self.wsdeck
         with Horizontal(id="body"):
             yield EventFeed(
                 app.ring,
@@ -145,9 +152,6 @@ class MainScreen(Screen[None]):
             yield DetailPane(id="detail")
         yield FeedStatus(id="feed-status")
         yield SearchBar(id="search")
-        with Vertical(id="compose-area"):
-            yield Composer(id="composer")
-        yield KeyFooter()
 
     def __init__(self) -> None:
         # The table has the focus at first: set here, the class is in the first styling of
