@@ -60,6 +60,36 @@ def _automation_commands(app: WsdeckApp) -> list[Command]:
     return commands
 
 
+def _field_commands(app: WsdeckApp) -> list[Command]:
+    """Fields from the highlighted message's JSON, and removing the ones added so."""
+    from tui.core.events import ReceiveEvent
+    from tui.core.fields import leaf_paths
+    from tui.widgets.feed import EventFeed
+
+    commands: list[Command] = []
+    event = app.main.query_one(EventFeed).highlighted
+    if isinstance(event, ReceiveEvent) and isinstance(event.data, str):
+        label = escape(event.connection)
+        for field, path in leaf_paths(event.data):
+            commands.append(
+                (
+                    f"field: add {escape(field)} = {escape(path)} ({label})",
+                    "A column of this value for this run (fields = {…} in settings keeps it)",
+                    partial(app.main.add_field, event.connection, field, path),
+                )
+            )
+    for name in app.hub.clients:
+        for field in app.analysis.added_fields(name):
+            commands.append(
+                (
+                    f"field: remove {escape(field)} ({escape(name)})",
+                    "Remove a field added from the palette",
+                    partial(app.main.remove_field, name, field),
+                )
+            )
+    return commands
+
+
 class ThemeCommands(Provider):
     """Only the themes: Textual's "Theme" command, saving the choice like the palette's."""
 
@@ -113,6 +143,7 @@ class WsdeckCommands(Provider):
                 (f"connection: select {label}", "Select in the table", partial(main.select, name))
             )
         commands += _automation_commands(app)
+        commands += _field_commands(app)
         commands += [
             ("connections: start all", "Client Start for every stopped one", app.start_all),
             ("connections: stop all", "Client Stop for every active one (asks)", app.ask_stop_all),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import ValidationError
 
 from settings import Connection
+from tui.core.analysis import Analysis
 from tui.core.events import ReceiveEvent, SendEvent
-from tui.core.fields import FieldSet, check, format_value, numeric
+from tui.core.fields import FieldSet, check, format_value, leaf_paths, numeric
 from tui.core.fields_store import RESOLUTION, FieldStore, Series
 from tui.core.jq import NO_VALUE
 
@@ -130,3 +133,39 @@ def test_settings_fields_are_checked_with_their_path() -> None:
         Connection(name="t", url="ws://h", fields={f"f{i}": ".a" for i in range(9)})
     with pytest.raises(ValidationError, match="invalid jq program"):
         Connection(name="t", url="ws://h", correlate=".id |")
+
+
+def test_leaf_paths_name_every_scalar_as_a_jq_path_that_reads_it_back() -> None:
+    payload = '{"temperature": 1, "a b": {"c": [1, [2]]}, "empty": {}, "bids": [["1.5", "2"]]}'
+    paths = leaf_paths(payload)
+    assert paths == [
+        ("temperature", ".temperature"),
+        ("a_b_c_0", '.["a b"].c[0]'),
+        ("a_b_c_1_0", '.["a b"].c[1][0]'),
+        ("bids_0_0", ".bids[0][0]"),
+        ("bids_0_1", ".bids[0][1]"),
+    ]
+    assert FieldSet(dict(paths)).extract(payload) == (1, 1, 2, "1.5", "2")
+    assert leaf_paths("not json") == []
+    assert leaf_paths("7") == []
+    assert len(leaf_paths(json.dumps(list(range(100))))) == 20
+
+
+def test_fields_added_for_the_run_join_the_settings_ones_within_the_limits() -> None:
+    analysis = Analysis()
+    analysis.configure(Connection(name="t", url="ws://h", fields={"temp": ".temperature"}))
+    assert analysis.add_field("t", "sensor", ".sensor.id") is None
+    assert analysis.fields.latest("t") == {"temp": NO_VALUE, "sensor": NO_VALUE}
+    assert analysis.add_field("t", "bad", ".a |||") is not None
+    assert (
+        analysis.add_field("t", "rate", ".rate")
+        == "'rate' is a column of the connection table already"
+    )
+    for index in range(6):
+        assert analysis.add_field("t", f"f{index}", ".a") is None
+    assert analysis.add_field("t", "ninth", ".a") == "at most 8 fields per connection"
+    # A settings change keeps the fields added for the run.
+    analysis.configure(Connection(name="t", url="ws://h", fields={"other": ".o"}))
+    assert "sensor" in analysis.fields.latest("t")
+    analysis.remove_field("t", "sensor")
+    assert "sensor" not in analysis.fields.latest("t")

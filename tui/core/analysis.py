@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
+from settings.fields import MAX_FIELDS, check_field_name
+from tui.core.fields import check
 from tui.core.fields_store import FieldStore
 from tui.core.pairing import Pairings
 
@@ -50,18 +52,56 @@ class Analysis:
         self.analysed = 0
         """Batches analysed so far (tests and benchmarks wait on it)."""
         self._clock = clock
+        self._settings: dict[str, dict[str, str]] = {}
+        self._adhoc: dict[str, dict[str, str]] = {}
         self._queue: queue.SimpleQueue[list[Event] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
 
     def configure(self, connection: Connection) -> None:
         """Take ``connection``'s fields and pairing settings (new or changed)."""
-        self.fields.configure(connection.name, connection.fields)
+        self._settings[connection.name] = dict(connection.fields)
+        self._apply_fields(connection.name)
         self.pairings.configure(connection.name, connection.correlate, connection.correlate_timeout)
 
     def forget(self, name: str) -> None:
         """A deleted connection: drop its fields and pending requests."""
+        self._settings.pop(name, None)
+        self._adhoc.pop(name, None)
         self.fields.forget(name)
         self.pairings.forget(name)
+
+    def add_field(self, connection: str, name: str, program: str) -> str | None:
+        """Add a field to ``connection`` for this run (the palette's ``field: add``).
+
+        Returns why it cannot be added (``None``: added). Its settings' fields of the same
+        name are shadowed until :meth:`remove_field`.
+        """
+        try:
+            check_field_name(name)
+        except ValueError as error:
+            return str(error)
+        fields = {**self._settings.get(connection, {}), **self._adhoc.get(connection, {})}
+        if name not in fields and len(fields) >= MAX_FIELDS:
+            return f"at most {MAX_FIELDS} fields per connection"
+        problem = check({name: program})
+        if problem is not None:
+            return f"invalid jq program: {problem}"
+        self._adhoc.setdefault(connection, {})[name] = program
+        self._apply_fields(connection)
+        return None
+
+    def remove_field(self, connection: str, name: str) -> None:
+        """Remove a field added with :meth:`add_field`."""
+        self._adhoc.get(connection, {}).pop(name, None)
+        self._apply_fields(connection)
+
+    def added_fields(self, connection: str) -> dict[str, str]:
+        """The fields added to ``connection`` for this run."""
+        return dict(self._adhoc.get(connection, {}))
+
+    def _apply_fields(self, connection: str) -> None:
+        fields = {**self._settings.get(connection, {}), **self._adhoc.get(connection, {})}
+        self.fields.configure(connection, fields)
 
     def offer(self, batch: list[Event]) -> None:
         """Queue ``batch`` for the thread (the drain's tap); skipped when far behind."""

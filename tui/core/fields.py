@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Final
 
 from tui.core.display import printable
 from tui.core.jq import NO_VALUE, JqError, compile_program
 
-__all__ = ["MISSING", "FieldSet", "check", "format_value", "numeric"]
+__all__ = ["MISSING", "FieldSet", "check", "format_value", "leaf_paths", "numeric"]
 
 MISSING: Final = "-"
 """What a field shows for a payload that is not JSON or lacks it."""
@@ -89,6 +90,45 @@ def format_value(value: object, limit: int = _TEXT_LIMIT) -> str:
     else:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return printable(text, limit)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NOT_NAME = re.compile(r"[^A-Za-z0-9_]+")
+
+
+def _step(key: str | int) -> str:
+    if isinstance(key, int):
+        return f"[{key}]"
+    return f".{key}" if _IDENTIFIER.fullmatch(key) else f"[{json.dumps(key)}]"
+
+
+def leaf_paths(payload: str, limit: int = 20, depth: int = 4) -> list[tuple[str, str]]:
+    """The scalar values of a JSON payload as (name, jq path): ``("temperature",
+    ".temperature")``, ``("bids_0_0", ".bids[0][0]")``; at most ``limit``, ``depth`` deep.
+
+    What the palette offers as fields for the highlighted message; ``[]`` when it is not
+    a JSON object or array.
+    """
+    try:
+        value = json.loads(payload)
+    except (ValueError, RecursionError):
+        return []
+    found: list[tuple[str, str]] = []
+
+    def walk(item: object, keys: list[str | int]) -> None:
+        if len(found) >= limit:
+            return
+        if isinstance(item, dict | list) and len(keys) < depth:
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, child in pairs:
+                walk(child, [*keys, key])
+        elif keys and not isinstance(item, dict | list):
+            name = _NOT_NAME.sub("_", "_".join(str(key) for key in keys))[-16:].strip("_")
+            path = "".join(_step(key) for key in keys)
+            found.append((name or "field", path if path.startswith(".") else "." + path))
+
+    walk(value, [])
+    return found
 
 
 def check(fields: Mapping[str, str]) -> str | None:

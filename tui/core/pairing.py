@@ -214,11 +214,14 @@ class Marks:
     def __init__(self, limit: int = MARK_LIMIT) -> None:
         self.limit = limit
         self._marks: dict[int, Mark] = {}
+        self.version = 0
+        """Counts the marks set: the feed draws its rows again when it moved."""
 
     def put(self, seq: int, mark: Mark) -> None:
         """Set ``seq``'s mark (an answered request replaces nothing: its seq is new)."""
         marks = self._marks
         marks[seq] = mark
+        self.version += 1
         if len(marks) > self.limit + self.limit // 8:
             # Seqs grow with time: the first inserted are nearly always the oldest. Cut an
             # eighth at a time, so that keeping within the limit is O(1) a mark.

@@ -22,12 +22,13 @@ from textual.widgets import Button, Header, Static
 
 from tui.core.client import State, WsClient
 from tui.core.display import printable
+from tui.core.events import Event, ReceiveEvent
 from tui.core.fields import format_value
 from tui.core.ring import FeedFilter
 from tui.toasts import confine
 from tui.widgets.automation_line import automation_line
 from tui.widgets.composer import Composer
-from tui.widgets.connection_table import ConnectionTable, badge, response_times
+from tui.widgets.connection_table import ConnectionTable, badge, response_times, round_trip
 from tui.widgets.detail import DetailPane
 from tui.widgets.feed import EventFeed
 from tui.widgets.feed_row import NAME_WIDTH
@@ -45,6 +46,9 @@ if TYPE_CHECKING:
 # cell of Textual's DataTable (the table now redraws only the lines that changed). Start,
 # Stop and settings changes refresh at once, and the feed shows every event as it comes.
 STATE_REFRESH = 0.5
+
+MARK_TEXT = {"request": "↪ {rtt} ", "response": "↩ {rtt} ", "timeout": "⏱ timeout "}
+"""How the feed marks a paired request, its response, and a request that timed out."""
 
 FIELD_WIDTH = 16
 """Cells a field's value takes in the table at most."""
@@ -92,6 +96,7 @@ class MainScreen(Screen[None]):
         Binding("f", "filter", "Filter", id="feed.filter"),
         Binding("e", "export", "Export", id="feed.export"),
         Binding("d", "detail", "Detail", id="feed.detail"),
+        Binding("v", "fields_view", "Fields / payload", id="feed.fields_view", show=False),
         # One key per pane, as in k9s and lazygit; tab and shift+tab go round the panes only
         # (buttons have keys of their own).
         Binding("1", "pane('table')", "Go to the table", id="pane.table", show=False),
@@ -106,9 +111,12 @@ class MainScreen(Screen[None]):
         Binding(
             "F", "toggle_follow", "Follow / pause the feed", id="feed.toggle_follow", show=False
         ),
+        # On the key bar only while there is a search (see footer_shows); without one they
+        # say how to start one.
         Binding("n", "next_match(1)", "Next match", id="feed.next_match"),
-        Binding("N", "next_match(-1)", "Previous match", id="feed.previous_match", show=False),
-        Binding("escape", "back", "Back", id="main.back", show=False),
+        Binding("N", "next_match(-1)", "Prev match", id="feed.previous_match"),
+        # On the key bar outside the table: the way out of the composer's editor.
+        Binding("escape", "back", "Back", id="main.back"),
         Binding("A", "automation", "Automation", id="automation.screen", show=False),
         Binding("P", "pause_automation", "Pause automation", id="automation.pause", show=False),
     ]
@@ -118,7 +126,6 @@ class MainScreen(Screen[None]):
         return cast("WsdeckApp", self.app)
 
     def compose(self) -> ComposeResult:
-        app = self.wsdeck
         yield Header()
         yield self._table
         with Horizontal(id="controls"):
@@ -127,6 +134,14 @@ class MainScreen(Screen[None]):
                 button = Button(label, id=label.lower(), compact=True)
                 button.can_focus = False  # s, x and r press it: tab stops at panes only
                 yield button
+        yield from self.compose_feed()
+        with Vertical(id="compose-area"):
+            yield Composer(id="composer")
+        yield KeyFooter()
+
+    def compose_feed(self) -> ComposeResult:
+        """The feed and the detail pane side by side, the status line, the search bar."""
+        app = self.wsdeck
         with Horizontal(id="body"):
             yield EventFeed(
                 app.ring,
@@ -137,9 +152,6 @@ class MainScreen(Screen[None]):
             yield DetailPane(id="detail")
         yield FeedStatus(id="feed-status")
         yield SearchBar(id="search")
-        with Vertical(id="compose-area"):
-            yield Composer(id="composer")
-        yield KeyFooter()
 
     def __init__(self) -> None:
         # The table has the focus at first: set here, the class is in the first styling of
@@ -157,9 +169,13 @@ class MainScreen(Screen[None]):
         self._events_at = float("-inf")  # when the App last said events arrived
         self._state_due = False  # a state refresh waits for the next feed repaint
         self._pane = "table"  # the pane that had the focus last: it gets it back
+        self._fields_view = False  # the feed shows fields instead of payloads (v)
+        self._marks_seen = 0  # the pairing marks' version the feed was drawn with
         self._before_search = "table"  # where escape in the search bar goes back to
 
     def on_mount(self) -> None:
+        self.query_one(EventFeed).annotate = self._annotate
+        self.query_one(DetailPane).pairing = self._pairing_line
         self.query_one("#detail").display = False
         self.query_one("#search").display = False
         self._fit_names()
@@ -178,6 +194,10 @@ class MainScreen(Screen[None]):
         pane = self._pane_of(focused)
         if pane is not None:
             self._pane = pane
+        if pane not in (None, "search"):
+            # Like less's prompt: the search stays (highlights, n/N, the status line's
+            # count) and `/` brings the bar back with it; its three rows go back to the feed.
+            self.query_one(SearchBar).display = False
 
     def on_screen_resume(self) -> None:
         """Back from a dialog or another screen: the focus goes where it was."""
@@ -335,6 +355,72 @@ class MainScreen(Screen[None]):
             self._bindings_key = bindings_key
             self.refresh_bindings()
 
+    def _marks_changed(self) -> None:
+        """Draw the feed's rows again once pairing marked events (at the state's pace)."""
+        version = self.wsdeck.analysis.pairings.marks.version
+        if version != self._marks_seen:
+            self._marks_seen = version
+            self.query_one(EventFeed).redraw()
+            detail = self.query_one(DetailPane)
+            if detail.display:
+                detail.rebuild()
+
+    def _annotate(self, event: Event) -> tuple[str, str | None]:
+        """A feed row's pairing mark, and its fields in the fields view."""
+        analysis = self.wsdeck.analysis
+        mark = analysis.pairings.marks.get(event.seq)
+        lead = "" if mark is None else MARK_TEXT[mark.kind].format(rtt=round_trip(mark.rtt))
+        if not self._fields_view or not isinstance(event, ReceiveEvent):
+            return lead, None
+        fields = analysis.fields.fields_of(event.connection)
+        if fields is None:
+            return lead, None
+        # jq in the UI thread, for the rows drawn only (cached with the row).
+        values = fields.extract(event.data)
+        shown = (
+            f"{name}={format_value(v, 24)}" for name, v in zip(fields.names, values, strict=True)
+        )
+        return lead, "  ".join(shown)
+
+    def _pairing_line(self, event: Event) -> tuple[str, int] | None:
+        """The detail pane's line about a paired event, and the other side's seq."""
+        mark = self.wsdeck.analysis.pairings.marks.get(event.seq)
+        if mark is None:
+            return None
+        rtt = round_trip(mark.rtt)
+        if mark.kind == "timeout":
+            return f"request: no response after {rtt}", 0
+        other = "response" if mark.kind == "request" else "request"
+        return f"{other}: #{mark.other} after {rtt} (enter goes to it)", mark.other
+
+    @on(DetailPane.PairWanted)
+    def _pair_wanted(self, message: DetailPane.PairWanted) -> None:
+        if not self.query_one(EventFeed).jump_to_seq(message.seq):
+            self.notify(
+                f"#{message.seq} is no longer in the feed (evicted, cleared or filtered out)",
+                severity="warning",
+                markup=False,
+            )
+
+    def add_field(self, connection: str, name: str, program: str) -> None:
+        """Add a field to ``connection`` for this run (the palette's ``field: add``)."""
+        problem = self.wsdeck.analysis.add_field(connection, name, program)
+        if problem is None:
+            self.notify(f"{connection}: field {name} = {program}", title="fields", markup=False)
+        else:
+            self.notify(f"{connection}: {problem}", title="fields", severity="error", markup=False)
+        self.refresh_state()
+
+    def remove_field(self, connection: str, name: str) -> None:
+        """Remove a field added from the palette."""
+        self.wsdeck.analysis.remove_field(connection, name)
+        self.refresh_state()
+
+    def action_fields_view(self) -> None:
+        """Show the fields of received messages instead of their payloads, or go back."""
+        self._fields_view = not self._fields_view
+        self.query_one(EventFeed).redraw()
+
     def _state_tick(self) -> None:
         """Refresh the state now, or with the next feed repaint while events arrive.
 
@@ -344,6 +430,7 @@ class MainScreen(Screen[None]):
         for the next one (two intervals at most, allowing for the App's notices being late:
         then the fallback timer refreshes).
         """
+        self._marks_changed()
         window = 2 * EventFeed.REPAINT_INTERVAL
         if time.monotonic() - self._events_at > window:
             self.refresh_state()
@@ -383,8 +470,9 @@ class MainScreen(Screen[None]):
         with contextlib.suppress(NoMatches):  # shutting down: the line goes before the feed
             status = self.query_one("#feed-status", FeedStatus)
             feed = self.query_one(EventFeed)
-            status.show(feed, self.wsdeck.recording_stopped)
             bar = self.query_one(SearchBar)
+            search_error = bar.error if bar.display else ""
+            status.show(feed, self.wsdeck.recording_stopped, search_error)
             if bar.display:
                 bar.show_count(match_text(feed))
 
@@ -410,8 +498,6 @@ class MainScreen(Screen[None]):
         if action == "follow":
             # Not while typing: there `end` is the text's.
             return self._pane_of(self.focused) not in ("composer", "search")
-        if action == "next_match":  # on the key bar only while there is a search
-            return self.query_one(EventFeed).search is not None
         if action == "pane" and parameters == ("detail",):
             return self.query_one(DetailPane).display or None
         if action == "undo_clear":
@@ -424,6 +510,15 @@ class MainScreen(Screen[None]):
             return True
         client = self.wsdeck.hub.clients.get(self.selected) if self.selected else None
         return _allowed(action, client.state if client else None) or None  # None: greyed
+
+    def footer_shows(self, action: str) -> bool:
+        """``n`` and ``N`` are on the key bar only while there is a search, ``esc`` only
+        outside the table, where it goes back to (see FooterHints)."""
+        if action == "next_match":
+            return self.query_one(EventFeed).search is not None
+        if action == "back":
+            return self._pane_of(self.focused) not in (None, "table")
+        return True
 
     def action_start(self) -> None:
         if self.selected:
@@ -614,7 +709,7 @@ class MainScreen(Screen[None]):
     def _search(self, message: SearchBar.Search) -> None:
         """Highlight the matches as typed; with "only matches", show only them."""
         feed = self.query_one(EventFeed)
-        try:
+        try:  # an invalid regex comes as no search (the status line says why)
             if message.only and message.search:
                 feed.set_filter(message.apply_to(feed.filter))
             elif feed.filter.search:
@@ -633,7 +728,9 @@ class MainScreen(Screen[None]):
     def action_next_match(self, step: int) -> None:
         """Highlight the next (1) or previous (-1) match; every row stays shown."""
         feed = self.query_one(EventFeed)
-        if not feed.jump_to_match(step):
+        if feed.search is None:
+            self.notify("No search — press / to search the feed.", timeout=3)
+        elif not feed.jump_to_match(step):
             self.app.bell()
         self._feed_status()
 

@@ -55,9 +55,8 @@ def fit(text: str, width: int) -> str:
 def fit_name(name: str, width: int) -> str:
     """A connection name in exactly ``width`` cells, cut (with ``…``) where names differ.
 
-    A name from a URL (``host:port/path``, see :func:`tui.adhoc.short_name`) that does not
-    fit keeps its end, ``…8765/echo``: URLs given together usually share host and port.
-    Other names keep their start, as :func:`fit` does.
+    A path-like name (``prod/eu/orders``) that does not fit keeps its end, ``…/eu/orders``:
+    such names usually share their start. Other names keep their start, as :func:`fit` does.
     """
     if "/" not in name or cell_len(name) <= width or width <= 1:
         return fit(name, width)
@@ -115,8 +114,13 @@ def row_strip(
     cursor: bool = False,
     dropped: bool = False,
     name_width: int = NAME_WIDTH,
+    lead: str = "",
+    text: str | None = None,
 ) -> Strip:
     """The row for ``event``: time, name, glyph, size, preview; exactly ``width`` cells.
+
+    ``lead`` starts the preview (a pairing mark, ``↩ 12 ms``); ``text`` replaces the
+    payload's summary (the fields view). Both must be printable already.
 
     A binary frame's preview starts with :data:`BINARY_TAG`. A ``dropped`` row (kept on a
     paused screen after the ring evicted its event) is dimmed and says ``dropped`` in the
@@ -151,7 +155,8 @@ def row_strip(
             runs.append((tag, tag_style))
             room -= len(tag)
         if room > 0:
-            runs.append((fit(summary(event, view, limit=room), room), preview_style))
+            preview = summary(event, view, limit=room) if text is None else text
+            runs.append((fit(lead + preview, room), preview_style))
     else:
         runs = _truncate(runs, width)
     return Strip([Segment(text, style) for text, style in runs if text], width)
