@@ -493,6 +493,8 @@ class WsdeckApp(App[int]):
         # it keeps emptying the bus meanwhile, or a reader blocked on a full bus during a
         # flood could never emit its stop event.
         self.workers.cancel_group(self, "drain")
+        for run in self.automation.runs:  # a paused macro would wait for ever: recorded too
+            run.cancel()
         shutdown = asyncio.ensure_future(self.hub.shutdown(timeout=timeout))
         while not shutdown.done():
             batch = self.hub.bus.take()
