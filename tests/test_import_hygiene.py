@@ -40,8 +40,12 @@ def test_the_first_frame_needs_textual_only() -> None:
     assert "textual.app" in loaded
     top = {name.split(".")[0] for name in loaded}
     assert not top & {"pydantic", "pydantic_settings", "websockets", "tomlkit", "dotenv"}
-    # The composer's TextArea (~15 ms) and the trust record's modules wait too.
+    # The composer's TextArea (~15 ms), the trust record's modules and platformdirs (with
+    # --config) wait too.
     assert not loaded & {"textual.widgets._text_area", "hashlib", "tui.core.events"}
+    assert "platformdirs" not in _imported_after(
+        "import settings.preview; settings.preview.connection_names('/nonexistent.toml')"
+    )
 
 
 def test_every_name_the_settings_package_exports_is_there() -> None:
