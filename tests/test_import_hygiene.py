@@ -61,3 +61,23 @@ def test_loading_settings_needs_no_tomlkit() -> None:
     loaded = _imported_after("import settings; settings.WsdeckSettings(_env_file=None)")
     assert "pydantic_settings" in loaded
     assert "tomlkit" not in loaded
+
+
+def test_the_dashboard_does_not_import_the_settings_editor() -> None:
+    # The key bar asks check_action("settings") on the first frame: answering by importing
+    # the settings screen pulled tomlkit and the connection form into every start (~30 ms).
+    code = (
+        "import asyncio\n"
+        "from settings import WsdeckSettings\n"
+        "from tui.app import WsdeckApp\n"
+        "async def main():\n"
+        "    app = WsdeckApp(WsdeckSettings(_env_file=None))\n"
+        "    async with app.run_test(size=(120, 40)) as pilot:\n"
+        "        await pilot.pause(0.2)\n"
+        "        assert app.main.is_current and app.check_action('settings', ())\n"
+        "        app.exit()\n"
+        "asyncio.run(main())\n"
+    )
+    loaded = _imported_after(code, whole_names=True)
+    assert "tui.screens.main" in loaded
+    assert not loaded & {"tomlkit", "tui.screens.settings_screen", "tui.screens.connection_form"}

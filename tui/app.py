@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -450,9 +451,11 @@ class WsdeckApp(App[int]):
         if not self.ready:
             return action in ("request_quit", "help", "quit")
         if action == "settings":  # not again from the settings: a second one stacked up
-            from tui.screens.settings_screen import SettingsScreen
-
-            return not isinstance(self.screen, SettingsScreen)
+            # Asked for every key bar: importing the settings screen here (tomlkit, the
+            # form: ~30 ms) held up the dashboard's first frame. Until it is imported, none
+            # can be on screen.
+            screens = sys.modules.get("tui.screens.settings_screen")
+            return screens is None or not isinstance(self.screen, screens.SettingsScreen)
         return True
 
     async def action_request_quit(self) -> None:
