@@ -81,3 +81,31 @@ def test_the_dashboard_does_not_import_the_settings_editor() -> None:
     loaded = _imported_after(code, whole_names=True)
     assert "tui.screens.main" in loaded
     assert not loaded & {"tomlkit", "tui.screens.settings_screen", "tui.screens.connection_form"}
+
+
+def test_nothing_of_the_dashboard_loads_before_the_settings() -> None:
+    # Until the loader runs, the loading frame (and the notices' placement, which runs on
+    # it too) must not import the main screen, the core or pydantic: that time is the
+    # operator's wait for the validated dashboard, after the first frame.
+    code = (
+        "import asyncio, sys\n"
+        "from tui.app import WsdeckApp\n"
+        "from tui.launch import LaunchError\n"
+        "def load():\n"
+        "    print(','.join(m for m in sys.modules if m.split('.')[0] in\n"
+        "                   ('pydantic', 'websockets') or m.startswith('tui.screens.main')))\n"
+        "    raise LaunchError(['no settings here'])\n"
+        "async def main():\n"
+        "    app = WsdeckApp(load, preview=['a'])\n"
+        "    async with app.run_test(size=(120, 40)) as pilot:\n"
+        "        for _ in range(200):\n"
+        "            if app.launch_error is not None:\n"
+        "                break\n"
+        "            await pilot.pause(0.05)\n"
+        "    assert app.launch_error is not None\n"
+        "asyncio.run(main())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""

@@ -166,13 +166,13 @@ class WsdeckApp(App[int]):
 
     def _place_notices(self) -> None:
         """Keep the notices off the focused pane or the dialog, once the screen is laid out."""
-        from tui.screens.main import MainScreen
-
         try:
             screen = self.screen
         except ScreenStackError:  # starting or shutting down: no screen to place them on
             return
-        if isinstance(screen, MainScreen):
+        # The main screen is this App's one: no import of its module (the core, pydantic)
+        # on the loading frame, where this runs too.
+        if self.ready and screen is self.main:
             self.call_after_refresh(screen.fit_notices)
         elif isinstance(screen, ModalScreen):
             self.call_after_refresh(beside_dialog, screen)
