@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -165,13 +166,13 @@ class WsdeckApp(App[int]):
 
     def _place_notices(self) -> None:
         """Keep the notices off the focused pane or the dialog, once the screen is laid out."""
-        from tui.screens.main import MainScreen
-
         try:
             screen = self.screen
         except ScreenStackError:  # starting or shutting down: no screen to place them on
             return
-        if isinstance(screen, MainScreen):
+        # The main screen is this App's one: no import of its module (the core, pydantic)
+        # on the loading frame, where this runs too.
+        if self.ready and screen is self.main:
             self.call_after_refresh(screen.fit_notices)
         elif isinstance(screen, ModalScreen):
             self.call_after_refresh(beside_dialog, screen)
@@ -450,9 +451,11 @@ class WsdeckApp(App[int]):
         if not self.ready:
             return action in ("request_quit", "help", "quit")
         if action == "settings":  # not again from the settings: a second one stacked up
-            from tui.screens.settings_screen import SettingsScreen
-
-            return not isinstance(self.screen, SettingsScreen)
+            # Asked for every key bar: importing the settings screen here (tomlkit, the
+            # form: ~30 ms) held up the dashboard's first frame. Until it is imported, none
+            # can be on screen.
+            screens = sys.modules.get("tui.screens.settings_screen")
+            return screens is None or not isinstance(self.screen, screens.SettingsScreen)
         return True
 
     async def action_request_quit(self) -> None:
