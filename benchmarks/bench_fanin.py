@@ -103,6 +103,53 @@ AppRun = Callable[[BenchServer, int, int, float, Path], dict[str, Any]]
 
 
 @dataclass
+class Paired:
+    """Fan-in runs of the App as configured (``plain``) and with extra settings on every
+    connection (``subject``): the cost of a feature under this load."""
+
+    conns: int
+    rate: int
+    duration: float
+    plain: list[dict[str, Any]]
+    subject: list[dict[str, Any]]
+
+    @property
+    def expected(self) -> int:
+        return self.conns * int(self.rate * self.duration)
+
+    def delivered(self) -> bool:
+        expected = self.expected
+        runs = self.plain + self.subject
+        return all(r["count"] == expected and r["msgs_in"] == expected for r in runs)
+
+    def cpu_us(self, runs: list[dict[str, Any]]) -> list[float]:
+        """Process CPU time per received message, in µs, of each run."""
+        return [r["cpu"] / r["count"] * 1e6 for r in runs]
+
+    def ratio(self) -> list[float]:
+        """CPU per message with the extra settings / without, run by run."""
+        pairs = zip(self.cpu_us(self.subject), self.cpu_us(self.plain), strict=True)
+        return [s / p for s, p in pairs]
+
+
+def paired(conns: int, rate: int, duration: float, runs: int, extra: Mapping[str, Any]) -> Paired:
+    """Per run, the App without and with ``extra`` on every connection (taking turns first)."""
+    plain: list[dict[str, Any]] = []
+    subject: list[dict[str, Any]] = []
+    with bench_server() as server, tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        for index in range(runs):
+            base, other = alternate(
+                index,
+                partial(app_run, server, conns, rate, duration, folder),
+                partial(app_run, server, conns, rate, duration, folder, extra),
+            )
+            plain.append(base)
+            subject.append(other)
+    return Paired(conns, rate, duration, plain, subject)
+
+
+@dataclass
 class Fanin:
     """The runs of one fan-in load: the plain client's and the App's, and the idle App's RSS."""
 
