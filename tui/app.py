@@ -243,6 +243,8 @@ class WsdeckApp(App[int]):
         for client in self.hub.clients.values():
             self._run_client(client)
         self._drain()
+        self.hub.watches.bell = self.bell
+        self._watch_clock()
         # Once the table is on screen: a first connection attempt imports the wire layer
         # and opens a socket (~25 ms), which the first frame of the dashboard need not wait for.
         self._auto_pending = True
@@ -349,6 +351,14 @@ class WsdeckApp(App[int]):
         await drain(
             self.hub.bus, self.ring, self.recorder, self._events_arrived, self.analysis.offer
         )
+
+    def _watch_clock(self) -> None:
+        """The watches' clock (silences, windows, holds), once some connection has watches."""
+        running = any(w.group == "watches" and not w.is_finished for w in self.workers)
+        if self.hub.watches.watchers and not running:
+            self.run_worker(
+                self.hub.watches.run(), name="watches", group="watches", exit_on_error=False
+            )
 
     def _events_arrived(self) -> None:
         self.post_message(EventsArrived())
@@ -691,6 +701,7 @@ class WsdeckApp(App[int]):
                 self.hub.start(name)
         for name in result.changed:
             self._update_connection(new[name], restart=name in result.restart)
+        self._watch_clock()
         self.main.connections_changed()
 
     @work(group="retire", exit_on_error=False)
