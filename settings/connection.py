@@ -18,7 +18,7 @@ from pydantic import (
     field_validator,
 )
 
-from settings.automation import Macro, ReplyRule, Schedule
+from settings.automation import Macro, ReplyRule, Schedule, repeated_name
 from settings.envrefs import check_env_refs
 from settings.fields import CorrelateTimeout, FieldName, FieldsCheck
 from settings.messages import MessageField
@@ -254,6 +254,14 @@ class Connection(BaseModel):
 
     macros: dict[str, Macro] = Field(default_factory=dict)
     """Named sequences of sends and waits, run from the palette or the composer."""
+
+    @field_validator("on_receive")
+    @classmethod
+    def _unique_rule_names(cls, value: list[ReplyRule], info: ValidationInfo) -> list[ReplyRule]:
+        repeated = repeated_name(info.data.get("every", []), value)
+        if repeated is not None:
+            raise ValueError(f"the name {repeated!r} is given to two schedules or reply rules")
+        return value
 
     @property
     def automated(self) -> bool:

@@ -9,8 +9,6 @@ needs a new ``wsdeck trust``. The record lives in the user data dir, mode 0600.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from pathlib import Path
 
@@ -30,6 +28,9 @@ def store_path() -> Path:
 
 def digest(data: bytes) -> str:
     """The content hash recorded for a trusted file."""
+    # Imported here and below: the dashboard's first frame needs neither (settings.preview).
+    import hashlib
+
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
@@ -41,6 +42,8 @@ def _key(path: Path) -> str:
 
 def _entries() -> dict[str, str]:
     """The recorded ``{resolved path: digest}``; an unreadable or damaged record trusts nothing."""
+    import json
+
     try:
         raw = json.loads(store_path().read_bytes())
     except (OSError, ValueError):
@@ -65,6 +68,8 @@ def record(paths_and_data: list[tuple[Path, bytes]]) -> None:
     Raises:
         OSError: the record cannot be written.
     """
+    import json
+
     entries = _entries()
     for path, data in paths_and_data:
         entries[_key(path)] = digest(data)

@@ -115,6 +115,13 @@ def _command_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not run the connections' schedules and reply rules",
     )
+    tail.add_argument(
+        "--macro",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run the connections' macro NAME after every start (repeatable)",
+    )
     tail.add_argument("--count", type=_positive_int, help="end after N received messages")
     tail.add_argument("--timeout", type=_positive_float, help="end after S seconds")
     tail.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
@@ -480,6 +487,7 @@ def _tail(args: argparse.Namespace) -> int:
             view=args.view,
             flags=flags_from(args),
             automation=not args.no_automation,
+            macros=args.macro,
         )
         tune_gc()
         return asyncio.run(run_tail(options, settings))
