@@ -31,6 +31,7 @@ from settings.urls import (
     url_port,
     with_port,
 )
+from settings.watch import Watch
 
 # Inputs stay out of error texts: header values are secrets. The fields' docstrings are for
 # readers only: use_attribute_docstrings would parse this package's source at every start
@@ -232,6 +233,10 @@ class Connection(BaseModel):
 
     saved_messages: dict[str, MessageField] = Field(default_factory=dict)
     """Named messages offered by the composer."""
+
+    # -- issue 13: watches ------------------------------------------------------------------
+    watch: Watch | None = None
+    """Alerts on this connection: silence, flapping, error bursts and payload rules."""
 
     # -- issue 14: fields and request/response pairing (settings/fields.py) ----------------
     fields: Annotated[dict[FieldName, JqProgram], FieldsCheck] = Field(default_factory=dict)

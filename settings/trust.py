@@ -12,10 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 from settings.atomic import atomic_write
-from settings.files import FILE_NAME
+from settings.files import FILE_NAME, user_config_dir
 
 STORE_NAME = "trusted.json"
 """File name of the trust record in the user data dir."""
@@ -23,6 +21,8 @@ STORE_NAME = "trusted.json"
 
 def store_path() -> Path:
     """The trust record: ``trusted.json`` in wsdeck's user data dir."""
+    import platformdirs  # here: the dashboard's first frame needs it only for ./wsdeck.toml
+
     return platformdirs.user_data_path("wsdeck", appauthor=False) / STORE_NAME
 
 
@@ -86,7 +86,7 @@ def refresh(path: Path, before: bytes, after: bytes) -> None:
 
 def is_users_own(path: Path) -> bool:
     """Whether ``path`` is the settings file in the user config dir (always trusted)."""
-    own = platformdirs.user_config_path("wsdeck", appauthor=False)
+    own = user_config_dir()
     try:
         return os.path.samefile(path.parent, own)
     except OSError:

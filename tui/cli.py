@@ -89,7 +89,10 @@ def _command_parser() -> argparse.ArgumentParser:
     server = commands.add_parser(
         "demo-server",
         help="run the demo server",
-        description="Run the demo WebSocket server (/echo, /ticker, /flood, /close, /reject).",
+        description=(
+            "Run the demo WebSocket server "
+            "(/echo, /ticker, /flood, /close, /reject, /pulse, /flap)."
+        ),
     )
     server.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
     server.add_argument("--port", type=_port, default=0, help="port (default 0: a free one)")
