@@ -156,6 +156,33 @@ async def test_reply_rule_builds_its_reply_with_jq(demo: DemoServer, hub_runner:
     assert back.rule == "pong"
 
 
+async def test_a_reply_too_deep_to_encode_is_skipped_and_the_rules_go_on(
+    demo: DemoServer, hub_runner: Any
+) -> None:
+    # A peer's ping whose id is thousands of levels deep: json.dumps of the reply raised
+    # RecursionError, which ended the one rules task: no rule of any connection answered again.
+    echo = connection(
+        "echo",
+        demo.endpoint("/echo"),
+        on_receive=[
+            {
+                "name": "pong",
+                "match_jq": '.op == "ping"',
+                "reply_jq": '{"op": "pong", "id": .id}',
+            }
+        ],
+    )
+    hub, events, _ = automated(hub_runner, echo)
+    hub.start("echo")
+    await events.count("start", 1)
+    depth = 5000
+    assert await hub.send("echo", '{"op":"ping","id":' + "[" * depth + "]" * depth + "}")
+    await events.until(lambda: len(events.of("receive")) >= 1)
+    assert await hub.send("echo", '{"op":"ping","id":7}')
+    (reply,) = await _one(events, "pong")
+    assert json.loads(reply.data) == {"op": "pong", "id": 7}
+
+
 async def test_a_note_rule_marks_the_matching_message(demo: DemoServer, hub_runner: Any) -> None:
     ticker = connection(
         "ticker",
