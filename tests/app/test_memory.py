@@ -103,3 +103,22 @@ async def test_screen_cycles_leave_no_widgets_behind(
         baseline = live()
         await cycles(pilot, key, screen, 200)
         await back_to(baseline)
+
+
+async def test_dashboard_trims_the_heap_periodically(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dashboard hands freed heap pages back on a timer (glibc's malloc_trim)."""
+    from tui.core import memory
+
+    trims: list[float] = []
+
+    def counted() -> bool:
+        trims.append(time.monotonic())
+        return True
+
+    monkeypatch.setattr(memory, "TRIM_EVERY", 0.05)
+    monkeypatch.setattr(memory, "heap_trimmer", lambda: counted)
+    app = dashboard(make_app, 1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: len(trims) >= 3)
