@@ -209,7 +209,7 @@ class WsdeckApp(App[int]):
         self.set_interval(GC_CHECK, self._freeze_open_connections, name="gc-freeze")
         from tui.core.memory import TRIM_EVERY, heap_trimmer
 
-        if trim_heap := heap_trimmer():  # glibc only (see tui.core.memory)
+        if trim_heap := heap_trimmer():  # on Linux (see tui.core.memory)
             self.set_interval(TRIM_EVERY, trim_heap, name="malloc-trim")
         for note in self.recorder.notes if self.recorder else ():
             self.notify(note, title="recording", severity="warning", timeout=10, markup=False)
