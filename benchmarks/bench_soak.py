@@ -11,7 +11,8 @@ the palette (``ctrl+p``, escape) every 30 s. At the end it quits (``ctrl+q``, ``
 
 Figures, after a warm-up (3 minutes; ``--quick``: 15 s of a 45 s run):
 
-- RSS slope (MiB/hour), and RSS at the start and end of the window. RSS is sampled every
+- RSS slope (MiB/hour), and RSS at the start and end of the window; beside it the lowest
+  RSS of every minute of the run, warm-up included, to see where it levels off. RSS is sampled every
   0.5 s and fitted twice (both reported): all samples, and the troughs (the lowest RSS
   of each 30 s, about five burst cycles), which a sawtooth from the bursts could not
   move. After warm-up RSS moves in steps of a few hundred KiB to ~2 MiB, up and down,
@@ -35,9 +36,10 @@ Figures, after a warm-up (3 minutes; ``--quick``: 15 s of a 45 s run):
 - recording integrity: every ``seq`` from 1 to the last exactly once across the file and
   its rotations; the quit is clean (exit within 10 s).
 
-``--seconds N`` runs N seconds (warm-up: a third, at most 3 minutes) and ``--keep DIR``
-keeps the samples, the probes and (with ``WSDECK_SOAK_TRACE``, see ``soak_app.py``) the
-tracemalloc report in DIR.
+``--seconds N`` runs N seconds (warm-up: a third, at most 3 minutes; ``--warmup S`` sets
+it), and ``--keep DIR`` keeps the samples, the probes and (with ``WSDECK_SOAK_TRACE``,
+see ``soak_app.py``) the tracemalloc report in DIR. Each target is also printed to stderr
+as ``met`` or ``MISSED``.
 """
 
 from __future__ import annotations
@@ -279,6 +281,17 @@ def _troughs(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [lowest[index] for index in sorted(lowest)]
 
 
+def _minute_troughs(samples: list[dict[str, Any]]) -> list[float]:
+    """The lowest RSS of each minute of the whole run (warm-up too), MiB: where it levels."""
+    if not samples:
+        return []
+    lowest: dict[int, int] = {}
+    for sample in samples:
+        minute = int((sample["t"] - samples[0]["t"]) // 60)
+        lowest[minute] = min(lowest.get(minute, sample["rss"]), sample["rss"])
+    return [round(lowest[minute] / MIB, 1) for minute in sorted(lowest)]
+
+
 def _types_grew(probed: list[dict[str, Any]]) -> dict[str, list[int]]:
     """The types whose live objects grew most from the first to the last count: first, last."""
     counted = [p["types"] for p in probed if "types" in p]
@@ -337,12 +350,17 @@ def _recording(path: Path) -> dict[str, Any]:
 
 
 def run(
-    *, quick: bool, runs: int, seconds: float | None = None, keep: Path | None = None
+    *,
+    quick: bool,
+    runs: int,
+    seconds: float | None = None,
+    keep: Path | None = None,
+    warmup: float | None = None,
 ) -> dict[str, Any]:
     if seconds is None:
         seconds = 45.0 if quick else 600.0
-        warmup = 15.0 if quick else 180.0
-    else:
+        warmup = (15.0 if quick else 180.0) if warmup is None else warmup
+    elif warmup is None:
         warmup = min(180.0, seconds / 3)
     with bench_server() as server, tempfile.TemporaryDirectory() as name:
         folder = Path(name)
@@ -395,6 +413,7 @@ def run(
     figures = {
         "seconds": seconds,
         "warmup_s": warmup,
+        "rss_minute_troughs_mib": _minute_troughs(samples),
         "rss_mib_start_end": [
             round(window[0]["rss"] / MIB, 1) if window else None,
             round(window[-1]["rss"] / MIB, 1) if window else None,
@@ -475,8 +494,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--keep", type=Path, default=None)
+    parser.add_argument("--warmup", type=float, default=None)
     args, rest = parser.parse_known_args()
-    return main_for(functools.partial(run, seconds=args.seconds, keep=args.keep), rest)
+    soak = functools.partial(run, seconds=args.seconds, keep=args.keep, warmup=args.warmup)
+    return main_for(soak, rest)
 
 
 if __name__ == "__main__":
