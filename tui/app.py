@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,23 +18,23 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
 from textual._compositor import CompositorUpdate
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, ScreenStackError
 from textual.binding import Binding, BindingType
 from textual.command import Provider
+from textual.screen import ModalScreen
 from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
 from tui.drain import FRAME, drain
 from tui.messages import EventsArrived
 from tui.screen_diff import ScreenDiff
-from tui.toasts import beside_dialog
+from tui.toasts import beside_dialog, beside_focus
 from tui.typeahead import KeyGate, KeyHandled
 
 # Only textual is imported up here: with a loader, the first frame is on screen before the
 # settings (pydantic-settings: ~100 ms), the core and the main screen are imported.
 if TYPE_CHECKING:
     from rich.console import RenderableType
-    from textual.notifications import SeverityLevel
     from textual.screen import Screen
 
     from settings import Connection, WsdeckSettings
@@ -166,27 +167,42 @@ class WsdeckApp(App[int]):
                 yield ConnectionPreview(self._preview, id="preview")
             yield Static("loading the settings…", id="loading")
 
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = True,
-    ) -> None:
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
-        self._place_notices()
-
     def _place_notices(self) -> None:
         """Keep the notices off the focused pane or the dialog, once the screen is laid out."""
-        from tui.screens.main import MainScreen
-
-        screen = self.screen
-        if isinstance(screen, MainScreen):
+        try:
+            screen = self.screen
+        except ScreenStackError:  # starting or shutting down: no screen to place them on
+            return
+        # The main screen is this App's one: no import of its module (the core, pydantic)
+        # on the loading frame, where this runs too.
+        if self.ready and screen is self.main:
             self.call_after_refresh(screen.fit_notices)
-        else:
+        elif isinstance(screen, ModalScreen):
             self.call_after_refresh(beside_dialog, screen)
+        else:
+            self.call_after_refresh(beside_focus, screen)
+
+    def _refresh_notifications(self) -> None:
+        # Also when a notice times out or is cleared: a full screen takes back the rows it
+        # gave to the notices.
+        super()._refresh_notifications()
+        # Textual shows them in a call_later: this one runs after it (one queue, in order).
+        self.call_later(self._place_notices)
+
+    def on_resize(self) -> None:
+        """A dialog or a full screen resized: its notices follow it once it is laid out anew
+        (the App hears of a resize before its screens are laid out again)."""
+        try:
+            screen = self.screen
+        except ScreenStackError:
+            return
+        signal = screen.screen_layout_refresh_signal
+
+        def laid_out(_: object) -> None:
+            signal.unsubscribe(self)
+            self._place_notices()
+
+        signal.subscribe(self, laid_out)
 
     def on_mount(self) -> None:
         from tui import hangup
@@ -230,6 +246,8 @@ class WsdeckApp(App[int]):
         for client in self.hub.clients.values():
             self._run_client(client)
         self._drain()
+        self.hub.watches.bell = self.bell
+        self._watch_clock()
         # Once the table is on screen: a first connection attempt imports the wire layer
         # and opens a socket (~25 ms), which the first frame of the dashboard need not wait for.
         self._auto_pending = True
@@ -341,6 +359,14 @@ class WsdeckApp(App[int]):
             self.hub.bus, self.ring, self.recorder, self._events_arrived, self.analysis.offer
         )
 
+    def _watch_clock(self) -> None:
+        """The watches' clock (silences, windows, holds), once some connection has watches."""
+        running = any(w.group == "watches" and not w.is_finished for w in self.workers)
+        if self.hub.watches.watchers and not running:
+            self.run_worker(
+                self.hub.watches.run(), name="watches", group="watches", exit_on_error=False
+            )
+
     def _events_arrived(self) -> None:
         self.post_message(EventsArrived())
 
@@ -439,7 +465,15 @@ class WsdeckApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Until the settings are loaded there is nothing to edit or to search for.
-        return self.ready or action in ("request_quit", "help", "quit")
+        if not self.ready:
+            return action in ("request_quit", "help", "quit")
+        if action == "settings":  # not again from the settings: a second one stacked up
+            # Asked for every key bar: importing the settings screen here (tomlkit, the
+            # form: ~30 ms) held up the dashboard's first frame. Until it is imported, none
+            # can be on screen.
+            screens = sys.modules.get("tui.screens.settings_screen")
+            return screens is None or not isinstance(self.screen, screens.SettingsScreen)
+        return True
 
     async def action_request_quit(self) -> None:
         """Quit; ask first when connections are open."""
@@ -479,6 +513,8 @@ class WsdeckApp(App[int]):
         # it keeps emptying the bus meanwhile, or a reader blocked on a full bus during a
         # flood could never emit its stop event.
         self.workers.cancel_group(self, "drain")
+        for run in self.automation.runs:  # a paused macro would wait for ever: recorded too
+            run.cancel()
         shutdown = asyncio.ensure_future(self.hub.shutdown(timeout=timeout))
         while not shutdown.done():
             batch = self.hub.bus.take()
@@ -672,6 +708,7 @@ class WsdeckApp(App[int]):
                 self.hub.start(name)
         for name in result.changed:
             self._update_connection(new[name], restart=name in result.restart)
+        self._watch_clock()
         self.main.connections_changed()
 
     @work(group="retire", exit_on_error=False)

@@ -303,7 +303,12 @@ class ConnectionAutomation:
                 if not self._running.is_set():
                     break
                 state.next_due = None
-                if await self._send(self.client, data, state.name, 0):
+                # Closing since the beat was due: the schedule ends with the connection.
+                # A heartbeat is not remembered for loop detection: a rule answering its
+                # echo is the first reply of a chain, as if the server had sent it.
+                if self.client.state is State.OPEN and await self.client.send(
+                    data, rule=state.name
+                ):
                     state.sent += 1
                     state.last_run = time.time()
             state.next_due = None
@@ -414,11 +419,12 @@ class ConnectionAutomation:
         if target is None:  # deleted in the settings screen since the load
             await self.owner.report(self.name, f"rule {state.name}: no connection {rule.to!r}")
             return
-        if await self._send(target, out, state.name, depth):
+        if await self._reply(target, out, state.name, depth):
             state.sent += 1
 
-    async def _send(self, target: WsClient, data: str | bytes, rule: str, depth: int) -> bool:
-        """Send as ``rule``; not open: an error naming the rule (not the target's own)."""
+    async def _reply(self, target: WsClient, data: str | bytes, rule: str, depth: int) -> bool:
+        """Send as ``rule``, remembered for loop detection; not open: an error naming the
+        rule (not the target's own)."""
         if target.state is not State.OPEN:
             message = f"{rule}: not sent, {target.name} is {target.state.value}"
             await self.owner.report(self.name, message)

@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Header, Static
+from textual.widgets import Button, Static
 
 from tui.core.client import State, WsClient
 from tui.core.display import printable
@@ -26,6 +26,7 @@ from tui.core.events import Event, ReceiveEvent
 from tui.core.fields import format_value
 from tui.core.ring import FeedFilter
 from tui.toasts import confine
+from tui.widgets.alert_header import AlertHeader
 from tui.widgets.automation_line import automation_line
 from tui.widgets.composer import Composer
 from tui.widgets.connection_table import ConnectionTable, badge, response_times, round_trip
@@ -96,6 +97,7 @@ class MainScreen(Screen[None]):
         Binding("f", "filter", "Filter", id="feed.filter"),
         Binding("e", "export", "Export", id="feed.export"),
         Binding("d", "detail", "Detail", id="feed.detail"),
+        Binding("a", "alerts", "Alerts", id="alerts.show", show=False),
         Binding("v", "fields_view", "Fields / payload", id="feed.fields_view", show=False),
         # One key per pane, as in k9s and lazygit; tab and shift+tab go round the panes only
         # (buttons have keys of their own).
@@ -111,9 +113,12 @@ class MainScreen(Screen[None]):
         Binding(
             "F", "toggle_follow", "Follow / pause the feed", id="feed.toggle_follow", show=False
         ),
+        # On the key bar only while there is a search (see footer_shows); without one they
+        # say how to start one.
         Binding("n", "next_match(1)", "Next match", id="feed.next_match"),
-        Binding("N", "next_match(-1)", "Previous match", id="feed.previous_match", show=False),
-        Binding("escape", "back", "Back", id="main.back", show=False),
+        Binding("N", "next_match(-1)", "Prev match", id="feed.previous_match"),
+        # On the key bar outside the table: the way out of the composer's editor.
+        Binding("escape", "back", "Back", id="main.back"),
         Binding("A", "automation", "Automation", id="automation.screen", show=False),
         Binding("P", "pause_automation", "Pause automation", id="automation.pause", show=False),
     ]
@@ -123,7 +128,7 @@ class MainScreen(Screen[None]):
         return cast("WsdeckApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AlertHeader()
         yield self._table
         with Horizontal(id="controls"):
             yield Static(id="selected")
@@ -169,6 +174,7 @@ class MainScreen(Screen[None]):
         self._fields_view = False  # the feed shows fields instead of payloads (v)
         self._marks_seen = 0  # the pairing marks' version the feed was drawn with
         self._before_search = "table"  # where escape in the search bar goes back to
+        self._alerts_shown = -1  # the watches' version the header's count shows
 
     def on_mount(self) -> None:
         self.query_one(EventFeed).annotate = self._annotate
@@ -191,6 +197,10 @@ class MainScreen(Screen[None]):
         pane = self._pane_of(focused)
         if pane is not None:
             self._pane = pane
+        if pane not in (None, "search"):
+            # Like less's prompt: the search stays (highlights, n/N, the status line's
+            # count) and `/` brings the bar back with it; its three rows go back to the feed.
+            self.query_one(SearchBar).display = False
 
     def on_screen_resume(self) -> None:
         """Back from a dialog or another screen: the focus goes where it was."""
@@ -290,13 +300,45 @@ class MainScreen(Screen[None]):
 
     def _refresh_state(self) -> None:
         self._state_due = False
+        self._show_alerts()
         self._extra_columns()
         self._table.sync(self.wsdeck.hub.clients)
         self._refresh_selection()
         self._feed_status()
 
+    def _show_alerts(self) -> None:
+        """The table's alert badges and the header's count of active alerts."""
+        watches = self.wsdeck.hub.watches
+        self._table.show_alerts(watches.badges())
+        if watches.version != self._alerts_shown:
+            self._alerts_shown = watches.version
+            self.query_one(AlertHeader).show_counts(*watches.counts())
+
+    def action_alerts(self) -> None:
+        """The alerts screen; ``g`` there comes back with the event to show in the feed."""
+        from tui.screens.alerts import AlertsScreen
+
+        utc = self.wsdeck.settings.feed.timestamps == "utc"
+        self.app.push_screen(AlertsScreen(self.wsdeck.hub.watches, utc=utc), self.show_event)
+
+    def show_event(self, seq: int | None) -> None:
+        """Highlight event ``seq`` in the feed (the feed pauses there)."""
+        if seq is None:
+            return
+        if self.query_one(EventFeed).jump_to_seq(seq):
+            self._pane = "feed"
+            self.action_pane("feed")
+        else:
+            self.notify(
+                "That event is no longer in the feed (dropped from memory, cleared or "
+                "filtered out).",
+                severity="warning",
+                timeout=5,
+            )
+
     def _extra_columns(self) -> None:
-        """A column per field of any connection, and response times once one was answered."""
+        """A column per field of any connection, response times once one was answered, and
+        the alert badges while some connection has watches."""
         analysis = self.wsdeck.analysis
         names: dict[str, None] = {}
         for name in self.wsdeck.hub.clients:
@@ -308,7 +350,8 @@ class MainScreen(Screen[None]):
             (pairing := pairings.get(name)) is not None and pairing.rtts
             for name in self.wsdeck.hub.clients
         )
-        self._table.set_extra_columns(list(names), answered)
+        alert = bool(self.wsdeck.hub.watches.watchers)
+        self._table.set_extra_columns(list(names), answered, alert)
 
     def _extra_cells(self, name: str) -> dict[str, str]:
         """The texts of ``name``'s field and response columns."""
@@ -463,8 +506,9 @@ class MainScreen(Screen[None]):
         with contextlib.suppress(NoMatches):  # shutting down: the line goes before the feed
             status = self.query_one("#feed-status", FeedStatus)
             feed = self.query_one(EventFeed)
-            status.show(feed, self.wsdeck.recording_stopped)
             bar = self.query_one(SearchBar)
+            search_error = bar.error if bar.display else ""
+            status.show(feed, self.wsdeck.recording_stopped, search_error)
             if bar.display:
                 bar.show_count(match_text(feed))
 
@@ -490,8 +534,6 @@ class MainScreen(Screen[None]):
         if action == "follow":
             # Not while typing: there `end` is the text's.
             return self._pane_of(self.focused) not in ("composer", "search")
-        if action == "next_match":  # on the key bar only while there is a search
-            return self.query_one(EventFeed).search is not None
         if action == "pane" and parameters == ("detail",):
             return self.query_one(DetailPane).display or None
         if action == "undo_clear":
@@ -504,6 +546,15 @@ class MainScreen(Screen[None]):
             return True
         client = self.wsdeck.hub.clients.get(self.selected) if self.selected else None
         return _allowed(action, client.state if client else None) or None  # None: greyed
+
+    def footer_shows(self, action: str) -> bool:
+        """``n`` and ``N`` are on the key bar only while there is a search, ``esc`` only
+        outside the table, where it goes back to (see FooterHints)."""
+        if action == "next_match":
+            return self.query_one(EventFeed).search is not None
+        if action == "back":
+            return self._pane_of(self.focused) not in (None, "table")
+        return True
 
     def action_start(self) -> None:
         if self.selected:
@@ -694,7 +745,7 @@ class MainScreen(Screen[None]):
     def _search(self, message: SearchBar.Search) -> None:
         """Highlight the matches as typed; with "only matches", show only them."""
         feed = self.query_one(EventFeed)
-        try:
+        try:  # an invalid regex comes as no search (the status line says why)
             if message.only and message.search:
                 feed.set_filter(message.apply_to(feed.filter))
             elif feed.filter.search:
@@ -713,7 +764,9 @@ class MainScreen(Screen[None]):
     def action_next_match(self, step: int) -> None:
         """Highlight the next (1) or previous (-1) match; every row stays shown."""
         feed = self.query_one(EventFeed)
-        if not feed.jump_to_match(step):
+        if feed.search is None:
+            self.notify("No search — press / to search the feed.", timeout=3)
+        elif not feed.jump_to_match(step):
             self.app.bell()
         self._feed_status()
 
