@@ -112,6 +112,9 @@ class WsdeckApp(App[int]):
         connection names the loader is expected to return (see :mod:`settings.preview`).
         """
         super().__init__()
+        from tui.styles_cache_fix import unpin_styles_caches
+
+        unpin_styles_caches()  # Textual 8.2 held closed widgets' rendered lines (see there)
         self._preview = preview
         self.config_path = config_path
         self.note = note
@@ -253,6 +256,10 @@ class WsdeckApp(App[int]):
 
         self._open_connections = OpenConnections()
         self.set_interval(GC_CHECK, self._freeze_open_connections, name="gc-freeze")
+        from tui.core.memory import TRIM_EVERY, heap_trimmer
+
+        if trim_heap := heap_trimmer():  # on Linux (see tui.core.memory)
+            self.set_interval(TRIM_EVERY, trim_heap, name="malloc-trim")
         for note in self.recorder.notes if self.recorder else ():
             self.notify(note, title="recording", severity="warning", timeout=10, markup=False)
         for warning in self.settings.load_warnings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from pydantic import ValidationError
@@ -169,3 +170,21 @@ def test_fields_added_for_the_run_join_the_settings_ones_within_the_limits() -> 
     assert "sensor" in analysis.fields.latest("t")
     analysis.remove_field("t", "sensor")
     assert "sensor" not in analysis.fields.latest("t")
+
+
+def test_deep_or_huge_values_from_a_peer_show_as_a_cut_cell_without_raising() -> None:
+    # A hostile server's `{"a": [[[…]]]}` with a field `.a`: jq hands back a 5000-deep list,
+    # which json.dumps cannot encode (RecursionError in the UI thread that draws the cell).
+    depth = 5000
+    fields = FieldSet({"a": ".a"})
+    (deep,) = fields.extract('{"a":' + "[" * depth + "]" * depth + "}")
+    assert isinstance(deep, list)
+    shown = format_value(deep, limit=10)
+    assert shown.startswith("[[[")
+    assert shown.endswith("…")
+    assert len(shown) == 10
+    # A huge value is cut without encoding all of it first.
+    huge = list(range(2_000_000))
+    started = time.perf_counter()
+    assert format_value(huge, limit=10) == "[0,1,2,3,…"
+    assert time.perf_counter() - started < 0.05

@@ -31,6 +31,7 @@ from settings.automation import Macro, MacroStep, ReplyRule, Schedule, rule_name
 from tui.core.client import EventSink, State, WsClient
 from tui.core.events import ErrorEvent, Event, NoteEvent, ReceiveEvent
 from tui.core.jq import NO_VALUE, compile_program
+from tui.core.matcher import Matcher, payload_text
 
 if TYPE_CHECKING:
     from tui.core.hub import Hub
@@ -53,40 +54,12 @@ _YIELD_EVERY = 64  # messages the rules take before letting other tasks run
 Kind = Literal["every", "on_receive", "macro"]
 
 
-def _text(data: str | bytes) -> str | None:
-    """A payload as text for a regex: binary read as UTF-8, or None when it is not."""
-    if isinstance(data, str):
-        return data
-    try:
-        return data.decode()
-    except UnicodeDecodeError:
-        return None
-
-
 def _message(message: str | object) -> str | bytes:
     """The wire form of a settings message (text, or hex/base64 decoded)."""
     if isinstance(message, str):
         return message
     data: bytes = message.data()  # type: ignore[attr-defined]
     return data
-
-
-class Matcher:
-    """A regex or jq condition on payloads, as reply rules and macro waits give them."""
-
-    __slots__ = ("_jq", "regex", "source")
-
-    def __init__(self, regex: str | None, jq: str | None) -> None:
-        self.regex = re.compile(regex) if regex is not None else None
-        self._jq = compile_program(jq) if jq is not None else None
-        self.source = regex if regex is not None else f"jq {jq}"
-
-    def __call__(self, data: str | bytes) -> bool:
-        if self._jq is not None:
-            return self._jq.matches(data)
-        assert self.regex is not None
-        text = _text(data)
-        return text is not None and self.regex.search(text) is not None
 
 
 @dataclass(slots=True)
@@ -277,7 +250,7 @@ class ConnectionAutomation:
         screen = self._screen
         if screen is not None and not self._waiters:
             data = event.data  # type: ignore[attr-defined]  # only receives are tapped
-            text = data if type(data) is str else _text(data)
+            text = data if type(data) is str else payload_text(data)
             if text is None or not any(p.search(text) for p in screen):
                 return
         self.owner.take(self, event)  # type: ignore[arg-type]
@@ -412,7 +385,10 @@ class ConnectionAutomation:
             if isinstance(value, str):
                 out = value
             else:
-                out = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+                try:
+                    out = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+                except RecursionError:  # a peer's value thousands of levels deep: no reply
+                    return  # (raised, it ended the rules task of every connection)
         else:
             out = _message(rule.send)
         target = self.client if rule.to is None else self.owner.hub.clients.get(rule.to)

@@ -19,7 +19,6 @@ rule well under 1 µs.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -35,7 +34,7 @@ from tui.core.events import (
     StartEvent,
     StopEvent,
 )
-from tui.core.jq import compile_program
+from tui.core.matcher import Matcher
 
 if TYPE_CHECKING:
     from settings import Connection
@@ -191,7 +190,7 @@ class _Rule(_Watch):
     def __init__(self, watcher: Watcher, name: str, settings: PayloadRule) -> None:
         super().__init__(watcher, name, settings)
         self.hold = settings.hold
-        self.test = _payload_test(settings)
+        self.test = Matcher(settings.regex, settings.jq)
         condition = f"jq {settings.jq}" if settings.jq is not None else f"regex {settings.regex}"
         self.condition = condition if len(condition) <= 80 else condition[:79] + "…"
         self.matches = 0
@@ -216,23 +215,6 @@ class _Rule(_Watch):
         if self.alert is not None and self.hold and now - self.last_match >= self.hold:
             message = f"no matching message for {self.hold:g} s"
             self.clear(self.last_match + self.hold, message, {"matches": self.matches})
-
-
-def _payload_test(rule: PayloadRule) -> Callable[[str | bytes], bool]:
-    """Whether a payload matches the rule's jq program or regex."""
-    if rule.jq is not None:
-        return compile_program(rule.jq).matches
-    search = re.compile(rule.regex or "").search
-
-    def test(payload: str | bytes) -> bool:
-        if isinstance(payload, bytes):
-            try:
-                payload = payload.decode()
-            except UnicodeDecodeError:
-                return False
-        return search(payload) is not None
-
-    return test
 
 
 class Watcher:
