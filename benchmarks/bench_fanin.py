@@ -102,6 +102,17 @@ def app_idle_rss(folder: Path) -> int:
 AppRun = Callable[[BenchServer, int, int, float, Path], dict[str, Any]]
 
 
+def load_figures(conns: int, rate: int, duration: float, delivered: bool) -> dict[str, Any]:
+    """The load of a fan-in run, and whether every message arrived."""
+    return {
+        "connections": conns,
+        "messages_per_s": conns * rate,
+        "seconds": duration,
+        "messages": conns * int(rate * duration),
+        "every_message_delivered": delivered,
+    }
+
+
 @dataclass
 class Paired:
     """Fan-in runs of the App as configured (``plain``) and with extra settings on every
@@ -130,6 +141,28 @@ class Paired:
         """CPU per message with the extra settings / without, run by run."""
         pairs = zip(self.cpu_us(self.subject), self.cpu_us(self.plain), strict=True)
         return [s / p for s, p in pairs]
+
+    def figures(self, subject: str) -> dict[str, Any]:
+        """The load, delivery and CPU figures; ``subject`` names the runs with the extra
+        settings (``automated``, ``watched``)."""
+        return {
+            **load_figures(self.conns, self.rate, self.duration, self.delivered()),
+            "plain_app_cpu_us_per_message": summary(self.cpu_us(self.plain), 1),
+            f"{subject}_app_cpu_us_per_message": summary(self.cpu_us(self.subject), 1),
+            "cpu_ratio": summary(self.ratio()),
+        }
+
+    def checks(self, subject: str, target: float) -> list[dict[str, Any]]:
+        """Every message delivered; CPU per message with / without at most ``target``."""
+        return [
+            check("every message delivered", float(self.delivered()), ">=", 1),
+            check(
+                f"CPU per message, {subject} / plain App",
+                statistics.median(self.ratio()),
+                "<=",
+                target,
+            ),
+        ]
 
 
 def paired(conns: int, rate: int, duration: float, runs: int, extra: Mapping[str, Any]) -> Paired:
@@ -189,11 +222,7 @@ class Fanin:
     def figures(self) -> dict[str, Any]:
         apps, plain = self.apps, self.plain
         return {
-            "connections": self.conns,
-            "messages_per_s": self.conns * self.rate,
-            "seconds": self.duration,
-            "messages": self.expected,
-            "every_message_delivered": self.delivered(),
+            **load_figures(self.conns, self.rate, self.duration, self.delivered()),
             "sender_max_lag_ms": summary([r["server"]["max_lag"] * 1000 for r in apps + plain], 1),
             "app_delay_p99_ms": summary(self.app_p99(), 1),
             "app_delay_p50_ms": summary([percentile(a["delays_ns"], 0.5) / 1e6 for a in apps], 1),

@@ -14,11 +14,10 @@ watch's clock checks 500 connections 4 times a second.
 
 from __future__ import annotations
 
-import statistics
 from typing import Any
 
 from bench_fanin import paired
-from common import check, main_for, result, summary
+from common import main_for, result
 
 WATCH: dict[str, Any] = {
     "watch": {
@@ -32,22 +31,8 @@ WATCH: dict[str, Any] = {
 def run(*, quick: bool, runs: int) -> dict[str, Any]:
     conns, rate, duration = (50, 10, 5.0) if quick else (500, 10, 30.0)
     runs_of = paired(conns, rate, duration, runs, WATCH)
-    ratio = runs_of.ratio()
-    delivered = runs_of.delivered()
-    figures = {
-        "connections": conns,
-        "messages_per_s": conns * rate,
-        "seconds": duration,
-        "messages": runs_of.expected,
-        "every_message_delivered": delivered,
-        "plain_app_cpu_us_per_message": summary(runs_of.cpu_us(runs_of.plain), 1),
-        "watched_app_cpu_us_per_message": summary(runs_of.cpu_us(runs_of.subject), 1),
-        "cpu_ratio": summary(ratio),
-    }
-    checks = [
-        check("every message delivered", float(delivered), ">=", 1),
-        check("CPU per message, watched / plain App", statistics.median(ratio), "<=", 1.3),
-    ]
+    figures = runs_of.figures("watched")
+    checks = runs_of.checks("watched", 1.3)
     return result(
         "13. watches (500 connections x 10 messages/s, silence + 1 jq rule each)",
         figures,
