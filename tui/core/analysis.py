@@ -56,6 +56,7 @@ class Analysis:
         self._adhoc: dict[str, dict[str, str]] = {}
         self._queue: queue.SimpleQueue[list[Event] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._queued = 0  # batches put on the queue (written by the offering thread only)
 
     def configure(self, connection: Connection) -> None:
         """Take ``connection``'s fields and pairing settings (new or changed)."""
@@ -108,6 +109,7 @@ class Analysis:
         if self._queue.qsize() >= BACKLOG:
             self.skipped += len(batch)
             return
+        self._queued += 1
         self._queue.put(batch)
 
     def process(self, batch: list[Event]) -> None:
@@ -115,6 +117,11 @@ class Analysis:
         self.fields.take(batch)
         self.pairings.take(batch)
         self.analysed += 1
+
+    @property
+    def idle(self) -> bool:
+        """Whether every batch offered so far has been analysed (benchmarks wait for it)."""
+        return self.analysed >= self._queued
 
     def start(self) -> None:
         """Start the thread (once)."""
