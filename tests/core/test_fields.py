@@ -13,6 +13,7 @@ from tui.core.events import ReceiveEvent, SendEvent
 from tui.core.fields import FieldSet, check, format_value, leaf_paths, numeric
 from tui.core.fields_store import RESOLUTION, FieldStore, Series
 from tui.core.jq import NO_VALUE
+from tui.core.rates import RateHistory
 
 TICK = '{"temperature": 21.5, "sensor": {"id": "t1", "ok": true}, "bids": [["1.5", "2"]]}'
 
@@ -169,3 +170,19 @@ def test_fields_added_for_the_run_join_the_settings_ones_within_the_limits() -> 
     assert "sensor" in analysis.fields.latest("t")
     analysis.remove_field("t", "sensor")
     assert "sensor" not in analysis.fields.latest("t")
+
+
+def test_rate_history_turns_counters_into_rates_per_connection() -> None:
+    rates = RateHistory()
+    rates.sample(100.0, {"a": 0, "b": 5})
+    assert rates.series("a") is None  # one sample: no rate yet
+    rates.sample(101.0, {"a": 10, "b": 5})
+    rates.sample(103.0, {"a": 30, "b": 0})  # b's counters were reset: no negative rate
+    series = rates.series("a")
+    assert series is not None
+    assert series.since(0) == ([101.0, 103.0], [10.0, 10.0])
+    b = rates.series("b")
+    assert b is not None
+    assert b.since(0)[1] == [0.0, 0.0]
+    rates.sample(104.0, {"b": 1})
+    assert rates.series("a") is None
