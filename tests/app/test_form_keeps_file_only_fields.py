@@ -1,4 +1,4 @@
-"""Editing a connection in the form keeps the fields the form does not show."""
+"""Editing a connection in the form keeps the settings the form does not show."""
 
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ name = "strict"
 url = "ws://127.0.0.1:8765/echo"
 follow_redirects = true
 failure_close_codes = [4000, 4401]
+fields = { temp = ".temperature" }
+correlate = ".ref"
+correlate_timeout = 3
+every = [{ interval = 30, message = "hb" }]
 
 [connections.reconnect]
 enabled = true
@@ -45,3 +49,6 @@ async def test_edit_keeps_redirect_close_code_and_retry_settings(tmp_path: Path)
     assert saved.failure_close_codes == [4000, 4401]
     assert saved.reconnect.retry_config_failures
     assert saved.reconnect.enabled
+    assert saved.fields == {"temp": ".temperature"}
+    assert (saved.correlate, saved.correlate_timeout) == (".ref", 3)
+    assert [schedule.interval for schedule in saved.every] == [30]
