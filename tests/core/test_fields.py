@@ -96,6 +96,25 @@ def test_store_keeps_the_latest_values_of_connections_with_fields_only() -> None
     assert store.plottable() == [("ticker", "temp")]
 
 
+def test_only_the_last_message_of_each_interval_is_extracted() -> None:
+    store = FieldStore()
+    store.configure("ticker", {"temp": ".temperature"})
+    start = 1000.0  # a multiple of RESOLUTION: the interval starts here
+    store.take(
+        [
+            _receive(1, '{"temperature": 1}', ts=start),
+            _receive(2, '{"temperature": 2}', ts=start + RESOLUTION / 2),
+            _receive(3, '{"temperature": 3}', ts=start + RESOLUTION),
+            _receive(4, "{not json", ts=start + RESOLUTION * 1.5),  # the interval's last
+            _receive(5, '{"temperature": 5}', ts=start + RESOLUTION * 2),
+        ]
+    )
+    series = store.series("ticker", "temp")
+    assert series is not None
+    assert series.since(0) == ([start + RESOLUTION / 2, start + RESOLUTION * 2], [2.0, 5.0])
+    assert store.latest("ticker") == {"temp": 5}
+
+
 def test_changing_the_fields_drops_old_values_and_series() -> None:
     store = FieldStore()
     store.configure("ticker", {"temp": ".temperature", "counter": ".counter"})

@@ -119,18 +119,28 @@ class FieldStore:
         return self._sets.get(connection)
 
     def take(self, events: Iterable[Event]) -> None:
-        """Extract the fields of every received message of a connection that has fields."""
+        """Extract the fields of the received messages of connections that have fields.
+
+        Only what can be seen is extracted: the last message of each connection in each
+        :data:`RESOLUTION` interval, which gives the table its latest values and each
+        series its point for that interval. jq costs ~6 µs a message here (three fields),
+        as much again as the rest of a message's way into the dashboard: extracting every
+        message of a 10 000 messages/s stream doubled the App's CPU, for values nobody
+        could see. The feed's fields view extracts the rows it draws.
+        """
         sets = self._sets
         if not sets:
             return
+        chosen: dict[tuple[str, int], ReceiveEvent] = {}
+        for event in events:
+            if type(event) is ReceiveEvent and event.connection in sets:
+                # A later message of the same interval replaces the earlier one; the dict
+                # keeps the intervals in the order they came.
+                chosen[event.connection, int(event.ts / RESOLUTION)] = event
         latest = self._latest
         series = self._series
-        for event in events:
-            if type(event) is not ReceiveEvent:
-                continue
-            fields = sets.get(event.connection)
-            if fields is None:
-                continue
+        for event in chosen.values():
+            fields = sets[event.connection]
             values = fields.extract(event.data)
             latest[event.connection] = values
             for name, value in zip(fields.names, values, strict=True):
