@@ -15,6 +15,7 @@ from tui.core.fields_store import RESOLUTION, FieldStore, Series
 from tui.core.jq import NO_VALUE
 from tui.core.rates import RateHistory
 
+LATER = 1e12  # a time after every interval of these tests: everything noted is extracted
 TICK = '{"temperature": 21.5, "sensor": {"id": "t1", "ok": true}, "bids": [["1.5", "2"]]}'
 
 
@@ -89,9 +90,11 @@ def test_store_keeps_the_latest_values_of_connections_with_fields_only() -> None
             SendEvent("ticker", 1000.0, seq=4, data='{"temperature": 99}', size=19),
         ]
     )
+    store.flush(LATER)
     assert store.latest("ticker") == {"temp": 22, "sensor": None}
     assert store.latest("other") == {}
     store.take([_receive(5, "plain text")])
+    store.flush(LATER)
     assert store.latest("ticker") == {"temp": NO_VALUE, "sensor": NO_VALUE}
     assert store.plottable() == [("ticker", "temp")]
 
@@ -109,16 +112,24 @@ def test_only_the_last_message_of_each_interval_is_extracted() -> None:
             _receive(5, '{"temperature": 5}', ts=start + RESOLUTION * 2),
         ]
     )
+    # The last interval's message waits: a later one of the same interval may come.
+    assert store.waiting == 1
+    store.take([_receive(6, '{"temperature": 6}', ts=start + RESOLUTION * 2.5)])  # next batch
+    store.flush(start + RESOLUTION * 2.9)  # the interval is not over yet
+    assert store.latest("ticker") == {"temp": NO_VALUE}  # the non-JSON message's
+    store.flush(start + RESOLUTION * 3)
+    assert store.waiting == 0
     series = store.series("ticker", "temp")
     assert series is not None
-    assert series.since(0) == ([start + RESOLUTION / 2, start + RESOLUTION * 2], [2.0, 5.0])
-    assert store.latest("ticker") == {"temp": 5}
+    assert series.since(0) == ([start + RESOLUTION / 2, start + RESOLUTION * 2.5], [2.0, 6.0])
+    assert store.latest("ticker") == {"temp": 6}
 
 
 def test_changing_the_fields_drops_old_values_and_series() -> None:
     store = FieldStore()
     store.configure("ticker", {"temp": ".temperature", "counter": ".counter"})
     store.take([_receive(1, '{"temperature": 20, "counter": 1}')])
+    store.flush(LATER)
     store.configure("ticker", {"temp": ".temperature"})
     assert store.latest("ticker") == {"temp": NO_VALUE}
     assert store.plottable() == [("ticker", "temp")]
