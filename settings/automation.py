@@ -80,6 +80,10 @@ class ReplyRule(BaseModel):
     to: str | None = None
     """The connection the reply goes to; default this one."""
 
+    note: str | None = Field(default=None, min_length=1, max_length=200)
+    """Mark the matching message: a ``note`` event with this text follows it, naming the
+    rule and the message's ``seq``."""
+
     max_per_second: float = Field(default=5.0, gt=0, le=1000, allow_inf_nan=False)
     """Most actions per second (a burst of as many is allowed); the rest are skipped and
     counted as limited."""
@@ -90,8 +94,10 @@ class ReplyRule(BaseModel):
             raise ValueError("a reply rule needs exactly one of match or match_jq")
         if self.send is not None and self.reply_jq is not None:
             raise ValueError("a reply rule has send or reply_jq, not both")
-        if self.send is None and self.reply_jq is None:
-            raise ValueError("a reply rule needs an action: send or reply_jq")
+        if self.send is None and self.reply_jq is None and self.note is None:
+            raise ValueError("a reply rule needs an action: send, reply_jq or note")
+        if self.to is not None and self.send is None and self.reply_jq is None:
+            raise ValueError("to names where a reply goes: give send or reply_jq")
         return self
 
 

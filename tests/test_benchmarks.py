@@ -25,6 +25,7 @@ BENCHMARKS = {
     "ssh",
     "soak",
     "automation",
+    "open",
     "fields",
 }
 

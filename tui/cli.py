@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from settings.store import Loaded
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("demo", "demo-server", "tail", "check", "config", "keys", "trust")
+COMMANDS = ("demo", "demo-server", "tail", "check", "open", "config", "keys", "trust")
 
 _DESCRIPTION = "A keyboard-driven terminal dashboard for WebSocket client connections."
 _EPILOG = """\
@@ -32,6 +32,7 @@ commands:
   wsdeck demo-server                the demo server alone
   wsdeck tail NAME|URL...           print events headlessly (JSON Lines or text)
   wsdeck check NAME|URL             a monitoring plugin: one status line, exit 0-3
+  wsdeck open FILE.jsonl...         review recordings and exports in the dashboard
   wsdeck config check|path          validate the settings file / show which file is used
   wsdeck keys                       every binding id with its default and current keys
   wsdeck trust [PATH]               trust ./wsdeck.toml (and the .env beside it) as it is now
@@ -124,6 +125,16 @@ def _command_parser() -> argparse.ArgumentParser:
     )
     add_flags(tail)
 
+    review = commands.add_parser(
+        "open",
+        help="review recordings and exports in the dashboard",
+        description=_OPEN_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    review.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    _add_config(review)
+    review.add_argument("--theme", metavar="NAME", help="Textual theme name")
+
     config = commands.add_parser("config", help="check or locate the settings file")
     actions = config.add_subparsers(dest="action", required=True, metavar="ACTION")
     check = actions.add_parser("check", help="validate; exit 2 and list problems if invalid")
@@ -161,6 +172,19 @@ Any later change to either file needs a new 'wsdeck trust'. --config PATH, $WSDE
 and the file in the user config dir need no trust.
 """
 
+
+_OPEN_HELP = """\
+Open JSON Lines files (recordings, exports, tail output; gzip-rotated ones too) in the
+dashboard without connecting anything: the feed with search, filter and detail over the
+recorded timestamps, and the recorded connections with their counts. Files are read in
+the order given (give rotated files oldest first) and indexed as they load; malformed
+lines are counted and skipped.
+
+exit codes:
+  0  closed normally
+  1  nothing to review: every file is empty
+  2  usage or settings error, or a file that cannot be opened (missing, a folder)
+"""
 
 _DEMO_HELP = (
     "Start the demo server on a free 127.0.0.1 port inside this process and open the "
@@ -260,6 +284,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _tail(args)
     if args.command == "keys":
         return _keys(args)
+    if args.command == "open":
+        return _open(args)
     if args.command == "demo":
         from tui.launch import run_demo
 
@@ -458,3 +484,30 @@ def _tail(args: argparse.Namespace) -> int:
     except (UsageError, RecordingError) as exc:
         print(f"wsdeck tail: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _open(args: argparse.Namespace) -> int:
+    from tui.review_store import OpenError, RecordingStore
+
+    loaded = _load(args)
+    if loaded is None:
+        return EXIT_USAGE
+    try:
+        store = RecordingStore(args.files)
+    except OpenError as exc:
+        print(f"wsdeck open: {_safe(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    if all(source.size == 0 for source in store.sources):
+        store.close()
+        names = ", ".join(str(path) for path in args.files)
+        print(_safe(f"wsdeck open: nothing to review: {names} is empty"), file=sys.stderr)
+        return EXIT_FAILED
+    from tui.review_app import ReviewApp
+
+    app = ReviewApp(loaded.settings, store)
+    app.run()
+    if app.launch_error is not None:
+        for line in app.launch_error.lines:
+            print(line, file=sys.stderr)
+        return EXIT_USAGE
+    return app.return_code or 0  # 70 after a crash (tui.crash)

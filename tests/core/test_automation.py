@@ -156,6 +156,48 @@ async def test_reply_rule_builds_its_reply_with_jq(demo: DemoServer, hub_runner:
     assert back.rule == "pong"
 
 
+async def test_a_note_rule_marks_the_matching_message(demo: DemoServer, hub_runner: Any) -> None:
+    ticker = connection(
+        "ticker",
+        demo.endpoint("/ticker?rate=100"),
+        on_receive=[
+            {
+                "name": "alarm",
+                "match_jq": '.status == "alarm"',
+                "note": "alarm from the ticker",
+                "max_per_second": 100,
+            }
+        ],
+    )
+    hub, events, _ = automated(hub_runner, ticker)
+    hub.start("ticker")
+    await events.until(lambda: len(events.of("note")) >= 2, timeout=10)
+    first, second = events.of("note")[:2]
+    # Each note follows the message it marks, and names it by seq: every 50th message.
+    by_seq = {e.seq: e for e in events.of("receive")}
+    for note in (first, second):
+        marked = by_seq[note.cause]
+        assert json.loads(marked.data)["status"] == "alarm"
+        assert note.seq > marked.seq
+        assert (note.rule, note.text) == ("alarm", "alarm from the ticker")
+    assert (
+        json.loads(by_seq[second.cause].data)["seq"] - json.loads(by_seq[first.cause].data)["seq"]
+        == 50
+    )
+    assert not events.of("send")
+    record = encode_line(first)
+    assert json.loads(record) == {
+        "seq": first.seq,
+        "ts": json.loads(record)["ts"],
+        "connection": "ticker",
+        "event": "note",
+        "rule": "alarm",
+        "text": "alarm from the ticker",
+        "cause": first.cause,
+    }
+    assert encode_line(decode_line(record)) == record
+
+
 async def _one(events: Collector, rule: str) -> list[RuleSendEvent]:
     await events.until(lambda: len(rule_sends(events, rule)) >= 1)
     return rule_sends(events, rule)
@@ -427,3 +469,20 @@ async def test_a_macro_is_cancelled_and_fails_on_a_closed_connection(
     assert (run.state, run.detail) == ("failed", "step 2: echo closed")
     await events.until(lambda: len(automation_errors(events)) >= 3)
     assert automation_errors(events)[1] == "macro slow cancelled at step 2"
+
+
+async def test_the_demo_echo_answers_its_own_heartbeat(demo: DemoServer, hub_runner: Any) -> None:
+    from settings import WsdeckSettings
+    from tui.launch import demo_connections
+
+    connections = demo_connections(demo.url, 9)
+    # The demo's settings are valid as a whole (the ticker's rule forwards to echo).
+    WsdeckSettings(connections=connections, _env_file=None)
+    echo = connections[0]
+    assert echo.every[0].interval == 5
+    # The same heartbeat and rule, faster: the ping comes back, the rule answers it.
+    fast = echo.model_copy(update={"every": [echo.every[0].model_copy(update={"interval": 0.1})]})
+    hub, events, _ = automated(hub_runner, fast)
+    hub.start("echo")
+    await events.until(lambda: len(rule_sends(events, "pong")) >= 1)
+    assert json.loads(rule_sends(events, "pong")[0].data) == {"op": "pong", "id": 1}

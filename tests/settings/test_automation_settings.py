@@ -38,6 +38,11 @@ steps = [
   {send = '{"op":"subscribe"}'},
 ]
 
+[[connections.on_receive]]
+name = "mark"
+match = "error"
+note = "an error from the server"
+
 [[connections]]
 name = "ops"
 url = "ws://127.0.0.1:8765/echo"
@@ -55,7 +60,8 @@ def test_schedules_rules_and_macros_load(write_config: WriteConfig) -> None:
     assert schedule_name(binary, 1) == "every[1]"
     assert not isinstance(binary.message, str)
     assert binary.message.data() == b"\x00\xff"
-    pong, forward = echo.on_receive
+    pong, forward, mark = echo.on_receive
+    assert (mark.note, mark.send, mark.reply_jq) == ("an error from the server", None, None)
     assert pong.max_per_second == 5  # the safe default
     assert rule_name(forward, 1) == "on_receive[1]"
     assert forward.to == "ops"
@@ -102,7 +108,11 @@ def test_a_rule_needs_one_match_and_an_action(write_config: WriteConfig) -> None
     (no_match,) = _problems(write_config, '[[connections.on_receive]]\nsend = "y"\n')
     assert "exactly one of match or match_jq" in no_match
     (no_action,) = _problems(write_config, '[[connections.on_receive]]\nmatch = "x"\n')
-    assert "needs an action" in no_action
+    assert "needs an action: send, reply_jq or note" in no_action
+    (nowhere,) = _problems(
+        write_config, '[[connections.on_receive]]\nmatch = "x"\nnote = "n"\nto = "echo"\n'
+    )
+    assert "to names where a reply goes" in nowhere
 
 
 def test_a_macro_step_is_one_thing(write_config: WriteConfig) -> None:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Literal
 
 from settings.automation import Macro, MacroStep, ReplyRule, Schedule, rule_name, schedule_name
 from tui.core.client import EventSink, State, WsClient
-from tui.core.events import ErrorEvent, Event, ReceiveEvent
+from tui.core.events import ErrorEvent, Event, NoteEvent, ReceiveEvent
 from tui.core.jq import NO_VALUE, compile_program
 
 if TYPE_CHECKING:
@@ -74,19 +74,19 @@ def _message(message: str | object) -> str | bytes:
 class Matcher:
     """A regex or jq condition on payloads, as reply rules and macro waits give them."""
 
-    __slots__ = ("_jq", "_regex", "source")
+    __slots__ = ("_jq", "regex", "source")
 
     def __init__(self, regex: str | None, jq: str | None) -> None:
-        self._regex = re.compile(regex) if regex is not None else None
+        self.regex = re.compile(regex) if regex is not None else None
         self._jq = compile_program(jq) if jq is not None else None
         self.source = regex if regex is not None else f"jq {jq}"
 
     def __call__(self, data: str | bytes) -> bool:
         if self._jq is not None:
             return self._jq.matches(data)
-        assert self._regex is not None
+        assert self.regex is not None
         text = _text(data)
-        return text is not None and self._regex.search(text) is not None
+        return text is not None and self.regex.search(text) is not None
 
 
 @dataclass(slots=True)
@@ -121,6 +121,7 @@ class _RuleState:
     matcher: Matcher
     matched: int = 0
     sent: int = 0
+    noted: int = 0
     limited: int = 0
     last_run: float | None = None
     suspended: str | None = None
@@ -201,11 +202,16 @@ class ConnectionAutomation:
             _RuleState(r, rule_name(r, i), Matcher(r.match, r.match_jq))
             for i, r in enumerate(settings.on_receive)
         ]
+        # With only regex conditions the reader screens each message itself (a search in C,
+        # about a microsecond): only those a rule may act on wake the rules' task, which
+        # under fan-in cost more than everything else automation does per message.
+        patterns = [r.matcher.regex for r in self.rules]
+        self._screen: list[re.Pattern[str]] | None = (
+            [p for p in patterns if p is not None] if None not in patterns else None
+        )
         self.macros: dict[str, Macro] = dict(settings.macros)
         self.paused = False
-        self.skipped = 0  # received messages the rules never saw (queue over its limit)
-        self._queue: deque[ReceiveEvent] = deque()
-        self._wake = asyncio.Event()
+        self.is_open = False
         self._running = asyncio.Event()  # set while neither this nor everything is paused
         self._tasks: list[asyncio.Task[None]] = []
         self._waiters: list[tuple[Matcher, asyncio.Future[None]]] = []
@@ -232,7 +238,7 @@ class ConnectionAutomation:
         self._update_listen()
 
     def _update_listen(self) -> None:
-        self._listen = bool(self._tasks) and (
+        self._listen = self.is_open and (
             (bool(self.rules) and self._running.is_set()) or bool(self._waiters)
         )
 
@@ -242,37 +248,39 @@ class ConnectionAutomation:
         """Start the schedules and the rules' task; received messages come through the tap
         returned (``sink`` plus this automation)."""
         self._sent.clear()
-        self._queue.clear()
+        self.is_open = True
         self._tasks = [asyncio.ensure_future(self._schedule(state)) for state in self.schedules]
-        self._tasks.append(asyncio.ensure_future(self._take_messages()))
+        self.owner.session_opened()
         self._update_listen()
         return _Tap(sink, self)
 
     async def closed(self) -> None:
         """Stop the schedules and the rules; waiting macro steps fail."""
         tasks, self._tasks = self._tasks, []
+        self.is_open = False
         self._update_listen()
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks)
+        await self.owner.session_closed()
         for state in self.schedules:
             state.next_due = None
         for _, waiter in self._waiters:
             if not waiter.done():
                 waiter.set_exception(ConnectionError(f"{self.name} closed"))
-        self._queue.clear()
 
     def received(self, event: Event) -> None:
         """A received message (called by the reader: no await, nothing slow)."""
         if not self._listen:
             return
-        queue = self._queue
-        queue.append(event)  # type: ignore[arg-type]  # only receive events are tapped
-        if len(queue) > QUEUE_LIMIT:
-            queue.popleft()
-            self.skipped += 1
-        self._wake.set()
+        screen = self._screen
+        if screen is not None and not self._waiters:
+            data = event.data  # type: ignore[attr-defined]  # only receives are tapped
+            text = data if type(data) is str else _text(data)
+            if text is None or not any(p.search(text) for p in screen):
+                return
+        self.owner.take(self, event)  # type: ignore[arg-type]
 
     # -- schedules ----------------------------------------------------------------------
 
@@ -302,22 +310,14 @@ class ConnectionAutomation:
 
     # -- reply rules and macro waits ----------------------------------------------------
 
-    async def _take_messages(self) -> None:
-        queue = self._queue
-        wake = self._wake
-        while True:
-            await wake.wait()
-            wake.clear()
-            taken = 0
-            while queue:
-                event = queue.popleft()
-                if self._waiters:
-                    self._resolve_waiters(event.data)
-                if self.rules and self._running.is_set():
-                    await self._apply_rules(event.data)
-                taken += 1
-                if taken % _YIELD_EVERY == 0:
-                    await asyncio.sleep(0)
+    async def look_at(self, event: ReceiveEvent) -> None:
+        """What the rules and the waiting macro steps make of a received message."""
+        if not self.is_open:  # closed since it arrived: no reply can go out
+            return
+        if self._waiters:
+            self._resolve_waiters(event.data)
+        if self.rules and self._running.is_set():
+            await self._apply_rules(event)
 
     def _resolve_waiters(self, data: str | bytes) -> None:
         for matcher, waiter in self._waiters:
@@ -345,7 +345,8 @@ class ConnectionAutomation:
                 del sent[key]
         sent[data] = (rule, depth, time.monotonic() + LOOP_WINDOW)
 
-    async def _apply_rules(self, data: str | bytes) -> None:
+    async def _apply_rules(self, event: ReceiveEvent) -> None:
+        data = event.data
         source, depth = self._echo_of(data)
         for state in self.rules:
             if state.suspended is not None or not state.matcher(data):
@@ -362,7 +363,7 @@ class ConnectionAutomation:
                 continue
             if not self._take_token(state):
                 continue
-            await self._act(state, data, depth + 1)
+            await self._act(state, event, depth + 1)
 
     def _take_token(self, state: _RuleState) -> bool:
         """The rule's rate limit: a bucket of ``max_per_second`` tokens, refilled as fast."""
@@ -386,8 +387,18 @@ class ConnectionAutomation:
             )
         return False
 
-    async def _act(self, state: _RuleState, data: str | bytes, depth: int) -> None:
+    async def _act(self, state: _RuleState, event: ReceiveEvent, depth: int) -> None:
         rule = state.rule
+        state.last_run = time.time()
+        if rule.note is not None:
+            note = NoteEvent(
+                self.name, time.time(), rule=state.name, text=rule.note, cause=event.seq
+            )
+            await self.owner.emit(note)
+            state.noted += 1
+        if rule.send is None and rule.reply_jq is None:
+            return
+        data = event.data
         out: str | bytes
         if rule.reply_jq is not None:
             value = compile_program(rule.reply_jq).first(data)
@@ -399,7 +410,6 @@ class ConnectionAutomation:
                 out = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         else:
             out = _message(rule.send)
-        state.last_run = time.time()
         target = self.client if rule.to is None else self.owner.hub.clients.get(rule.to)
         if target is None:  # deleted in the settings screen since the load
             await self.owner.report(self.name, f"rule {state.name}: no connection {rule.to!r}")
@@ -498,7 +508,7 @@ class ConnectionAutomation:
     def statuses(self) -> Iterator[Status]:
         """Every schedule and rule of this connection, as the automation screen lists them."""
         paused = "paused" if not self.active else None
-        is_open = bool(self._tasks)
+        is_open = self.is_open
         for s in self.schedules:
             state = paused or ("active" if is_open else "closed")
             every = f"every {s.schedule.interval:g} s"
@@ -515,7 +525,8 @@ class ConnectionAutomation:
                 detail += f", limited {r.limited}"
             if r.suspended:
                 detail = f"{r.suspended}; {detail}"
-            yield Status(self.name, "on_receive", r.name, state, r.sent, r.last_run, detail)
+            count = r.sent + r.noted
+            yield Status(self.name, "on_receive", r.name, state, count, r.last_run, detail)
 
 
 class _StepFailed(Exception):
@@ -536,9 +547,56 @@ class Automation:
         self.rng = rng
         self.paused = False
         self.connections: dict[str, ConnectionAutomation] = {}
+        self.skipped = 0  # received messages the rules never saw (queue over its limit)
+        # One queue and one task for the rules of every connection: under fan-in a wake-up
+        # takes the messages of many connections (one per message cost ~25 % more CPU).
+        self._queue: deque[tuple[ConnectionAutomation, ReceiveEvent]] = deque()
+        self._wake = asyncio.Event()
+        self._worker: asyncio.Task[None] | None = None
+        self._sessions = 0  # automated connections open now
         self.runs: list[MacroRun] = []  # the running ones and the last few ended
         self.run_counts: dict[tuple[str, str], int] = {}
         self._reports: set[asyncio.Task[None]] = set()
+
+    # -- the rules' task ------------------------------------------------------------------
+
+    def session_opened(self) -> None:
+        """An automated connection opened: its messages need the rules' task."""
+        self._sessions += 1
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.ensure_future(self._take_messages())
+
+    async def session_closed(self) -> None:
+        """An automated connection closed: the rules' task ends with the last one."""
+        self._sessions -= 1
+        if self._sessions == 0 and self._worker is not None:
+            worker, self._worker = self._worker, None
+            worker.cancel()
+            await asyncio.wait({worker})
+            self._queue.clear()
+
+    def take(self, automation: ConnectionAutomation, event: ReceiveEvent) -> None:
+        """Queue a received message for the rules' task (no await: the reader calls it)."""
+        queue = self._queue
+        queue.append((automation, event))
+        if len(queue) > QUEUE_LIMIT:
+            queue.popleft()
+            self.skipped += 1
+        self._wake.set()
+
+    async def _take_messages(self) -> None:
+        queue = self._queue
+        wake = self._wake
+        while True:
+            await wake.wait()
+            wake.clear()
+            taken = 0
+            while queue:
+                automation, event = queue.popleft()
+                await automation.look_at(event)
+                taken += 1
+                if taken % _YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
 
     def attach_all(self) -> None:
         """Give every automated connection of the hub its automation."""
@@ -611,7 +669,10 @@ class Automation:
         if client is not None:
             client.stats.errors += 1
             client.stats.last_error = message
-        event = ErrorEvent(connection, time.time(), kind="automation", message=message)
+        await self.emit(ErrorEvent(connection, time.time(), kind="automation", message=message))
+
+    async def emit(self, event: Event) -> None:
+        """Put ``event`` on the hub's bus (waiting while it is full)."""
         bus = self.hub.bus
         if not bus.offer(event):
             await bus.put(event)

@@ -21,6 +21,7 @@ from tui.core.events import (
     PIECE,
     ErrorEvent,
     Event,
+    NoteEvent,
     PayloadEvent,
     PongEvent,
     RuleSendEvent,
@@ -30,7 +31,15 @@ from tui.core.events import (
 from tui.core.unsafe import UNSAFE, escape
 from tui.core.unsafe import printable as printable  # re-exported: its home before
 
-GLYPHS = {"send": ">", "receive": "<", "start": "+", "stop": "-", "error": "!", "pong": "~"}
+GLYPHS = {
+    "send": ">",
+    "receive": "<",
+    "start": "+",
+    "stop": "-",
+    "error": "!",
+    "pong": "~",
+    "note": "*",
+}
 
 
 def _escape_undecodable(match: re.Match[str]) -> str:
@@ -88,6 +97,9 @@ def summary(event: Event, view: str = "hex", limit: int | None = 200) -> str:
         return f"{event.kind}: {printable(event.message, limit)}"
     if isinstance(event, PongEvent):
         return f"pong after {event.rtt * 1000:.1f} ms"
+    if isinstance(event, NoteEvent):
+        about = f" (#{event.cause})" if event.cause is not None else ""
+        return f"[{printable(event.rule, 40)}] {printable(event.text, limit)}{about}"
     return ""
 
 

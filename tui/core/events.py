@@ -1,7 +1,8 @@
 """The event model shared by the feed, ``wsdeck tail``, exports and recordings.
 
 One event class per Incari listener node (On Start, On Stop, On Receive, On Error) plus
-``send`` for what we put on the wire and ``pong`` for the answer to a manual ping. Events
+``send`` for what we put on the wire (automation's name their rule), ``pong`` for the answer
+to a manual ping and ``note`` for a reply rule's mark on a received message. Events
 are small slotted objects with the timestamp kept as a float: tens of thousands arrive per
 second, and formatting is only paid for the events that are shown or written.
 
@@ -46,7 +47,7 @@ ErrorKind = Literal[
 ]
 ERROR_KINDS: tuple[ErrorKind, ...] = get_args(ErrorKind)
 StopBy = Literal["client", "server", "network"]
-EVENT_NAMES = ("start", "stop", "receive", "send", "error", "pong")
+EVENT_NAMES = ("start", "stop", "receive", "send", "error", "pong", "note")
 
 
 @dataclass(slots=True)
@@ -185,9 +186,23 @@ class PongEvent(Event):
         return {"rtt_ms": round(self.rtt * 1000, 3)}
 
 
+@dataclass(slots=True)
+class NoteEvent(Event):
+    """A reply rule marked a received message: its ``text``, and the ``seq`` of that
+    message (``cause``)."""
+
+    rule: str = ""
+    text: str = ""
+    cause: int | None = None
+    EVENT: ClassVar[str] = "note"
+
+    def fields(self) -> dict[str, Any]:
+        return {"rule": self.rule, "text": self.text, "cause": self.cause}
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.EVENT: cls
-    for cls in (StartEvent, StopEvent, ReceiveEvent, SendEvent, ErrorEvent, PongEvent)
+    for cls in (StartEvent, StopEvent, ReceiveEvent, SendEvent, ErrorEvent, PongEvent, NoteEvent)
 }
 
 
@@ -497,6 +512,13 @@ def _from_dict(raw: dict[str, Any]) -> Event:
         if isinstance(rtt_ms, bool) or not rtt_ms >= 0:
             raise EventDecodeError(f"field 'rtt_ms' is invalid: {rtt_ms!r}")
         return PongEvent(**common, rtt=rtt_ms / 1000)
+    if cls is NoteEvent:
+        cause = raw.get("cause")
+        if cause is not None and (not isinstance(cause, int) or isinstance(cause, bool)):
+            raise EventDecodeError("field 'cause' must be an integer or null")
+        return NoteEvent(
+            **common, rule=_req(raw, "rule", str), text=_req(raw, "text", str), cause=cause
+        )
     if cls is ErrorEvent:
         kind = _req(raw, "kind", str)
         if kind not in ERROR_KINDS:

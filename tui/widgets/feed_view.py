@@ -47,6 +47,7 @@ class FeedView(ScrollView, can_focus=True):
         "feed--send",
         "feed--error",
         "feed--pong",
+        "feed--note",
         "feed--cursor",
         "feed--match",
     }
@@ -56,7 +57,7 @@ class FeedView(ScrollView, can_focus=True):
     | `feed--time` | The timestamp column. |
     | `feed--name` | The connection-name column. |
     | `feed--size` | The payload-size column. |
-    | `feed--start` … `feed--pong` | Glyph and preview of each event kind. |
+    | `feed--start` … `feed--note` | Glyph and preview of each event kind. |
     | `feed--cursor` | The highlighted row. |
     | `feed--match` | Text that matches the search. |
     """
@@ -77,6 +78,7 @@ class FeedView(ScrollView, can_focus=True):
         & > .feed--send { color: $text-accent; }
         & > .feed--error { color: $text-error; text-style: bold; }
         & > .feed--pong { color: $text-secondary; }
+        & > .feed--note { color: $text-accent; text-style: italic; }
         /* Bold and underlined as well as coloured: a match shows in monochrome too. */
         & > .feed--match { background: $warning 50%; text-style: bold underline; }
         & > .feed--cursor {
