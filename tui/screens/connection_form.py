@@ -79,11 +79,6 @@ def _number(value: float | int) -> str:
     return repr(value)
 
 
-FILE_ONLY = ("fields", "correlate", "correlate_timeout", "every", "on_receive", "macros")
-"""Connection settings kept in the file only (issue 14's fields and pairing, issue 15's
-automation): an edit in the form keeps them as they are."""
-
-
 class ConnectionForm(ModalScreen[Connection | None]):
     """Add or edit a connection; dismisses with the validated :class:`Connection` or ``None``.
 
@@ -396,9 +391,15 @@ class ConnectionForm(ModalScreen[Connection | None]):
             # Set only in the settings file, not in this form: an edit keeps them.
             data["follow_redirects"] = self.connection.follow_redirects
             data["failure_close_codes"] = self.connection.failure_close_codes
-            for key in FILE_ONLY:
-                data[key] = getattr(self.connection, key)
             reconnect["retry_config_failures"] = self.connection.reconnect.retry_config_failures
+            # Watches, fields, pairing and automation (issues 13-15): in the file only.
+            data["watch"] = self.connection.watch
+            data["fields"] = self.connection.fields
+            data["correlate"] = self.connection.correlate
+            data["correlate_timeout"] = self.connection.correlate_timeout
+            data["every"] = self.connection.every
+            data["on_receive"] = self.connection.on_receive
+            data["macros"] = self.connection.macros
         tls: dict[str, Any] = {"verify": self.query_one("#field-tls-verify", Switch).value}
         for key in ("ca_file", "client_cert", "client_key"):
             if text := self._text(f"tls-{key}"):
