@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from pydantic import ValidationError
@@ -216,3 +217,21 @@ def test_rate_history_turns_counters_into_rates_per_connection() -> None:
     assert b.since(0)[1] == [0.0, 0.0]
     rates.sample(104.0, {"b": 1})
     assert rates.series("a") is None
+
+
+def test_deep_or_huge_values_from_a_peer_show_as_a_cut_cell_without_raising() -> None:
+    # A hostile server's `{"a": [[[…]]]}` with a field `.a`: jq hands back a 5000-deep list,
+    # which json.dumps cannot encode (RecursionError in the UI thread that draws the cell).
+    depth = 5000
+    fields = FieldSet({"a": ".a"})
+    (deep,) = fields.extract('{"a":' + "[" * depth + "]" * depth + "}")
+    assert isinstance(deep, list)
+    shown = format_value(deep, limit=10)
+    assert shown.startswith("[[[")
+    assert shown.endswith("…")
+    assert len(shown) == 10
+    # A huge value is cut without encoding all of it first.
+    huge = list(range(2_000_000))
+    started = time.perf_counter()
+    assert format_value(huge, limit=10) == "[0,1,2,3,…"
+    assert time.perf_counter() - started < 0.05

@@ -72,6 +72,8 @@ def _key(value: object) -> str | None:
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
     except ValueError:  # NaN or infinity from jq: no key either
         return None
+    except RecursionError:  # a peer's key thousands of levels deep: none (not a dead thread)
+        return None
 
 
 def _jsonrpc(data: str | bytes, response: bool) -> str | None:
