@@ -93,10 +93,6 @@ class FeedRows:
         """Whether the event at ``pos`` has a row."""
         return pos in self.ghosts or self.view.contains(pos)
 
-    def is_ghost(self, row: int) -> bool:
-        """Whether row ``row`` shows an event the ring evicted."""
-        return row < len(self.ghosts)
-
     def event(self, pos: int) -> Event | None:
         """The event at ``pos``: from the ring, or kept on screen after its eviction."""
         try:
