@@ -47,6 +47,9 @@ def fit(text: str, width: int) -> str:
     """``text`` padded or cut (with ``…``) to exactly ``width`` cells."""
     if width <= 0:
         return ""
+    if text.isascii() and text.isprintable():
+        # One cell per character (most payloads): no cell widths to measure.
+        return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
     if cell_len(text) <= width:
         return set_cell_size(text, width)
     return set_cell_size(text, width - 1) + "…"
