@@ -219,6 +219,7 @@ async def fanin(
         finished = await wait_for(lambda: ring.receives >= expected, timeout=300)
         found = await extra if extra else {}
         msgs_in = sum(c.stats.msgs_in for c in clients.values())
+        msgs_out = sum(c.stats.msgs_out for c in clients.values())
         await wait_for(lambda: all(c.state is State.STOPPED for c in clients.values()), 30)
         return {
             "opened": opened,
@@ -226,6 +227,7 @@ async def fanin(
             "conns": len(clients),
             "count": ring.receives,
             "msgs_in": msgs_in,
+            "msgs_out": msgs_out,
             "rss_open": rss_open,
             "rss_end": rss(),
             "peak_rss": peak_rss(),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import statistics
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -62,12 +62,25 @@ def plain_run(server: BenchServer, conns: int, rate: int, duration: float) -> di
 
 
 def app_run(
-    server: BenchServer, conns: int, rate: int, duration: float, folder: Path
+    server: BenchServer,
+    conns: int,
+    rate: int,
+    duration: float,
+    folder: Path,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The App under the fan-in load; ``extra`` settings go into every connection (the
+    automation benchmark's schedules and rules)."""
     name = tag()
     url = fanin_url(server, name, conns, rate, duration)
     connections = [
-        {"name": f"c{index:03d}", "url": url, "auto_start": True, **BENCH_CONNECTION}
+        {
+            "name": f"c{index:03d}",
+            "url": url,
+            "auto_start": True,
+            **BENCH_CONNECTION,
+            **(extra or {}),
+        }
         for index in range(conns)
     ]
     config = write_config(folder / f"{name}.toml", connections)

@@ -39,26 +39,42 @@ from common import (
 )
 
 MARKER = b"startup-probe"
+DASHBOARD = b"Restart"
+"""Shown by the main screen only (its Restart button): the settings are validated, the
+dashboard is drawn and its keys act."""
 _FRAME = re.compile(rb"\x1b\[\d+;\d+H")  # cursor position: Textual starts a frame with it
 
 
-def first_frame(command: list[str]) -> tuple[float, float]:
-    """Seconds to the first frame, and to the first frame showing the marker."""
-    run = run_in_pty(command, duration=30, marker=MARKER)
-    if run.marker_at is None:
-        raise RuntimeError(f"{command[:3]}: no frame with the marker within 30 s")
+def first_frame(command: list[str], then: bytes | None = None) -> tuple[float, float, float]:
+    """Seconds to the first frame, to the first frame showing the marker, and to the first
+    showing ``then`` after it (without ``then``: the marker's time again)."""
+    state: dict[str, Any] = {"seen": b"", "marker": None, "then": None}
+
+    def watch(_fd: int, now: float, data: bytes) -> bool:
+        seen = state["seen"] = state["seen"][-64:] + data
+        if state["marker"] is None and MARKER in seen:
+            state["marker"], state["seen"] = now, seen[seen.index(MARKER) + len(MARKER) :]
+        elif state["marker"] is not None and then is not None and then in seen:
+            state["then"] = now
+        return state["marker"] is not None and (then is None or state["then"] is not None)
+
+    run = run_in_pty(command, duration=30, interact=watch)
+    marker_at = state["marker"]
+    then_at = state["then"] if then is not None else marker_at
+    if marker_at is None or then_at is None:
+        raise RuntimeError(f"{command[:3]}: no frame with {MARKER!r} and {then!r} within 30 s")
     seen = b""
     for when, data in run.chunks:
         seen = seen[-16:] + data
         if _FRAME.search(seen):
-            return when - run.t_start, run.marker_at - run.t_start
+            return when - run.t_start, marker_at - run.t_start, then_at - run.t_start
     raise RuntimeError(f"{command[:3]}: no frame")
 
 
 def run(*, quick: bool, runs: int) -> dict[str, Any]:
     runs = max(runs, 1 if quick else 5)  # cheap: more runs, steadier medians
-    minimal: list[tuple[float, float]] = []
-    wsdeck: list[tuple[float, float]] = []
+    minimal: list[tuple[float, float, float]] = []
+    wsdeck: list[tuple[float, float, float]] = []
     with bench_server() as server, tempfile.TemporaryDirectory() as name:
         connections: list[dict[str, Any]] = [
             {"name": "first", "url": f"{server.url}/echo", "auto_start": True},
@@ -72,11 +88,10 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
         wsdeck_run = [*wsdeck_command(), "--config", str(config)]
         subprocess.run([PYTHON, "-m", "compileall", "-q", "tui", "settings"], check=True, cwd=ROOT)
         first_frame(minimal_command)  # warm the file cache; not counted
-        first_frame(wsdeck_run)
+        wsdeck_frames = partial(first_frame, wsdeck_run, DASHBOARD)
+        wsdeck_frames()
         for index in range(runs):
-            base, frame = alternate(
-                index, partial(first_frame, minimal_command), partial(first_frame, wsdeck_run)
-            )
+            base, frame = alternate(index, partial(first_frame, minimal_command), wsdeck_frames)
             minimal.append(base)
             wsdeck.append(frame)
     # The minimal app's first frame is the one that shows its marker.
@@ -88,6 +103,8 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
         "ratio": summary(filled, 2),
         "wsdeck_first_frame_ms": summary([w[0] * 1000 for w in wsdeck], 0),
         "first_frame_ratio": summary(first, 2),
+        "wsdeck_dashboard_ms": summary([w[2] * 1000 for w in wsdeck], 0),
+        "dashboard_ratio": summary([w[2] / m[1] for w, m in zip(wsdeck, minimal, strict=True)], 2),
     }
     checks = [check("table filled / minimal app", statistics.median(filled), "<=", 1.5, "", filled)]
     return result("6. startup until the table lists every connection", figures, checks)

@@ -314,6 +314,11 @@ def _toml(value: Any) -> str:
         return repr(value)
     if isinstance(value, str):
         return json.dumps(value)
+    # Inline arrays and tables: automation's [[connections.every]] and the like.
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_toml, value)) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key} = {_toml(item)}" for key, item in value.items()) + "}"
     raise TypeError(f"cannot write {value!r}")
 
 

@@ -3,9 +3,9 @@
 ``python benchmarks/run_all.py`` runs the full suite (3 runs per figure, 5 for startup, one
 10-minute soak; about 27 minutes on 2 cores). ``--quick`` runs small loads once and never
 fails on a target (a smoke test for CI). ``--only NAME`` runs some of: ingest, dashboard,
-fanin, fanin5k, latency, keys, startup, ssh, soak. Before each benchmark the suite waits
-(up to ``--wait`` seconds) for the 1-minute load average to drop below ``--max-load``, and
-records the load it ran at."""
+fanin, fanin5k, latency, keys, startup, ssh, soak, automation, open. Before each benchmark
+the suite waits (up to ``--wait`` seconds) for the 1-minute load average to drop below
+``--max-load``, and records the load it ran at."""
 
 from __future__ import annotations
 
@@ -18,12 +18,14 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import bench_automation
 import bench_dashboard
 import bench_fanin
 import bench_fanin_5k
 import bench_ingest
 import bench_keys
 import bench_latency
+import bench_open
 import bench_soak
 import bench_ssh
 import bench_startup
@@ -39,6 +41,8 @@ SUITE = {
     "startup": bench_startup.run,
     "ssh": bench_ssh.run,
     "soak": bench_soak.run,
+    "automation": bench_automation.run,
+    "open": bench_open.run,
 }
 
 

@@ -18,8 +18,11 @@ from pydantic import (
     field_validator,
 )
 
+from settings.automation import Macro, ReplyRule, Schedule
 from settings.envrefs import check_env_refs
+from settings.fields import CorrelateTimeout, FieldName, FieldsCheck
 from settings.messages import MessageField
+from settings.patterns import JqProgram
 from settings.urls import (
     mask_url,
     normalize_proxy,
@@ -229,6 +232,33 @@ class Connection(BaseModel):
 
     saved_messages: dict[str, MessageField] = Field(default_factory=dict)
     """Named messages offered by the composer."""
+
+    # -- issue 14: fields and request/response pairing (settings/fields.py) ----------------
+    fields: Annotated[dict[FieldName, JqProgram], FieldsCheck] = Field(default_factory=dict)
+    """Named jq programs run on every received message, e.g. ``temp = ".temperature"``:
+    their latest values are table columns, and the feed and the plots can show them."""
+
+    correlate: JqProgram | None = None
+    """jq program giving the key that pairs a sent request with the first received message
+    with the same key (e.g. ``.id``). Without it, JSON-RPC 2.0 requests are paired."""
+
+    correlate_timeout: CorrelateTimeout = 10.0
+    """Seconds a request waits for its response before it is marked ``timeout``."""
+
+    # -- issue 15: automation (settings/automation.py, run by tui/core/automation.py) --
+    every: list[Schedule] = Field(default_factory=list)
+    """Scheduled sends while the connection is open (heartbeats)."""
+
+    on_receive: list[ReplyRule] = Field(default_factory=list)
+    """Reply rules: what to send or note when a received message matches."""
+
+    macros: dict[str, Macro] = Field(default_factory=dict)
+    """Named sequences of sends and waits, run from the palette or the composer."""
+
+    @property
+    def automated(self) -> bool:
+        """Whether the connection has schedules, reply rules or macros."""
+        return bool(self.every or self.on_receive or self.macros)
 
     @field_validator("name")
     @classmethod

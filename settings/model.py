@@ -16,6 +16,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from settings.automation import unknown_targets
 from settings.connection import MODEL_CONFIG, Connection, OptionalPath, Reconnect, Tls
 from settings.messages import BinaryMessage, Message
 from settings.sources import build_sources
@@ -171,10 +172,12 @@ class WsdeckSettings(BaseSettings):
             details = [_as_detail(error) for error in exc.errors()] + duplicates
             details.sort(key=lambda detail: _index_of(detail["loc"]))
             raise ValidationError.from_exception_data(cls.__name__, details) from None
-        if duplicates:
+        # Reply rules may send on another connection: it must exist (issue 15).
+        problems = duplicates + unknown_targets([(c.name, c.on_receive) for c in connections])
+        if problems:
             # A ValidationError raised in a validator keeps its locations, so each error
             # points at connections[i].name instead of the whole list.
-            raise ValidationError.from_exception_data(cls.__name__, duplicates)
+            raise ValidationError.from_exception_data(cls.__name__, problems)
         return connections
 
     @field_validator("keymap")

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import platformdirs
 from dotenv import dotenv_values
 from pydantic import ValidationError
 from pydantic_settings import SettingsError as SourceError
@@ -22,6 +21,7 @@ from pydantic_settings import SettingsError as SourceError
 from settings import trust
 from settings.atomic import atomic_write
 from settings.envrefs import MissingEnvError, expand_env
+from settings.files import CONFIG_ENV, FILE_NAME, UnreadableFile, find_config, read_bytes
 from settings.model import WsdeckSettings
 from settings.problems import Problem, SettingsError, problems_from_validation_error
 from settings.report import Source, dotted_keys, report_environment, report_sources
@@ -46,12 +46,6 @@ __all__ = [
     "save_settings",
 ]
 
-CONFIG_ENV = "WSDECK_CONFIG"
-"""Environment variable naming the settings file."""
-
-FILE_NAME = "wsdeck.toml"
-"""File name of the settings file in the working and user config folders."""
-
 _TOMLLIB_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _TOMLKIT_POSITION = re.compile(r"\s*at line \d+ col \d+$")
 _FIELD_SOURCE = re.compile(r'field "(\w+)" from source "(\w+)"')
@@ -72,33 +66,6 @@ class SettingsSaveError(Exception):
         super().__init__(message + details)
 
 
-def find_config(explicit: Path | str | None = None) -> tuple[Path, str]:
-    """Find the settings file and say how it was chosen.
-
-    Order: ``--config``, ``$WSDECK_CONFIG``, ``./wsdeck.toml`` if it exists, else the user
-    config dir (returned even when the file does not exist yet).
-
-    Args:
-        explicit: the ``--config`` argument, if given.
-
-    Returns:
-        ``(path, how)`` where ``how`` is ``"--config"``, ``"$WSDECK_CONFIG"``,
-        ``"./wsdeck.toml"`` or ``"user config dir"``.
-    """
-    if explicit is not None and str(explicit):
-        return Path(explicit).expanduser().absolute(), "--config"
-    from_env = os.environ.get(CONFIG_ENV, "")
-    if from_env:
-        return Path(from_env).expanduser().absolute(), f"${CONFIG_ENV}"
-    local = Path.cwd() / FILE_NAME
-    if local.is_file():
-        return local, f"./{FILE_NAME}"
-    return platformdirs.user_config_path("wsdeck", appauthor=False) / FILE_NAME, "user config dir"
-
-
-MAX_FILE_BYTES = 16 * 1024 * 1024
-"""Largest settings or ``.env`` file read (a settings file is a few kilobytes)."""
-
 MAX_NESTING_MESSAGE = "nested too deeply to be read"
 
 
@@ -114,38 +81,11 @@ class Loaded:
 
 
 def _read_bytes(path: Path, *, must_exist: bool, what: str = "") -> bytes | None:
-    """The file's bytes; ``None`` when it is missing and may be; else :class:`SettingsError`.
-
-    Opened without blocking and required to be a regular file: a FIFO or a device would
-    hang or feed the load forever.
-    """
-    label = f"{what} {path}" if what else str(path)
+    """The file's bytes; ``None`` when it is missing and may be; else :class:`SettingsError`."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        if must_exist:
-            raise SettingsError([Problem("", f"file not found: {label}")], path) from None
-        return None
-    except ValueError:  # "embedded null byte"
-        raise SettingsError([Problem("", f"invalid path {str(path)!r}: it holds a NUL")]) from None
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise SettingsError([Problem("", f"cannot read {label}: {reason}")], path) from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
-        raise SettingsError([Problem("", f"cannot read {label}: {kind}")], path)
-    with os.fdopen(fd, "rb") as handle:
-        try:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            raise SettingsError([Problem("", f"cannot read {label}: {reason}")], path) from None
-    if len(raw) > MAX_FILE_BYTES:
-        limit = MAX_FILE_BYTES // (1024 * 1024)
-        raise SettingsError([Problem("", f"{label} is larger than {limit} MiB")], path)
-    return raw
+        return read_bytes(path, must_exist=must_exist, what=what)
+    except UnreadableFile as exc:
+        raise SettingsError([Problem("", str(exc))], exc.path) from None
 
 
 def _decode(raw: bytes, path: Path) -> str:
@@ -304,7 +244,7 @@ def _load(
 ) -> Loaded:
     config, how = find_config(path)
     explicit = how in ("--config", f"${CONFIG_ENV}")
-    needs_trust = how == f"./{FILE_NAME}" and not trust.is_users_own(config)
+    needs_trust = trust.needs_trust(config, how)
     raw = _read_bytes(config, must_exist=explicit or require_file)
     if raw is not None and needs_trust:
         _check_trust(config, raw, config)

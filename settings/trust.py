@@ -17,6 +17,7 @@ from pathlib import Path
 import platformdirs
 
 from settings.atomic import atomic_write
+from settings.files import FILE_NAME
 
 STORE_NAME = "trusted.json"
 """File name of the trust record in the user data dir."""
@@ -85,3 +86,10 @@ def is_users_own(path: Path) -> bool:
         return os.path.samefile(path.parent, own)
     except OSError:
         return False
+
+
+def needs_trust(path: Path, how: str) -> bool:
+    """Whether the settings file ``path``, chosen ``how`` (see :func:`settings.files.find_config`),
+    is read only once trusted: a ``wsdeck.toml`` found in the working directory, unless it
+    is the user's own file."""
+    return how == f"./{FILE_NAME}" and not is_users_own(path)

@@ -24,6 +24,8 @@ BENCHMARKS = {
     "startup",
     "ssh",
     "soak",
+    "automation",
+    "open",
 }
 
 

@@ -32,9 +32,19 @@ def _imported_after(statement: str) -> set[str]:
 def test_the_first_frame_needs_textual_only() -> None:
     # The dashboard draws a frame before it loads its settings: everything it imports
     # until then is startup time (pydantic-settings ~100 ms, websockets ~40 ms here).
-    loaded = _imported_after("import tui.cli, tui.launch, tui.app")
+    loaded = _imported_after(
+        "import tui.cli, tui.launch, tui.app, settings.preview, tui.widgets.connection_preview"
+    )
     assert "textual" in loaded
-    assert not loaded & {"pydantic", "pydantic_settings", "websockets", "tomlkit", "settings"}
+    assert not loaded & {"pydantic", "pydantic_settings", "websockets", "tomlkit", "dotenv"}
+
+
+def test_every_name_the_settings_package_exports_is_there() -> None:
+    # The package imports its names on first use (so that settings.preview is light).
+    import settings
+
+    for name in settings.__all__:
+        assert getattr(settings, name) is not None
 
 
 def test_loading_settings_needs_no_tomlkit() -> None:

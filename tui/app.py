@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from textual.theme import Theme
 
     from settings import Connection, WsdeckSettings
+    from tui.core.analysis import Analysis
+    from tui.core.automation import Automation
     from tui.core.client import WsClient
     from tui.core.hub import Hub
     from tui.core.recorder import Recorder
@@ -75,12 +77,23 @@ class WsdeckApp(App[int]):
         Binding("q", "request_quit", "Quit", id="app.quit_q", show=False),
         Binding("f1,question_mark", "help", "Help", id="app.help"),
         Binding("comma", "settings", "Settings", id="app.settings"),
+        # The operator's panic button: on every screen, the automation screen included.
+        Binding(
+            "exclamation_mark",
+            "pause_automation",
+            "Pause all automation",
+            id="automation.panic",
+            show=False,
+        ),
     ]
 
     settings: WsdeckSettings
     hub: Hub
+    automation: Automation
     ring: EventRing
     recorder: Recorder | None
+    analysis: Analysis
+    """Fields and request/response pairing, in a thread of their own (issue 14)."""
     main: MainScreen
 
     def __init__(
@@ -89,14 +102,17 @@ class WsdeckApp(App[int]):
         *,
         config_path: Path | None = None,
         note: str | None = None,
+        preview: Sequence[str] | None = None,
     ) -> None:
         """The dashboard for ``settings``, or for what a loader returns.
 
         With a loader the App shows a first frame at once and calls the loader right
         after it; a :class:`LaunchError` from it ends the App with code 2 and is kept in
-        :attr:`launch_error` for the caller to print.
+        :attr:`launch_error` for the caller to print. That frame lists ``preview``, the
+        connection names the loader is expected to return (see :mod:`settings.preview`).
         """
         super().__init__()
+        self._preview = preview
         self.config_path = config_path
         self.note = note
         self.launch_error: LaunchError | None = None
@@ -117,6 +133,8 @@ class WsdeckApp(App[int]):
         return hasattr(self, "hub")
 
     def _set_up(self, settings: WsdeckSettings) -> None:
+        from tui.core.analysis import Analysis
+        from tui.core.automation import Automation
         from tui.core.hub import Hub
         from tui.core.recorder import recorder_for
         from tui.core.ring import EventRing
@@ -127,7 +145,12 @@ class WsdeckApp(App[int]):
         self.recorder = recorder_for(settings.recording, on_failure=self._recording_stopped)
         self.settings = settings
         self.hub = Hub(settings.connections, env=settings.reference_env())
+        self.automation = Automation(self.hub)
+        self.automation.attach_all()
         self.ring = EventRing(settings.feed.max_events)
+        self.analysis = Analysis()
+        for connection in settings.connections:
+            self.analysis.configure(connection)
         self.main = MainScreen()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -135,6 +158,10 @@ class WsdeckApp(App[int]):
     def compose(self) -> ComposeResult:
         if self._loader is not None:  # the first frame, under the main screen once loaded
             yield Header()
+            if self._preview is not None:
+                from tui.widgets.connection_preview import ConnectionPreview
+
+                yield ConnectionPreview(self._preview, id="preview")
             yield Static("loading the settings…", id="loading")
 
     def notify(
@@ -197,6 +224,7 @@ class WsdeckApp(App[int]):
             return
         self.set_theme(self.settings.theme.name)
         self.push_screen(self.main)
+        self.analysis.start()
         for client in self.hub.clients.values():
             self._run_client(client)
         self._drain()
@@ -327,7 +355,9 @@ class WsdeckApp(App[int]):
     @work(name="drain", group="drain", exit_on_error=False)
     async def _drain(self) -> None:
         """Move event batches into the ring (and recording); tell the widgets."""
-        await drain(self.hub.bus, self.ring, self.recorder, self._events_arrived)
+        await drain(
+            self.hub.bus, self.ring, self.recorder, self._events_arrived, self.analysis.offer
+        )
 
     def _events_arrived(self) -> None:
         self.post_message(EventsArrived())
@@ -481,6 +511,8 @@ class WsdeckApp(App[int]):
     def on_unmount(self) -> None:
         if self._restore_signals is not None:
             self._restore_signals()
+        if self.ready:
+            self.analysis.stop()
         # The one close (flush and fsync), whichever way the App ends: workers may still
         # emit until now.
         if self.ready and self.recorder is not None:
@@ -561,6 +593,52 @@ class WsdeckApp(App[int]):
             exit_on_error=False,
         )
 
+    # -- automation (issue 15) -----------------------------------------------------------
+
+    def action_pause_automation(self) -> None:
+        """The panic button: pause all automation, or resume it."""
+        paused = not self.automation.paused
+        self.automation.set_paused(paused)
+        if paused:
+            self.notify(
+                "All automation paused: ! resumes it.", title="automation", severity="warning"
+            )
+        else:
+            self.notify("Automation resumed.", title="automation")
+        self.main.refresh_state()
+
+    def toggle_automation(self, name: str) -> None:
+        """Pause or resume one connection's automation."""
+        paused = self.automation.toggle_connection(name)
+        if paused is not None:
+            state = "paused" if paused else "resumed"
+            self.notify(f"{name}: automation {state}", title="automation", markup=False)
+            self.main.refresh_state()
+
+    def run_macro(self, name: str, macro: str) -> None:
+        """Run a connection's macro; its end (or failure) is told in a notice."""
+        run = self.automation.start_macro(name, macro)
+        self.notify(f"macro {macro} on {name}: started", title="automation", markup=False)
+
+        def ended(_: object) -> None:
+            if self.main.is_attached:
+                failed = run.state != "done"
+                self.notify(
+                    f"macro {macro} on {name}: {run.detail}",
+                    title="automation",
+                    severity="error" if failed else "information",
+                    markup=False,
+                )
+
+        if run.task is not None:
+            run.task.add_done_callback(ended)
+
+    def action_automation(self) -> None:
+        """The automation screen: every schedule, rule and macro with its state."""
+        from tui.screens.automation import AutomationScreen
+
+        self.push_screen(AutomationScreen())
+
     def action_help(self) -> None:
         """Show the bindings of the focused area."""
         from tui.screens.help import HelpScreen
@@ -600,9 +678,14 @@ class WsdeckApp(App[int]):
         self.settings = result.settings
         new = {c.name: c for c in result.settings.connections}
         for name in result.removed:
+            self.automation.detach(name)
             self._retire(self.hub.remove(name))
+            self.analysis.forget(name)
         for name in result.added:
-            self._run_client(self.hub.add(new[name]))
+            client = self.hub.add(new[name])
+            self.automation.attach(client)
+            self._run_client(client)
+            self.analysis.configure(new[name])
             if name in result.restart:  # renamed while open: the restart starts the new name
                 self.hub.start(name)
         for name in result.changed:
@@ -621,5 +704,7 @@ class WsdeckApp(App[int]):
         client = self.hub.get(connection.name)
         # The client reads its settings at every attempt, so the next Start uses them.
         client.settings = connection
+        self.analysis.configure(connection)
+        self.automation.attach(client)
         if restart and client.state is not State.STOPPED:
             client.restart()

@@ -7,6 +7,7 @@ so ``--help``, ``--version`` and ``config path`` answer at once.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from functools import partial
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from settings.store import Loaded
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("demo", "demo-server", "tail", "config", "keys", "trust")
+COMMANDS = ("demo", "demo-server", "tail", "check", "open", "config", "keys", "trust")
 
 _DESCRIPTION = "A keyboard-driven terminal dashboard for WebSocket client connections."
 _EPILOG = """\
@@ -30,6 +31,8 @@ commands:
   wsdeck demo [--port N]            the dashboard wired to a built-in demo server
   wsdeck demo-server                the demo server alone
   wsdeck tail NAME|URL...           print events headlessly (JSON Lines or text)
+  wsdeck check NAME|URL             a monitoring plugin: one status line, exit 0-3
+  wsdeck open FILE.jsonl...         review recordings and exports in the dashboard
   wsdeck config check|path          validate the settings file / show which file is used
   wsdeck keys                       every binding id with its default and current keys
   wsdeck trust [PATH]               trust ./wsdeck.toml (and the .env beside it) as it is now
@@ -107,6 +110,11 @@ def _command_parser() -> argparse.ArgumentParser:
         metavar="MSG",
         help="send after every start (repeatable); hex:01ff or base64:AAE= for binary",
     )
+    tail.add_argument(
+        "--no-automation",
+        action="store_true",
+        help="do not run the connections' schedules and reply rules",
+    )
     tail.add_argument("--count", type=_positive_int, help="end after N received messages")
     tail.add_argument("--timeout", type=_positive_float, help="end after S seconds")
     tail.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
@@ -116,6 +124,16 @@ def _command_parser() -> argparse.ArgumentParser:
         help="binary payloads in --format text (default: each connection's receive_view)",
     )
     add_flags(tail)
+
+    review = commands.add_parser(
+        "open",
+        help="review recordings and exports in the dashboard",
+        description=_OPEN_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    review.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    _add_config(review)
+    review.add_argument("--theme", metavar="NAME", help="Textual theme name")
 
     config = commands.add_parser("config", help="check or locate the settings file")
     actions = config.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -155,9 +173,22 @@ and the file in the user config dir need no trust.
 """
 
 
+_OPEN_HELP = """\
+Open JSON Lines files (recordings, exports, tail output; gzip-rotated ones too) in the
+dashboard without connecting anything: the feed with search, filter and detail over the
+recorded timestamps, and the recorded connections with their counts. Files are read in
+the order given (give rotated files oldest first) and indexed as they load; malformed
+lines are counted and skipped.
+
+exit codes:
+  0  closed normally
+  1  nothing to review: every file is empty
+  2  usage or settings error, or a file that cannot be opened (missing, a folder)
+"""
+
 _DEMO_HELP = (
     "Start the demo server on a free 127.0.0.1 port inside this process and open the "
-    "dashboard with demo connections (echo, ticker, binary flood, and one that fails). "
+    "dashboard with demo connections (echo, ticker, JSON-RPC, binary flood, and one that fails). "
     "No settings file is read or written."
 )
 _TAIL_HELP = """\
@@ -217,6 +248,14 @@ def _first_word(argv: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``wsdeck`` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    # wsdeck uses no pydantic plugins; looking for them reads every installed package's
+    # entry points when the first settings model is built (~3-5 ms). A value the operator
+    # set is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    if args_list[:1] == ["check"]:  # a plugin's own conventions: see tui.check_command
+        from tui.check_command import main as check
+
+        return check(args_list[1:])
     if _first_word(args_list) in COMMANDS:
         args = _command_parser().parse_args(args_list)
     else:
@@ -245,14 +284,24 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _tail(args)
     if args.command == "keys":
         return _keys(args)
+    if args.command == "open":
+        return _open(args)
     if args.command == "demo":
         from tui.launch import run_demo
 
         return run_demo(args.port, record=args.record)
+    from settings.preview import connection_names
     from tui.launch import run_dashboard
 
+    # Listed in the first frame while pydantic validates them; URLs add connections that
+    # only the validation names, so with URLs there is nothing exact to list before it.
+    preview = None if args.urls else connection_names(args.config)
     return run_dashboard(
-        partial(_load_for_dashboard, args), args.urls, flags_from(args), start=not args.no_start
+        partial(_load_for_dashboard, args),
+        args.urls,
+        flags_from(args),
+        start=not args.no_start,
+        preview=preview,
     )
 
 
@@ -428,9 +477,37 @@ def _tail(args: argparse.Namespace) -> int:
             format=args.format,
             view=args.view,
             flags=flags_from(args),
+            automation=not args.no_automation,
         )
         tune_gc()
         return asyncio.run(run_tail(options, settings))
     except (UsageError, RecordingError) as exc:
         print(f"wsdeck tail: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _open(args: argparse.Namespace) -> int:
+    from tui.review_store import OpenError, RecordingStore
+
+    loaded = _load(args)
+    if loaded is None:
+        return EXIT_USAGE
+    try:
+        store = RecordingStore(args.files)
+    except OpenError as exc:
+        print(f"wsdeck open: {_safe(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    if all(source.size == 0 for source in store.sources):
+        store.close()
+        names = ", ".join(str(path) for path in args.files)
+        print(_safe(f"wsdeck open: nothing to review: {names} is empty"), file=sys.stderr)
+        return EXIT_FAILED
+    from tui.review_app import ReviewApp
+
+    app = ReviewApp(loaded.settings, store)
+    app.run()
+    if app.launch_error is not None:
+        for line in app.launch_error.lines:
+            print(line, file=sys.stderr)
+        return EXIT_USAGE
+    return app.return_code or 0  # 70 after a crash (tui.crash)

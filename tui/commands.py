@@ -33,6 +33,63 @@ async def _search(provider: Provider, commands: list[Command], query: str) -> Hi
             yield Hit(score, matcher.highlight(title), callback, help=help_text)
 
 
+def _automation_commands(app: WsdeckApp) -> list[Command]:
+    """Pause and resume (per connection and all), run and cancel macros, the screen."""
+    automation = app.automation
+    everything = "resume all" if automation.paused else "pause all"
+    commands: list[Command] = [
+        ("automation: show", "Every schedule, rule and macro (A)", app.action_automation),
+        (f"automation: {everything}", "The panic button (!)", app.action_pause_automation),
+    ]
+    for name, connection in automation.connections.items():
+        label = escape(name)
+        verb = "resume" if connection.paused else "pause"
+        help_text = "Schedules and reply rules of this connection (P)"
+        commands.append(
+            (f"automation: {verb} {label}", help_text, partial(app.toggle_automation, name))
+        )
+        for macro in connection.macros:
+            run = automation.macro_runs(name, macro)
+            if run is not None and run.running:
+                title = f"macro: cancel {escape(macro)} on {label}"
+                commands.append((title, escape(run.progress()), run.cancel))
+            else:
+                title = f"macro: run {escape(macro)} on {label}"
+                steps = len(connection.macros[macro].steps)
+                commands.append((title, f"{steps} steps", partial(app.run_macro, name, macro)))
+    return commands
+
+
+def _field_commands(app: WsdeckApp) -> list[Command]:
+    """Fields from the highlighted message's JSON, and removing the ones added so."""
+    from tui.core.events import ReceiveEvent
+    from tui.core.fields import leaf_paths
+    from tui.widgets.feed import EventFeed
+
+    commands: list[Command] = []
+    event = app.main.query_one(EventFeed).highlighted
+    if isinstance(event, ReceiveEvent) and isinstance(event.data, str):
+        label = escape(event.connection)
+        for field, path in leaf_paths(event.data):
+            commands.append(
+                (
+                    f"field: add {escape(field)} = {escape(path)} ({label})",
+                    "A column of this value for this run (fields = {…} in settings keeps it)",
+                    partial(app.main.add_field, event.connection, field, path),
+                )
+            )
+    for name in app.hub.clients:
+        for field in app.analysis.added_fields(name):
+            commands.append(
+                (
+                    f"field: remove {escape(field)} ({escape(name)})",
+                    "Remove a field added from the palette",
+                    partial(app.main.remove_field, name, field),
+                )
+            )
+    return commands
+
+
 class ThemeCommands(Provider):
     """Only the themes: Textual's "Theme" command, saving the choice like the palette's."""
 
@@ -85,6 +142,8 @@ class WsdeckCommands(Provider):
             commands.append(
                 (f"connection: select {label}", "Select in the table", partial(main.select, name))
             )
+        commands += _automation_commands(app)
+        commands += _field_commands(app)
         commands += [
             ("connections: start all", "Client Start for every stopped one", app.start_all),
             ("connections: stop all", "Client Stop for every active one (asks)", app.ask_stop_all),

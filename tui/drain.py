@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tui.core.bus import EventBus
+    from tui.core.events import Event
     from tui.core.recorder import Recorder
     from tui.core.ring import EventRing
 
@@ -25,12 +26,18 @@ NOTICES = 11
 
 
 async def drain(
-    bus: EventBus, ring: EventRing, recorder: Recorder | None, notify: Callable[[], None]
+    bus: EventBus,
+    ring: EventRing,
+    recorder: Recorder | None,
+    notify: Callable[[], None],
+    tap: Callable[[list[Event]], None] | None = None,
 ) -> None:
     """Move batches from ``bus`` into ``ring`` (and ``recorder``), once per frame at most.
 
     ``notify`` is called when the ring holds events the widgets have not been told about,
-    at most NOTICES times a second (never twice within half a period). Runs until cancelled.
+    at most NOTICES times a second (never twice within half a period). ``tap`` is given
+    each batch after the ring (the fields and pairing thread's queue: once per batch, not
+    per event). Runs until cancelled.
     """
     clock = time.monotonic
     period = 1 / NOTICES
@@ -44,6 +51,8 @@ async def drain(
         if batch:
             ring.extend(batch)
             unseen = True
+            if tap is not None:
+                tap(batch)
         # The first event after a quiet spell is shown at once; a flood's, on the grid;
         # the last batch of a flood is shown when its wait runs out.
         now = clock()

@@ -46,6 +46,7 @@ def bound_classes() -> list[type[DOMNode]]:
     """The App and every screen and widget that declares bindings a keymap may name."""
     from tui.app import WsdeckApp
     from tui.screens import (
+        AutomationScreen,
         ConfirmScreen,
         DetailScreen,
         ExportScreen,
@@ -56,12 +57,16 @@ def bound_classes() -> list[type[DOMNode]]:
         StopScreen,
     )
     from tui.screens.connection_form import ConnectionForm
-    from tui.widgets import Composer, ConnectionTable, DetailPane, EventFeed, SearchBar
+    from tui.widgets.composer import Composer
+    from tui.widgets.connection_table import ConnectionTable
+    from tui.widgets.detail import DetailPane
+    from tui.widgets.feed import EventFeed
+    from tui.widgets.feed_search import SearchBar
 
     return [
         WsdeckApp, MainScreen, ConnectionTable, EventFeed, DetailPane, Composer, SearchBar,
         HelpScreen, ConfirmScreen, StopScreen, ExportScreen, FilterScreen, SettingsScreen,
-        ConnectionForm, DetailScreen,
+        ConnectionForm, DetailScreen, AutomationScreen,
     ]  # fmt: skip
 
 

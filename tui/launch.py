@@ -97,13 +97,19 @@ class OpenConnections:
 
 
 def run_dashboard(
-    load: Loader, urls: Sequence[str], flags: UrlFlags | None = None, *, start: bool = True
+    load: Loader,
+    urls: Sequence[str],
+    flags: UrlFlags | None = None,
+    *,
+    start: bool = True,
+    preview: Sequence[str] | None = None,
 ) -> int:
     """``wsdeck [--config PATH] [flags] [URL...]``: each URL becomes a connection (see
     :mod:`tui.adhoc`), started at once unless ``start`` is False (``--no-start``).
 
-    The App shows its first frame before ``load`` runs; when the settings or the URLs
-    are invalid it closes again and their problems are printed here, on the normal screen.
+    The App shows its first frame before ``load`` runs, listing the connection names in
+    ``preview`` (see :mod:`settings.preview`); when the settings or the URLs are invalid
+    it closes again and their problems are printed here, on the normal screen.
     """
     from tui.app import WsdeckApp
 
@@ -111,7 +117,7 @@ def run_dashboard(
         settings, path = load()
         return with_urls(settings, urls, flags, start=start), path
 
-    app = WsdeckApp(load_with_urls)
+    app = WsdeckApp(load_with_urls, preview=preview)
     app.run()
     if app.launch_error is not None:
         for line in app.launch_error.lines:
@@ -147,7 +153,13 @@ def with_urls(
 
 
 def demo_connections(base: str, closed_port: int) -> list[Connection]:
-    """The demo set: echo, a ticker, a binary source, and one that fails to connect."""
+    """The demo set: echo, a ticker with fields, JSON-RPC, a binary source, and one that
+    fails to connect.
+
+    Automation shows on two: echo sends a heartbeat every 5 s that its reply rule answers
+    (the echo server sends the ping back), and has a macro; the ticker forwards its alarms
+    to echo.
+    """
     retry = {"enabled": True, "initial_delay": 1.0, "max_delay": 10.0, "jitter": 0.2}
     from settings import Connection
 
@@ -163,10 +175,53 @@ def demo_connections(base: str, closed_port: int) -> list[Connection]:
                 "hello": "hello",
                 "bytes": {"hex": "00 01 02 ff"},
             },
+            every=[{"name": "heartbeat", "interval": 5, "message": '{"op":"ping","id":1}'}],
+            on_receive=[
+                {
+                    "name": "pong",
+                    "match_jq": '.op == "ping"',
+                    "reply_jq": '{"op": "pong", "id": .id}',
+                }
+            ],
+            macros={
+                "subscribe": {
+                    "steps": [
+                        {"send": '{"op":"hello"}'},
+                        {"wait": "hello", "timeout": 5},
+                        {"send": '{"op":"subscribe","topic":"ticker"}'},
+                    ]
+                }
+            },
             **common,
         ),
         Connection(
-            name="ticker", url=f"{base}/ticker?rate=2", auto_start=True, reconnect=retry, **common
+            name="ticker",
+            url=f"{base}/ticker?rate=2",
+            auto_start=True,
+            reconnect=retry,
+            fields={"temp": ".temperature", "sine": ".sine"},  # columns, and plots
+            on_receive=[
+                {
+                    "name": "alarm",
+                    "match_jq": '.status == "alarm"',
+                    "reply_jq": '{"alarm": .seq}',
+                    "to": "echo",
+                    "max_per_second": 1,
+                }
+            ],
+            **common,
+        ),
+        Connection(  # JSON-RPC: requests and responses paired with no setting
+            name="rpc",
+            url=f"{base}/rpc",
+            auto_start=True,
+            correlate_timeout=5.0,
+            saved_messages={
+                "sum": '{"jsonrpc": "2.0", "method": "sum", "params": [1, 2], "id": 1}',
+                "slow": '{"jsonrpc": "2.0", "method": "sleep", "params": [250], "id": 2}',
+                "unanswered": '{"jsonrpc": "2.0", "method": "sleep", "params": [60000], "id": 3}',
+            },
+            **common,
         ),
         Connection(
             name="binary",

@@ -1,6 +1,7 @@
 """``wsdeck tail``: the headless twin of the dashboard on the same core.
 
-Starts the named (or ad-hoc URL) connections, sends each ``--send`` after every ``start``
+Starts the named (or ad-hoc URL) connections with their schedules and reply rules (not with
+``--no-automation``), sends each ``--send`` after every ``start``
 event, prints events as JSON Lines (or text) and ends after ``--count`` receive events,
 after ``--timeout`` seconds, when every connection has stopped for good, or on SIGHUP,
 SIGTERM or SIGINT (see :mod:`tui.hangup`).
@@ -42,7 +43,7 @@ from tui.core.events import (
 from tui.core.hub import Hub
 from tui.core.recorder import Recorder, recorder_for, stopped_event
 
-__all__ = ["TailOptions", "UsageError", "parse_send", "resolve", "run_tail"]
+__all__ = ["TailOptions", "UsageError", "parse_send", "resolve", "run_tail", "send_all"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _POLL = 0.25
@@ -62,6 +63,8 @@ class TailOptions:
     view: View | None = None
     """How ``--format text`` shows binary payloads; None: each connection's ``receive_view``."""
     flags: UrlFlags = field(default_factory=UrlFlags)
+    automation: bool = True
+    """Run the connections' schedules and reply rules, as the dashboard does."""
 
 
 def resolve(
@@ -183,7 +186,7 @@ class _Run:
                     self._send_after_start(event.connection)
 
     def _send_after_start(self, name: str) -> None:
-        task = asyncio.create_task(_send_all(self.hub, name, self.options.sends))
+        task = asyncio.create_task(send_all(self.hub, name, self.options.sends))
         self.sends.add(task)
         task.add_done_callback(self.sends.discard)
 
@@ -212,6 +215,10 @@ async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO =
     env = settings.reference_env()
     _warn(options.targets, connections, env)
     hub = Hub(connections, env=env)
+    if options.automation and any(c.automated for c in connections):
+        from tui.core.automation import Automation
+
+        Automation(hub).attach_all()
     views = {c.name: options.view or c.receive_view for c in connections}
 
     def recording_stopped(reason: str) -> None:  # printed and counted like any error event
@@ -260,7 +267,8 @@ def _warn(targets: Sequence[str], connections: list[Connection], env: Mapping[st
         print(f"wsdeck tail: warning: {line}", file=sys.stderr)
 
 
-async def _send_all(hub: Hub, name: str, messages: list[str | bytes]) -> None:
+async def send_all(hub: Hub, name: str, messages: list[str | bytes]) -> None:
+    """Send ``messages`` in order on ``name``; stop at the first that cannot be sent."""
     for message in messages:
         if not await hub.send(name, message):
             return

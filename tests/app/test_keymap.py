@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.binding import Binding
 
 from tests.app.conftest import conn, screen_text, wait_until
 from tui.keymap import bindings, bound_classes, key_problem, keymap_problems
@@ -126,3 +127,19 @@ async def test_help_shows_every_binding_id(make_app: Any) -> None:
         # Textual's own bindings (the table's arrows) cannot be rebound, and say so.
         assert ("↑", "Cursor up", "(built in)", "") in rows
         assert "connections.down" in screen_text(app)  # the first group, at the top
+
+
+def test_no_two_bindings_of_one_class_share_a_key() -> None:
+    # Textual lets one of two bindings on the same key win silently; features added in
+    # parallel (alerts, plots, automation) must each get a key of their own.
+    clashes = []
+    for cls in bound_classes():
+        owner: dict[str, str] = {}
+        for binding in cls.__dict__.get("BINDINGS", ()):
+            if not isinstance(binding, Binding):
+                continue
+            for key in binding.key.split(","):
+                if key in owner and owner[key] != binding.action:
+                    clashes.append(f"{cls.__name__}: {key!r} is {owner[key]} and {binding.action}")
+                owner.setdefault(key, binding.action)
+    assert clashes == []

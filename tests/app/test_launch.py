@@ -13,6 +13,7 @@ from tests.app.conftest import conn, settings_for, wait_until
 from tui.app import WsdeckApp
 from tui.demo_server import DemoServer
 from tui.launch import LaunchError, OpenConnections
+from tui.widgets.connection_preview import ConnectionPreview
 from tui.widgets.connection_table import ConnectionTable
 
 
@@ -33,6 +34,32 @@ async def test_the_loading_frame_comes_first_then_the_dashboard(demo: DemoServer
         table = app.main.query_one(ConnectionTable)
         await wait_until(pilot, lambda: table.row_count == 1)
         await wait_until(pilot, lambda: app.hub.clients["echo"].state.value == "open")
+        await app._quit()
+    assert app.return_code == 0
+
+
+async def test_the_first_frame_lists_the_preview_then_the_validated_table(
+    demo: DemoServer,
+) -> None:
+    shown: list[tuple[str, bool]] = []
+    settings = settings_for(
+        conn("echo", f"{demo.url}/echo", auto_start=True), conn("other", f"{demo.url}/echo")
+    )
+
+    def load() -> tuple[WsdeckSettings, Path]:
+        # Drawn before the load, and nothing acts on it: no connection exists yet.
+        preview = app.query_one("#preview", ConnectionPreview)
+        shown.append((str(preview.render()), app.ready))
+        return settings, Path("chosen.toml")
+
+    app = WsdeckApp(load, preview=["echo", "oth\x1b[2Jer"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.ready and app.main.is_current)
+        [(text, ready)] = shown
+        assert not ready
+        assert text.splitlines()[1:] == [" echo          … loading", " oth\\x1b[2Jer  … loading"]
+        table = app.main.query_one(ConnectionTable)
+        await wait_until(pilot, lambda: table.names == ["echo", "other"])
         await app._quit()
     assert app.return_code == 0
 

@@ -33,6 +33,18 @@ def test_invalid_settings_exit_2_with_every_problem_after_the_screen_closes(
     assert b"connections[0].retry" in after
 
 
+def test_names_listed_before_validation_still_end_in_its_problems(tmp_path: Path) -> None:
+    # The first frame lists the names read from the file; pydantic then refuses the file.
+    config = tmp_path / "wsdeck.toml"
+    config.write_text('[[connections]]\nname = "listed-first"\nurl = "ws://h/"\nretry = 1\n')
+    code, out = _run_to_exit("--config", str(config), cwd=tmp_path)
+    assert code == 2, out[-1000:]
+    during, after = out.rsplit(LEAVE_ALTERNATE_SCREEN, 1)
+    assert b"listed-first" in during
+    assert b"invalid settings (1 problem)" in after
+    assert b"connections[0].retry" in after
+
+
 def test_an_invalid_url_argument_exits_2(tmp_path: Path) -> None:
     config = tmp_path / "wsdeck.toml"
     config.write_text("")

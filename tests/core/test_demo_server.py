@@ -27,7 +27,14 @@ from websockets.exceptions import (
 from websockets.frames import Close
 
 from tui.demo.flood import FloodFrames, payload
-from tui.demo.routes import Flood, Reply, Ticker, can_send_close_code, parse_target
+from tui.demo.routes import (
+    ENDPOINTS,
+    Flood,
+    Reply,
+    Ticker,
+    can_send_close_code,
+    parse_target,
+)
 from tui.demo.ticker import ticker_status
 from tui.demo_server import DemoServer, run, serve_until_cancelled
 
@@ -336,7 +343,7 @@ async def test_reject_default_is_403_and_range_is_checked(server: DemoServer) ->
 async def test_unknown_path_is_http_404_listing_endpoints(server: DemoServer, path: str) -> None:
     status, body = await rejected(server, path)
     assert status == 404
-    for endpoint in ("/echo", "/ticker", "/flood", "/close", "/reject"):
+    for endpoint in ("/echo", "/rpc", "/ticker", "/flood", "/close", "/reject"):
         assert endpoint in body
 
 
@@ -344,6 +351,28 @@ def test_unknown_parameter_for_echo_is_a_400_reply() -> None:
     reply = parse_target("/echo?x=1")
     assert isinstance(reply, Reply)
     assert reply.status == 400
+
+
+# --- /rpc --------------------------------------------------------------------------------
+
+
+async def test_rpc_answers_out_of_order_and_ignores_notifications(server: DemoServer) -> None:
+    async with asyncio.timeout(TIMEOUT), open_ws(server, "/rpc") as ws:
+        await ws.send(json.dumps({"jsonrpc": "2.0", "method": "sleep", "params": [200], "id": 1}))
+        await ws.send(
+            json.dumps({"jsonrpc": "2.0", "method": "sum", "params": [1, 2.5], "id": "b"})
+        )
+        await ws.send(
+            json.dumps({"jsonrpc": "2.0", "method": "sum", "params": [1]})
+        )  # notification
+        await ws.send(json.dumps({"jsonrpc": "2.0", "method": "nope", "id": 3}))
+        await ws.send("{not json")
+        answers = [json.loads(await ws.recv()) for _ in range(4)]
+    quick = {json.dumps(answer["id"]): answer for answer in answers[:3]}
+    assert quick['"b"'] == {"jsonrpc": "2.0", "result": 3.5, "id": "b"}
+    assert quick["3"]["error"]["code"] == -32601
+    assert quick["null"]["error"] == {"code": -32700, "message": "Parse error"}
+    assert answers[3] == {"jsonrpc": "2.0", "result": 200, "id": 1}  # the slow one, last
 
 
 # --- lifecycle ---------------------------------------------------------------------------
@@ -382,7 +411,7 @@ async def test_serve_until_cancelled_announces_then_serves() -> None:
         async with asyncio.timeout(TIMEOUT):
             await announced.wait()
         url = lines[0].removeprefix("wsdeck demo server listening on ")
-        assert len(lines) == 6
+        assert len(lines) == 1 + len(ENDPOINTS)
         async with asyncio.timeout(TIMEOUT), connect(url + "/echo", proxy=None) as ws:
             await ws.send("ping")
             assert await ws.recv() == "ping"

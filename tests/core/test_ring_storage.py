@@ -19,7 +19,7 @@ from tui.core.events import (
     StartEvent,
     StopEvent,
 )
-from tui.core.ring import EventRing
+from tui.core.ring import WHOLE_PAYLOAD, EventRing
 
 EVENTS: list[Event] = [
     StartEvent("a", 1.5, 1, url="ws://x/", subprotocol=None, attempt=2),
@@ -93,6 +93,42 @@ def test_each_rule_can_break_inside_a_chunk() -> None:
         ring.extend(everything[start : start + 7])
     assert list(ring) == everything
     assert [type(event) for event in ring] == [type(event) for event in everything]
+
+
+def test_a_huge_payload_is_read_back_without_a_copy() -> None:
+    # Decoded again at every access it took ~100 ms a read at 64 MiB (every repaint of the
+    # detail pane): kept whole, the event read back holds the payload object itself.
+    text, blob = "é" * WHOLE_PAYLOAD, bytes(range(256)) * (WHOLE_PAYLOAD // 256)
+    small = [_receive(seq) for seq in range(10)]
+    huge = [
+        ReceiveEvent("flood", 5.0, 10, text, 2 * len(text)),
+        SendEvent("flood", 6.0, 11, blob, len(blob)),
+    ]
+    everything = small[:5] + huge[:1] + small[5:] + huge[1:] + [_receive(seq) for seq in (12, 13)]
+    ring = EventRing(10_000)
+    ring.extend(everything[:8])
+    ring.extend(everything[8:])
+    assert list(ring) == everything
+    assert ring[5].data is text
+    assert ring[11].data is blob
+    assert [type(event) for event in ring] == [type(event) for event in everything]
+
+
+def test_a_chunk_counts_the_payloads_kept_whole() -> None:
+    # Towards its 1 MiB: a chunk ends after a huge payload, so the events after it are
+    # evicted in their own chunk, not held back by it (nor it by them).
+    ring = EventRing(10_000)
+    ring.extend([_receive(0), ReceiveEvent("flood", 2.0, 1, "x" * (1 << 20), 1 << 20)])
+    ring.extend([_receive(2)])
+    assert len(ring._chunks) == 2
+
+
+def test_a_payload_under_the_limit_stays_in_the_columns() -> None:
+    text = "é" * (WHOLE_PAYLOAD - 1)
+    ring = EventRing(10)
+    ring.extend([ReceiveEvent("a", 1.0, 1, text, 2 * len(text))])
+    assert ring[0].data == text
+    assert ring[0].data is not text
 
 
 def test_events_of_other_classes_are_kept_as_they_are() -> None:

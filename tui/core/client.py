@@ -34,6 +34,7 @@ from tui.core.events import (
     Event,
     PongEvent,
     ReceiveEvent,
+    RuleSendEvent,
     SendEvent,
     StartEvent,
     StopBy,
@@ -113,6 +114,19 @@ class EventSink(Protocol):
     async def put(self, event: Event) -> None: ...
 
 
+class Automation(Protocol):
+    """A connection's automation (:mod:`tui.core.automation`), driven by its client."""
+
+    def opened(self, sink: EventSink) -> EventSink:
+        """The connection is open: start; received events go to the sink returned (which
+        passes them on to ``sink``)."""
+        ...
+
+    async def closed(self) -> None:
+        """The connection closed: stop everything started by :meth:`opened`."""
+        ...
+
+
 @dataclass(slots=True)
 class Stats:
     """Per-connection counters, read by the dashboard and ``tail``."""
@@ -173,6 +187,9 @@ class WsClient:
         self._keepalive_latency = 0.0  # the keepalive's last measure, already taken in
         self._last_failure: Failure | None = None
         self._unanswered_close: float | None = None  # seconds a shutdown waited in vain
+        # Set by tui.core.automation for a connection with schedules, rules or macros;
+        # None (the rest) costs nothing per message.
+        self.automation: Automation | None = None
 
     # -- requests (Incari command nodes) ---------------------------------------------------
 
@@ -217,8 +234,11 @@ class WsClient:
         self.stop()
         self._restart = True
 
-    async def send(self, message: str | bytes) -> bool:
-        """Client Send: send a text or binary message; an ``error`` event when not open."""
+    async def send(self, message: str | bytes, rule: str | None = None) -> bool:
+        """Client Send: send a text or binary message; an ``error`` event when not open.
+
+        ``rule`` names the automation that sends it (recorded in its ``send`` event).
+        """
         ws = self._ws
         if ws is None or self.state is not State.OPEN:
             await self.refuse_send()
@@ -242,7 +262,10 @@ class WsClient:
         stats.last_activity = ts
         if self._redact is not None:
             message = self._redact(message)
-        await self._emit(SendEvent(self.name, ts, data=message, size=size))
+        if rule is None:
+            await self._emit(SendEvent(self.name, ts, data=message, size=size))
+        else:
+            await self._emit(RuleSendEvent(self.name, ts, data=message, size=size, rule=rule))
         return True
 
     async def ping(self) -> float | None:
@@ -535,15 +558,22 @@ class WsClient:
         if ws.failure is not None:
             self._wire_failure(ws.failure)
         closer = asyncio.ensure_future(self._close_when_stopped(ws))
+        automation: Automation | None = None
         try:
             for message in self.settings.on_start_send:
                 if self._stop_requested.is_set() or not await self.send(_message_data(message)):
                     break
-            await self._read(ws)
+            sink = self._sink
+            if self.automation is not None:  # schedules start after on_start_send
+                automation = self.automation
+                sink = automation.opened(sink)
+            await self._read(ws, sink)
         except Exception:
             ws.transport.abort()  # after a bug, nothing more is read from or sent on it
             raise
         finally:
+            if automation is not None:
+                await automation.closed()
             await _reap(closer)
             ws.on_failure = None
             self._take_keepalive_latency(ws)
@@ -571,7 +601,7 @@ class WsClient:
             self._pending_puts.add(task)
             task.add_done_callback(self._pending_puts.discard)
 
-    async def _read(self, ws: WireConnection) -> None:
+    async def _read(self, ws: WireConnection, sink: EventSink) -> None:
         # asyncio reads up to 256 KiB per callback and websockets parses all of it before
         # anything else runs: ~4 000 small frames, 50-100 ms in which the UI cannot draw.
         # 64 KiB reads bound that stall (~1 000 frames) at no measurable cost in throughput.
@@ -579,7 +609,6 @@ class WsClient:
             ws.transport.max_size = 64 * 1024  # type: ignore[attr-defined]
         name = self.name
         stats = self.stats
-        sink = self._sink
         offer = sink.offer
         put = sink.put
         clock = time.time

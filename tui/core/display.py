@@ -21,38 +21,34 @@ from tui.core.events import (
     PIECE,
     ErrorEvent,
     Event,
+    NoteEvent,
     PayloadEvent,
     PongEvent,
+    RuleSendEvent,
     StartEvent,
     StopEvent,
 )
-from tui.core.unsafe import UNSAFE_CHARS
+from tui.core.unsafe import UNSAFE, escape
+from tui.core.unsafe import printable as printable  # re-exported: its home before
 
-GLYPHS = {"send": ">", "receive": "<", "start": "+", "stop": "-", "error": "!", "pong": "~"}
-
-# The unsafe code points, and the backslash: it starts every escape, so a literal one is
-# doubled (otherwise the text \x1b[31m would read like an escaped ESC).
-_UNSAFE = re.compile(f"[\\\\{UNSAFE_CHARS}]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    named = _NAMED.get(char)
-    if named:
-        return named
-    code = ord(char)
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+GLYPHS = {
+    "send": ">",
+    "receive": "<",
+    "start": "+",
+    "stop": "-",
+    "error": "!",
+    "pong": "~",
+    "note": "*",
+}
 
 
 def _escape_undecodable(match: re.Match[str]) -> str:
-    """Like :func:`_escape`, but a byte that was not UTF-8 (``surrogateescape``) is ``\\xNN``."""
+    """Like :func:`tui.core.unsafe.escape`, but a byte that was not UTF-8
+    (``surrogateescape``) is ``\\xNN``."""
     code = ord(match.group())
     if 0xDC80 <= code <= 0xDCFF:
         return f"\\x{code - 0xDC00:02x}"
-    return _escape(match)
+    return escape(match)
 
 
 def _text_view(decoded: str) -> str:
@@ -61,17 +57,7 @@ def _text_view(decoded: str) -> str:
     surrogateescape, not backslashreplace: the escapes are made after decoding, so a byte
     that is not UTF-8 and a literal backslash in the payload stay distinct.
     """
-    return _UNSAFE.sub(_escape_undecodable, decoded)
-
-
-def printable(text: str, limit: int | None = None) -> str:
-    """``text`` with every unsafe character escaped; cut to ``limit`` characters (``…``)."""
-    if limit is not None and len(text) > limit * 4:
-        text = text[: limit * 4]  # escaping can only grow it; no need to scan megabytes
-    safe = _UNSAFE.sub(_escape, text)
-    if limit is not None and len(safe) > limit:
-        return safe[: max(0, limit - 1)] + "…"
-    return safe
+    return UNSAFE.sub(_escape_undecodable, decoded)
 
 
 def binary_preview(data: bytes, view: str, limit: int | None = None) -> str:
@@ -91,6 +77,12 @@ def binary_preview(data: bytes, view: str, limit: int | None = None) -> str:
 def summary(event: Event, view: str = "hex", limit: int | None = 200) -> str:
     """The one-line detail of an event, without time, connection or glyph."""
     if isinstance(event, PayloadEvent):
+        if isinstance(event, RuleSendEvent):  # sent by automation: which rule, first
+            tag = f"[{printable(event.rule, 40)}] "
+            rest = None if limit is None else max(1, limit - len(tag))
+            return tag + summary(
+                PayloadEvent(event.connection, event.ts, data=event.data), view, rest
+            )
         if isinstance(event.data, bytes):
             return binary_preview(event.data, view, limit)
         return printable(event.data, limit)
@@ -105,6 +97,9 @@ def summary(event: Event, view: str = "hex", limit: int | None = 200) -> str:
         return f"{event.kind}: {printable(event.message, limit)}"
     if isinstance(event, PongEvent):
         return f"pong after {event.rtt * 1000:.1f} ms"
+    if isinstance(event, NoteEvent):
+        about = f" (#{event.cause})" if event.cause is not None else ""
+        return f"[{printable(event.rule, 40)}] {printable(event.text, limit)}{about}"
     return ""
 
 

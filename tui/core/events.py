@@ -1,7 +1,8 @@
 """The event model shared by the feed, ``wsdeck tail``, exports and recordings.
 
 One event class per Incari listener node (On Start, On Stop, On Receive, On Error) plus
-``send`` for what we put on the wire and ``pong`` for the answer to a manual ping. Events
+``send`` for what we put on the wire (automation's name their rule), ``pong`` for the answer
+to a manual ping and ``note`` for a reply rule's mark on a received message. Events
 are small slotted objects with the timestamp kept as a float: tens of thousands arrive per
 second, and formatting is only paid for the events that are shown or written.
 
@@ -42,10 +43,11 @@ ErrorKind = Literal[
     "closed",
     "internal",
     "recording",
+    "automation",
 ]
 ERROR_KINDS: tuple[ErrorKind, ...] = get_args(ErrorKind)
 StopBy = Literal["client", "server", "network"]
-EVENT_NAMES = ("start", "stop", "receive", "send", "error", "pong")
+EVENT_NAMES = ("start", "stop", "receive", "send", "error", "pong", "note")
 
 
 @dataclass(slots=True)
@@ -145,6 +147,22 @@ class SendEvent(PayloadEvent):
 
 
 @dataclass(slots=True)
+class RuleSendEvent(SendEvent):
+    """A message automation sent: ``rule`` names the schedule, reply rule or macro.
+
+    A class of its own (not a field of every send) so that the ring keeps it whole and
+    the per-message paths that test ``type(event) is SendEvent`` stay as they are.
+    """
+
+    rule: str = ""
+
+    def fields(self) -> dict[str, Any]:
+        fields = PayloadEvent.fields(self)
+        fields["rule"] = self.rule
+        return fields
+
+
+@dataclass(slots=True)
 class ErrorEvent(Event):
     """On WebSocket Error: something failed; ``message`` is meant for a person."""
 
@@ -168,9 +186,23 @@ class PongEvent(Event):
         return {"rtt_ms": round(self.rtt * 1000, 3)}
 
 
+@dataclass(slots=True)
+class NoteEvent(Event):
+    """A reply rule marked a received message: its ``text``, and the ``seq`` of that
+    message (``cause``)."""
+
+    rule: str = ""
+    text: str = ""
+    cause: int | None = None
+    EVENT: ClassVar[str] = "note"
+
+    def fields(self) -> dict[str, Any]:
+        return {"rule": self.rule, "text": self.text, "cause": self.cause}
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.EVENT: cls
-    for cls in (StartEvent, StopEvent, ReceiveEvent, SendEvent, ErrorEvent, PongEvent)
+    for cls in (StartEvent, StopEvent, ReceiveEvent, SendEvent, ErrorEvent, PongEvent, NoteEvent)
 }
 
 
@@ -480,6 +512,13 @@ def _from_dict(raw: dict[str, Any]) -> Event:
         if isinstance(rtt_ms, bool) or not rtt_ms >= 0:
             raise EventDecodeError(f"field 'rtt_ms' is invalid: {rtt_ms!r}")
         return PongEvent(**common, rtt=rtt_ms / 1000)
+    if cls is NoteEvent:
+        cause = raw.get("cause")
+        if cause is not None and (not isinstance(cause, int) or isinstance(cause, bool)):
+            raise EventDecodeError("field 'cause' must be an integer or null")
+        return NoteEvent(
+            **common, rule=_req(raw, "rule", str), text=_req(raw, "text", str), cause=cause
+        )
     if cls is ErrorEvent:
         kind = _req(raw, "kind", str)
         if kind not in ERROR_KINDS:
@@ -490,5 +529,9 @@ def _from_dict(raw: dict[str, Any]) -> Event:
         data = base64.b64decode(_req(raw, "base64", str), validate=True)
     else:
         data = _req(raw, "text", str)
-    payload_cls: type[PayloadEvent] = ReceiveEvent if cls is ReceiveEvent else SendEvent
-    return payload_cls(**common, data=data, size=_req(raw, "size", int))
+    size = _req(raw, "size", int)
+    if cls is ReceiveEvent:
+        return ReceiveEvent(**common, data=data, size=size)
+    if "rule" in raw:
+        return RuleSendEvent(**common, data=data, size=size, rule=_req(raw, "rule", str))
+    return SendEvent(**common, data=data, size=size)

@@ -15,9 +15,11 @@ messages through a 100 000-event ring: ~80 MB peak RSS instead of ~98), and arra
 bytes are nothing for the garbage collector: with 100 000 event objects kept, every full
 collection scanned them all, 100-350 ms with nothing else running, about once a second
 during a flood. Other events are kept as tuples of their fields, which CPython stops
-tracking. Events are rebuilt on access, which happens only for the rows on screen,
-filtering and export. A chunk takes at most 1/32 of the ring's events (4 096 at most) or
-1 MiB of payloads, so evicted events are freed a chunk at a time, never much later.
+tracking, and so are payload events of :data:`WHOLE_PAYLOAD` or more, whose payload is
+then the event's own object, read back without a copy. Events are rebuilt on access,
+which happens only for the rows on screen, filtering and export. A chunk takes at most
+1/32 of the ring's events (4 096 at most) or 1 MiB of payloads, so evicted events are
+freed a chunk at a time, never much later.
 
 Regex search is bounded twice: it only ever sees the first :data:`SEARCH_LIMIT` characters
 of a text, and each search runs under a CPU-time alarm of :data:`REGEX_BUDGET` seconds
@@ -86,6 +88,10 @@ _CHUNK_EVENTS = 4096
 """Most events in one chunk (fewer for a small ring: at most 1/32 of it)."""
 _CHUNK_BYTES = 1 << 20
 """Payload bytes after which a chunk takes no more events."""
+WHOLE_PAYLOAD = 64 * 1024
+"""Payloads of this many characters (text) or bytes (binary) or more are kept whole, as
+the event had them: read back, a 64 MiB one in the columns was sliced and decoded again at
+every access (~100 ms: every detail-pane repaint), whole it is the same object at once."""
 _data = attrgetter("data")
 _connection = attrgetter("connection")
 _seq = attrgetter("seq")
@@ -123,6 +129,7 @@ class _Chunk:
         "codes",
         "data",
         "ends",
+        "held",
         "name",
         "names",
         "others",
@@ -140,7 +147,8 @@ class _Chunk:
         self.stamps = array("d")
         self.ends = array("I")  # where each payload ends in ``data``
         self.data: bytearray | bytes = bytearray()  # the payloads: UTF-8 text, bytes
-        self.others: dict[int, Any] = {}  # index -> a packed event that is not a payload
+        self.others: dict[int, Any] = {}  # index -> a packed event not in the columns
+        self.held = 0  # the bytes of the payloads kept whole in ``others``
         self.payloads = 0
         self.seq0 = 0  # rule: the seq of the payload at index i is seq0 + i ...
         self.seqs: array[int] | None = None  # ... else this
@@ -318,7 +326,7 @@ class EventRing(Sequence[Event]):
             if (
                 last.end == position
                 and len(last.codes) < self._chunk_events
-                and len(last.data) < _CHUNK_BYTES
+                and len(last.data) + last.held < _CHUNK_BYTES
             ):
                 return last
             last.seal()
@@ -342,6 +350,9 @@ class EventRing(Sequence[Event]):
 
     def _store_payloads(self, chunk: _Chunk, events: Sequence[Event], codes: list[int]) -> None:
         datas: list[str | bytes] = list(map(_data, events))
+        if max(map(len, datas)) >= WHOLE_PAYLOAD:
+            self._store_with_whole(chunk, events, codes, datas)
+            return
         count = len(datas)
         if countOf(map(type, datas), str) == count:
             joined = "".join(cast(list[str], datas))
@@ -363,6 +374,22 @@ class EventRing(Sequence[Event]):
         except (OverflowError, TypeError):  # numbers no column holds: kept whole instead
             for event in events:
                 self._store_other(chunk, event)
+
+    def _store_with_whole(
+        self, chunk: _Chunk, events: Sequence[Event], codes: list[int], datas: list[str | bytes]
+    ) -> None:
+        """Payload events, of which some are large: those kept whole, the runs between them
+        in the columns."""
+        start = 0
+        for index, data in enumerate(datas):
+            if len(data) >= WHOLE_PAYLOAD:
+                if index > start:
+                    self._store_payloads(chunk, events[start:index], codes[start:index])
+                self._store_other(chunk, events[index])  # packed: the payload object itself
+                chunk.held += len(data)
+                start = index + 1
+        if start < len(events):
+            self._store_payloads(chunk, events[start:], codes[start:])
 
     def _name_id(self, name: str) -> int:
         """The index of a connection name in the ring's list of names."""

@@ -24,6 +24,7 @@ DROP_CODE = (
 
 ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("/echo", "echoes every text and binary message"),
+    ("/rpc", "JSON-RPC 2.0: sum, echo, sleep (params [ms]), answered out of order"),
     ("/ticker?rate=2", "JSON telemetry, rate messages per second (0.1..1000)"),
     ("/flood?count=1000&size=64&binary=0", "count messages of size bytes, then close 1000"),
     ("/close?code=1000&reason=bye", "closes at once with code (1006 drops the TCP connection)"),
@@ -31,6 +32,7 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
 )
 _PARAMETERS: dict[str, tuple[str, ...]] = {
     "/echo": (),
+    "/rpc": (),
     "/ticker": ("rate",),
     "/flood": ("count", "size", "binary"),
     "/close": ("code", "reason"),
@@ -42,6 +44,11 @@ _DIGITS = re.compile(r"[0-9]{1,9}")
 @dataclass(frozen=True, slots=True)
 class Echo:
     """``/echo``: send every message back unchanged."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rpc:
+    """``/rpc``: a JSON-RPC 2.0 server (see :mod:`tui.demo.rpc`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +83,7 @@ class Reply:
     text: str
 
 
-Route = Echo | Ticker | Flood | CloseNow
+Route = Echo | Rpc | Ticker | Flood | CloseNow
 
 
 class BadParameter(ValueError):
@@ -100,6 +107,8 @@ def parse_target(target: str) -> Route | Reply:
         match split.path:
             case "/echo":
                 return Echo()
+            case "/rpc":
+                return Rpc()
             case "/ticker":
                 return Ticker(_rate(query.get("rate")))
             case "/flood":

@@ -21,10 +21,12 @@ from tui.demo.routes import (
     Echo,
     Flood,
     Reply,
+    Rpc,
     Ticker,
     endpoint_help,
     parse_target,
 )
+from tui.demo.rpc import serve_rpc
 from tui.demo.ticker import send_ticker
 
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # /echo accepts messages as large as /flood sends
@@ -164,6 +166,8 @@ async def _handle(ws: ServerConnection) -> None:
             case Echo():
                 async for message in ws:
                     await ws.send(message)
+            case Rpc():
+                await serve_rpc(ws)
             case Ticker(rate=rate):
                 await _while_open(ws, send_ticker(ws, rate))
             case Flood():

@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from tui.screens.automation import AutomationScreen
     from tui.screens.confirm import ConfirmScreen
     from tui.screens.detail import DetailScreen
     from tui.screens.export import ExportScreen
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from tui.screens.stop import StopScreen
 
 _MODULES = {
+    "AutomationScreen": "automation",
     "ConfirmScreen": "confirm",
     "DetailScreen": "detail",
     "ExportScreen": "export",
@@ -32,6 +34,7 @@ _MODULES = {
 }
 
 __all__ = [
+    "AutomationScreen",
     "ConfirmScreen",
     "DetailScreen",
     "ExportScreen",

@@ -22,16 +22,20 @@ from textual.widgets import Button, Header, Static
 
 from tui.core.client import State, WsClient
 from tui.core.display import printable
+from tui.core.events import Event, ReceiveEvent
+from tui.core.fields import format_value
 from tui.core.ring import FeedFilter
 from tui.toasts import confine
+from tui.widgets.automation_line import automation_line
 from tui.widgets.composer import Composer
-from tui.widgets.connection_table import ConnectionTable, badge
+from tui.widgets.connection_table import ConnectionTable, badge, response_times, round_trip
 from tui.widgets.detail import DetailPane
 from tui.widgets.feed import EventFeed
 from tui.widgets.feed_row import NAME_WIDTH
 from tui.widgets.feed_search import SearchBar
 from tui.widgets.feed_status import FeedStatus, match_text, shown_by
 from tui.widgets.footer import KeyFooter
+from tui.widgets.table_columns import RESPONSE
 
 if TYPE_CHECKING:
     from tui.app import WsdeckApp
@@ -42,6 +46,12 @@ if TYPE_CHECKING:
 # cell of Textual's DataTable (the table now redraws only the lines that changed). Start,
 # Stop and settings changes refresh at once, and the feed shows every event as it comes.
 STATE_REFRESH = 0.5
+
+MARK_TEXT = {"request": "↪ {rtt} ", "response": "↩ {rtt} ", "timeout": "⏱ timeout "}
+"""How the feed marks a paired request, its response, and a request that timed out."""
+
+FIELD_WIDTH = 16
+"""Cells a field's value takes in the table at most."""
 
 MIN_NAME_WIDTH = 4
 """The feed's name column is never narrower than this (``name`` plus room)."""
@@ -86,6 +96,7 @@ class MainScreen(Screen[None]):
         Binding("f", "filter", "Filter", id="feed.filter"),
         Binding("e", "export", "Export", id="feed.export"),
         Binding("d", "detail", "Detail", id="feed.detail"),
+        Binding("v", "fields_view", "Fields / payload", id="feed.fields_view", show=False),
         # One key per pane, as in k9s and lazygit; tab and shift+tab go round the panes only
         # (buttons have keys of their own).
         Binding("1", "pane('table')", "Go to the table", id="pane.table", show=False),
@@ -103,6 +114,8 @@ class MainScreen(Screen[None]):
         Binding("n", "next_match(1)", "Next match", id="feed.next_match"),
         Binding("N", "next_match(-1)", "Previous match", id="feed.previous_match", show=False),
         Binding("escape", "back", "Back", id="main.back", show=False),
+        Binding("A", "automation", "Automation", id="automation.screen", show=False),
+        Binding("P", "pause_automation", "Pause automation", id="automation.pause", show=False),
     ]
 
     @property
@@ -110,7 +123,6 @@ class MainScreen(Screen[None]):
         return cast("WsdeckApp", self.app)
 
     def compose(self) -> ComposeResult:
-        app = self.wsdeck
         yield Header()
         yield self._table
         with Horizontal(id="controls"):
@@ -119,6 +131,14 @@ class MainScreen(Screen[None]):
                 button = Button(label, id=label.lower(), compact=True)
                 button.can_focus = False  # s, x and r press it: tab stops at panes only
                 yield button
+        yield from self.compose_feed()
+        with Vertical(id="compose-area"):
+            yield Composer(id="composer")
+        yield KeyFooter()
+
+    def compose_feed(self) -> ComposeResult:
+        """The feed and the detail pane side by side, the status line, the search bar."""
+        app = self.wsdeck
         with Horizontal(id="body"):
             yield EventFeed(
                 app.ring,
@@ -129,25 +149,30 @@ class MainScreen(Screen[None]):
             yield DetailPane(id="detail")
         yield FeedStatus(id="feed-status")
         yield SearchBar(id="search")
-        with Vertical(id="compose-area"):
-            yield Composer(id="composer")
-        yield KeyFooter()
 
     def __init__(self) -> None:
-        super().__init__()
+        # The table has the focus at first: set here, the class is in the first styling of
+        # the screen; set as the focus moves there at mount, it restyled every widget again
+        # (~15 % of the dashboard's first frame).
+        super().__init__(classes="-toasts-below")
         # The table's cursor is the one selection: s/x/r/i and Send read it when the key is
         # handled. A copy kept from the table's RowHighlighted message lagged the cursor
         # (a burst "j x" stopped the row before j).
         self._table = ConnectionTable(id="connections")
+        self._table.extra_cells = self._extra_cells
         # Last values shown, so that unchanged ones cost nothing (see refresh_state).
         self._bindings_key: tuple[object, ...] | None = None
         self._selected_shown: tuple[str, list[Span], str] | None = None
         self._events_at = float("-inf")  # when the App last said events arrived
         self._state_due = False  # a state refresh waits for the next feed repaint
         self._pane = "table"  # the pane that had the focus last: it gets it back
+        self._fields_view = False  # the feed shows fields instead of payloads (v)
+        self._marks_seen = 0  # the pairing marks' version the feed was drawn with
         self._before_search = "table"  # where escape in the search bar goes back to
 
     def on_mount(self) -> None:
+        self.query_one(EventFeed).annotate = self._annotate
+        self.query_one(DetailPane).pairing = self._pairing_line
         self.query_one("#detail").display = False
         self.query_one("#search").display = False
         self._fit_names()
@@ -274,13 +299,42 @@ class MainScreen(Screen[None]):
 
     def _refresh_state(self) -> None:
         self._state_due = False
+        self._extra_columns()
         self._table.sync(self.wsdeck.hub.clients)
         self._refresh_selection()
         self._feed_status()
 
+    def _extra_columns(self) -> None:
+        """A column per field of any connection, and response times once one was answered."""
+        analysis = self.wsdeck.analysis
+        names: dict[str, None] = {}
+        for name in self.wsdeck.hub.clients:
+            fields = analysis.fields.fields_of(name)
+            if fields is not None:
+                names.update(dict.fromkeys(fields.names))
+        pairings = analysis.pairings
+        answered = any(
+            (pairing := pairings.get(name)) is not None and pairing.rtts
+            for name in self.wsdeck.hub.clients
+        )
+        self._table.set_extra_columns(list(names), answered)
+
+    def _extra_cells(self, name: str) -> dict[str, str]:
+        """The texts of ``name``'s field and response columns."""
+        analysis = self.wsdeck.analysis
+        cells = {
+            field: format_value(value, FIELD_WIDTH)
+            for field, value in analysis.fields.latest(name).items()
+        }
+        pairing = analysis.pairings.get(name)
+        if pairing is not None and pairing.rtts:
+            cells[RESPONSE] = response_times(pairing.rtts)
+        return cells
+
     def _refresh_selection(self) -> None:
         """The selected bar, the node controls, the composer's target and the keys."""
         hub = self.wsdeck.hub
+        automations = self.wsdeck.automation
         client = hub.clients.get(self.selected) if self.selected else None
         self._show_selected(client)
         state = client.state if client else None
@@ -288,17 +342,86 @@ class MainScreen(Screen[None]):
             self.query_one(f"#{action}", Button).disabled = not _allowed(action, state)
         composer = self.query_one(Composer)
         saved = client.settings.saved_messages if client else {}
-        composer.set_target(self.selected, state is State.OPEN, saved)
+        automation = automations.connections.get(self.selected or "")
+        macros = automation.macros if automation is not None else ()
+        composer.set_target(self.selected, state is State.OPEN, saved, macros)
         # What check_action answers depends on these only (the selected connection's state,
         # not its name). refresh_bindings() makes the footer rebuild its keys (~10 ms and a
         # layout of the whole screen; see KeyFooter for the keys Textual's own Footer never
         # freed): at every refresh (then 4 a second) that was a third of a core, and at
         # every `j` between two open connections it held the key's repaint up.
         fleet = tuple(_fleet_allowed(action, hub.clients.values()) for action in _FLEET_ACTIONS)
-        bindings_key = (state, *fleet)
+        automated = self.selected in self.wsdeck.automation.connections
+        bindings_key = (state, automated, *fleet)
         if bindings_key != self._bindings_key:
             self._bindings_key = bindings_key
             self.refresh_bindings()
+
+    def _marks_changed(self) -> None:
+        """Draw the feed's rows again once pairing marked events (at the state's pace)."""
+        version = self.wsdeck.analysis.pairings.marks.version
+        if version != self._marks_seen:
+            self._marks_seen = version
+            self.query_one(EventFeed).redraw()
+            detail = self.query_one(DetailPane)
+            if detail.display:
+                detail.rebuild()
+
+    def _annotate(self, event: Event) -> tuple[str, str | None]:
+        """A feed row's pairing mark, and its fields in the fields view."""
+        analysis = self.wsdeck.analysis
+        mark = analysis.pairings.marks.get(event.seq)
+        lead = "" if mark is None else MARK_TEXT[mark.kind].format(rtt=round_trip(mark.rtt))
+        if not self._fields_view or not isinstance(event, ReceiveEvent):
+            return lead, None
+        fields = analysis.fields.fields_of(event.connection)
+        if fields is None:
+            return lead, None
+        # jq in the UI thread, for the rows drawn only (cached with the row).
+        values = fields.extract(event.data)
+        shown = (
+            f"{name}={format_value(v, 24)}" for name, v in zip(fields.names, values, strict=True)
+        )
+        return lead, "  ".join(shown)
+
+    def _pairing_line(self, event: Event) -> tuple[str, int] | None:
+        """The detail pane's line about a paired event, and the other side's seq."""
+        mark = self.wsdeck.analysis.pairings.marks.get(event.seq)
+        if mark is None:
+            return None
+        rtt = round_trip(mark.rtt)
+        if mark.kind == "timeout":
+            return f"request: no response after {rtt}", 0
+        other = "response" if mark.kind == "request" else "request"
+        return f"{other}: #{mark.other} after {rtt} (enter goes to it)", mark.other
+
+    @on(DetailPane.PairWanted)
+    def _pair_wanted(self, message: DetailPane.PairWanted) -> None:
+        if not self.query_one(EventFeed).jump_to_seq(message.seq):
+            self.notify(
+                f"#{message.seq} is no longer in the feed (evicted, cleared or filtered out)",
+                severity="warning",
+                markup=False,
+            )
+
+    def add_field(self, connection: str, name: str, program: str) -> None:
+        """Add a field to ``connection`` for this run (the palette's ``field: add``)."""
+        problem = self.wsdeck.analysis.add_field(connection, name, program)
+        if problem is None:
+            self.notify(f"{connection}: field {name} = {program}", title="fields", markup=False)
+        else:
+            self.notify(f"{connection}: {problem}", title="fields", severity="error", markup=False)
+        self.refresh_state()
+
+    def remove_field(self, connection: str, name: str) -> None:
+        """Remove a field added from the palette."""
+        self.wsdeck.analysis.remove_field(connection, name)
+        self.refresh_state()
+
+    def action_fields_view(self) -> None:
+        """Show the fields of received messages instead of their payloads, or go back."""
+        self._fields_view = not self._fields_view
+        self.query_one(EventFeed).redraw()
 
     def _state_tick(self) -> None:
         """Refresh the state now, or with the next feed repaint while events arrive.
@@ -309,6 +432,7 @@ class MainScreen(Screen[None]):
         for the next one (two intervals at most, allowing for the App's notices being late:
         then the fallback timer refreshes).
         """
+        self._marks_changed()
         window = 2 * EventFeed.REPAINT_INTERVAL
         if time.monotonic() - self._events_at > window:
             self.refresh_state()
@@ -332,6 +456,7 @@ class MainScreen(Screen[None]):
                 line.append("  ⚠ TLS not verified", style="bold reverse")
             if client.stats.last_error and client.state is not State.OPEN:
                 line.append(f"  {printable(client.stats.last_error, 60)}", style="italic")
+            line.append_text(automation_line(self.wsdeck.automation, client.name))
             if "url" not in self._table.columns_shown:
                 # The table left the URL out to keep its counters whole: it is shown here.
                 line.append(f"  {printable(client.url, 200)}")
@@ -380,6 +505,8 @@ class MainScreen(Screen[None]):
             return self.query_one(DetailPane).display or None
         if action == "undo_clear":
             return self.query_one(EventFeed).can_undo_clear or None
+        if action == "pause_automation":
+            return self.selected in self.wsdeck.automation.connections or None
         if action in _FLEET_ACTIONS:
             return _fleet_allowed(action, self.wsdeck.hub.clients.values()) or None
         if action not in _SELECTED_ACTIONS:
@@ -407,6 +534,13 @@ class MainScreen(Screen[None]):
         if self.selected:
             self.wsdeck.ping(self.selected)
 
+    def action_automation(self) -> None:
+        self.wsdeck.action_automation()
+
+    def action_pause_automation(self) -> None:
+        if self.selected:
+            self.wsdeck.toggle_automation(self.selected)
+
     def action_start_all(self) -> None:
         self.wsdeck.start_all()
 
@@ -428,6 +562,10 @@ class MainScreen(Screen[None]):
     @on(Composer.SendRequested)
     def _send(self, message: Composer.SendRequested) -> None:
         self.wsdeck.send(message.connection, message.data)
+
+    @on(Composer.MacroRequested)
+    def _run_macro(self, message: Composer.MacroRequested) -> None:
+        self.wsdeck.run_macro(message.connection, message.macro)
 
     @on(Composer.SendBlocked)
     def _send_blocked(self, message: Composer.SendBlocked) -> None:

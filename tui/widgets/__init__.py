@@ -1,9 +1,5 @@
-"""wsdeck's widgets, one per module."""
+"""wsdeck's widgets, one per module: import each from its module.
 
-from tui.widgets.composer import Composer
-from tui.widgets.connection_table import ConnectionTable
-from tui.widgets.detail import DetailPane
-from tui.widgets.feed import EventFeed
-from tui.widgets.feed_search import SearchBar
-
-__all__ = ["Composer", "ConnectionTable", "DetailPane", "EventFeed", "SearchBar"]
+The package imports none of them, so that the dashboard's first frame, which shows only
+:class:`~tui.widgets.connection_preview.ConnectionPreview`, does not wait for the others.
+"""

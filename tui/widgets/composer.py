@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -136,6 +136,22 @@ class Composer(Widget):
             """The composer that refused."""
             return self.composer
 
+    @dataclass
+    class MacroRequested(TextualMessage):
+        """The user chose a macro in the saved list; the App runs it."""
+
+        composer: Composer
+        """The composer that asks."""
+        connection: str
+        """The connection whose macro it is."""
+        macro: str
+        """The macro's name."""
+
+        @property
+        def control(self) -> Composer:
+            """The composer that asks."""
+            return self.composer
+
     def __init__(
         self,
         *,
@@ -156,6 +172,7 @@ class Composer(Widget):
         self._connection: str | None = None
         self._is_open = False
         self._saved: dict[str, Message] = {}
+        self._macros: tuple[str, ...] = ()
         self._history = History(history_limit)
         self._error = ""
         # The editor text when the error was shown: only a real edit clears it.
@@ -174,7 +191,7 @@ class Composer(Widget):
                 id="composer-mode",
                 tooltip="Message mode (ctrl+t)",
             )
-            yield Select[str]([], prompt="saved messages", compact=True, id="composer-saved")
+            yield Select[object]([], prompt="saved messages", compact=True, id="composer-saved")
             yield Button("Send", id="composer-send", compact=True, variant="primary")
         yield Static("", id="composer-error", markup=False)
 
@@ -226,7 +243,11 @@ class Composer(Widget):
         return self._connection is not None and self._is_open
 
     def set_target(
-        self, connection: str | None, is_open: bool, saved: Mapping[str, Message]
+        self,
+        connection: str | None,
+        is_open: bool,
+        saved: Mapping[str, Message],
+        macros: Iterable[str] = (),
     ) -> None:
         """Point the composer at a connection.
 
@@ -234,13 +255,16 @@ class Composer(Widget):
             connection: The selected connection's name, or None.
             is_open: Whether its state is ``open``; Send is enabled only then.
             saved: Its ``saved_messages`` (name → message), offered in the saved list.
+            macros: Its macros' names, offered after the saved messages (``▶ name``).
         """
         if connection != self._connection:
             self._history.reset()
         could_send = self._can_send
         self._connection, self._is_open = connection, is_open
-        saved_changed = dict(saved) != self._saved
+        macros = tuple(macros)
+        saved_changed = dict(saved) != self._saved or macros != self._macros
         self._saved = dict(saved)
+        self._macros = macros
         if self._can_send and self._error in (NOT_OPEN, NO_CONNECTION):
             self._show_error("")
         self._sync_controls(saved_changed)
@@ -326,6 +350,10 @@ class Composer(Widget):
     @on(Select.Changed, "#composer-saved")
     def _saved_chosen(self, event: Select.Changed) -> None:
         event.stop()
+        if isinstance(event.value, tuple) and self._connection is not None:
+            self.post_message(self.MacroRequested(self, self._connection, event.value[1]))
+            event.select.clear()
+            return
         message = self._saved.get(event.value) if isinstance(event.value, str) else None
         if message is None:
             return
@@ -396,7 +424,9 @@ class Composer(Widget):
         send.disabled = not self._can_send
         if saved_changed:
             # Text objects: names come from the settings file and must never be read as markup.
-            saved_select.set_options((Text(name), name) for name in self._saved)
-            saved_select.disabled = not self._saved
-            saved_select.prompt = "saved messages" if self._saved else "no saved messages"
+            options: list[tuple[Text, object]] = [(Text(name), name) for name in self._saved]
+            options += [(Text(f"▶ {name}"), ("macro", name)) for name in self._macros]
+            saved_select.set_options(options)
+            saved_select.disabled = not options
+            saved_select.prompt = "saved messages" if options else "no saved messages"
         self.query_one("#composer-error", Static).display = bool(self._error)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -20,7 +20,8 @@ from textual.strip import Strip
 
 from tui.core.client import State, WsClient
 from tui.core.display import printable
-from tui.widgets.table_columns import COLUMNS, fit_columns
+from tui.core.pairing import percentile
+from tui.widgets.table_columns import COLUMNS, PRIORITY, fit_columns, with_extra
 
 _SPARK = "▁▂▃▄▅▆▇█"
 
@@ -61,12 +62,19 @@ def human_bytes(count: int) -> str:
     return f"{size:.1f} GiB"
 
 
-def round_trip(seconds: float | None) -> str:
+def round_trip(seconds: float | None, unit: str = " ms") -> str:
     """``-``, ``0.3 ms``, ``42 ms``: a loopback ping is well under a millisecond."""
     if seconds is None:
         return "-"
     ms = seconds * 1000
-    return f"{ms:.1f} ms" if ms < 10 else f"{ms:.0f} ms"
+    return f"{ms:.1f}{unit}" if ms < 10 else f"{ms:.0f}{unit}"
+
+
+def response_times(rtts: Iterable[float]) -> str:
+    """``3.2 / 41 ms``: the median and 99th percentile of round trips (seconds)."""
+    ordered = sorted(rtts)  # sorted once: percentile() of sorted data is a linear pass
+    p50, p99 = percentile(ordered, 0.5), percentile(ordered, 0.99)
+    return f"{round_trip(p50, '')} / {round_trip(p99)}"
 
 
 def age(seconds: float | None) -> str:
@@ -282,18 +290,24 @@ class ConnectionTable(ScrollView, can_focus=True):
         """``clock``: the wall clock of the rates and ages (tests drive it)."""
         super().__init__(id=id)
         self._clock = clock
+        self._columns: tuple[str, ...] = COLUMNS
+        self._priority: tuple[str, ...] = PRIORITY
+        self._extra: tuple[str, ...] = ()
+        """The columns after the table's own: fields, and response times (issue 14)."""
+        self.extra_cells: Callable[[str], Mapping[str, str]] | None = None
+        """Gives a connection's texts of the extra columns (the main screen sets it)."""
         self._clients: dict[str, WsClient] = {}
         self._names: list[str] = []
         self._index: dict[str, int] = {}
         self._rates: dict[str, _Rate] = {}
         self._cells: dict[str, list[tuple[str, str]]] = {}
         """The cells each row shows: text and style name (``$variables`` resolved)."""
-        self._widths = [cell_len(column) for column in COLUMNS]
+        self._widths = [cell_len(column) for column in self._columns]
         """Each column's width (without its padding): it widens, never narrows."""
         self._strips: dict[str, Strip] = {}
         """Each row's line without the cursor, until a cell or a width changes."""
         self._styles: dict[str, Style] = {}
-        self._shown: list[int] = list(range(len(COLUMNS)))
+        self._shown: list[int] = list(range(len(self._columns)))
         """The indices of the columns on screen: those that fit whole (see fit_columns)."""
 
     # -- what the rest of the App reads ------------------------------------------------------
@@ -320,7 +334,7 @@ class ConnectionTable(ScrollView, can_focus=True):
     @property
     def columns_shown(self) -> tuple[str, ...]:
         """The columns on screen, in display order (see :func:`fit_columns`)."""
-        return tuple(COLUMNS[index] for index in self._shown)
+        return tuple(self._columns[index] for index in self._shown)
 
     def get_row_index(self, name: str) -> int:
         """The row of connection ``name`` (``KeyError`` if it has none)."""
@@ -328,7 +342,7 @@ class ConnectionTable(ScrollView, can_focus=True):
 
     def get_cell(self, name: str, column: str) -> str:
         """What row ``name`` shows in ``column`` (as last formatted: rows off screen wait)."""
-        return self._cells[name][COLUMNS.index(column)][0]
+        return self._cells[name][self._columns.index(column)][0]
 
     def select(self, name: str) -> None:
         """Move the cursor to ``name``'s row."""
@@ -357,6 +371,26 @@ class ConnectionTable(ScrollView, can_focus=True):
             stats = client.stats
             rates[name].sample(stats.msgs_in + stats.msgs_out, stats.last_activity, now)
         self._update_visible()
+
+    def set_extra_columns(self, fields: Sequence[str], response: bool) -> None:
+        """Show these field columns (and the response column, with ``response``)."""
+        extra = (*fields, *(("response",) if response else ()))
+        if extra == self._extra:
+            return
+        self._extra = extra
+        old = dict(zip(self._columns, self._widths, strict=True))
+        self._columns, self._priority = with_extra(fields, response)
+        self._widths = [old.get(column, cell_len(column)) for column in self._columns]
+        self._shown = list(range(len(self._columns)))
+        self._cells.clear()  # every row is formatted again, with the new columns
+        self._strips.clear()
+        now, now_mono = self._clock(), time.monotonic()
+        for name, client in self._clients.items():
+            if name in self._index:
+                self._show_cells(name, self._format(client, now, now_mono))
+        self._refit()
+        self._resize_virtual()
+        self.refresh()
 
     def _set_rows(self, clients: dict[str, WsClient], now: float) -> None:
         """New rows go last (in ``clients``' order), removed ones go; the selection stays."""
@@ -414,8 +448,9 @@ class ConnectionTable(ScrollView, can_focus=True):
     def _refit(self) -> None:
         """Show the columns that fit the table's width whole; say so when they change."""
         width = self.scrollable_content_region.width or self.app.size.width
-        fitted = fit_columns(width, dict(zip(COLUMNS, self._widths, strict=True)))
-        shown = [index for index, column in enumerate(COLUMNS) if column in fitted]
+        widths = dict(zip(self._columns, self._widths, strict=True))
+        fitted = fit_columns(width, widths, columns=self._columns, priority=self._priority)
+        shown = [index for index, column in enumerate(self._columns) if column in fitted]
         if shown != self._shown:
             self._shown = shown
             self._strips.clear()
@@ -429,16 +464,20 @@ class ConnectionTable(ScrollView, can_focus=True):
         warn = "" if client.settings.tls_verified else " ⚠"
         last = None if stats.last_activity is None else max(0.0, now_wall - stats.last_activity)
         rate = self._rates.get(client.name)
-        return [
-            (printable(client.name, 24), ""),
-            (text + warn, state_class),
-            (f"{stats.msgs_in} / {human_bytes(stats.bytes_in)}", ""),
-            (f"{stats.msgs_out} / {human_bytes(stats.bytes_out)}", ""),
-            ("-" if rate is None else rate.label(), ""),
-            (age(last), ""),
-            (round_trip(client.latency), ""),
-            (printable(client.url, 40), ""),  # the final URL after redirects
-        ]
+        cells = {
+            "name": (printable(client.name, 24), ""),
+            "state": (text + warn, state_class),
+            "in": (f"{stats.msgs_in} / {human_bytes(stats.bytes_in)}", ""),
+            "out": (f"{stats.msgs_out} / {human_bytes(stats.bytes_out)}", ""),
+            "rate": ("-" if rate is None else rate.label(), ""),
+            "last": (age(last), ""),
+            "latency": (round_trip(client.latency), ""),
+            "url": (printable(client.url, 40), ""),  # the final URL after redirects
+        }
+        if not self._extra or self.extra_cells is None:
+            return [cells[column] for column in self._columns]
+        extra = self.extra_cells(client.name)
+        return [cells.get(column) or (extra.get(column, ""), "") for column in self._columns]
 
     # -- cursor and scrolling ----------------------------------------------------------------
 
@@ -519,7 +558,8 @@ class ConnectionTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         scroll_x = int(self.scroll_x)
         if y < self.HEADER_HEIGHT:
-            strip = self._line(list(COLUMNS), [""] * len(COLUMNS), self._style("header"))
+            columns = self._columns
+            strip = self._line(list(columns), [""] * len(columns), self._style("header"))
         else:
             row = int(self.scroll_y) + y - self.HEADER_HEIGHT
             if row >= len(self._names):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -25,6 +26,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -274,7 +276,22 @@ class DetailPane(ScrollView, can_focus=True):
         Binding("w", "wrap", "Wrap", id="detail.wrap"),
         Binding("y", "copy", "Copy", id="detail.copy", show=False),
         Binding("Y", "copy_payload", "Copy payload", id="detail.copy_payload", show=False),
+        Binding("enter", "pair", "Request/response", id="detail.pair", show=False),
     ]
+
+    @dataclass
+    class PairWanted(Message):
+        """Enter on a paired request or response: the feed should highlight the other."""
+
+        pane: DetailPane
+        """The pane it was asked in."""
+        seq: int
+        """The other event's seq."""
+
+        @property
+        def control(self) -> DetailPane:
+            """Alias for :attr:`pane`."""
+            return self.pane
 
     MAX_BUSY: ClassVar[float] = 0.1
     """Largest share of wall time spent building the pane's content."""
@@ -326,6 +343,9 @@ class DetailPane(ScrollView, can_focus=True):
         self._pending: Event | None = None
         self._timer: Timer | None = None
         self._ready_at = 0.0
+        self.pairing: Callable[[Event], tuple[str, int] | None] | None = None
+        """Gives an event's pairing line (``response to #12 after 3.2 ms``) and the other
+        event's seq (0: none), for events that pairing marked."""
 
     @property
     def event(self) -> Event | None:
@@ -382,6 +402,9 @@ class DetailPane(ScrollView, can_focus=True):
         self._source = detail_lines(
             self._event, self._utc, hex_bytes=self._hex_bytes, fold_depth=fold
         )
+        paired = self._paired()
+        if paired is not None:
+            self._source.insert(2, DetailLine(paired[0], "label"))
         if self.is_mounted and self.folded != was_folded:
             self.refresh_bindings()  # z applies or not; only then (a footer rebuild costs ms)
         self._wrap_width = -1
@@ -390,6 +413,10 @@ class DetailPane(ScrollView, can_focus=True):
             if scroll_home:
                 self.scroll_to(x=0, y=0, animate=False, force=True)
             self.refresh()
+
+    def rebuild(self) -> None:
+        """Build the content again (the shown event's pairing line changed)."""
+        self._build()
 
     def on_mount(self) -> None:
         self._rewrap()
@@ -427,7 +454,22 @@ class DetailPane(ScrollView, can_focus=True):
             return True if self._event is not None else None
         if action == "copy_payload":
             return True if isinstance(self._event, PayloadEvent) else None
+        if action == "pair":
+            paired = self._paired()
+            return True if paired is not None and paired[1] else None
         return True
+
+    def _paired(self) -> tuple[str, int] | None:
+        event = self._event
+        if event is None or self.pairing is None:
+            return None
+        return self.pairing(event)
+
+    def action_pair(self) -> None:
+        """Ask for the other side of the shown request or response."""
+        paired = self._paired()
+        if paired is not None and paired[1]:
+            self.post_message(self.PairWanted(self, paired[1]))
 
     def _rewrap(self) -> None:
         width = max(1, self.scrollable_content_region.width)

@@ -297,6 +297,29 @@ class EventFeed(FeedView):
         else:
             return False
         assert pos is not None
+        self._highlight_at(pos)
+        return True
+
+    def jump_to_seq(self, seq: int) -> bool:
+        """Highlight the event numbered ``seq`` (the other side of a paired request), if
+        the ring still holds it and the filter shows it; the feed pauses there."""
+        self.flush()
+        ring = self.ring
+        low, high = ring.first, ring.end
+        while low < high:  # seqs grow with positions: every event of the bus is in the ring
+            middle = (low + high) // 2
+            if ring.at(middle).seq < seq:
+                low = middle + 1
+            else:
+                high = middle
+        if low >= ring.end or ring.at(low).seq != seq or not self._rows.shows(low):
+            return False
+        self._highlight_at(low)
+        return True
+
+    def _highlight_at(self, pos: int) -> None:
+        """Pause with the event at ``pos`` highlighted in the middle of the page."""
+        rows = self._rows
         rows.pause()
         rows.cursor = pos
         count = len(rows)
@@ -305,7 +328,6 @@ class EventFeed(FeedView):
         rows.pin(int(self.scroll_y), page)
         self._post_highlighted()
         self._post_status()
-        return True
 
     def set_filter(self, flt: FeedFilter) -> None:
         """Show only the events that pass ``flt``; the re-filter runs in steps.

@@ -126,8 +126,13 @@ def row_strip(
     cursor: bool = False,
     dropped: bool = False,
     name_width: int = NAME_WIDTH,
+    lead: str = "",
+    text: str | None = None,
 ) -> Strip:
     """The row for ``event``: time, name, glyph, size, preview; exactly ``width`` cells.
+
+    ``lead`` starts the preview (a pairing mark, ``↩ 12 ms``); ``text`` replaces the
+    payload's summary (the fields view). Both must be printable already.
 
     A binary frame's preview starts with :data:`BINARY_TAG`. A ``dropped`` row (kept on a
     paused screen after the ring evicted its event) is dimmed and says ``dropped`` in the
@@ -162,7 +167,8 @@ def row_strip(
             runs.append((tag, tag_style))
             room -= len(tag)
         if room > 0:
-            runs.append((fit(summary(event, view, limit=room), room), preview_style))
+            preview = summary(event, view, limit=room) if text is None else text
+            runs.append((fit(lead + preview, room), preview_style))
     else:
         runs = _truncate(runs, width)
     return Strip([Segment(text, style) for text, style in runs if text], width)

@@ -20,7 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
-from tui.core.events import EVENT_NAMES, PayloadEvent
+from tui.core.events import EVENT_NAMES, Event, PayloadEvent
 from tui.core.ring import EventRing
 from tui.widgets.feed_matches import SearchMatches, highlight
 from tui.widgets.feed_row import NAME_WIDTH, RowStyles, row_strip
@@ -47,6 +47,7 @@ class FeedView(ScrollView, can_focus=True):
         "feed--send",
         "feed--error",
         "feed--pong",
+        "feed--note",
         "feed--cursor",
         "feed--match",
     }
@@ -56,7 +57,7 @@ class FeedView(ScrollView, can_focus=True):
     | `feed--time` | The timestamp column. |
     | `feed--name` | The connection-name column. |
     | `feed--size` | The payload-size column. |
-    | `feed--start` … `feed--pong` | Glyph and preview of each event kind. |
+    | `feed--start` … `feed--note` | Glyph and preview of each event kind. |
     | `feed--cursor` | The highlighted row. |
     | `feed--match` | Text that matches the search. |
     """
@@ -77,6 +78,7 @@ class FeedView(ScrollView, can_focus=True):
         & > .feed--send { color: $text-accent; }
         & > .feed--error { color: $text-error; text-style: bold; }
         & > .feed--pong { color: $text-secondary; }
+        & > .feed--note { color: $text-accent; text-style: italic; }
         /* Bold and underlined as well as coloured: a match shows in monochrome too. */
         & > .feed--match { background: $warning 50%; text-style: bold underline; }
         & > .feed--cursor {
@@ -129,6 +131,9 @@ class FeedView(ScrollView, can_focus=True):
         self._painted: tuple[object, ...] | None = None
         self._name_width = NAME_WIDTH
         self._pass: tuple[int, int, int, int] | None = None  # see render_lines
+        self.annotate: Callable[[Event], tuple[str, str | None]] | None = None
+        """Gives an event's mark and its text in place of the payload (``None``: the
+        payload), printable; see :func:`row_strip`'s ``lead`` and ``text``."""
 
     @property
     def utc(self) -> bool:
@@ -217,6 +222,7 @@ class FeedView(ScrollView, can_focus=True):
         event = self._rows.event(pos)
         if event is None:
             return Strip.blank(width, self.rich_style)
+        lead, text = ("", None) if self.annotate is None else self.annotate(event)
         # Only a binary payload's preview depends on the connection's view (the look-up
         # goes through the App's settings: a few µs a row).
         binary = isinstance(event, PayloadEvent) and isinstance(event.data, bytes)
@@ -229,6 +235,8 @@ class FeedView(ScrollView, can_focus=True):
             cursor=cursor,
             dropped=dropped,
             name_width=self._name_width,
+            lead=lead,
+            text=text,
         )
         matches = self._matches
         if matches is not None:

@@ -4,13 +4,18 @@ A column is shown whole or not at all, so a value never loses its unit and a hea
 never cut mid-word (``laten``). At 80 columns the table keeps name, state, in, out and
 rate; wider terminals add latency, last activity and the URL (which the selected bar
 shows whenever the table leaves it out).
+
+Fields (issue 14) add a column each, named after the field, right after the state: the
+operator asked for them by name, so they claim room before the counters. The ``response``
+column (median and 99th percentile of the round trips of paired requests) joins once a
+request has been answered, after the rate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-__all__ = ["COLUMNS", "PRIORITY", "fit_columns"]
+__all__ = ["COLUMNS", "PRIORITY", "RESPONSE", "fit_columns", "with_extra"]
 
 COLUMNS: tuple[str, ...] = ("name", "state", "in", "out", "rate", "last", "latency", "url")
 """Every column in display order: the URL last, as the widest and least needed."""
@@ -19,7 +24,28 @@ PRIORITY: tuple[str, ...] = ("name", "state", "in", "out", "rate", "latency", "l
 """The order in which columns claim room; the name is always shown."""
 
 
-def fit_columns(width: int, widths: Mapping[str, int], padding: int = 2) -> tuple[str, ...]:
+RESPONSE = "response"
+"""The column of the round trips of paired requests (p50 / p99)."""
+
+
+def with_extra(fields: Sequence[str], response: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The columns in display order and in priority order, with ``fields`` after the state
+    and, with ``response``, the response column after the rate."""
+    extra = tuple(fields)
+    rt = (RESPONSE,) if response else ()
+    columns = (*COLUMNS[:2], *extra, *COLUMNS[2:5], *rt, *COLUMNS[5:])
+    priority = (*PRIORITY[:2], *extra, *PRIORITY[2:5], *rt, *PRIORITY[5:])
+    return columns, priority
+
+
+def fit_columns(
+    width: int,
+    widths: Mapping[str, int],
+    padding: int = 2,
+    *,
+    columns: Sequence[str] = COLUMNS,
+    priority: Sequence[str] = PRIORITY,
+) -> tuple[str, ...]:
     """The columns to show in ``width`` cells, in display order.
 
     Columns claim room in :data:`PRIORITY` order while they fit whole; the first that does
@@ -31,12 +57,14 @@ def fit_columns(width: int, widths: Mapping[str, int], padding: int = 2) -> tupl
         widths: Each column's content width (its widest cell or header); a column not in it
             is as wide as its header.
         padding: Cells each column adds around its content.
+        columns: Every column in display order (see :func:`with_extra`).
+        priority: The same columns in the order they claim room.
     """
-    chosen = {PRIORITY[0]}
-    used = widths.get(PRIORITY[0], len(PRIORITY[0])) + padding
-    for key in PRIORITY[1:]:
+    chosen = {priority[0]}
+    used = widths.get(priority[0], len(priority[0])) + padding
+    for key in priority[1:]:
         used += widths.get(key, len(key)) + padding
         if used > width:
             break
         chosen.add(key)
-    return tuple(key for key in COLUMNS if key in chosen)
+    return tuple(key for key in columns if key in chosen)

@@ -1,0 +1,137 @@
+"""Automation in the dashboard (issue 15): the next due time, P, the A screen, the panic
+button, and macros from the palette and the composer, against the demo server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import DataTable, Select
+
+from tests.app.conftest import conn, events_of, run_in_palette, screen_text, wait_until
+from tui.core.events import RuleSendEvent
+from tui.demo_server import DemoServer
+from tui.screens.automation import AutomationScreen
+from tui.widgets.composer import Composer
+
+SIZE = (140, 40)
+
+
+def automated_echo(demo: DemoServer, **fields: Any) -> Any:
+    return conn(
+        "echo",
+        demo.endpoint("/echo"),
+        auto_start=True,
+        every=[{"name": "beat", "interval": 0.3, "message": '{"op":"ping","id":3}'}],
+        on_receive=[
+            {"name": "pong", "match_jq": '.op == "ping"', "reply_jq": '{"op":"pong","id":.id}'}
+        ],
+        macros={
+            "login": {
+                "steps": [
+                    {"send": "login"},
+                    {"wait": "^login$", "timeout": 2},
+                    {"send": "subscribe"},
+                ]
+            },
+            "hang": {"steps": [{"wait": "never comes", "timeout": 30}]},
+        },
+        **fields,
+    )
+
+
+def rule_sends(app: Any, rule: str) -> list[RuleSendEvent]:
+    return [e for e in events_of(app, "send") if getattr(e, "rule", None) == rule]
+
+
+async def test_heartbeat_and_reply_show_in_the_feed_and_the_selected_bar(
+    demo: DemoServer, make_app: Any
+) -> None:
+    app = make_app(automated_echo(demo))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(rule_sends(app, "pong")) >= 1)
+        await wait_until(pilot, lambda: "⏱ beat in" in screen_text(app))
+        await wait_until(pilot, lambda: "[pong]" in screen_text(app))
+
+
+async def test_p_pauses_the_selected_connection_and_the_screen_says_so(
+    demo: DemoServer, make_app: Any
+) -> None:
+    app = make_app(automated_echo(demo))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(rule_sends(app, "beat")) >= 1)
+        await pilot.press("P")
+        await wait_until(pilot, lambda: "automation paused (P resumes)" in screen_text(app))
+        beats = len(rule_sends(app, "beat"))
+        await pilot.press("A")
+        await wait_until(pilot, lambda: isinstance(app.screen, AutomationScreen))
+        text = screen_text(app)
+        for name in ("beat", "pong", "login", "hang"):
+            assert name in text
+        assert "paused" in text
+        await pilot.pause(0.7)  # two intervals
+        assert len(rule_sends(app, "beat")) == beats
+        await pilot.press("p")  # on the screen: resume the row's connection
+        await wait_until(pilot, lambda: len(rule_sends(app, "beat")) > beats)
+
+
+async def test_the_panic_button_pauses_everything_and_resumes(
+    demo: DemoServer, make_app: Any
+) -> None:
+    app = make_app(automated_echo(demo))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(rule_sends(app, "beat")) >= 1)
+        await pilot.press("A")
+        await wait_until(pilot, lambda: isinstance(app.screen, AutomationScreen))
+        await pilot.press("exclamation_mark")
+        assert app.automation.paused
+        await wait_until(pilot, lambda: "ALL AUTOMATION PAUSED" in screen_text(app))
+        beats = len(rule_sends(app, "beat"))
+        await pilot.pause(0.7)
+        assert len(rule_sends(app, "beat")) == beats
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: "ALL automation paused" in screen_text(app))
+        await pilot.press("exclamation_mark")
+        assert not app.automation.paused
+        await wait_until(pilot, lambda: len(rule_sends(app, "beat")) > beats)
+
+
+async def test_a_macro_runs_from_the_automation_screen(demo: DemoServer, make_app: Any) -> None:
+    app = make_app(automated_echo(demo))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(events_of(app, "start")) >= 1)
+        await pilot.press("A")
+        await wait_until(pilot, lambda: isinstance(app.screen, AutomationScreen))
+        table = app.screen.query_one(DataTable)
+        row = [s.name for s in app.automation.statuses()].index("login")
+        table.move_cursor(row=row)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(rule_sends(app, "macro login")) >= 2)
+        assert [e.data for e in rule_sends(app, "macro login")] == ["login", "subscribe"]
+        await wait_until(pilot, lambda: "done: 3 steps" in screen_text(app))
+
+
+async def test_a_macro_from_the_palette_is_cancelled_from_the_palette(
+    demo: DemoServer, make_app: Any
+) -> None:
+    app = make_app(automated_echo(demo))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(events_of(app, "start")) >= 1)
+        await run_in_palette(pilot, "macro: run hang on echo")
+        await wait_until(pilot, lambda: "▶ macro hang: step 1/1" in screen_text(app))
+        await run_in_palette(pilot, "macro: cancel hang on echo")
+        await wait_until(
+            pilot,
+            lambda: any(
+                e.message == "macro hang cancelled at step 1" for e in events_of(app, "error")
+            ),
+        )
+
+
+async def test_a_macro_runs_from_the_composer(demo: DemoServer, make_app: Any) -> None:
+    app = make_app(automated_echo(demo))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(events_of(app, "start")) >= 1)
+        saved = app.main.query_one(Composer).query_one("#composer-saved", Select)
+        await wait_until(pilot, lambda: not saved.disabled)
+        saved.value = ("macro", "login")
+        await wait_until(pilot, lambda: len(rule_sends(app, "macro login")) >= 2)

@@ -1,0 +1,62 @@
+"""Fields as table columns and response times of paired requests, over the demo server."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.app.conftest import conn, wait_until
+from tui.demo_server import DemoServer
+from tui.widgets.connection_table import ConnectionTable
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+async def test_fields_are_columns_and_answered_requests_show_response_times(
+    demo: DemoServer, make_app: Any
+) -> None:
+    ticker = conn(
+        "ticker",
+        demo.endpoint("/ticker?rate=50"),
+        auto_start=True,
+        fields={"temp": ".temperature", "gone": ".missing.deeper", "st": ".status"},
+    )
+    rpc = conn("rpc", demo.endpoint("/rpc"), auto_start=True)
+    app = make_app(ticker, rpc)
+    async with app.run_test(size=(160, 30)) as pilot:
+        table = app.main.query_one(ConnectionTable)
+        await wait_until(pilot, lambda: _number(table.get_cell("ticker", "temp")))
+        assert table.columns_shown[:5] == ("name", "state", "temp", "gone", "st")
+        assert table.get_cell("ticker", "gone") == "null"
+        assert table.get_cell("ticker", "st") in ("ok", "warn", "alarm")
+        assert table.get_cell("rpc", "temp") == ""  # not one of its fields
+        assert "response" not in table.columns_shown  # nothing answered yet
+        await wait_until(pilot, lambda: table.get_cell("rpc", "state") == "● open")
+        for id_ in range(3):
+            request = {"jsonrpc": "2.0", "method": "sleep", "params": [20], "id": id_}
+            app.send("rpc", json.dumps(request))
+        await wait_until(pilot, lambda: "response" in table.columns_shown)
+        await wait_until(pilot, lambda: table.get_cell("rpc", "response").endswith(" ms"))
+        p50, p99 = table.get_cell("rpc", "response").removesuffix(" ms").split(" / ")
+        assert 20 <= float(p50) <= float(p99)
+        assert table.get_cell("ticker", "response") == ""
+
+
+async def test_at_80_columns_fields_come_before_the_counters(
+    demo: DemoServer, make_app: Any
+) -> None:
+    ticker = conn(
+        "ticker", demo.endpoint("/ticker?rate=20"), auto_start=True, fields={"temp": ".temperature"}
+    )
+    app = make_app(ticker)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.main.query_one(ConnectionTable)
+        await wait_until(pilot, lambda: _number(table.get_cell("ticker", "temp")))
+        assert table.columns_shown[:3] == ("name", "state", "temp")
+        assert "url" not in table.columns_shown

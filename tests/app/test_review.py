@@ -1,0 +1,168 @@
+"""``wsdeck open`` in the dashboard (Pilot): the feed, search, filter and detail over a
+recording, the recorded connections in the table, no live controls; a snapshot at 80x24."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.css.query import NoMatches
+from textual.pilot import Pilot
+from textual.widgets import Button, Static
+
+from tests.app.conftest import settings_for, wait_until
+from tui.core.events import (
+    ErrorEvent,
+    Event,
+    ReceiveEvent,
+    SendEvent,
+    StartEvent,
+    StopEvent,
+    encode_lines,
+)
+from tui.review_app import ReviewApp
+from tui.review_store import RecordingStore
+from tui.review_table import RecordedTable
+from tui.screens.filter import FilterScreen
+from tui.widgets.composer import Composer
+from tui.widgets.detail import DetailPane
+from tui.widgets.feed import EventFeed
+from tui.widgets.feed_status import FeedStatus
+
+T0 = 1_795_600_000.0
+SNAPSHOT_FILE = Path("/tmp/wsdeck-snapshot/review.jsonl")
+
+
+def recorded() -> list[Event]:
+    events: list[Event] = [
+        StartEvent("echo", T0, url="ws://127.0.0.1:8765/echo", attempt=1),
+        SendEvent("echo", T0 + 0.25, data='{"op":"ping"}', size=13),
+        ReceiveEvent("echo", T0 + 0.251, data='{"op":"ping"}', size=13),
+        ReceiveEvent("echo", T0 + 0.5, data=b"\x00\x01\x02\xff", size=4),
+        StartEvent("ticker", T0 + 0.6, url="ws://127.0.0.1:8765/ticker", attempt=1),
+        ReceiveEvent("ticker", T0 + 0.7, data='{"temperature": 21.5, "status": "ok"}', size=37),
+        ReceiveEvent("ticker", T0 + 1.2, data='{"temperature": 29.1, "status": "alarm"}', size=40),
+        ErrorEvent("broken", T0 + 1.0, kind="connect", message="connection refused"),
+        StopEvent("echo", T0 + 2.0, code=1000, reason="", by="client"),
+    ]
+    for index, event in enumerate(events):
+        event.seq = index + 1
+    return events
+
+
+def review_app(path: Path, text: str | None = None) -> ReviewApp:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(encode_lines(recorded()) if text is None else text)
+    return ReviewApp(settings_for(feed={"timestamps": "utc"}), RecordingStore([path]))
+
+
+async def loaded(pilot: Pilot[Any]) -> ReviewApp:
+    app = pilot.app
+    assert isinstance(app, ReviewApp)
+    await wait_until(pilot, lambda: app.store.done and len(app.main.query_one(EventFeed).view) > 0)
+    await wait_until(pilot, lambda: app.main.query_one(RecordedTable).row_count == 3)
+    return app
+
+
+async def test_the_table_lists_recorded_connections_with_counts(tmp_path: Path) -> None:
+    app = review_app(tmp_path / "events.jsonl")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        table = app.main.query_one(RecordedTable)
+        rows = {str(table.get_row_at(i)[0]): table.get_row_at(i) for i in range(3)}
+        assert set(rows) == {"echo", "ticker", "broken"}
+        echo = [str(cell) for cell in rows["echo"]]
+        assert echo[:5] == ["echo", "5", "2 / 17 B", "1 / 13 B", "0"]
+        assert [str(cell) for cell in rows["broken"]][1:5] == ["1", "0 / 0 B", "0 / 0 B", "1"]
+        feed = app.main.query_one(EventFeed)
+        assert len(feed.view) == 9
+        assert feed.view[0] == recorded()[0]  # the recorded timestamps and seqs
+
+
+async def test_no_node_controls_no_composer(tmp_path: Path) -> None:
+    app = review_app(tmp_path / "events.jsonl")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        with pytest.raises(NoMatches):
+            app.main.query_one(Composer)
+        assert not app.main.query(Button)
+        for action in ("start", "stop", "restart", "ping", "compose", "start_all", "stop_all"):
+            assert app.main.check_action(action, ()) is False
+        assert app.hub.clients == {}
+        await pilot.press("s", "x", "i", "S")  # nothing to act on, nothing breaks
+        assert app.main.focused is app.main.query_one(RecordedTable)
+        assert len(app.main.query_one(EventFeed).view) == 9
+
+
+async def test_search_jumps_between_recorded_matches(tmp_path: Path) -> None:
+    app = review_app(tmp_path / "events.jsonl")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        feed = app.main.query_one(EventFeed)
+        await pilot.press("slash", *"ping")
+        await wait_until(pilot, lambda: feed.search is not None and feed.match_count == 2)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: feed.highlighted is not None)
+        first = feed.highlighted
+        assert first is not None
+        assert "ping" in str(first.data)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: feed.highlighted is not first)
+        second = feed.highlighted
+        assert second is not None
+        assert {first.EVENT, second.EVENT} == {"send", "receive"}
+        status = str(app.main.query_one(FeedStatus).render())
+        assert "/2" in status
+
+
+async def test_detail_shows_the_recorded_event(tmp_path: Path) -> None:
+    app = review_app(tmp_path / "events.jsonl")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("2", "up", "up", "d")
+        detail = app.main.query_one(DetailPane)
+        await wait_until(pilot, lambda: detail.display and detail.event is not None)
+        assert detail.event == recorded()[-3]
+        assert detail.event.data == '{"temperature": 29.1, "status": "alarm"}'
+
+
+async def test_filter_offers_the_recorded_connections(tmp_path: Path) -> None:
+    app = review_app(tmp_path / "events.jsonl")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FilterScreen))
+        screen = app.screen
+        assert isinstance(screen, FilterScreen)
+        assert list(screen.names) == ["echo", "ticker", "broken"]
+
+
+async def test_malformed_lines_are_shown(tmp_path: Path) -> None:
+    good = encode_lines(recorded()).splitlines()
+    text = "\n".join([good[0], "{oops", good[1], '{"event": "alarm"}', good[2]]) + "\n"
+    app = review_app(tmp_path / "broken.jsonl", text)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.store.done)
+        feed = app.main.query_one(EventFeed)
+        await wait_until(pilot, lambda: len(feed.view) == 3)
+        selected = app.main.query_one("#selected", Static)
+        await wait_until(pilot, lambda: "malformed" in str(selected.render()))
+        line = str(selected.render())
+        assert "broken.jsonl: 3 events; 2 malformed lines skipped" in line
+        assert "broken.jsonl:2: not JSON" in line
+        await wait_until(pilot, lambda: bool(app._notifications))
+        (notice,) = list(app._notifications)
+        assert "2 malformed lines skipped" in notice.message
+        assert "broken.jsonl:4: unknown event 'alarm'" in notice.message
+
+
+def test_review_snapshot_80x24(snap_compare: Callable[..., bool]) -> None:
+    app = review_app(SNAPSHOT_FILE)
+
+    async def settle(pilot: Pilot[Any]) -> None:
+        await loaded(pilot)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)

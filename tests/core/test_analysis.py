@@ -1,0 +1,120 @@
+"""The analysis thread behind the drain: fields and pairing from a real server's messages."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from websockets.asyncio.server import ServerConnection, serve
+
+from tests.core.conftest import connection
+from tui.core.analysis import BACKLOG, Analysis
+from tui.core.events import ReceiveEvent
+from tui.core.hub import Hub
+from tui.core.jq import NO_VALUE
+from tui.core.ring import EventRing
+from tui.drain import drain
+
+
+async def _until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
+
+
+async def _telemetry_and_rpc(ws: ServerConnection) -> None:
+    """Two readings, then a JSON-RPC server: answers ``sum`` after ``params[0]`` ms, never
+    answers ``hang``."""
+    await ws.send(json.dumps({"temperature": 20.5, "status": "ok"}))
+    await ws.send("not json at all")
+
+    async def answer(request: dict[str, Any]) -> None:
+        await asyncio.sleep(request["params"][0] / 1000)
+        await ws.send(json.dumps({"jsonrpc": "2.0", "result": 1, "id": request["id"]}))
+
+    answers = set()  # each answered on its own: the quicker one goes out first
+    async for message in ws:
+        request = json.loads(message)
+        if request.get("method") == "sum":
+            answers.add(asyncio.create_task(answer(request)))
+
+
+@pytest.fixture
+async def server_url() -> AsyncIterator[str]:
+    async with serve(_telemetry_and_rpc, "127.0.0.1", 0) as server:
+        yield f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+
+
+async def test_fields_and_jsonrpc_pairing_behind_the_drain(server_url: str) -> None:
+    settings = connection(
+        "rpc",
+        server_url,
+        fields={"temp": ".temperature", "status": ".status"},
+        correlate_timeout=0.3,
+    )
+    hub, ring = Hub([settings], env={}), EventRing(1000)
+    analysis = Analysis()
+    analysis.configure(settings)
+    analysis.start()
+    runner = asyncio.create_task(hub.run_clients())
+    drainer = asyncio.create_task(drain(hub.bus, ring, None, lambda: None, analysis.offer))
+    try:
+        hub.start("rpc")
+        fields = analysis.fields
+        await _until(lambda: fields.series("rpc", "temp") is not None)
+        series = fields.series("rpc", "temp")
+        assert series is not None
+        assert series.since(0)[1] == [20.5]
+        # The last message was not JSON: every field is missing, nothing raised.
+        await _until(lambda: fields.latest("rpc") == {"temp": NO_VALUE, "status": NO_VALUE})
+        await hub.send(
+            "rpc", json.dumps({"jsonrpc": "2.0", "method": "sum", "params": [40], "id": 1})
+        )
+        await hub.send(
+            "rpc", json.dumps({"jsonrpc": "2.0", "method": "sum", "params": [5], "id": 2})
+        )
+        await hub.send("rpc", json.dumps({"jsonrpc": "2.0", "method": "hang", "id": 3}))
+        marks = analysis.pairings.marks
+        sends = [e.seq for e in await _sends(ring, 3)]
+        await _until(lambda: all(marks.get(seq) is not None for seq in sends))
+        first, second, hung = (marks.get(seq) for seq in sends)
+        assert first is not None
+        assert first.kind == "request"
+        assert first.rtt >= 0.04
+        assert second is not None
+        assert second.kind == "request"
+        assert second.rtt < first.rtt
+        assert hung is not None
+        assert hung.kind == "timeout"
+        assert hung.rtt >= 0.3
+        response = marks.get(first.other)
+        assert response is not None
+        assert response.kind == "response"
+        assert response.other == sends[0]
+    finally:
+        drainer.cancel()
+        await hub.shutdown(1.0)
+        runner.cancel()
+        await asyncio.gather(drainer, runner, return_exceptions=True)
+        analysis.stop()
+
+
+async def _sends(ring: EventRing, count: int) -> list[ReceiveEvent]:
+    await _until(lambda: sum(e.EVENT == "send" for e in ring) >= count)
+    return [e for e in ring if e.EVENT == "send"]  # type: ignore[misc]
+
+
+def test_a_thread_far_behind_skips_whole_batches() -> None:
+    analysis = Analysis()  # not started: nothing takes the batches
+    batch = [ReceiveEvent("c", 1.0, data="{}", size=2)] * 3
+    for _ in range(BACKLOG + 2):
+        analysis.offer(batch)
+    assert analysis.skipped == 6
+    analysis.start()
+    analysis.stop(timeout=5.0)  # after the batches already queued
+    assert analysis.analysed == BACKLOG

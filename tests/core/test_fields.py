@@ -1,0 +1,171 @@
+"""Fields: jq programs combined into one per connection, their values, series and settings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from settings import Connection
+from tui.core.analysis import Analysis
+from tui.core.events import ReceiveEvent, SendEvent
+from tui.core.fields import FieldSet, check, format_value, leaf_paths, numeric
+from tui.core.fields_store import RESOLUTION, FieldStore, Series
+from tui.core.jq import NO_VALUE
+
+TICK = '{"temperature": 21.5, "sensor": {"id": "t1", "ok": true}, "bids": [["1.5", "2"]]}'
+
+
+def test_nested_arrays_and_tonumber() -> None:
+    fields = FieldSet(
+        {"temp": ".temperature", "sensor": ".sensor.id", "bid": ".bids[0][0] | tonumber"}
+    )
+    assert fields.extract(TICK) == (21.5, "t1", 1.5)
+
+
+def test_missing_fields_and_errors_stay_in_their_field() -> None:
+    fields = FieldSet(
+        {"temp": ".temperature", "gone": ".nope.deeper", "bad": ".sensor[0]", "none": "empty"}
+    )
+    # A missing key is jq's null; an error (indexing an object by number) or no output
+    # is the field's NO_VALUE. The other fields keep their values.
+    assert fields.extract(TICK) == (21.5, None, NO_VALUE, NO_VALUE)
+
+
+@pytest.mark.parametrize("payload", ["not json", "", '{"temperature": ', b"\xff\xfe"])
+def test_payloads_that_are_not_json_give_no_value_for_every_field(payload: str | bytes) -> None:
+    fields = FieldSet({"temp": ".temperature", "id": ".id"})
+    assert fields.extract(payload) == (NO_VALUE, NO_VALUE)
+
+
+def test_a_program_with_a_comment_or_definitions_keeps_its_meaning() -> None:
+    fields = FieldSet({"a": "def twice: . * 2; .temperature | twice # doubled", "b": ".bids[0]"})
+    assert fields.extract(TICK) == (43.0, ["1.5", "2"])
+
+
+def test_only_the_first_output_counts() -> None:
+    assert FieldSet({"bids": ".bids[][]"}).extract(TICK) == ("1.5",)
+
+
+def test_check_names_the_program_that_does_not_compile() -> None:
+    assert check({"a": ".a", "b": ".b |||"}) == "syntax error, unexpected '|', line 1, column 5"
+    assert check({"a": ".a"}) is None
+
+
+def test_values_as_cells_show() -> None:
+    assert format_value(NO_VALUE) == "-"
+    assert format_value(None) == "null"
+    assert format_value(True) == "true"
+    assert format_value(21.456789) == "21.4568"
+    assert format_value(42) == "42"
+    assert format_value({"a": [1, 2]}) == '{"a":[1,2]}'
+    assert format_value("red\x1b[31m") == "red\\x1b[31m"
+    assert format_value("x" * 100, limit=10) == "x" * 9 + "…"
+
+
+def test_only_finite_numbers_are_numeric() -> None:
+    assert numeric(3) == 3.0
+    assert numeric(2.5) == 2.5
+    assert numeric(True) is None
+    assert numeric("3") is None
+    assert numeric(float("nan")) is None
+
+
+def _receive(seq: int, data: str, ts: float = 1000.0, name: str = "ticker") -> ReceiveEvent:
+    return ReceiveEvent(name, ts, seq=seq, data=data, size=len(data))
+
+
+def test_store_keeps_the_latest_values_of_connections_with_fields_only() -> None:
+    store = FieldStore()
+    store.configure("ticker", {"temp": ".temperature", "sensor": ".sensor.id"})
+    assert store.latest("ticker") == {"temp": NO_VALUE, "sensor": NO_VALUE}
+    store.take(
+        [
+            _receive(1, TICK),
+            _receive(2, '{"temperature": 22}'),
+            _receive(3, TICK, name="other"),
+            SendEvent("ticker", 1000.0, seq=4, data='{"temperature": 99}', size=19),
+        ]
+    )
+    assert store.latest("ticker") == {"temp": 22, "sensor": None}
+    assert store.latest("other") == {}
+    store.take([_receive(5, "plain text")])
+    assert store.latest("ticker") == {"temp": NO_VALUE, "sensor": NO_VALUE}
+    assert store.plottable() == [("ticker", "temp")]
+
+
+def test_changing_the_fields_drops_old_values_and_series() -> None:
+    store = FieldStore()
+    store.configure("ticker", {"temp": ".temperature", "counter": ".counter"})
+    store.take([_receive(1, '{"temperature": 20, "counter": 1}')])
+    store.configure("ticker", {"temp": ".temperature"})
+    assert store.latest("ticker") == {"temp": NO_VALUE}
+    assert store.plottable() == [("ticker", "temp")]
+    store.rename("ticker", "renamed")
+    assert store.fields_of("ticker") is None
+    assert store.latest("renamed") == {"temp": NO_VALUE}
+    store.forget("renamed")
+    assert store.connections == frozenset()
+
+
+def test_series_keep_one_point_per_resolution_and_answer_since() -> None:
+    series = Series()
+    start = 1000.0
+    for index in range(40):  # 10 values per RESOLUTION interval
+        series.add(start + index * RESOLUTION / 10, float(index))
+    assert len(series) == 4
+    times, values = series.since(start)
+    assert values == [9.0, 19.0, 29.0, 39.0]  # the last of each interval
+    assert series.since(times[2]) == (times[2:], [29.0, 39.0])
+
+
+def test_settings_fields_are_checked_with_their_path() -> None:
+    connection = Connection(name="t", url="ws://h", fields={"temp": ".temperature"})
+    assert connection.fields == {"temp": ".temperature"}
+    with pytest.raises(ValidationError) as caught:
+        Connection(name="t", url="ws://h", fields={"temp": ".a |||"})
+    (error,) = caught.value.errors()
+    assert error["loc"] == ("fields", "temp")
+    with pytest.raises(ValidationError, match="column of the connection table"):
+        Connection(name="t", url="ws://h", fields={"rate": ".rate"})
+    with pytest.raises(ValidationError, match="at most 8 fields"):
+        Connection(name="t", url="ws://h", fields={f"f{i}": ".a" for i in range(9)})
+    with pytest.raises(ValidationError, match="invalid jq program"):
+        Connection(name="t", url="ws://h", correlate=".id |")
+
+
+def test_leaf_paths_name_every_scalar_as_a_jq_path_that_reads_it_back() -> None:
+    payload = '{"temperature": 1, "a b": {"c": [1, [2]]}, "empty": {}, "bids": [["1.5", "2"]]}'
+    paths = leaf_paths(payload)
+    assert paths == [
+        ("temperature", ".temperature"),
+        ("a_b_c_0", '.["a b"].c[0]'),
+        ("a_b_c_1_0", '.["a b"].c[1][0]'),
+        ("bids_0_0", ".bids[0][0]"),
+        ("bids_0_1", ".bids[0][1]"),
+    ]
+    assert FieldSet(dict(paths)).extract(payload) == (1, 1, 2, "1.5", "2")
+    assert leaf_paths("not json") == []
+    assert leaf_paths("7") == []
+    assert len(leaf_paths(json.dumps(list(range(100))))) == 20
+
+
+def test_fields_added_for_the_run_join_the_settings_ones_within_the_limits() -> None:
+    analysis = Analysis()
+    analysis.configure(Connection(name="t", url="ws://h", fields={"temp": ".temperature"}))
+    assert analysis.add_field("t", "sensor", ".sensor.id") is None
+    assert analysis.fields.latest("t") == {"temp": NO_VALUE, "sensor": NO_VALUE}
+    assert analysis.add_field("t", "bad", ".a |||") is not None
+    assert (
+        analysis.add_field("t", "rate", ".rate")
+        == "'rate' is a column of the connection table already"
+    )
+    for index in range(6):
+        assert analysis.add_field("t", f"f{index}", ".a") is None
+    assert analysis.add_field("t", "ninth", ".a") == "at most 8 fields per connection"
+    # A settings change keeps the fields added for the run.
+    analysis.configure(Connection(name="t", url="ws://h", fields={"other": ".o"}))
+    assert "sensor" in analysis.fields.latest("t")
+    analysis.remove_field("t", "sensor")
+    assert "sensor" not in analysis.fields.latest("t")

@@ -1,0 +1,197 @@
+"""The review store (``wsdeck open``): an index of line offsets over JSON Lines files."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from tui import review_store
+from tui.core.events import (
+    ErrorEvent,
+    Event,
+    ReceiveEvent,
+    SendEvent,
+    StartEvent,
+    StopEvent,
+    decode_line,
+    encode_lines,
+    format_ts,
+)
+from tui.review_store import FileRing, OpenError, RecordingStore
+
+T0 = 1_795_600_000.0
+
+
+def sample(count: int = 6, name: str = "echo", first_seq: int = 1) -> list[Event]:
+    events: list[Event] = [StartEvent(name, T0, url="ws://127.0.0.1:1/", attempt=1)]
+    for index in range(count - 2):
+        cls = SendEvent if index % 2 else ReceiveEvent
+        data: str | bytes = f"message {index}" if index % 3 else bytes([index, 0xFF])
+        events.append(cls(name, T0 + index + 1, data=data, size=len(data)))
+    events.append(StopEvent(name, T0 + count, code=1000, reason="", by="client"))
+    for offset, event in enumerate(events):
+        event.seq = first_seq + offset
+    return events
+
+
+def loaded(*paths: Path) -> RecordingStore:
+    store = RecordingStore(list(paths))
+    store.load_all()
+    return store
+
+
+def test_every_event_comes_back_equal(tmp_path: Path) -> None:
+    events = sample(50)
+    path = tmp_path / "events.jsonl"
+    path.write_text(encode_lines(events))
+    store = loaded(path)
+    assert store.done
+    assert store.malformed == 0
+    assert [store.event(i) for i in range(store.events)] == events
+    assert list(store.ring) == events
+    store.close()
+
+
+def test_counts_per_connection(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    events = [*sample(6, "a"), *sample(4, "b", first_seq=7)]
+    events.append(ErrorEvent("b", T0 + 9, 11, kind="connect", message="refused"))
+    path.write_text(encode_lines(events))
+    store = loaded(path)
+    a, b = store.counts["a"], store.counts["b"]
+    assert (a.events, a.msgs_in, a.msgs_out, a.errors) == (6, 2, 2, 0)
+    assert a.bytes_in == sum(e.size for e in events[:6] if isinstance(e, ReceiveEvent))
+    assert (b.events, b.msgs_in, b.msgs_out, b.errors) == (5, 1, 1, 1)
+    assert a.first == format_ts(T0)
+    assert b.last == format_ts(T0 + 9)
+    store.close()
+
+
+def test_malformed_lines_are_counted_and_skipped(tmp_path: Path) -> None:
+    good = encode_lines(sample(4)).splitlines()
+    path = tmp_path / "broken.jsonl"
+    path.write_text(
+        "\n".join(
+            [
+                good[0],
+                "{not json",
+                good[1],
+                '{"seq":9,"ts":"2026-11-24T21:06:40Z","connection":"x","event":"alarm"}',
+                "",  # a blank line is no event and no problem
+                '{"seq":"nine","ts":"2026-11-24T21:06:40Z","connection":"x","event":"stop"}',
+                "[1, 2]",
+                good[2],
+                good[3][:20],  # cut short by a crash: no newline at the end
+            ]
+        )
+    )
+    store = loaded(path)
+    assert store.events == 3
+    assert store.malformed == 5
+    assert store.problems == [
+        f"{path}:2: not JSON",
+        f"{path}:4: unknown event 'alarm'",
+        f"{path}:6: field 'seq' is missing or has the wrong type",
+        f"{path}:7: not a JSON object",
+        f"{path}:9: cut short",
+    ]
+    assert [store.event(i) for i in range(3)] == [decode_line(line) for line in good[:3]]
+    store.close()
+
+
+def test_only_the_first_problems_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "junk.jsonl"
+    path.write_text("junk\n" * 100)
+    store = loaded(path)
+    assert store.malformed == 100
+    assert len(store.problems) == review_store.KEPT_PROBLEMS
+    store.close()
+
+
+def test_a_line_that_passes_the_index_but_not_decoding_is_an_error_event(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    line = (
+        '{"seq":1,"ts":"2026-11-24T21:06:40.000000Z","connection":"x","event":"receive",'
+        '"binary":true,"base64":"!!!","size":3}\n'
+    )
+    path.write_text(line)
+    store = loaded(path)
+    event = store.event(0)
+    assert isinstance(event, ErrorEvent)
+    assert event.connection == "(file)"
+    assert "not a readable event" in event.message
+    store.close()
+
+
+def test_lines_across_block_boundaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(review_store, "BLOCK", 7)  # every line is cut by a block's end
+    events = sample(30)
+    path = tmp_path / "events.jsonl"
+    path.write_text(encode_lines(events))
+    store = RecordingStore([path])
+    steps = 0
+    while not store.done:
+        store.step(seconds=0)
+        steps += 1
+    assert steps > 100  # indexed a block at a time
+    assert list(store.ring) == events
+    store.close()
+
+
+def test_gzip_rotations_and_files_in_the_order_given(tmp_path: Path) -> None:
+    old, new = sample(10, first_seq=1), sample(8, first_seq=11)
+    plain = tmp_path / "events.jsonl"
+    plain.write_text(encode_lines(new))
+    packed = tmp_path / "events.jsonl.1.gz"
+    with gzip.open(packed, "wt") as out:
+        out.write(encode_lines(old))
+    store = loaded(packed, plain)
+    assert store.events == 18
+    assert [store.event(i).seq for i in range(18)] == list(range(1, 19))
+    assert store.event(3) == old[3]
+    assert store.event(15) == new[5]
+    store.close()
+
+
+def test_a_damaged_gzip_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    events = sample(200)
+    packed = tmp_path / "events.jsonl.1.gz"
+    packed.write_bytes(gzip.compress(encode_lines(events).encode())[:-30])  # cut short
+    store = loaded(packed)
+    assert store.done
+    assert store.malformed >= 1
+    assert any("cannot read further" in problem for problem in store.problems)
+    assert 0 < store.events < 200
+    store.close()
+
+
+def test_missing_and_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(OpenError, match="No such file or directory"):
+        RecordingStore([tmp_path / "missing.jsonl"])
+    with pytest.raises(OpenError, match=r"Is a directory|not a regular file"):
+        RecordingStore([tmp_path])
+
+
+def test_file_ring_reads_what_is_indexed(tmp_path: Path) -> None:
+    events = sample(20)
+    path = tmp_path / "events.jsonl"
+    path.write_text(encode_lines(events))
+    store = RecordingStore([path])
+    ring = store.ring
+    assert isinstance(ring, FileRing)
+    assert (len(ring), ring.first, ring.end) == (0, 0, 0)
+    store.load_all()
+    assert (len(ring), ring.first, ring.end, ring.total, ring.dropped) == (20, 0, 20, 20, 0)
+    assert ring[-1] == events[-1]
+    assert ring[2:4] == events[2:4]
+    assert ring.at(5) == events[5]
+    ring.extend([])  # nothing arrives in review
+    with pytest.raises(ValueError, match="takes no new events"):
+        ring.extend(events[:1])
+    ring.clear()
+    assert (len(ring), ring.first, ring.end) == (0, 20, 20)
+    with pytest.raises(IndexError):
+        ring.at(5)
+    store.close()

@@ -1,0 +1,147 @@
+"""Fields and pairing, run on the dashboard's event batches in a thread of their own.
+
+jq runs to completion once called (it cannot be interrupted) and holds the GIL while it
+runs, so no thread makes a program that never ends harmless; what a thread does give is a
+UI that never waits for a batch to be analysed. The drain hands each batch over with
+:meth:`Analysis.offer` (one queue put per batch, whatever its size); this thread extracts
+the fields (:class:`~tui.core.fields_store.FieldStore`), pairs requests with responses
+(:class:`~tui.core.pairing.Pairings`) and times out the unanswered ones. The UI reads the
+results when it draws. Connections without fields pay a type test and a dict lookup per
+message here, in this thread, and nothing on the UI's side.
+
+A thread that falls behind (fields on a flood faster than jq) skips whole batches beyond
+:data:`BACKLOG` queued ones and counts the events it skipped: the latest values stay
+current, a plot misses points, and memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final
+
+from settings.fields import MAX_FIELDS, check_field_name
+from tui.core.fields import check
+from tui.core.fields_store import FieldStore
+from tui.core.pairing import Pairings
+
+if TYPE_CHECKING:
+    from settings import Connection
+    from tui.core.events import Event
+
+__all__ = ["BACKLOG", "TICK", "Analysis"]
+
+BACKLOG: Final = 256
+"""Batches that may wait for the thread (the drain sends at most 60 a second)."""
+
+TICK: Final = 0.25
+"""Seconds between two checks for requests that waited too long."""
+
+
+class Analysis:
+    """The field store and the pairings, fed by :meth:`offer` and run by a daemon thread."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        """``clock``: the wall clock the request timeouts are measured on."""
+        self.fields = FieldStore()
+        self.pairings = Pairings()
+        self.skipped = 0
+        """Events not analysed because the thread was :data:`BACKLOG` batches behind."""
+        self.analysed = 0
+        """Batches analysed so far (tests and benchmarks wait on it)."""
+        self._clock = clock
+        self._settings: dict[str, dict[str, str]] = {}
+        self._adhoc: dict[str, dict[str, str]] = {}
+        self._queue: queue.SimpleQueue[list[Event] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def configure(self, connection: Connection) -> None:
+        """Take ``connection``'s fields and pairing settings (new or changed)."""
+        self._settings[connection.name] = dict(connection.fields)
+        self._apply_fields(connection.name)
+        self.pairings.configure(connection.name, connection.correlate, connection.correlate_timeout)
+
+    def forget(self, name: str) -> None:
+        """A deleted connection: drop its fields and pending requests."""
+        self._settings.pop(name, None)
+        self._adhoc.pop(name, None)
+        self.fields.forget(name)
+        self.pairings.forget(name)
+
+    def add_field(self, connection: str, name: str, program: str) -> str | None:
+        """Add a field to ``connection`` for this run (the palette's ``field: add``).
+
+        Returns why it cannot be added (``None``: added). Its settings' fields of the same
+        name are shadowed until :meth:`remove_field`.
+        """
+        try:
+            check_field_name(name)
+        except ValueError as error:
+            return str(error)
+        fields = {**self._settings.get(connection, {}), **self._adhoc.get(connection, {})}
+        if name not in fields and len(fields) >= MAX_FIELDS:
+            return f"at most {MAX_FIELDS} fields per connection"
+        problem = check({name: program})
+        if problem is not None:
+            return f"invalid jq program: {problem}"
+        self._adhoc.setdefault(connection, {})[name] = program
+        self._apply_fields(connection)
+        return None
+
+    def remove_field(self, connection: str, name: str) -> None:
+        """Remove a field added with :meth:`add_field`."""
+        self._adhoc.get(connection, {}).pop(name, None)
+        self._apply_fields(connection)
+
+    def added_fields(self, connection: str) -> dict[str, str]:
+        """The fields added to ``connection`` for this run."""
+        return dict(self._adhoc.get(connection, {}))
+
+    def _apply_fields(self, connection: str) -> None:
+        fields = {**self._settings.get(connection, {}), **self._adhoc.get(connection, {})}
+        self.fields.configure(connection, fields)
+
+    def offer(self, batch: list[Event]) -> None:
+        """Queue ``batch`` for the thread (the drain's tap); skipped when far behind."""
+        if self._queue.qsize() >= BACKLOG:
+            self.skipped += len(batch)
+            return
+        self._queue.put(batch)
+
+    def process(self, batch: list[Event]) -> None:
+        """Analyse ``batch`` now, in the calling thread (what the thread does with each)."""
+        self.fields.take(batch)
+        self.pairings.take(batch)
+        self.analysed += 1
+
+    def start(self) -> None:
+        """Start the thread (once)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="wsdeck-analysis", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 1.0) -> None:
+        """Stop the thread after the batches already queued."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(None)
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        get = self._queue.get
+        due = self._clock() + TICK
+        while True:
+            try:
+                batch = get(timeout=max(0.0, due - self._clock()))
+            except queue.Empty:
+                batch = []
+            if batch is None:
+                return
+            if batch:
+                self.process(batch)
+            now = self._clock()
+            if now >= due:
+                self.pairings.expire(now)
+                due = now + TICK

@@ -1,0 +1,140 @@
+"""Named fields of JSON payloads: a connection's jq programs run as one, and their values shown.
+
+A connection's fields (``temp = ".temperature"``, ``bid = ".bids[0][0] | tonumber"``) are
+asked of every message it receives. Each program run parses the payload again, so the
+programs are combined into one, ``[(try [first(p1)] catch []), …]``: one parse per message
+whatever the number of fields (three fields: ~6.5 µs a message instead of ~15 µs, measured
+here). Each program keeps its own meaning: an error or no output in one is that field's
+:data:`~tui.core.jq.NO_VALUE` and leaves the others alone.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Final
+
+from tui.core.display import printable
+from tui.core.jq import NO_VALUE, JqError, compile_program
+
+__all__ = ["MISSING", "FieldSet", "check", "format_value", "leaf_paths", "numeric"]
+
+MISSING: Final = "-"
+"""What a field shows for a payload that is not JSON or lacks it."""
+
+_TEXT_LIMIT = 40
+"""Characters of a value's text kept for a cell or a feed row."""
+
+
+def _combined(sources: tuple[str, ...]) -> str:
+    # The newline ends a trailing ``# comment`` before the closing parenthesis.
+    return "[" + ", ".join(f"(try [first({source}\n)] catch [])" for source in sources) + "]"
+
+
+class FieldSet:
+    """A connection's fields, compiled once; :meth:`extract` gives their values for a payload."""
+
+    __slots__ = ("_program", "names", "sources")
+
+    def __init__(self, fields: Mapping[str, str]) -> None:
+        """Compile ``fields`` (name to jq source).
+
+        Raises:
+            JqError: a program does not compile (settings check them before they get here).
+        """
+        self.names: tuple[str, ...] = tuple(fields)
+        self.sources: tuple[str, ...] = tuple(fields.values())
+        for source in self.sources:
+            compile_program(source)  # the error names the program, not the combination
+        self._program = compile_program(_combined(self.sources)) if self.sources else None
+
+    def extract(self, payload: str | bytes) -> tuple[object, ...]:
+        """Each field's value for ``payload``, in :attr:`names` order (``NO_VALUE`` if none)."""
+        if self._program is None:
+            return ()
+        found = self._program.first(payload)
+        if not isinstance(found, list):  # not JSON: no field has a value
+            return (NO_VALUE,) * len(self.names)
+        return tuple(values[0] if values else NO_VALUE for values in found)
+
+    def items(self) -> list[tuple[str, str]]:
+        """(name, source) pairs in order."""
+        return list(zip(self.names, self.sources, strict=True))
+
+
+def numeric(value: object) -> float | None:
+    """``value`` as a number to plot: ints and finite floats only (never bools or text)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def format_value(value: object, limit: int = _TEXT_LIMIT) -> str:
+    """A value as a cell shows it: ``-`` when missing, numbers compact, the rest as JSON.
+
+    The text is safe to print (control characters escaped) and at most ``limit`` cells.
+    """
+    if value is NO_VALUE:
+        return MISSING
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int):
+        text = str(value)
+    elif isinstance(value, float):
+        text = f"{value:.6g}" if math.isfinite(value) else str(value)
+    elif isinstance(value, str):
+        text = value
+    else:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return printable(text, limit)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NOT_NAME = re.compile(r"[^A-Za-z0-9_]+")
+
+
+def _step(key: str | int) -> str:
+    if isinstance(key, int):
+        return f"[{key}]"
+    return f".{key}" if _IDENTIFIER.fullmatch(key) else f"[{json.dumps(key)}]"
+
+
+def leaf_paths(payload: str, limit: int = 20, depth: int = 4) -> list[tuple[str, str]]:
+    """The scalar values of a JSON payload as (name, jq path): ``("temperature",
+    ".temperature")``, ``("bids_0_0", ".bids[0][0]")``; at most ``limit``, ``depth`` deep.
+
+    What the palette offers as fields for the highlighted message; ``[]`` when it is not
+    a JSON object or array.
+    """
+    try:
+        value = json.loads(payload)
+    except (ValueError, RecursionError):
+        return []
+    found: list[tuple[str, str]] = []
+
+    def walk(item: object, keys: list[str | int]) -> None:
+        if len(found) >= limit:
+            return
+        if isinstance(item, dict | list) and len(keys) < depth:
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, child in pairs:
+                walk(child, [*keys, key])
+        elif keys and not isinstance(item, dict | list):
+            name = _NOT_NAME.sub("_", "_".join(str(key) for key in keys))[-16:].strip("_")
+            path = "".join(_step(key) for key in keys)
+            found.append((name or "field", path if path.startswith(".") else "." + path))
+
+    walk(value, [])
+    return found
+
+
+def check(fields: Mapping[str, str]) -> str | None:
+    """Why ``fields`` cannot be compiled (``None``: they can), for fields typed in the UI."""
+    try:
+        FieldSet(fields)
+    except JqError as error:
+        return str(error)
+    return None

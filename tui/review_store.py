@@ -1,0 +1,372 @@
+"""Recordings and exports opened for review: an index of line offsets, never the file in memory.
+
+``wsdeck open FILE…`` shows JSON Lines files (recordings, exports, ``tail`` output; the
+README's event schema) in the dashboard. A recording can be far larger than memory, so the
+store keeps, per event, only where its line is (offset and length, 12 bytes) and reads a
+line again (``os.pread``) when the feed, the search or the detail pane asks for its event:
+1 000 000 events cost 12 MB of index whatever their payloads. Files are indexed a step at a
+time (:meth:`RecordingStore.step`), so the first screen does not wait for the end of a
+large file, and search runs over what is indexed so far.
+
+A gzip file (a rotated ``events.jsonl.1.gz``) is decompressed a block at a time into an
+anonymous temporary file (deleted when closed, even after a crash), which is then read
+like any other.
+
+A line that is not a valid event (not JSON, an unknown ``event`` kind, a field of the
+wrong type, a record cut short by a crash) is counted and skipped, with its file and line
+number kept for the first few: never fatal. Lines are checked with orjson when indexed (a
+few µs each); the full decoding (:func:`tui.core.events.decode_line`) happens on access.
+
+Only the standard library, orjson (where installed) and the UI-free core are imported.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gzip
+import io
+import json
+import os
+import tempfile
+import time
+import zlib
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, BinaryIO, overload
+
+from tui.core.events import EVENT_TYPES, ErrorEvent, Event, EventDecodeError, decode_line
+from tui.core.ring import EventRing
+
+__all__ = ["ConnectionCounts", "FileRing", "OpenError", "RecordingStore"]
+
+_loads: Callable[[bytes], Any]
+try:
+    from orjson import loads as _loads
+except ImportError:  # an interpreter orjson has no wheel for: the same answers, slower
+    _loads = json.loads
+
+BLOCK = 1 << 20
+"""Bytes read (or decompressed) at a time while indexing."""
+STEP_SECONDS = 0.02
+"""Wall time one :meth:`RecordingStore.step` indexes for, at most (about a frame)."""
+KEPT_PROBLEMS = 5
+"""Malformed lines whose place and reason are kept (all of them are counted)."""
+MAX_LINE = 1 << 31
+"""Longest line indexed (lengths are kept in 32 bits); longer ones count as malformed."""
+
+
+class OpenError(Exception):
+    """A file cannot be opened for review (missing, a folder, unreadable); exit status 2."""
+
+
+@dataclass(slots=True)
+class ConnectionCounts:
+    """What a recording holds of one connection: the table's row in review."""
+
+    name: str
+    events: int = 0
+    msgs_in: int = 0
+    bytes_in: int = 0
+    msgs_out: int = 0
+    bytes_out: int = 0
+    errors: int = 0
+    first: str = ""
+    """Timestamp (as recorded) of its first event."""
+    last: str = ""
+    """Timestamp (as recorded) of its last event."""
+
+
+class _Source:
+    """One file given on the command line, readable by offset (gzip: its decompressed copy)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            handle = path.open("rb")
+        except OSError as exc:
+            raise OpenError(f"{path}: {exc.strerror or exc}") from None
+        if not path.is_file():
+            handle.close()
+            raise OpenError(f"{path}: not a regular file")
+        self.size = os.fstat(handle.fileno()).st_size
+        self.packed = path.name.endswith(".gz")
+        self._raw: IO[bytes] = handle
+        self._stream: io.BufferedReader | gzip.GzipFile = handle
+        self._copy: BinaryIO | None = None
+        """The decompressed copy of a gzip file, read back by offset; closed in :meth:`close`."""
+        if self.packed:
+            self._stream = gzip.GzipFile(fileobj=handle, mode="rb")
+            self._copy = tempfile.TemporaryFile()  # noqa: SIM115
+        self.fd = (self._copy or handle).fileno()
+        self.offset = 0
+        """Bytes of (decompressed) content read so far."""
+        self.done = False
+
+    def read(self) -> bytes:
+        """The next block of content (``b""`` at the end); gzip's is kept for reading back."""
+        try:
+            block = self._stream.read1(BLOCK)
+        except (OSError, EOFError, zlib.error) as exc:  # a damaged or truncated gzip file
+            self.done = True
+            raise OpenError(f"{self.path}: {exc}") from None
+        if self._copy is not None and block:
+            self._copy.write(block)
+            self._copy.flush()
+        if not block:
+            self.done = True
+        return block
+
+    @property
+    def progress(self) -> float:
+        """How much of the file is read, from 0 to 1 (compressed bytes for gzip)."""
+        if self.done or not self.size:
+            return 1.0
+        return min(1.0, self._raw.tell() / self.size)
+
+    def close(self) -> None:
+        self._stream.close()
+        self._raw.close()
+        if self._copy is not None:
+            self._copy.close()
+
+
+def _check(raw: Any) -> str | None:
+    """Why a parsed line is not an event of the schema (None: it is one); cheap checks only."""
+    if not isinstance(raw, dict):
+        return "not a JSON object"
+    kind = raw.get("event")
+    if kind not in EVENT_TYPES:
+        return f"unknown event {kind!r}" if isinstance(kind, str) else "no 'event' kind"
+    for key, types in (("connection", str), ("ts", str), ("seq", int)):
+        if not isinstance(raw.get(key), types) or isinstance(raw.get(key), bool):
+            return f"field {key!r} is missing or has the wrong type"
+    return None
+
+
+class RecordingStore:
+    """Every event of the given files, in order, as an index of line offsets.
+
+    Raises:
+        OpenError: from the constructor, when a file cannot be opened.
+    """
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self.sources: list[_Source] = []
+        try:
+            for path in paths:
+                self.sources.append(_Source(path))
+        except OpenError:
+            self.close()
+            raise
+        self._offsets = array("q")
+        self._lengths = array("L")
+        self._starts: list[int] = []  # each source's first position, for bisect
+        self._source = 0  # the source being indexed
+        self._tail = b""  # a line cut by the end of the last block
+        self._line = 0  # lines of the current source seen so far
+        self.malformed = 0
+        """Lines skipped because they are not events of the schema."""
+        self.problems: list[str] = []
+        """``file:line: reason`` of the first :data:`KEPT_PROBLEMS` malformed lines."""
+        self.counts: dict[str, ConnectionCounts] = {}
+        self.ring = FileRing(self)
+
+    @property
+    def done(self) -> bool:
+        """Every file is indexed."""
+        return self._source >= len(self.sources)
+
+    @property
+    def events(self) -> int:
+        """Events indexed so far."""
+        return len(self._offsets)
+
+    @property
+    def progress(self) -> float:
+        """How much of the files is indexed, from 0 to 1 (by size)."""
+        total = sum(s.size for s in self.sources)
+        if self.done or not total:
+            return 1.0
+        read = sum(s.size * s.progress for s in self.sources)
+        return read / total
+
+    def step(self, seconds: float = STEP_SECONDS) -> int:
+        """Index for about ``seconds`` (at least one block); the number of events added."""
+        began = time.monotonic()
+        before = self.events
+        while not self.done:
+            self._index_block()
+            if time.monotonic() - began >= seconds:
+                break
+        return self.events - before
+
+    def load_all(self) -> None:
+        """Index everything now (tests, and callers without a UI)."""
+        while not self.done:
+            self.step(seconds=1.0)
+
+    def _index_block(self) -> None:
+        source = self.sources[self._source]
+        if not self._starts or len(self._starts) <= self._source:
+            self._starts.append(self.events)
+        start = source.offset - len(self._tail)
+        try:
+            block = source.read()
+        except OpenError as exc:
+            self._problem(source, self._line + 1, f"cannot read further: {exc}")
+            block = b""
+        source.offset += len(block)
+        data = self._tail + block if self._tail else block
+        if not block:  # the end of this file: its last line may lack its newline
+            if data.strip():
+                self._line_at(source, data, start, cut=True)
+            self._tail = b""
+            self._line = 0
+            self._source += 1
+            return
+        at = 0
+        end = data.rfind(b"\n") + 1
+        find = data.find
+        while at < end:
+            stop = find(b"\n", at, end) + 1
+            self._line_at(source, data[at : stop - 1], start + at, cut=False)
+            at = stop
+        self._tail = data[end:]
+
+    def _line_at(self, source: _Source, line: bytes, offset: int, *, cut: bool) -> None:
+        self._line += 1
+        if not line.strip():
+            return  # a blank line is no event, and no harm
+        if len(line) >= MAX_LINE:
+            self._problem(source, self._line, "line too long")
+            return
+        try:
+            raw = _loads(line)
+        except (ValueError, RecursionError):  # orjson's and json's JSONDecodeError are both
+            self._problem(source, self._line, "cut short" if cut else "not JSON")
+            return
+        reason = _check(raw)
+        if reason is not None:
+            self._problem(source, self._line, reason)
+            return
+        self._offsets.append(offset)
+        self._lengths.append(len(line))
+        self._count(raw)
+
+    def _count(self, raw: dict[str, Any]) -> None:
+        name = raw["connection"]
+        counts = self.counts.get(name)
+        if counts is None:
+            counts = self.counts[name] = ConnectionCounts(name, first=raw["ts"])
+        counts.events += 1
+        counts.last = raw["ts"]
+        kind = raw["event"]
+        size = raw.get("size")
+        size = size if isinstance(size, int) else 0
+        if kind == "receive":
+            counts.msgs_in += 1
+            counts.bytes_in += size
+        elif kind == "send":
+            counts.msgs_out += 1
+            counts.bytes_out += size
+        elif kind == "error":
+            counts.errors += 1
+
+    def _problem(self, source: _Source, line: int, reason: str) -> None:
+        self.malformed += 1
+        if len(self.problems) < KEPT_PROBLEMS:
+            self.problems.append(f"{source.path}:{line}: {reason}")
+
+    def event(self, pos: int) -> Event:
+        """The event at position ``pos`` (0: the first), read and decoded again.
+
+        A line that passed the index's checks but not the full decoding (a bad base64
+        payload), or a file changed on disk since, gives an ``error`` event saying so.
+        """
+        offset, length = self._offsets[pos], self._lengths[pos]
+        index = bisect.bisect_right(self._starts, pos) - 1
+        source = self.sources[index]
+        try:
+            line = os.pread(source.fd, length, offset)
+            return decode_line(line.decode("utf-8", "surrogateescape"))
+        except (OSError, EventDecodeError, UnicodeError) as exc:
+            message = f"{source.path} at byte {offset}: not a readable event ({exc})"
+            return ErrorEvent("(file)", 0.0, pos + 1, kind="internal", message=message)
+
+    def close(self) -> None:
+        """Close every file (and delete the decompressed copies)."""
+        for source in self.sources:
+            source.close()
+
+
+class FileRing(EventRing):
+    """The feed's ring over a :class:`RecordingStore`: every indexed event, read on access.
+
+    Nothing is evicted (``dropped`` is 0) and nothing is added from outside: the store
+    grows it as it indexes. :meth:`clear` forgets what is indexed so far, as the live
+    ring's does; the feed's own clear (``c``) hides rows without it.
+    """
+
+    __slots__ = ("_cleared", "_recording")
+
+    def __init__(self, store: RecordingStore) -> None:
+        super().__init__(1)
+        self._recording = store
+        self._cleared = 0
+
+    @property
+    def max_events(self) -> int:
+        return max(1, self._recording.events)
+
+    @property
+    def total(self) -> int:
+        return self._recording.events
+
+    @property
+    def dropped(self) -> int:
+        return 0
+
+    @property
+    def first(self) -> int:
+        return self._cleared
+
+    @property
+    def end(self) -> int:
+        return self._recording.events
+
+    def extend(self, events: Sequence[Event]) -> None:
+        """Nothing arrives in review: only an empty batch is accepted."""
+        if len(events):
+            raise ValueError("a recording under review takes no new events")
+
+    def clear(self) -> None:
+        self._cleared = self._recording.events
+
+    def at(self, pos: int) -> Event:
+        if not self._cleared <= pos < self._recording.events:
+            raise IndexError(f"position {pos} is not in the ring")
+        return self._recording.event(pos)
+
+    def __len__(self) -> int:
+        return self._recording.events - self._cleared
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Event]: ...
+
+    def __getitem__(self, index: int | slice) -> Event | list[Event]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"ring index {index} out of range")
+        return self.at(self._cleared + index)
+
+    def __iter__(self) -> Iterator[Event]:
+        for pos in range(self._cleared, self._recording.events):
+            yield self._recording.event(pos)
