@@ -1,8 +1,10 @@
 """Connections made from URLs on the command line: short unique names and handshake flags.
 
-``wsdeck URL...`` and ``wsdeck tail URL...`` share these rules. A URL is named
-``host:port/path`` (no scheme, credentials or query; long paths keep their last segment)
-unless ``--name`` names it, and a clash with a name already taken gets ``-2``, ``-3``, ….
+``wsdeck URL...`` and ``wsdeck tail URL...`` share these rules. A URL is named after the
+last segment of its path (``ws://127.0.0.1:8765/echo`` is ``echo``), or its host when the
+path has none or only a generic one (``/``, ``/ws``, ``/socket``), unless ``--name`` names
+it; a clash with a name already taken gets ``-2``, ``-3``, …. Short names are what the
+table and the feed's name column show whole: ``host:port/path`` left the feed only its end.
 ``-H``, ``--subprotocol``, ``--origin``, ``--insecure``, ``--ca`` and ``--no-compression``
 apply to every URL of the command line (never to connections from the settings file).
 
@@ -91,7 +93,8 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="name of the first URL; repeat for the next ones (default: host:port/path)",
+        help="name of the first URL; repeat for the next ones (default: the path's last "
+        "segment, or the host)",
     )
 
 
@@ -108,20 +111,28 @@ def flags_from(args: argparse.Namespace) -> UrlFlags:
     )
 
 
-def short_name(url: str) -> str:
-    """``host:port/path`` of ``url``: no scheme, credentials, query or trailing ``/``.
+GENERIC_SEGMENTS = frozenset({"ws", "wss", "websocket", "websockets", "socket", "stream"})
+"""Last path segments that say nothing about the endpoint: such a URL is named by its host."""
 
-    A name longer than :data:`NAME_LIMIT` keeps the host, the port and the last path
-    segment (``host:8765/…/feed``) and is then cut with ``…``.
+
+def short_name(url: str) -> str:
+    """A short name for ``url``: its path's last segment, else its host (no port).
+
+    ``ws://127.0.0.1:8765/ticker?rate=5`` is ``ticker``, ``wss://api.example.com/ws`` and
+    ``wss://api.example.com/`` are ``api.example.com``. A name longer than
+    :data:`NAME_LIMIT` is cut with ``…``.
     """
+    from urllib.parse import unquote
+
     from settings.urls import split_url
 
     parts = split_url(url)
-    host = f"{parts.host}:{parts.port}" if parts.port is not None else parts.host
     path = parts.rest.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    name = host + path
-    if len(name) > NAME_LIMIT and "/" in path.strip("/"):
-        name = f"{host}/…/{path.rsplit('/', 1)[1]}"
+    # Percent-escapes decoded, but never into control characters a name must not hold.
+    segment = unquote(path.rsplit("/", 1)[-1])
+    if not segment.isprintable() or segment.lower() in GENERIC_SEGMENTS:
+        segment = ""
+    name = segment or parts.host
     if len(name) > NAME_LIMIT:
         name = name[: NAME_LIMIT - 1] + "…"
     return name

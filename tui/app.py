@@ -17,23 +17,23 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
 from textual._compositor import CompositorUpdate
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, ScreenStackError
 from textual.binding import Binding, BindingType
 from textual.command import Provider
+from textual.screen import ModalScreen
 from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
 from tui.drain import FRAME, drain
 from tui.messages import EventsArrived
 from tui.screen_diff import ScreenDiff
-from tui.toasts import beside_dialog
+from tui.toasts import beside_dialog, beside_focus
 from tui.typeahead import KeyGate, KeyHandled
 
 # Only textual is imported up here: with a loader, the first frame is on screen before the
 # settings (pydantic-settings: ~100 ms), the core and the main screen are imported.
 if TYPE_CHECKING:
     from rich.console import RenderableType
-    from textual.notifications import SeverityLevel
     from textual.screen import Screen
     from textual.theme import Theme
 
@@ -164,27 +164,42 @@ class WsdeckApp(App[int]):
                 yield ConnectionPreview(self._preview, id="preview")
             yield Static("loading the settings…", id="loading")
 
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = True,
-    ) -> None:
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
-        self._place_notices()
-
     def _place_notices(self) -> None:
         """Keep the notices off the focused pane or the dialog, once the screen is laid out."""
         from tui.screens.main import MainScreen
 
-        screen = self.screen
+        try:
+            screen = self.screen
+        except ScreenStackError:  # starting or shutting down: no screen to place them on
+            return
         if isinstance(screen, MainScreen):
             self.call_after_refresh(screen.fit_notices)
-        else:
+        elif isinstance(screen, ModalScreen):
             self.call_after_refresh(beside_dialog, screen)
+        else:
+            self.call_after_refresh(beside_focus, screen)
+
+    def _refresh_notifications(self) -> None:
+        # Also when a notice times out or is cleared: a full screen takes back the rows it
+        # gave to the notices.
+        super()._refresh_notifications()
+        # Textual shows them in a call_later: this one runs after it (one queue, in order).
+        self.call_later(self._place_notices)
+
+    def on_resize(self) -> None:
+        """A dialog or a full screen resized: its notices follow it once it is laid out anew
+        (the App hears of a resize before its screens are laid out again)."""
+        try:
+            screen = self.screen
+        except ScreenStackError:
+            return
+        signal = screen.screen_layout_refresh_signal
+
+        def laid_out(_: object) -> None:
+            signal.unsubscribe(self)
+            self._place_notices()
+
+        signal.subscribe(self, laid_out)
 
     def on_mount(self) -> None:
         from tui import hangup
@@ -457,7 +472,13 @@ class WsdeckApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Until the settings are loaded there is nothing to edit or to search for.
-        return self.ready or action in ("request_quit", "help", "quit")
+        if not self.ready:
+            return action in ("request_quit", "help", "quit")
+        if action == "settings":  # not again from the settings: a second one stacked up
+            from tui.screens.settings_screen import SettingsScreen
+
+            return not isinstance(self.screen, SettingsScreen)
+        return True
 
     async def action_request_quit(self) -> None:
         """Quit; ask first when connections are open."""

@@ -273,3 +273,55 @@ async def test_paused_new_counts_what_end_shows_under_a_new_filter(make_app: Any
         assert not feed.following
         assert below_screen(feed) > 20
         assert new_count(app) == below_screen(feed)
+
+
+async def test_the_status_shows_a_regex_as_typed_and_says_when_it_is_invalid(
+    make_app: Any,
+) -> None:
+    app = dashboard(make_app)
+    async with app.run_test(size=(100, 30)) as pilot:
+        feed = app.main.query_one(EventFeed)
+        await pilot.press("slash", "ctrl+r", *r"needle\b")
+        await wait_until(pilot, lambda: feed.match_count == 12 and not feed.matching)
+        await wait_until(pilot, lambda: "regex: needle\\b 12/12" in status(app))
+        assert "\\\\" not in status(app)  # one backslash, as typed
+        await pilot.press("(")  # invalid now: the old count must not stay
+        await wait_until(pilot, lambda: "bad regex: missing )" in status(app))
+        assert "12/12" not in status(app)
+        assert feed.search is None  # nothing is highlighted for an invalid regex
+        await pilot.press("backspace")
+        await wait_until(pilot, lambda: "regex: needle\\b 12/12" in status(app))
+        assert "bad regex" not in status(app)
+
+
+async def test_n_without_a_search_says_how_to_search(make_app: Any) -> None:
+    from textual.widgets._toast import Toast
+
+    app = dashboard(make_app)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("n")
+        await wait_until(pilot, lambda: bool(app.screen.query(Toast)))
+        notices = [str(toast.render()) for toast in app.screen.query(Toast)]
+        assert any("press / to search" in notice for notice in notices), notices
+
+
+async def test_leaving_the_search_bar_folds_it_and_keeps_the_search(make_app: Any) -> None:
+    app = dashboard(make_app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        feed = app.main.query_one(EventFeed)
+        bar = app.main.query_one(SearchBar)
+        rows = feed.region.height
+        await pilot.press("slash", *"needle")
+        await wait_until(pilot, lambda: feed.match_count == 12)
+        assert feed.region.height < rows  # the bar takes rows while it is used
+        await pilot.press("tab", "tab")  # the composer, then the table
+        await wait_until(pilot, lambda: not bar.display)
+        await pilot.pause()
+        assert feed.region.height >= 10  # the feed gets its rows back…
+        assert feed.search is not None  # …and the search stays: n jumps, the status counts
+        assert "search: needle" in status(app)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: feed.match_number == 1)
+        await pilot.press("slash")  # back, with the search as it was
+        await wait_until(pilot, lambda: bool(bar.display) and app.focused is bar)
+        assert bar.value == "needle"

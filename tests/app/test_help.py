@@ -81,3 +81,53 @@ async def test_ctrl_l_clears_the_editor_and_ctrl_o_opens_saved_messages(make_app
         await wait_until(pilot, lambda: saved.expanded)
         await pilot.press("down", "enter")
         await wait_until(pilot, lambda: composer.text == "hi there")
+
+
+async def test_wsdeck_keys_come_first_by_pane_and_textual_s_own_last(make_app: Any) -> None:
+    from tui.screens.help import BUILT_IN
+
+    app = make_app(conn("idle", "ws://127.0.0.1:9/"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")  # the feed
+        screen = await _help(pilot, app)
+        areas = [area for area, _ in screen.groups]
+        assert areas[0] == "Event feed"  # the focused pane's keys first
+        assert areas[-1] == BUILT_IN  # Textual's own keys last
+        assert {"Connections", "Moving around", "Everywhere"} <= set(areas)
+        assert "Main screen" not in areas  # its keys are under the pane they act on
+        for area, rows in screen.groups:
+            ids = {binding_id for _, _, binding_id, _ in rows}
+            assert (ids == {"(built in)"}) == (area == BUILT_IN), (area, rows)
+        feed = dict((row[2], row) for row in screen.groups[0][1])
+        assert feed["feed.top"][0] == "home, g"  # one row per binding
+        assert feed["feed.down"][0] == "↓, j"  # the built-in key that does the same joins it
+        assert feed["feed.search"][1] == "Search"  # the screen's feed keys are here too
+        first_connection_key = screen.groups[areas.index("Connections")][1][0]
+        assert first_connection_key[:3] == ("s", "Start", "connection.start")  # as declared
+        text = screen_text(app).splitlines()
+        first = next(i for i, line in enumerate(text) if "Event feed" in line)
+        assert "feed.up" in text[first + 1]  # keys right under the title, no intro before
+
+
+async def test_help_in_the_composer_leaves_out_keys_the_editor_types(make_app: Any) -> None:
+    app = make_app(conn("idle", "ws://127.0.0.1:9/"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i")
+        screen = await _help(pilot, app)
+        ids = {row[2] for _, rows in screen.groups for row in rows}
+        assert "composer.send" in ids
+        assert "feed.search" not in ids  # "/" is typed into the editor
+        assert "app.settings" not in ids  # and so is ","
+
+
+async def test_the_full_screen_detail_s_help_names_its_areas(make_app: Any) -> None:
+    from tui.screens.detail import DetailScreen
+
+    app = make_app(conn("idle", "ws://127.0.0.1:9/"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2", "d")  # full-screen below 100x30
+        await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        screen = await _help(pilot, app)
+        areas = [area for area, _ in screen.groups]
+        assert areas[:2] == ["Detail", "Detail screen"]
+        assert not {"This pane", "This screen"} & set(areas)

@@ -465,7 +465,9 @@ def test_url_arguments_are_named_without_their_credentials(
     url = f"ws://{USER}:{PASSWORD}@127.0.0.1:9/feed"
     empty = WsdeckSettings(_env_file=None)
     (dashboard,) = with_urls(empty, [url]).connections
-    assert dashboard.name == "127.0.0.1:9/feed"  # host:port/path: no credentials
+    assert dashboard.name == "feed"  # the path's last segment: no credentials
+    (bare,) = with_urls(empty, [f"ws://{USER}:{PASSWORD}@127.0.0.1:9/"]).connections
+    assert bare.name == "127.0.0.1"  # no path: the host, without the credentials
     assert dashboard.url == url  # the credentials are still used to connect
     (tail,) = resolve([url], empty)
     assert tail.name == dashboard.name

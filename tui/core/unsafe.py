@@ -26,6 +26,7 @@ UNSAFE_CHARS = (
 # The unsafe code points, and the backslash: it starts every escape, so a literal one is
 # doubled (otherwise the text \x1b[31m would read like an escaped ESC).
 UNSAFE = re.compile(f"[\\\\{UNSAFE_CHARS}]")
+_UNSAFE_ONLY = re.compile(f"[{UNSAFE_CHARS}]")  # backslashes left alone
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
 
@@ -41,11 +42,15 @@ def escape(match: re.Match[str]) -> str:
     return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
-def printable(text: str, limit: int | None = None) -> str:
-    """``text`` with every unsafe character escaped; cut to ``limit`` characters (``…``)."""
+def printable(text: str, limit: int | None = None, *, backslash: bool = True) -> str:
+    """``text`` with every unsafe character escaped; cut to ``limit`` characters (``…``).
+
+    ``backslash=False`` leaves backslashes alone: for text the operator typed (a search
+    regex), where ``\\d`` must read as typed and no payload can fake an escape.
+    """
     if limit is not None and len(text) > limit * 4:
         text = text[: limit * 4]  # escaping can only grow it; no need to scan megabytes
-    safe = UNSAFE.sub(escape, text)
+    safe = (UNSAFE if backslash else _UNSAFE_ONLY).sub(escape, text)
     if limit is not None and len(safe) > limit:
         return safe[: max(0, limit - 1)] + "…"
     return safe

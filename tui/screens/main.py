@@ -111,9 +111,12 @@ class MainScreen(Screen[None]):
         Binding(
             "F", "toggle_follow", "Follow / pause the feed", id="feed.toggle_follow", show=False
         ),
+        # On the key bar only while there is a search (see footer_shows); without one they
+        # say how to start one.
         Binding("n", "next_match(1)", "Next match", id="feed.next_match"),
-        Binding("N", "next_match(-1)", "Previous match", id="feed.previous_match", show=False),
-        Binding("escape", "back", "Back", id="main.back", show=False),
+        Binding("N", "next_match(-1)", "Prev match", id="feed.previous_match"),
+        # On the key bar outside the table: the way out of the composer's editor.
+        Binding("escape", "back", "Back", id="main.back"),
         Binding("A", "automation", "Automation", id="automation.screen", show=False),
         Binding("P", "pause_automation", "Pause automation", id="automation.pause", show=False),
     ]
@@ -193,6 +196,10 @@ class MainScreen(Screen[None]):
         pane = self._pane_of(focused)
         if pane is not None:
             self._pane = pane
+        if pane not in (None, "search"):
+            # Like less's prompt: the search stays (highlights, n/N, the status line's
+            # count) and `/` brings the bar back with it; its three rows go back to the feed.
+            self.query_one(SearchBar).display = False
 
     def on_screen_resume(self) -> None:
         """Back from a dialog or another screen: the focus goes where it was."""
@@ -472,8 +479,9 @@ class MainScreen(Screen[None]):
         with contextlib.suppress(NoMatches):  # shutting down: the line goes before the feed
             status = self.query_one("#feed-status", FeedStatus)
             feed = self.query_one(EventFeed)
-            status.show(feed, self.wsdeck.recording_stopped)
             bar = self.query_one(SearchBar)
+            search_error = bar.error if bar.display else ""
+            status.show(feed, self.wsdeck.recording_stopped, search_error)
             if bar.display:
                 bar.show_count(match_text(feed))
 
@@ -499,8 +507,6 @@ class MainScreen(Screen[None]):
         if action == "follow":
             # Not while typing: there `end` is the text's.
             return self._pane_of(self.focused) not in ("composer", "search")
-        if action == "next_match":  # on the key bar only while there is a search
-            return self.query_one(EventFeed).search is not None
         if action == "pane" and parameters == ("detail",):
             return self.query_one(DetailPane).display or None
         if action == "undo_clear":
@@ -513,6 +519,15 @@ class MainScreen(Screen[None]):
             return True
         client = self.wsdeck.hub.clients.get(self.selected) if self.selected else None
         return _allowed(action, client.state if client else None) or None  # None: greyed
+
+    def footer_shows(self, action: str) -> bool:
+        """``n`` and ``N`` are on the key bar only while there is a search, ``esc`` only
+        outside the table, where it goes back to (see FooterHints)."""
+        if action == "next_match":
+            return self.query_one(EventFeed).search is not None
+        if action == "back":
+            return self._pane_of(self.focused) not in (None, "table")
+        return True
 
     def action_start(self) -> None:
         if self.selected:
@@ -699,7 +714,7 @@ class MainScreen(Screen[None]):
     def _search(self, message: SearchBar.Search) -> None:
         """Highlight the matches as typed; with "only matches", show only them."""
         feed = self.query_one(EventFeed)
-        try:
+        try:  # an invalid regex comes as no search (the status line says why)
             if message.only and message.search:
                 feed.set_filter(message.apply_to(feed.filter))
             elif feed.filter.search:
@@ -718,7 +733,9 @@ class MainScreen(Screen[None]):
     def action_next_match(self, step: int) -> None:
         """Highlight the next (1) or previous (-1) match; every row stays shown."""
         feed = self.query_one(EventFeed)
-        if not feed.jump_to_match(step):
+        if feed.search is None:
+            self.notify("No search — press / to search the feed.", timeout=3)
+        elif not feed.jump_to_match(step):
             self.app.bell()
         self._feed_status()
 

@@ -59,9 +59,8 @@ def fit(text: str, width: int) -> str:
 def fit_name(name: str, width: int) -> str:
     """A connection name in exactly ``width`` cells, cut (with ``…``) where names differ.
 
-    A name from a URL (``host:port/path``, see :func:`tui.adhoc.short_name`) that does not
-    fit keeps its end, ``…8765/echo``: URLs given together usually share host and port.
-    Other names keep their start, as :func:`fit` does.
+    A path-like name (``prod/eu/orders``) that does not fit keeps its end, ``…/eu/orders``:
+    such names usually share their start. Other names keep their start, as :func:`fit` does.
     """
     if "/" not in name or cell_len(name) <= width or width <= 1:
         return fit(name, width)

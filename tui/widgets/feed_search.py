@@ -1,9 +1,10 @@
 """A one-line search box for the feed: finds as you type, text or regex, case, only matches.
 
 It only posts intents: :class:`SearchBar.Search` (debounced, as the text or a toggle
-changes), :class:`SearchBar.Jump` (``enter`` next match, ``shift+enter`` previous) and
-:class:`SearchBar.Cancelled`; the screen that mounts it applies them to the feed and tells
-it the match count to show (:meth:`SearchBar.show_count`).
+changes; with the error instead while the regex is invalid), :class:`SearchBar.Jump`
+(``enter`` next match, ``shift+enter`` previous) and :class:`SearchBar.Cancelled`; the
+screen that mounts it applies them to the feed and tells it the match count to show
+(:meth:`SearchBar.show_count`).
 """
 
 from __future__ import annotations
@@ -43,12 +44,15 @@ class _PatternValidator(Validator):
 class SearchBar(Input):
     """Type a search: matches are highlighted as you type; enter / shift+enter jump."""
 
+    # In the order the key bar shows them; at 80 columns all but regex and case fit (those
+    # two are named in the border title). Input's own enter ("Submit") is replaced.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("shift+enter", "jump(-1)", "Previous match", id="search.previous"),
-        Binding("ctrl+r", "toggle_regex", "Regex", id="search.regex"),
-        Binding("ctrl+t", "toggle_case", "Case", id="search.case"),
+        Binding("enter", "submit", "Next", id="search.next"),
+        Binding("shift+enter", "jump(-1)", "Previous", id="search.previous", key_display="⇧⏎"),
         Binding("ctrl+f", "toggle_only", "Only matches", id="search.only"),
         Binding("escape", "cancel", "Close", id="search.cancel"),
+        Binding("ctrl+r", "toggle_regex", "Regex", id="search.regex"),
+        Binding("ctrl+t", "toggle_case", "Case", id="search.case"),
     ]
 
     @dataclass
@@ -61,6 +65,8 @@ class SearchBar(Input):
         case_sensitive: bool
         only: bool
         """Whether the feed shows only the matching events (a filter) instead of all."""
+        error: str = ""
+        """Why ``search`` is not a valid regular expression (then nothing is searched)."""
 
         @property
         def control(self) -> SearchBar:
@@ -134,14 +140,19 @@ class SearchBar(Input):
         self._count = count
         self._show_mode()
 
+    @property
+    def error(self) -> str:
+        """Why the text is not a valid regular expression (empty when it is valid)."""
+        result = self.validate(self.value)
+        failures = result.failure_descriptions if result is not None else []
+        return failures[0] if failures else ""
+
     def _show_mode(self) -> None:
         mode = "regex" if self.regex else "text"
         case = "Aa" if self.case_sensitive else "aa"
         only = ", only matches" if self.only else ""
         self.border_title = f"search ({mode}, {case}{only}) · ctrl+r ctrl+t ctrl+f"
-        result = self.validate(self.value)
-        failures = result.failure_descriptions if result is not None else []
-        self.border_subtitle = failures[0] if failures else self._count
+        self.border_subtitle = self.error or self._count
 
     def _changed(self) -> None:
         """Search again once the typing pauses."""
@@ -152,10 +163,12 @@ class SearchBar(Input):
 
     def _post_search(self) -> None:
         self._debounce = None
-        result = self.validate(self.value)
-        if result is not None and not result.is_valid:
-            return  # shown in the subtitle; the last valid search stays
-        self.post_message(self.Search(self, self.value, self.regex, self.case_sensitive, self.only))
+        # An invalid regex searches nothing: the old matches and count would pass for its.
+        error = self.error
+        search = "" if error else self.value
+        self.post_message(
+            self.Search(self, search, self.regex, self.case_sensitive, self.only, error)
+        )
 
     def action_toggle_regex(self) -> None:
         self.regex = not self.regex
@@ -186,8 +199,7 @@ class SearchBar(Input):
         self.post_message(self.Jump(self, step))
 
     async def action_submit(self) -> None:
-        result = self.validate(self.value)
-        if result is not None and not result.is_valid:
+        if self.error:
             self._show_mode()
             self.app.bell()
             return

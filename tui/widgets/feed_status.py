@@ -16,6 +16,12 @@ from tui.widgets.feed import EventFeed
 __all__ = ["FeedStatus", "describe_filter", "match_text", "shown_by"]
 
 
+def searched(text: str) -> str:
+    """A search as the operator typed it, cut to 30 characters: a backslash stays one (a
+    regex's ``\\d`` is not ``\\\\d``); control and invisible characters are escaped."""
+    return printable(text, 30, backslash=False)
+
+
 def describe_filter(feed_filter: FeedFilter) -> str:
     """``filter connections: …; kinds: …; search: …``, or nothing when all events pass."""
     parts = []
@@ -25,7 +31,7 @@ def describe_filter(feed_filter: FeedFilter) -> str:
         parts.append("kinds: " + ",".join(sorted(feed_filter.kinds)))
     if feed_filter.search:
         kind = "regex" if feed_filter.regex else "search"
-        parts.append(f"{kind}: {printable(feed_filter.search, 30)}")
+        parts.append(f"{kind}: {searched(feed_filter.search)}")
     return "filter " + "; ".join(parts) if parts else ""
 
 
@@ -49,8 +55,9 @@ def match_text(feed: EventFeed) -> str:
     return f"{count} match{'' if count == 1 else 'es'}{more}"
 
 
-def status_text(feed: EventFeed, recording_stopped: str | None) -> str:
-    """The status line for ``feed``; ``recording_stopped`` says why recording stopped."""
+def status_text(feed: EventFeed, recording_stopped: str | None, search_error: str = "") -> str:
+    """The status line for ``feed``; ``recording_stopped`` says why recording stopped,
+    ``search_error`` why the search being typed is not a valid regex."""
     if feed.following:
         parts = ["following"]
     else:
@@ -70,8 +77,10 @@ def status_text(feed: EventFeed, recording_stopped: str | None) -> str:
     if description:
         parts.append(description)
     search = feed.search
-    if search is not None:
-        label = f"{'regex' if search.regex else 'search'}: {printable(search.search, 30)}"
+    if search_error:  # instead of the last valid search's count, which would pass for its
+        parts.append("bad regex: " + search_error.removeprefix("invalid regular expression: "))
+    elif search is not None:
+        label = f"{'regex' if search.regex else 'search'}: {searched(search.search)}"
         if not feed.match_count:
             # Said in words: an empty result must not read like a quiet feed.
             parts.append(f"no event matches {label}{'…' if feed.matching else ''}")
@@ -89,9 +98,9 @@ class FeedStatus(Static):
         super().__init__(id=id)
         self._shown: str | None = None
 
-    def show(self, feed: EventFeed, recording_stopped: str | None) -> None:
-        """Show the status of ``feed``."""
-        status = status_text(feed, recording_stopped)
+    def show(self, feed: EventFeed, recording_stopped: str | None, search_error: str = "") -> None:
+        """Show the status of ``feed`` (see :func:`status_text`)."""
+        status = status_text(feed, recording_stopped, search_error)
         if status != self._shown:
             self._shown = status
             # One line of fixed height: no layout needed (a layout per update costs ms).
