@@ -5,8 +5,11 @@ from just before the exec to the first read from the pty master that shows a mar
 "startup-probe", the minimal app's ``Static``, and in wsdeck the name of the last of its
 three connections in the connection table (one of them auto-started against a local
 echo endpoint). That is the target: the table filled / the minimal app's first frame.
-Also reported: each program's first frame, the first cursor-positioning sequence, with
-which Textual starts drawing (the terminal set-up before it is not a frame).
+wsdeck lists the names it read from the settings file in its first frame, while pydantic
+validates them (:mod:`settings.preview`); so also reported: the full dashboard, the first
+frame of its main screen (its Restart button: the settings are valid, its keys act), and
+each program's first frame, the first cursor-positioning sequence, with which Textual
+starts drawing (the terminal set-up before it is not a frame).
 
 Python modules are compiled to bytecode first (``compileall``, as ``pip install`` does):
 with ``PYTHONDONTWRITEBYTECODE`` set, wsdeck's own modules were compiled again at every

@@ -145,6 +145,14 @@ def rule_name(rule: ReplyRule, index: int) -> str:
     return rule.name or f"on_receive[{index}]"
 
 
+def repeated_name(schedules: Sequence[Schedule], rules: Sequence[ReplyRule]) -> str | None:
+    """A name two of a connection's schedules and rules share (their sends would be
+    recorded alike), or None."""
+    names = [schedule_name(s, i) for i, s in enumerate(schedules)]
+    names += [rule_name(r, i) for i, r in enumerate(rules)]
+    return next((name for name in names if names.count(name) > 1), None)
+
+
 def unknown_targets(
     connections: Sequence[tuple[str, Iterable[ReplyRule]]],
 ) -> list[InitErrorDetails]:

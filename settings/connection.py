@@ -18,7 +18,7 @@ from pydantic import (
     field_validator,
 )
 
-from settings.automation import Macro, ReplyRule, Schedule
+from settings.automation import Macro, ReplyRule, Schedule, repeated_name
 from settings.envrefs import check_env_refs
 from settings.fields import CorrelateTimeout, FieldName, FieldsCheck
 from settings.messages import MessageField
@@ -31,6 +31,7 @@ from settings.urls import (
     url_port,
     with_port,
 )
+from settings.watch import Watch
 
 # Inputs stay out of error texts: header values are secrets. The fields' docstrings are for
 # readers only: use_attribute_docstrings would parse this package's source at every start
@@ -233,6 +234,10 @@ class Connection(BaseModel):
     saved_messages: dict[str, MessageField] = Field(default_factory=dict)
     """Named messages offered by the composer."""
 
+    # -- issue 13: watches ------------------------------------------------------------------
+    watch: Watch | None = None
+    """Alerts on this connection: silence, flapping, error bursts and payload rules."""
+
     # -- issue 14: fields and request/response pairing (settings/fields.py) ----------------
     fields: Annotated[dict[FieldName, JqProgram], FieldsCheck] = Field(default_factory=dict)
     """Named jq programs run on every received message, e.g. ``temp = ".temperature"``:
@@ -254,6 +259,14 @@ class Connection(BaseModel):
 
     macros: dict[str, Macro] = Field(default_factory=dict)
     """Named sequences of sends and waits, run from the palette or the composer."""
+
+    @field_validator("on_receive")
+    @classmethod
+    def _unique_rule_names(cls, value: list[ReplyRule], info: ValidationInfo) -> list[ReplyRule]:
+        repeated = repeated_name(info.data.get("every", []), value)
+        if repeated is not None:
+            raise ValueError(f"the name {repeated!r} is given to two schedules or reply rules")
+        return value
 
     @property
     def automated(self) -> bool:

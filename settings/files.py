@@ -10,8 +10,6 @@ import os
 import stat
 from pathlib import Path
 
-import platformdirs
-
 CONFIG_ENV = "WSDECK_CONFIG"
 """Environment variable naming the settings file."""
 
@@ -51,7 +49,15 @@ def find_config(explicit: Path | str | None = None) -> tuple[Path, str]:
     local = Path.cwd() / FILE_NAME
     if local.is_file():
         return local, f"./{FILE_NAME}"
-    return platformdirs.user_config_path("wsdeck", appauthor=False) / FILE_NAME, "user config dir"
+    return user_config_dir() / FILE_NAME, "user config dir"
+
+
+def user_config_dir() -> Path:
+    """wsdeck's folder in the user config dir (where its settings file goes by default)."""
+    # Imported here: with --config or $WSDECK_CONFIG the first frame need not wait for it.
+    import platformdirs
+
+    return platformdirs.user_config_path("wsdeck", appauthor=False)
 
 
 def read_bytes(path: Path, *, must_exist: bool, what: str = "") -> bytes | None:

@@ -9,15 +9,11 @@ needs a new ``wsdeck trust``. The record lives in the user data dir, mode 0600.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from pathlib import Path
 
-import platformdirs
-
 from settings.atomic import atomic_write
-from settings.files import FILE_NAME
+from settings.files import FILE_NAME, user_config_dir
 
 STORE_NAME = "trusted.json"
 """File name of the trust record in the user data dir."""
@@ -25,11 +21,16 @@ STORE_NAME = "trusted.json"
 
 def store_path() -> Path:
     """The trust record: ``trusted.json`` in wsdeck's user data dir."""
+    import platformdirs  # here: the dashboard's first frame needs it only for ./wsdeck.toml
+
     return platformdirs.user_data_path("wsdeck", appauthor=False) / STORE_NAME
 
 
 def digest(data: bytes) -> str:
     """The content hash recorded for a trusted file."""
+    # Imported here and below: the dashboard's first frame needs neither (settings.preview).
+    import hashlib
+
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
@@ -41,6 +42,8 @@ def _key(path: Path) -> str:
 
 def _entries() -> dict[str, str]:
     """The recorded ``{resolved path: digest}``; an unreadable or damaged record trusts nothing."""
+    import json
+
     try:
         raw = json.loads(store_path().read_bytes())
     except (OSError, ValueError):
@@ -65,6 +68,8 @@ def record(paths_and_data: list[tuple[Path, bytes]]) -> None:
     Raises:
         OSError: the record cannot be written.
     """
+    import json
+
     entries = _entries()
     for path, data in paths_and_data:
         entries[_key(path)] = digest(data)
@@ -81,7 +86,7 @@ def refresh(path: Path, before: bytes, after: bytes) -> None:
 
 def is_users_own(path: Path) -> bool:
     """Whether ``path`` is the settings file in the user config dir (always trusted)."""
-    own = platformdirs.user_config_path("wsdeck", appauthor=False)
+    own = user_config_dir()
     try:
         return os.path.samefile(path.parent, own)
     except OSError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -166,13 +167,13 @@ class WsdeckApp(App[int]):
 
     def _place_notices(self) -> None:
         """Keep the notices off the focused pane or the dialog, once the screen is laid out."""
-        from tui.screens.main import MainScreen
-
         try:
             screen = self.screen
         except ScreenStackError:  # starting or shutting down: no screen to place them on
             return
-        if isinstance(screen, MainScreen):
+        # The main screen is this App's one: no import of its module (the core, pydantic)
+        # on the loading frame, where this runs too.
+        if self.ready and screen is self.main:
             self.call_after_refresh(screen.fit_notices)
         elif isinstance(screen, ModalScreen):
             self.call_after_refresh(beside_dialog, screen)
@@ -243,6 +244,8 @@ class WsdeckApp(App[int]):
         for client in self.hub.clients.values():
             self._run_client(client)
         self._drain()
+        self.hub.watches.bell = self.bell
+        self._watch_clock()
         # Once the table is on screen: a first connection attempt imports the wire layer
         # and opens a socket (~25 ms), which the first frame of the dashboard need not wait for.
         self._auto_pending = True
@@ -374,6 +377,14 @@ class WsdeckApp(App[int]):
             self.hub.bus, self.ring, self.recorder, self._events_arrived, self.analysis.offer
         )
 
+    def _watch_clock(self) -> None:
+        """The watches' clock (silences, windows, holds), once some connection has watches."""
+        running = any(w.group == "watches" and not w.is_finished for w in self.workers)
+        if self.hub.watches.watchers and not running:
+            self.run_worker(
+                self.hub.watches.run(), name="watches", group="watches", exit_on_error=False
+            )
+
     def _events_arrived(self) -> None:
         self.post_message(EventsArrived())
 
@@ -475,9 +486,11 @@ class WsdeckApp(App[int]):
         if not self.ready:
             return action in ("request_quit", "help", "quit")
         if action == "settings":  # not again from the settings: a second one stacked up
-            from tui.screens.settings_screen import SettingsScreen
-
-            return not isinstance(self.screen, SettingsScreen)
+            # Asked for every key bar: importing the settings screen here (tomlkit, the
+            # form: ~30 ms) held up the dashboard's first frame. Until it is imported, none
+            # can be on screen.
+            screens = sys.modules.get("tui.screens.settings_screen")
+            return screens is None or not isinstance(self.screen, screens.SettingsScreen)
         return True
 
     async def action_request_quit(self) -> None:
@@ -518,6 +531,8 @@ class WsdeckApp(App[int]):
         # it keeps emptying the bus meanwhile, or a reader blocked on a full bus during a
         # flood could never emit its stop event.
         self.workers.cancel_group(self, "drain")
+        for run in self.automation.runs:  # a paused macro would wait for ever: recorded too
+            run.cancel()
         shutdown = asyncio.ensure_future(self.hub.shutdown(timeout=timeout))
         while not shutdown.done():
             batch = self.hub.bus.take()
@@ -711,6 +726,7 @@ class WsdeckApp(App[int]):
                 self.hub.start(name)
         for name in result.changed:
             self._update_connection(new[name], restart=name in result.restart)
+        self._watch_clock()
         self.main.connections_changed()
 
     @work(group="retire", exit_on_error=False)

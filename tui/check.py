@@ -18,6 +18,9 @@ What each situation is:
 - ``--silence S``: nothing received for S seconds while open: CRITICAL at once; with it the
   check listens for the whole ``--within`` instead of ending at the expected message;
 - the connection closes before the expected message: CRITICAL with the close code and reason;
+- a named connection's watches (``[connections.watch]``) apply too: an alert of theirs
+  still active when the check decides makes it CRITICAL (a ``critical`` alert) or at
+  least WARNING (a ``warning``), named in the status line;
 - bad usage, invalid settings, an unknown connection name, an invalid regex or jq program,
   and wsdeck's own bugs (a crash file is written): UNKNOWN, never a traceback.
 
@@ -36,7 +39,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from settings import Connection, WsdeckSettings
 from tui.adhoc import UrlFlags, UsageError
@@ -45,9 +48,10 @@ from tui.core.cautions import command_line_password, connection_cautions
 from tui.core.display import printable
 from tui.core.events import ErrorEvent, Event, ReceiveEvent, SendEvent, StartEvent, StopEvent
 from tui.core.hub import Hub
+from tui.core.watch import Alert
 from tui.tail import resolve, send_all
 
-__all__ = ["CheckOptions", "Outcome", "Status", "run_check", "status_line"]
+__all__ = ["CheckOptions", "Outcome", "Status", "run_check", "status_line", "with_alerts"]
 
 DEFAULT_CRITICAL = 10.0
 """Seconds for ``--critical`` (and so ``--within``) when not given."""
@@ -353,9 +357,24 @@ async def run_check(options: CheckOptions, settings: WsdeckSettings) -> Outcome:
             wait = min(max(0.0, check.deadline() - time.time()), _POLL * 5)
             check.take(await hub.bus.get_batch(timeout=wait))
             check.tick(time.time())
+        # Before closing: a stop clears some watches (silence) on its own.
+        hub.watches.tick()
+        alerts = [a for (name, _), a in hub.watches.active.items() if name == connection.name]
     finally:
         await _close(hub, runner, check)
-    return check.outcome
+    return with_alerts(check.outcome, alerts)
+
+
+def with_alerts(outcome: Outcome, alerts: Sequence[Alert]) -> Outcome:
+    """The outcome with the connection's active alerts (its watches, issue 13) in it: a
+    critical alert makes it CRITICAL, a warning at least WARNING; each is named in the text."""
+    if not alerts:
+        return outcome
+    ordered = sorted(alerts, key=lambda alert: alert.level != "critical")
+    worst = Status.CRITICAL if ordered[0].level == "critical" else Status.WARNING
+    listed = "; ".join(f"alert {a.name} ({a.level}): {a.message}" for a in ordered)
+    status = max(outcome.status, worst)
+    return replace(outcome, status=Status(status), text=f"{outcome.text}; {listed}")
 
 
 async def _close(hub: Hub, runner: asyncio.Task[None], check: _Check) -> None:

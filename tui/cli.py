@@ -89,7 +89,10 @@ def _command_parser() -> argparse.ArgumentParser:
     server = commands.add_parser(
         "demo-server",
         help="run the demo server",
-        description="Run the demo WebSocket server (/echo, /ticker, /flood, /close, /reject).",
+        description=(
+            "Run the demo WebSocket server "
+            "(/echo, /ticker, /flood, /close, /reject, /pulse, /flap)."
+        ),
     )
     server.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
     server.add_argument("--port", type=_port, default=0, help="port (default 0: a free one)")
@@ -115,6 +118,13 @@ def _command_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not run the connections' schedules and reply rules",
     )
+    tail.add_argument(
+        "--macro",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run the connections' macro NAME after every start (repeatable)",
+    )
     tail.add_argument("--count", type=_positive_int, help="end after N received messages")
     tail.add_argument("--timeout", type=_positive_float, help="end after S seconds")
     tail.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
@@ -131,7 +141,9 @@ def _command_parser() -> argparse.ArgumentParser:
         description=_OPEN_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    review.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    review.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="a JSON Lines file (or .gz)"
+    )
     _add_config(review)
     review.add_argument("--theme", metavar="NAME", help="Textual theme name")
 
@@ -478,6 +490,7 @@ def _tail(args: argparse.Namespace) -> int:
             view=args.view,
             flags=flags_from(args),
             automation=not args.no_automation,
+            macros=args.macro,
         )
         tune_gc()
         return asyncio.run(run_tail(options, settings))
@@ -504,6 +517,7 @@ def _open(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     from tui.review_app import ReviewApp
 
+    store.step()  # the first frame shows events already; the App indexes the rest
     app = ReviewApp(loaded.settings, store)
     app.run()
     if app.launch_error is not None:

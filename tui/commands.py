@@ -155,10 +155,21 @@ class WsdeckCommands(Provider):
             ("feed: follow", "Jump to the newest event and follow", main.follow_feed),
             ("feed: detail", "Show or hide the detail pane", main.action_detail),
             ("feed: copy event", "Copy the highlighted event (OSC 52)", main.copy_event),
+            ("alerts: show", "Active and recent alerts of the watches", main.action_alerts),
             ("settings: edit", "Open the settings editor", app.action_settings),
             ("app: help", "Keys of the focused area", app.action_help),
             ("app: quit", "Quit wsdeck", app.action_request_quit),
         ]
+        for alert in app.hub.watches.active.values():
+            if not alert.acknowledged:
+                what = f"{escape(alert.name)} on {escape(alert.connection)}"
+                commands.append(
+                    (
+                        f"alerts: acknowledge {what}",
+                        f"{alert.level}: stop its bell; it stays until cleared",
+                        partial(app.hub.watches.acknowledge, alert),
+                    )
+                )
         if app.recording_stopped:
             commands.append(
                 ("recording: retry", "Open the recording file again", app.retry_recording)

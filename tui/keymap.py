@@ -46,6 +46,7 @@ def bound_classes() -> list[type[DOMNode]]:
     """The App and every screen and widget that declares bindings a keymap may name."""
     from tui.app import WsdeckApp
     from tui.screens import (
+        AlertsScreen,
         AutomationScreen,
         ConfirmScreen,
         DetailScreen,
@@ -66,7 +67,7 @@ def bound_classes() -> list[type[DOMNode]]:
     return [
         WsdeckApp, MainScreen, ConnectionTable, EventFeed, DetailPane, Composer, SearchBar,
         HelpScreen, ConfirmScreen, StopScreen, ExportScreen, FilterScreen, SettingsScreen,
-        ConnectionForm, DetailScreen, AutomationScreen,
+        ConnectionForm, DetailScreen, AutomationScreen, AlertsScreen,
     ]  # fmt: skip
 
 

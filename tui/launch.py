@@ -153,12 +153,14 @@ def with_urls(
 
 
 def demo_connections(base: str, closed_port: int) -> list[Connection]:
-    """The demo set: echo, a ticker with fields, JSON-RPC, a binary source, and one that
-    fails to connect.
+    """The demo set: echo, a ticker with fields, JSON-RPC, a binary source, one that fails
+    to connect, and two whose watches raise and clear alerts within the first minute.
 
     Automation shows on two: echo sends a heartbeat every 5 s that its reply rule answers
     (the echo server sends the ping back), and has a macro; the ticker forwards its alarms
-    to echo.
+    to echo. Watches: pulse has an alarm field from 10 to 16 s and a silence from 35 to
+    40 s of every 40; flappy is dropped every few seconds for the first half of every
+    minute; broken's failed attempts are an error burst.
     """
     retry = {"enabled": True, "initial_delay": 1.0, "max_delay": 10.0, "jitter": 0.2}
     from settings import Connection
@@ -199,6 +201,7 @@ def demo_connections(base: str, closed_port: int) -> list[Connection]:
             url=f"{base}/ticker?rate=2",
             auto_start=True,
             reconnect=retry,
+            watch={"silence": {"after": 5}},
             fields={"temp": ".temperature", "sine": ".sine"},  # columns, and plots
             on_receive=[
                 {
@@ -236,6 +239,26 @@ def demo_connections(base: str, closed_port: int) -> list[Connection]:
             url=f"ws://127.0.0.1:{closed_port}/nothing-listens-here",
             auto_start=True,
             reconnect={**retry, "max_attempts": 3},
+            watch={"errors": {"more_than": 2, "within": 30}},
+            **common,
+        ),
+        Connection(
+            name="pulse",
+            url=f"{base}/pulse?rate=2&period=40&alarm=6&pause=8",
+            auto_start=True,
+            reconnect=retry,
+            watch={
+                "silence": {"after": 3},
+                "rules": {"alarm": {"jq": ".alarm", "level": "critical"}},
+            },
+            **common,
+        ),
+        Connection(
+            name="flappy",
+            url=f"{base}/flap?up=2&period=60",
+            auto_start=True,
+            reconnect={**retry, "initial_delay": 0.5, "max_delay": 2.0},
+            watch={"flapping": {"more_than": 3, "within": 15, "level": "critical"}},
             **common,
         ),
     ]

@@ -44,6 +44,10 @@ class ReviewApp(WsdeckApp):
             update={"connections": [], "recording": type(settings.recording)()}
         )
         super()._set_up(review)
+        # A recorded connection named like a configured one gets its fields (issue 14):
+        # the fields view (v) extracts them from the rows drawn, as live.
+        for connection in settings.connections:
+            self.analysis.configure(connection)
         self.ring = self.store.ring
         self.main = ReviewScreen(self.store)
 
@@ -51,6 +55,12 @@ class ReviewApp(WsdeckApp):
         super()._start()
         self.sub_title = ", ".join(str(source.path) for source in self.store.sources)
         self._index()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The settings editor adds and starts connections: nothing of the kind in review.
+        if action in ("settings", "pause_automation", "automation"):
+            return False
+        return super().check_action(action, parameters)
 
     @work(name="index", group="index", exit_on_error=False)
     async def _index(self) -> None:

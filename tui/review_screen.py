@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ReviewScreen"]
 
-_LIVE_ONLY = frozenset({*_SELECTED_ACTIONS, *_FLEET_ACTIONS, "compose"})
+_LIVE_ONLY = frozenset(
+    {*_SELECTED_ACTIONS, *_FLEET_ACTIONS, "compose", "automation", "pause_automation"}
+)
 
 
 def summary(store: RecordingStore) -> str:

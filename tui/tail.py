@@ -1,7 +1,7 @@
 """``wsdeck tail``: the headless twin of the dashboard on the same core.
 
 Starts the named (or ad-hoc URL) connections with their schedules and reply rules (not with
-``--no-automation``), sends each ``--send`` after every ``start``
+``--no-automation``), sends each ``--send`` and runs each ``--macro`` after every ``start``
 event, prints events as JSON Lines (or text) and ends after ``--count`` receive events,
 after ``--timeout`` seconds, when every connection has stopped for good, or on SIGHUP,
 SIGTERM or SIGINT (see :mod:`tui.hangup`).
@@ -25,7 +25,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import countOf
-from typing import Any, BinaryIO, Literal, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TextIO
 
 from settings import Connection, WsdeckSettings, mask_url
 from tui import hangup
@@ -42,6 +42,9 @@ from tui.core.events import (
 )
 from tui.core.hub import Hub
 from tui.core.recorder import Recorder, recorder_for, stopped_event
+
+if TYPE_CHECKING:
+    from tui.core.automation import Automation
 
 __all__ = ["TailOptions", "UsageError", "parse_send", "resolve", "run_tail", "send_all"]
 
@@ -65,6 +68,8 @@ class TailOptions:
     flags: UrlFlags = field(default_factory=UrlFlags)
     automation: bool = True
     """Run the connections' schedules and reply rules, as the dashboard does."""
+    macros: list[str] = field(default_factory=list)
+    """Macros run after every ``start`` of each connection that has them."""
 
 
 def resolve(
@@ -134,9 +139,15 @@ class _Run:
     """One run's output and counters: each batch goes to stdout and the recording alike."""
 
     def __init__(
-        self, hub: Hub, options: TailOptions, printer: _Printer, recorder: Recorder | None
+        self,
+        hub: Hub,
+        options: TailOptions,
+        printer: _Printer,
+        recorder: Recorder | None,
+        automation: Automation | None = None,
     ):
         self.hub = hub
+        self.automation = automation
         self.options = options
         self.printer = printer
         self.recorder = recorder
@@ -184,11 +195,20 @@ class _Run:
                 self.opened.add(event.connection)
                 if send and self.options.sends:
                     self._send_after_start(event.connection)
+                if send and self.automation is not None:
+                    self._macros_after_start(event.connection)
 
     def _send_after_start(self, name: str) -> None:
         task = asyncio.create_task(send_all(self.hub, name, self.options.sends))
         self.sends.add(task)
         task.add_done_callback(self.sends.discard)
+
+    def _macros_after_start(self, name: str) -> None:
+        assert self.automation is not None
+        automation = self.automation.connections.get(name)
+        for macro in self.options.macros:
+            if automation is not None and macro in automation.macros:
+                self.automation.start_macro(name, macro)
 
     def timed_out(self) -> None:
         """``--timeout`` ended: a ``timeout`` error for each connection that never opened."""
@@ -215,10 +235,7 @@ async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO =
     env = settings.reference_env()
     _warn(options.targets, connections, env)
     hub = Hub(connections, env=env)
-    if options.automation and any(c.automated for c in connections):
-        from tui.core.automation import Automation
-
-        Automation(hub).attach_all()
+    automation = _automation(options, connections, hub)
     views = {c.name: options.view or c.receive_view for c in connections}
 
     def recording_stopped(reason: str) -> None:  # printed and counted like any error event
@@ -228,7 +245,7 @@ async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO =
     recorder = recorder_for(settings.recording, on_failure=recording_stopped)
     for note in recorder.notes if recorder else ():
         print(f"wsdeck tail: {note}", file=sys.stderr)
-    run = _Run(hub, options, _Printer(out, options.format, views), recorder)
+    run = _Run(hub, options, _Printer(out, options.format, views), recorder, automation)
     signals: list[int] = []
 
     def hang_up(signum: int) -> None:
@@ -259,6 +276,22 @@ async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO =
     return EXIT_OK
 
 
+def _automation(options: TailOptions, connections: list[Connection], hub: Hub) -> Automation | None:
+    """The connections' automation, unless ``--no-automation``; checks ``--macro``."""
+    if options.macros and not options.automation:
+        raise UsageError("--macro runs automation: leave out --no-automation")
+    for macro in options.macros:
+        if not any(macro in c.macros for c in connections):
+            raise UsageError(f"--macro {macro!r}: no connection given has a macro of that name")
+    if not options.automation or not any(c.automated for c in connections):
+        return None
+    from tui.core.automation import Automation
+
+    automation = Automation(hub)
+    automation.attach_all()
+    return automation
+
+
 def _warn(targets: Sequence[str], connections: list[Connection], env: Mapping[str, str]) -> None:
     """Warnings on stderr (TLS not verified, unredactable or visible secrets): stdout is data."""
     lines = [line for c in connections for line in connection_cautions(c, env)]
@@ -280,6 +313,8 @@ async def _finish(run: _Run, runner: asyncio.Task[None], *, hang_up: bool) -> No
     hub = run.hub
     for task in list(run.sends):
         task.cancel()
+    for macro in run.automation.runs if run.automation is not None else ():
+        macro.cancel()
     timeouts = [c.settings.close_timeout for c in hub.clients.values()]
     if hang_up:
         budget = hangup.close_budget(timeouts)

@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any
 from textual import events
 from textual.message import Message
 from textual.message_pump import MessagePump
-from textual.widgets import Input, TextArea
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -81,6 +80,10 @@ class KeyGate:
         """Typed text for a text field or editor: it cannot move the focus."""
         if isinstance(event, events.Paste):
             return True
+        # Imported here: TextArea's modules cost the dashboard's first frame ~15 ms, and no
+        # key is handled before that frame (by then the composer has imported them).
+        from textual.widgets import Input, TextArea
+
         return event.is_printable and isinstance(self._app.focused, Input | TextArea)
 
     def _may_go(self, event: events.Key | events.Paste) -> bool:

@@ -3,12 +3,13 @@ button, and macros from the palette and the composer, against the demo server.""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from textual.widgets import DataTable, Select
 
 from tests.app.conftest import conn, events_of, run_in_palette, screen_text, wait_until
-from tui.core.events import RuleSendEvent
+from tui.core.events import RuleSendEvent, decode_line
 from tui.demo_server import DemoServer
 from tui.screens.automation import AutomationScreen
 from tui.widgets.composer import Composer
@@ -125,6 +126,23 @@ async def test_a_macro_from_the_palette_is_cancelled_from_the_palette(
                 e.message == "macro hang cancelled at step 1" for e in events_of(app, "error")
             ),
         )
+
+
+async def test_quitting_cancels_a_paused_macro_and_records_it(
+    demo: DemoServer, make_app: Any, tmp_path: Path
+) -> None:
+    record = tmp_path / "events.jsonl"
+    app = make_app(automated_echo(demo), recording={"path": record})
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(events_of(app, "start")) >= 1)
+        await pilot.press("exclamation_mark")
+        run = app.automation.start_macro("echo", "login")  # waits for the resume
+        await pilot.pause(0.1)
+        assert run.running
+        await app._quit()
+    assert run.state == "cancelled"
+    messages = [decode_line(line) for line in record.read_text().splitlines()]
+    assert any(getattr(e, "message", "") == "macro login cancelled at step 1" for e in messages)
 
 
 async def test_a_macro_runs_from_the_composer(demo: DemoServer, make_app: Any) -> None:

@@ -12,7 +12,8 @@ from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
 
-from tests.app.conftest import settings_for, wait_until
+from settings import Connection
+from tests.app.conftest import conn, screen_text, settings_for, wait_until
 from tui.core.events import (
     ErrorEvent,
     Event,
@@ -52,10 +53,11 @@ def recorded() -> list[Event]:
     return events
 
 
-def review_app(path: Path, text: str | None = None) -> ReviewApp:
+def review_app(path: Path, text: str | None = None, *connections: Connection) -> ReviewApp:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(encode_lines(recorded()) if text is None else text)
-    return ReviewApp(settings_for(feed={"timestamps": "utc"}), RecordingStore([path]))
+    settings = settings_for(*connections, feed={"timestamps": "utc"})
+    return ReviewApp(settings, RecordingStore([path]))
 
 
 async def loaded(pilot: Pilot[Any]) -> ReviewApp:
@@ -88,10 +90,17 @@ async def test_no_node_controls_no_composer(tmp_path: Path) -> None:
         with pytest.raises(NoMatches):
             app.main.query_one(Composer)
         assert not app.main.query(Button)
-        for action in ("start", "stop", "restart", "ping", "compose", "start_all", "stop_all"):
+        for action in (
+            *("start", "stop", "restart", "ping", "compose", "start_all", "stop_all"),
+            *("automation", "pause_automation"),
+        ):
             assert app.main.check_action(action, ()) is False
         assert app.hub.clients == {}
-        await pilot.press("s", "x", "i", "S")  # nothing to act on, nothing breaks
+        for action in ("settings", "automation", "pause_automation"):
+            assert app.check_action(action, ()) is False
+        # Nothing to act on, nothing breaks: node keys, settings, automation, fields view.
+        await pilot.press("s", "x", "i", "S", "comma", "A", "P", "exclamation_mark", "v", "3")
+        assert app.screen is app.main
         assert app.main.focused is app.main.query_one(RecordedTable)
         assert len(app.main.query_one(EventFeed).view) == 9
 
@@ -156,6 +165,21 @@ async def test_malformed_lines_are_shown(tmp_path: Path) -> None:
         (notice,) = list(app._notifications)
         assert "2 malformed lines skipped" in notice.message
         assert "broken.jsonl:4: unknown event 'alarm'" in notice.message
+
+
+async def test_configured_fields_show_in_the_fields_view(tmp_path: Path) -> None:
+    """A recorded connection named like a configured one: its fields, over recorded payloads."""
+    ticker = conn("ticker", "ws://127.0.0.1:1/", fields={"temp": ".temperature"})
+    app = review_app(tmp_path / "events.jsonl", None, ticker)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        assert app.hub.clients == {}  # configured, never connected
+        await wait_until(pilot, lambda: '"status": "alarm"' in screen_text(app))
+        app.main.query_one(EventFeed).focus()
+        await pilot.press("v")
+        await wait_until(pilot, lambda: "temp=29.1" in screen_text(app))
+        assert "temp=21.5" in screen_text(app)
+        assert '"status": "alarm"' not in screen_text(app)
 
 
 def test_review_snapshot_80x24(snap_compare: Callable[..., bool]) -> None:

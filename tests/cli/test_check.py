@@ -272,3 +272,33 @@ def test_unknown_for_bad_settings(tmp_path: Path) -> None:
     assert line.startswith(f"WSDECK UNKNOWN - {config}: invalid settings (1 problem): ")
     assert "connections[0].url" in line
     assert "connections[0].url" in result.stderr
+
+
+def _watched(tmp_path: Path, demo_url: str, level: str, program: str) -> Path:
+    config = tmp_path / "wsdeck.toml"
+    config.write_text(
+        f'[[connections]]\nname = "ticker"\nurl = "{demo_url}/ticker?rate=20"\n'
+        f"[connections.watch.rules.hot]\njq = '{program}'\nlevel = \"{level}\"\n"
+    )
+    return config
+
+
+@pytest.mark.parametrize(("level", "status"), [("critical", 2), ("warning", 1)])
+def test_a_named_connections_active_alert_sets_the_state(
+    demo_url: str, tmp_path: Path, level: str, status: int
+) -> None:
+    config = _watched(tmp_path, demo_url, level, ".temperature > 0")
+    result = wsdeck("check", "ticker", "--config", str(config), "--expect-jq", ".seq >= 1")
+    assert result.returncode == status, result.stdout + result.stderr
+    assert re.fullmatch(
+        rf"WSDECK {'CRITICAL' if status == 2 else 'WARNING'} - ticker answered in ({_TOOK}); "
+        rf"alert hot \({level}\): [^|]+ \| connect={_SECONDS};;;0 response={_SECONDS};;10;0",
+        _status_line(result),
+    )
+
+
+def test_a_watch_that_does_not_fire_leaves_the_check_ok(demo_url: str, tmp_path: Path) -> None:
+    config = _watched(tmp_path, demo_url, "critical", ".temperature > 1000")
+    result = wsdeck("check", "ticker", "--config", str(config))
+    assert result.returncode == 0, result.stdout
+    assert "alert" not in _status_line(result)

@@ -115,6 +115,16 @@ def test_a_rule_needs_one_match_and_an_action(write_config: WriteConfig) -> None
     assert "to names where a reply goes" in nowhere
 
 
+def test_schedules_and_rules_need_names_of_their_own(write_config: WriteConfig) -> None:
+    (problem,) = _problems(
+        write_config,
+        '[[connections.every]]\nname = "ping"\ninterval = 1\nmessage = "x"\n'
+        '[[connections.on_receive]]\nname = "ping"\nmatch = "x"\nsend = "y"\n',
+    )
+    assert problem.startswith("connections[0].on_receive: ")
+    assert "the name 'ping' is given to two schedules or reply rules" in problem
+
+
 def test_a_macro_step_is_one_thing(write_config: WriteConfig) -> None:
     (problem,) = _problems(
         write_config, '[connections.macros.m]\nsteps = [{send = "a", wait = "b"}]\n'

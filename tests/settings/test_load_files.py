@@ -20,6 +20,7 @@ from settings import (
     Tls,
     WsdeckSettings,
 )
+from settings.watch import Burst, PayloadRule, Silence, Watch
 from tests.settings.helpers import WriteConfig, get, load_file, problems_of
 
 MINIMAL = """
@@ -89,6 +90,20 @@ ca_file = "~/certs/ca.pem"
 client_cert = "/etc/wsdeck/client.pem"
 client_key = "/etc/wsdeck/client.key"
 key_password = "${KEY_PASSWORD}"
+
+[connections.watch]
+silence = { after = 30, level = "critical", bell = true }
+flapping = { more_than = 3, within = 60 }
+errors = { more_than = 5, within = 30, level = "critical", bell = true }
+
+[connections.watch.rules.hot]
+jq = ".temperature > 28"
+level = "critical"
+hold = 10
+bell = true
+
+[connections.watch.rules.log]
+regex = 'ERR\\d+'
 """
 
 VALID: list[tuple[str, str, dict[str, Any]]] = [
@@ -127,6 +142,10 @@ VALID: list[tuple[str, str, dict[str, Any]]] = [
             },
             "connections[0].tls.ca_file": Path("~/certs/ca.pem"),
             "connections[0].reconnect.max_delay": 8.0,
+            "connections[0].watch.rules": {
+                "hot": PayloadRule(jq=".temperature > 28", level="critical", hold=10, bell=True),
+                "log": PayloadRule(regex=r"ERR\d+"),
+            },
             "recording.path": Path("~/wsdeck/events.jsonl"),
             "keymap": {"feed.search": "/,ctrl+f", "app.quit": "ctrl+q"},
         },
@@ -192,6 +211,9 @@ def _non_default_fields(model: BaseModel) -> set[str]:
         ("connections[0]", Connection),
         ("connections[0].reconnect", Reconnect),
         ("connections[0].tls", Tls),
+        ("connections[0].watch", Watch),
+        ("connections[0].watch.silence", Silence),
+        ("connections[0].watch.errors", Burst),
         ("feed", FeedSettings),
         ("recording", RecordingSettings),
         ("theme", ThemeSettings),
@@ -295,6 +317,24 @@ INVALID: list[tuple[str, str | bytes | None, str, str, int | None]] = [
      "'deflate' or 'none'", 4),
     ("bad subprotocol", CONN + 'subprotocols = ["a b"]\n', "connections[0].subprotocols",
      "HTTP token", 4),
+    ("invalid jq rule", CONN + '[connections.watch.rules.hot]\njq = ".a |||"\n',
+     "connections[0].watch.rules.hot.jq",
+     "invalid jq program: syntax error, unexpected '|', line 1, column 5", 5),
+    ("invalid regex rule", CONN + '[connections.watch.rules.log]\nregex = "(ERR"\n',
+     "connections[0].watch.rules.log.regex", "invalid regular expression: missing )", 5),
+    ("rule with jq and regex", CONN + '[connections.watch.rules.x]\njq = "."\nregex = "a"\n',
+     "connections[0].watch.rules.x", "exactly one of jq or regex", 4),
+    ("rule named like a built-in watch",
+     CONN + '[connections.watch.rules.silence]\nregex = "a"\n',
+     "connections[0].watch.rules.silence", "'silence' is a built-in watch", 4),
+    ("silence after 0", CONN + "[connections.watch]\nsilence = { after = 0 }\n",
+     "connections[0].watch.silence.after", "greater than 0", 5),
+    ("unknown watch key",
+     CONN + "[connections.watch]\nflapping = { more_than = 1, within = 5, levl = 1 }\n",
+     "connections[0].watch.flapping.levl", "did you mean 'level'?", 5),
+    ("bad alert level",
+     CONN + '[connections.watch]\nerrors = { more_than = 1, within = 5, level = "high" }\n',
+     "connections[0].watch.errors.level", "'warning' or 'critical'", 5),
     ("feed.max_events 0", "[feed]\nmax_events = 0\n", "feed.max_events",
      "greater than or equal to 1", 2),
     ("feed.max_events too big", "[feed]\nmax_events = 20_000_000\n", "feed.max_events",

@@ -31,6 +31,7 @@ from settings.automation import Macro, MacroStep, ReplyRule, Schedule, rule_name
 from tui.core.client import EventSink, State, WsClient
 from tui.core.events import ErrorEvent, Event, NoteEvent, ReceiveEvent
 from tui.core.jq import NO_VALUE, compile_program
+from tui.core.matcher import Matcher, payload_text
 
 if TYPE_CHECKING:
     from tui.core.hub import Hub
@@ -53,40 +54,12 @@ _YIELD_EVERY = 64  # messages the rules take before letting other tasks run
 Kind = Literal["every", "on_receive", "macro"]
 
 
-def _text(data: str | bytes) -> str | None:
-    """A payload as text for a regex: binary read as UTF-8, or None when it is not."""
-    if isinstance(data, str):
-        return data
-    try:
-        return data.decode()
-    except UnicodeDecodeError:
-        return None
-
-
 def _message(message: str | object) -> str | bytes:
     """The wire form of a settings message (text, or hex/base64 decoded)."""
     if isinstance(message, str):
         return message
     data: bytes = message.data()  # type: ignore[attr-defined]
     return data
-
-
-class Matcher:
-    """A regex or jq condition on payloads, as reply rules and macro waits give them."""
-
-    __slots__ = ("_jq", "regex", "source")
-
-    def __init__(self, regex: str | None, jq: str | None) -> None:
-        self.regex = re.compile(regex) if regex is not None else None
-        self._jq = compile_program(jq) if jq is not None else None
-        self.source = regex if regex is not None else f"jq {jq}"
-
-    def __call__(self, data: str | bytes) -> bool:
-        if self._jq is not None:
-            return self._jq.matches(data)
-        assert self.regex is not None
-        text = _text(data)
-        return text is not None and self.regex.search(text) is not None
 
 
 @dataclass(slots=True)
@@ -277,7 +250,7 @@ class ConnectionAutomation:
         screen = self._screen
         if screen is not None and not self._waiters:
             data = event.data  # type: ignore[attr-defined]  # only receives are tapped
-            text = data if type(data) is str else _text(data)
+            text = data if type(data) is str else payload_text(data)
             if text is None or not any(p.search(text) for p in screen):
                 return
         self.owner.take(self, event)  # type: ignore[arg-type]
@@ -303,7 +276,12 @@ class ConnectionAutomation:
                 if not self._running.is_set():
                     break
                 state.next_due = None
-                if await self._send(self.client, data, state.name, 0):
+                # Closing since the beat was due: the schedule ends with the connection.
+                # A heartbeat is not remembered for loop detection: a rule answering its
+                # echo is the first reply of a chain, as if the server had sent it.
+                if self.client.state is State.OPEN and await self.client.send(
+                    data, rule=state.name
+                ):
                     state.sent += 1
                     state.last_run = time.time()
             state.next_due = None
@@ -414,11 +392,12 @@ class ConnectionAutomation:
         if target is None:  # deleted in the settings screen since the load
             await self.owner.report(self.name, f"rule {state.name}: no connection {rule.to!r}")
             return
-        if await self._send(target, out, state.name, depth):
+        if await self._reply(target, out, state.name, depth):
             state.sent += 1
 
-    async def _send(self, target: WsClient, data: str | bytes, rule: str, depth: int) -> bool:
-        """Send as ``rule``; not open: an error naming the rule (not the target's own)."""
+    async def _reply(self, target: WsClient, data: str | bytes, rule: str, depth: int) -> bool:
+        """Send as ``rule``, remembered for loop detection; not open: an error naming the
+        rule (not the target's own)."""
         if target.state is not State.OPEN:
             message = f"{rule}: not sent, {target.name} is {target.state.value}"
             await self.owner.report(self.name, message)

@@ -19,6 +19,7 @@ from tui.core.codec import encode_base64, encode_hex
 from tui.core.errors import close_code_name
 from tui.core.events import (
     PIECE,
+    AlertEvent,
     ErrorEvent,
     Event,
     NoteEvent,
@@ -39,6 +40,7 @@ GLYPHS = {
     "error": "!",
     "pong": "~",
     "note": "*",
+    "alert": "⚠",
 }
 
 
@@ -100,7 +102,16 @@ def summary(event: Event, view: str = "hex", limit: int | None = 200) -> str:
     if isinstance(event, NoteEvent):
         about = f" (#{event.cause})" if event.cause is not None else ""
         return f"[{printable(event.rule, 40)}] {printable(event.text, limit)}{about}"
+    if isinstance(event, AlertEvent):
+        return alert_summary(event, limit)
     return ""
+
+
+def alert_summary(event: AlertEvent, limit: int | None = 200) -> str:
+    """``RAISED critical silence: no message for 5 s`` / ``cleared silence: …``: the
+    state leads in words (upper case when raised), so it reads without colour."""
+    head = f"RAISED {event.level}" if event.state == "raised" else "cleared"
+    return f"{head} {printable(event.name)}: {printable(event.message, limit)}"
 
 
 def clock(ts: float, utc: bool = False) -> str:

@@ -2,7 +2,8 @@
 
 One event class per Incari listener node (On Start, On Stop, On Receive, On Error) plus
 ``send`` for what we put on the wire (automation's name their rule), ``pong`` for the answer
-to a manual ping and ``note`` for a reply rule's mark on a received message. Events
+to a manual ping, ``note`` for a reply rule's mark on a received message and ``alert`` for a
+watch raising or clearing an alert (:mod:`tui.core.watch`). Events
 are small slotted objects with the timestamp kept as a float: tens of thousands arrive per
 second, and formatting is only paid for the events that are shown or written.
 
@@ -25,7 +26,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, get_args
 
@@ -47,7 +48,9 @@ ErrorKind = Literal[
 ]
 ERROR_KINDS: tuple[ErrorKind, ...] = get_args(ErrorKind)
 StopBy = Literal["client", "server", "network"]
-EVENT_NAMES = ("start", "stop", "receive", "send", "error", "pong", "note")
+AlertLevel = Literal["warning", "critical"]
+AlertState = Literal["raised", "cleared"]
+EVENT_NAMES = ("start", "stop", "receive", "send", "error", "pong", "note", "alert")
 
 
 @dataclass(slots=True)
@@ -200,9 +203,46 @@ class NoteEvent(Event):
         return {"rule": self.rule, "text": self.text, "cause": self.cause}
 
 
+@dataclass(slots=True)
+class AlertEvent(Event):
+    """A watch raised or cleared an alert on the connection.
+
+    ``figures`` are the watch's measures behind it (``{"silent_s": 5.2, "after_s": 5}``);
+    ``cause`` is the ``seq`` of the event that raised it (the matching message, the last
+    stop or error, the last message before a silence), None when there is none.
+    """
+
+    name: str = ""
+    level: AlertLevel = "warning"
+    state: AlertState = "raised"
+    message: str = ""
+    figures: dict[str, float] = field(default_factory=dict)
+    cause: int | None = None
+    EVENT: ClassVar[str] = "alert"
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "level": self.level,
+            "state": self.state,
+            "message": self.message,
+            "figures": self.figures,
+            "cause": self.cause,
+        }
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.EVENT: cls
-    for cls in (StartEvent, StopEvent, ReceiveEvent, SendEvent, ErrorEvent, PongEvent, NoteEvent)
+    for cls in (
+        StartEvent,
+        StopEvent,
+        ReceiveEvent,
+        SendEvent,
+        ErrorEvent,
+        PongEvent,
+        NoteEvent,
+        AlertEvent,
+    )
 }
 
 
@@ -512,12 +552,11 @@ def _from_dict(raw: dict[str, Any]) -> Event:
         if isinstance(rtt_ms, bool) or not rtt_ms >= 0:
             raise EventDecodeError(f"field 'rtt_ms' is invalid: {rtt_ms!r}")
         return PongEvent(**common, rtt=rtt_ms / 1000)
+    if cls is AlertEvent:
+        return _alert(raw, common)
     if cls is NoteEvent:
-        cause = raw.get("cause")
-        if cause is not None and (not isinstance(cause, int) or isinstance(cause, bool)):
-            raise EventDecodeError("field 'cause' must be an integer or null")
         return NoteEvent(
-            **common, rule=_req(raw, "rule", str), text=_req(raw, "text", str), cause=cause
+            **common, rule=_req(raw, "rule", str), text=_req(raw, "text", str), cause=_cause(raw)
         )
     if cls is ErrorEvent:
         kind = _req(raw, "kind", str)
@@ -535,3 +574,31 @@ def _from_dict(raw: dict[str, Any]) -> Event:
     if "rule" in raw:
         return RuleSendEvent(**common, data=data, size=size, rule=_req(raw, "rule", str))
     return SendEvent(**common, data=data, size=size)
+
+
+def _cause(raw: dict[str, Any]) -> int | None:
+    cause = raw.get("cause")
+    if cause is not None and (not isinstance(cause, int) or isinstance(cause, bool)):
+        raise EventDecodeError("field 'cause' must be an integer or null")
+    return cause
+
+
+def _alert(raw: dict[str, Any], common: dict[str, Any]) -> AlertEvent:
+    level, state = _req(raw, "level", str), _req(raw, "state", str)
+    if level not in ("warning", "critical"):
+        raise EventDecodeError(f"field 'level' is invalid: {level!r}")
+    if state not in ("raised", "cleared"):
+        raise EventDecodeError(f"field 'state' is invalid: {state!r}")
+    figures = _req(raw, "figures", dict)
+    for key, value in figures.items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise EventDecodeError(f"figure {key!r} must be a number: {value!r}")
+    return AlertEvent(
+        **common,
+        name=_req(raw, "name", str),
+        level=level,
+        state=state,
+        message=_req(raw, "message", str),
+        figures=figures,
+        cause=_cause(raw),
+    )

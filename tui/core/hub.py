@@ -1,7 +1,8 @@
 """The hub: every client by name, the Incari controls addressed by name, one event bus.
 
 The hub does not own tasks: the dashboard runs each :meth:`WsClient.run` in a worker of
-its own, ``tail`` in a task group (:meth:`Hub.run_clients`).
+its own, ``tail`` in a task group (:meth:`Hub.run_clients`). The same owners run the
+watches' clock (:meth:`WatchEngine.run <tui.core.watch.WatchEngine.run>` on ``hub.watches``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from settings import Connection
 from tui.core.bus import EventBus
 from tui.core.client import WsClient
+from tui.core.watch import WatchEngine
 
 
 class UnknownConnection(KeyError):
@@ -35,6 +37,8 @@ class Hub:
         rng: Callable[[], float] = random.random,
     ) -> None:
         self.bus = EventBus(bus_limit)
+        self.watches = WatchEngine(self.bus)
+        """Alerts of the connections' watches; their events go on :attr:`bus`."""
         self.clients: dict[str, WsClient] = {}
         self.env: Mapping[str, str] = env if env is not None else os.environ
         """The variables ``${NAME}`` references in header values are read from."""
@@ -46,7 +50,10 @@ class Hub:
         """Create the client of a new connection (its task is started by the owner)."""
         if connection.name in self.clients:
             raise ValueError(f"a connection named {connection.name!r} already exists")
-        client = WsClient(connection, self.bus, env=self.env, rng=self._rng)
+        # A watched connection's events are observed as they go on the bus; the others
+        # get the bus itself (no cost at all).
+        sink = self.watches.sink_for(connection, self.bus)
+        client = WsClient(connection, sink, env=self.env, rng=self._rng)
         self.clients[connection.name] = client
         return client
 
@@ -54,6 +61,7 @@ class Hub:
         """Forget a connection; the owner cancels its task."""
         client = self.get(name)
         del self.clients[name]
+        self.watches.forget(name)
         return client
 
     def get(self, name: str) -> WsClient:
@@ -102,7 +110,10 @@ class Hub:
             await asyncio.gather(*(c.shutdown(timeout) for c in clients))
 
     async def run_clients(self) -> None:
-        """Run every client's task until cancelled (the headless owner)."""
+        """Run every client's task, and the watches' clock, until cancelled (the headless
+        owner)."""
         async with asyncio.TaskGroup() as group:
             for client in self.clients.values():
                 group.create_task(client.run(), name=f"wsdeck:{client.name}")
+            if self.watches.watchers:
+                group.create_task(self.watches.run(), name="wsdeck:watches")

@@ -29,6 +29,11 @@ ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("/flood?count=1000&size=64&binary=0", "count messages of size bytes, then close 1000"),
     ("/close?code=1000&reason=bye", "closes at once with code (1006 drops the TCP connection)"),
     ("/reject?status=403", "refuses the handshake with an HTTP status (400..599)"),
+    (
+        "/pulse?rate=2&period=40&alarm=6&pause=8",
+        "JSON with an alarm stretch and a pause, per period",
+    ),
+    ("/flap?up=2&period=60", "closes after up seconds, in the first half of every period"),
 )
 _PARAMETERS: dict[str, tuple[str, ...]] = {
     "/echo": (),
@@ -37,7 +42,10 @@ _PARAMETERS: dict[str, tuple[str, ...]] = {
     "/flood": ("count", "size", "binary"),
     "/close": ("code", "reason"),
     "/reject": ("status",),
+    "/pulse": ("rate", "period", "alarm", "pause"),
+    "/flap": ("up", "period"),
 }
+MAX_PERIOD = 86_400.0
 _DIGITS = re.compile(r"[0-9]{1,9}")
 
 
@@ -76,6 +84,27 @@ class CloseNow:
 
 
 @dataclass(frozen=True, slots=True)
+class Pulse:
+    """``/pulse``: JSON at ``rate`` messages per second whose ``alarm`` field is true for
+    ``alarm`` seconds from a quarter into every ``period``, silent for its last ``pause``
+    seconds (something for payload rules and silence watches to see)."""
+
+    rate: float
+    period: float
+    alarm: float
+    pause: float
+
+
+@dataclass(frozen=True, slots=True)
+class Flap:
+    """``/flap``: close (1012, service restart) ``up`` seconds after opening while in the
+    first half of a ``period`` of the server's clock; stay open through the second half."""
+
+    up: float
+    period: float
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """An HTTP response sent instead of completing the WebSocket handshake."""
 
@@ -83,7 +112,7 @@ class Reply:
     text: str
 
 
-Route = Echo | Rpc | Ticker | Flood | CloseNow
+Route = Echo | Rpc | Ticker | Flood | CloseNow | Pulse | Flap
 
 
 class BadParameter(ValueError):
@@ -119,6 +148,10 @@ def parse_target(target: str) -> Route | Reply:
                 )
             case "/close":
                 return _close(query)
+            case "/pulse":
+                return _pulse(query)
+            case "/flap":
+                return Flap(up=_seconds(query, "up", 2.0), period=_seconds(query, "period", 60.0))
             case _:
                 status = _integer(query, "status", 403, 400, 599)
                 return Reply(status, f"rejected with HTTP {status} by request ({target})\n")
@@ -191,3 +224,34 @@ def _close(query: dict[str, str]) -> CloseNow:
     if len(reason.encode()) > MAX_REASON_BYTES:
         raise BadParameter(f"bad parameter 'reason': at most {MAX_REASON_BYTES} bytes of UTF-8")
     return CloseNow(code, reason)
+
+
+def _seconds(query: dict[str, str], name: str, default: float, low: float = 0.01) -> float:
+    """A duration parameter: a finite number of seconds from ``low`` to a day."""
+    value = query.get(name)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not low <= seconds <= MAX_PERIOD:  # NaN fails both comparisons
+        raise BadParameter(
+            f"bad parameter {name!r}: expected seconds from {low:g} to {MAX_PERIOD:g}, "
+            f"got {value!r}"
+        )
+    return seconds
+
+
+def _pulse(query: dict[str, str]) -> Pulse:
+    pulse = Pulse(
+        rate=_rate(query.get("rate")),
+        period=_seconds(query, "period", 40.0),
+        alarm=_seconds(query, "alarm", 6.0, low=0.0),
+        pause=_seconds(query, "pause", 8.0, low=0.0),
+    )
+    if pulse.period / 4 + pulse.alarm > pulse.period - pulse.pause:
+        raise BadParameter(
+            "bad parameters: the alarm (from a quarter of the period) must end before the pause"
+        )
+    return pulse

@@ -19,7 +19,9 @@ from tui.demo.routes import (
     DROP_CODE,
     CloseNow,
     Echo,
+    Flap,
     Flood,
+    Pulse,
     Reply,
     Rpc,
     Ticker,
@@ -28,6 +30,7 @@ from tui.demo.routes import (
 )
 from tui.demo.rpc import serve_rpc
 from tui.demo.ticker import send_ticker
+from tui.demo.watched import flap, send_pulse
 
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # /echo accepts messages as large as /flood sends
 
@@ -172,6 +175,10 @@ async def _handle(ws: ServerConnection) -> None:
                 await _while_open(ws, send_ticker(ws, rate))
             case Flood():
                 await _while_open(ws, send_flood(ws, route))
+            case Pulse():
+                await _while_open(ws, send_pulse(ws, route))
+            case Flap():
+                await _while_open(ws, flap(ws, route))
             case CloseNow(code=code) if code == DROP_CODE:
                 ws.transport.abort()
                 await ws.wait_closed()

@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from tui.screens.alerts import AlertsScreen
     from tui.screens.automation import AutomationScreen
     from tui.screens.confirm import ConfirmScreen
     from tui.screens.detail import DetailScreen
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from tui.screens.stop import StopScreen
 
 _MODULES = {
+    "AlertsScreen": "alerts",
     "AutomationScreen": "automation",
     "ConfirmScreen": "confirm",
     "DetailScreen": "detail",
@@ -34,6 +36,7 @@ _MODULES = {
 }
 
 __all__ = [
+    "AlertsScreen",
     "AutomationScreen",
     "ConfirmScreen",
     "DetailScreen",

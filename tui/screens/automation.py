@@ -87,7 +87,10 @@ class AutomationScreen(Screen[None]):
             state.update(Text("ALL AUTOMATION PAUSED — ! resumes", style="bold reverse"))
         else:
             count = len(automation.connections)
-            state.update(Text(f"Automation active on {count} connection(s) — ! pauses all"))
+            line = f"Automation active on {count} connection(s) — ! pauses all"
+            if automation.skipped:  # the rules fell behind a flood: say how far
+                line += f" — {automation.skipped} received messages skipped by the rules"
+            state.update(Text(line))
         table: DataTable[Text] = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()

@@ -392,6 +392,14 @@ class ConnectionForm(ModalScreen[Connection | None]):
             data["follow_redirects"] = self.connection.follow_redirects
             data["failure_close_codes"] = self.connection.failure_close_codes
             reconnect["retry_config_failures"] = self.connection.reconnect.retry_config_failures
+            # Watches, fields, pairing and automation (issues 13-15): in the file only.
+            data["watch"] = self.connection.watch
+            data["fields"] = self.connection.fields
+            data["correlate"] = self.connection.correlate
+            data["correlate_timeout"] = self.connection.correlate_timeout
+            data["every"] = self.connection.every
+            data["on_receive"] = self.connection.on_receive
+            data["macros"] = self.connection.macros
         tls: dict[str, Any] = {"verify": self.query_one("#field-tls-verify", Switch).value}
         for key in ("ca_file", "client_cert", "client_key"):
             if text := self._text(f"tls-{key}"):

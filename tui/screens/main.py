@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Header, Static
+from textual.widgets import Button, Static
 
 from tui.core.client import State, WsClient
 from tui.core.display import printable
@@ -26,6 +26,7 @@ from tui.core.events import Event, ReceiveEvent
 from tui.core.fields import format_value
 from tui.core.ring import FeedFilter
 from tui.toasts import confine
+from tui.widgets.alert_header import AlertHeader
 from tui.widgets.automation_line import automation_line
 from tui.widgets.composer import Composer
 from tui.widgets.connection_table import ConnectionTable, badge, response_times, round_trip
@@ -96,6 +97,7 @@ class MainScreen(Screen[None]):
         Binding("f", "filter", "Filter", id="feed.filter"),
         Binding("e", "export", "Export", id="feed.export"),
         Binding("d", "detail", "Detail", id="feed.detail"),
+        Binding("a", "alerts", "Alerts", id="alerts.show", show=False),
         Binding("v", "fields_view", "Fields / payload", id="feed.fields_view", show=False),
         # One key per pane, as in k9s and lazygit; tab and shift+tab go round the panes only
         # (buttons have keys of their own).
@@ -126,7 +128,7 @@ class MainScreen(Screen[None]):
         return cast("WsdeckApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AlertHeader()
         yield self._table
         with Horizontal(id="controls"):
             yield Static(id="selected")
@@ -172,6 +174,7 @@ class MainScreen(Screen[None]):
         self._fields_view = False  # the feed shows fields instead of payloads (v)
         self._marks_seen = 0  # the pairing marks' version the feed was drawn with
         self._before_search = "table"  # where escape in the search bar goes back to
+        self._alerts_shown = -1  # the watches' version the header's count shows
 
     def on_mount(self) -> None:
         self.query_one(EventFeed).annotate = self._annotate
@@ -306,13 +309,45 @@ class MainScreen(Screen[None]):
 
     def _refresh_state(self) -> None:
         self._state_due = False
+        self._show_alerts()
         self._extra_columns()
         self._table.sync(self.wsdeck.hub.clients)
         self._refresh_selection()
         self._feed_status()
 
+    def _show_alerts(self) -> None:
+        """The table's alert badges and the header's count of active alerts."""
+        watches = self.wsdeck.hub.watches
+        self._table.show_alerts(watches.badges())
+        if watches.version != self._alerts_shown:
+            self._alerts_shown = watches.version
+            self.query_one(AlertHeader).show_counts(*watches.counts())
+
+    def action_alerts(self) -> None:
+        """The alerts screen; ``g`` there comes back with the event to show in the feed."""
+        from tui.screens.alerts import AlertsScreen
+
+        utc = self.wsdeck.settings.feed.timestamps == "utc"
+        self.app.push_screen(AlertsScreen(self.wsdeck.hub.watches, utc=utc), self.show_event)
+
+    def show_event(self, seq: int | None) -> None:
+        """Highlight event ``seq`` in the feed (the feed pauses there)."""
+        if seq is None:
+            return
+        if self.query_one(EventFeed).jump_to_seq(seq):
+            self._pane = "feed"
+            self.action_pane("feed")
+        else:
+            self.notify(
+                "That event is no longer in the feed (dropped from memory, cleared or "
+                "filtered out).",
+                severity="warning",
+                timeout=5,
+            )
+
     def _extra_columns(self) -> None:
-        """A column per field of any connection, and response times once one was answered."""
+        """A column per field of any connection, response times once one was answered, and
+        the alert badges while some connection has watches."""
         analysis = self.wsdeck.analysis
         names: dict[str, None] = {}
         for name in self.wsdeck.hub.clients:
@@ -324,7 +359,8 @@ class MainScreen(Screen[None]):
             (pairing := pairings.get(name)) is not None and pairing.rtts
             for name in self.wsdeck.hub.clients
         )
-        self._table.set_extra_columns(list(names), answered)
+        alert = bool(self.wsdeck.hub.watches.watchers)
+        self._table.set_extra_columns(list(names), answered, alert)
 
     def _extra_cells(self, name: str) -> dict[str, str]:
         """The texts of ``name``'s field and response columns."""

@@ -20,6 +20,7 @@ from textual.strip import Strip
 
 from tui.core.client import State, WsClient
 from tui.core.display import printable
+from tui.core.events import AlertLevel
 from tui.core.pairing import percentile
 from tui.widgets.table_columns import COLUMNS, PRIORITY, fit_columns, with_extra
 
@@ -50,6 +51,16 @@ def badge(client: WsClient, now: float | None = None) -> tuple[str, str]:
     else:
         text, state_class = state.value, state.value
     return f"{GLYPHS[state_class]} {text}", state_class
+
+
+def alert_badge(alerts: tuple[AlertLevel, int] | None) -> tuple[str, str]:
+    """The alert cell: ``⚠ crit`` (the worst active level), ``⚠ warn 3`` (three active),
+    empty without alerts; and its style class."""
+    if alerts is None:
+        return "", ""
+    level, count = alerts
+    word = "crit" if level == "critical" else "warn"
+    return f"⚠ {word}" + (f" {count}" if count > 1 else ""), f"alert-{level}"
 
 
 def human_bytes(count: int) -> str:
@@ -267,6 +278,9 @@ class ConnectionTable(ScrollView, can_focus=True):
         "reconnecting": "bold $warning",
         "stopped": "dim",  # $text-muted is "auto 60%": no colour Rich can draw
         "failed": "bold $error",
+        # Alert badges: the word (crit / warn) tells them apart without colour.
+        "alert-critical": "bold reverse $error",
+        "alert-warning": "bold $warning",
     }
 
     HEADER_HEIGHT: ClassVar[int] = 1
@@ -309,6 +323,7 @@ class ConnectionTable(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
         self._shown: list[int] = list(range(len(self._columns)))
         """The indices of the columns on screen: those that fit whole (see fit_columns)."""
+        self._badges: Mapping[str, tuple[AlertLevel, int]] = {}
 
     # -- what the rest of the App reads ------------------------------------------------------
 
@@ -355,6 +370,11 @@ class ConnectionTable(ScrollView, can_focus=True):
 
     # -- updates from the App ----------------------------------------------------------------
 
+    def show_alerts(self, badges: Mapping[str, tuple[AlertLevel, int]]) -> None:
+        """Each connection's worst active alert level and count of active alerts, shown at
+        the next :meth:`sync` (the column itself comes with :meth:`set_extra_columns`)."""
+        self._badges = badges
+
     def sync(self, clients: dict[str, WsClient]) -> None:
         """Add and remove rows to match ``clients``; bring the rows on screen up to date.
 
@@ -372,14 +392,15 @@ class ConnectionTable(ScrollView, can_focus=True):
             rates[name].sample(stats.msgs_in + stats.msgs_out, stats.last_activity, now)
         self._update_visible()
 
-    def set_extra_columns(self, fields: Sequence[str], response: bool) -> None:
-        """Show these field columns (and the response column, with ``response``)."""
-        extra = (*fields, *(("response",) if response else ()))
+    def set_extra_columns(self, fields: Sequence[str], response: bool, alert: bool = False) -> None:
+        """Show these field columns (and the response column, with ``response``; the alert
+        column, with ``alert``)."""
+        extra = (*fields, *(("response",) if response else ()), *(("alert",) if alert else ()))
         if extra == self._extra:
             return
         self._extra = extra
         old = dict(zip(self._columns, self._widths, strict=True))
-        self._columns, self._priority = with_extra(fields, response)
+        self._columns, self._priority = with_extra(fields, response, alert)
         self._widths = [old.get(column, cell_len(column)) for column in self._columns]
         self._shown = list(range(len(self._columns)))
         self._cells.clear()  # every row is formatted again, with the new columns
@@ -470,6 +491,7 @@ class ConnectionTable(ScrollView, can_focus=True):
             "in": (f"{stats.msgs_in} / {human_bytes(stats.bytes_in)}", ""),
             "out": (f"{stats.msgs_out} / {human_bytes(stats.bytes_out)}", ""),
             "rate": ("-" if rate is None else rate.label(), ""),
+            "alert": alert_badge(self._badges.get(client.name)),
             "last": (age(last), ""),
             "latency": (round_trip(client.latency), ""),
             "url": (printable(client.url, 40), ""),  # the final URL after redirects

@@ -301,8 +301,9 @@ class EventFeed(FeedView):
         return True
 
     def jump_to_seq(self, seq: int) -> bool:
-        """Highlight the event numbered ``seq`` (the other side of a paired request), if
-        the ring still holds it and the filter shows it; the feed pauses there."""
+        """Highlight the event numbered ``seq`` (the other side of a paired request, the
+        event that raised an alert), if the ring still holds it and the filter shows it;
+        the feed pauses there."""
         self.flush()
         ring = self.ring
         low, high = ring.first, ring.end

@@ -48,6 +48,7 @@ class FeedView(ScrollView, can_focus=True):
         "feed--error",
         "feed--pong",
         "feed--note",
+        "feed--alert",
         "feed--cursor",
         "feed--match",
     }
@@ -57,7 +58,7 @@ class FeedView(ScrollView, can_focus=True):
     | `feed--time` | The timestamp column. |
     | `feed--name` | The connection-name column. |
     | `feed--size` | The payload-size column. |
-    | `feed--start` … `feed--note` | Glyph and preview of each event kind. |
+    | `feed--start` … `feed--alert` | Glyph and preview of each event kind. |
     | `feed--cursor` | The highlighted row. |
     | `feed--match` | Text that matches the search. |
     """
@@ -79,6 +80,8 @@ class FeedView(ScrollView, can_focus=True):
         & > .feed--error { color: $text-error; text-style: bold; }
         & > .feed--pong { color: $text-secondary; }
         & > .feed--note { color: $text-accent; text-style: italic; }
+        /* Italic as well as coloured: an alert reads apart from an error in monochrome. */
+        & > .feed--alert { color: $warning; text-style: bold italic; }
         /* Bold and underlined as well as coloured: a match shows in monochrome too. */
         & > .feed--match { background: $warning 50%; text-style: bold underline; }
         & > .feed--cursor {

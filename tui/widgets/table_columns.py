@@ -8,14 +8,15 @@ shows whenever the table leaves it out).
 Fields (issue 14) add a column each, named after the field, right after the state: the
 operator asked for them by name, so they claim room before the counters. The ``response``
 column (median and 99th percentile of the round trips of paired requests) joins once a
-request has been answered, after the rate.
+request has been answered, after the rate; the ``alert`` badge (the worst active alert)
+after those, while some connection has watches.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-__all__ = ["COLUMNS", "PRIORITY", "RESPONSE", "fit_columns", "with_extra"]
+__all__ = ["ALERT", "COLUMNS", "PRIORITY", "RESPONSE", "fit_columns", "with_extra"]
 
 COLUMNS: tuple[str, ...] = ("name", "state", "in", "out", "rate", "last", "latency", "url")
 """Every column in display order: the URL last, as the widest and least needed."""
@@ -28,11 +29,18 @@ RESPONSE = "response"
 """The column of the round trips of paired requests (p50 / p99)."""
 
 
-def with_extra(fields: Sequence[str], response: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The columns in display order and in priority order, with ``fields`` after the state
-    and, with ``response``, the response column after the rate."""
+ALERT = "alert"
+"""The column of each connection's worst active alert (issue 13)."""
+
+
+def with_extra(
+    fields: Sequence[str], response: bool, alert: bool = False
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The columns in display order and in priority order, with ``fields`` after the state,
+    with ``response`` the response column after the rate, and with ``alert`` the alert
+    column after those."""
     extra = tuple(fields)
-    rt = (RESPONSE,) if response else ()
+    rt = (RESPONSE,) * response + (ALERT,) * alert
     columns = (*COLUMNS[:2], *extra, *COLUMNS[2:5], *rt, *COLUMNS[5:])
     priority = (*PRIORITY[:2], *extra, *PRIORITY[2:5], *rt, *PRIORITY[5:])
     return columns, priority
