@@ -171,8 +171,16 @@ class Paired:
         ]
 
 
-def paired(conns: int, rate: int, duration: float, runs: int, extra: Mapping[str, Any]) -> Paired:
-    """Per run, the App without and with ``extra`` on every connection (taking turns first)."""
+def paired(
+    conns: int,
+    rate: int,
+    duration: float,
+    runs: int,
+    extra: Mapping[str, Any],
+    json_body: bool = False,
+) -> Paired:
+    """Per run, the App without and with ``extra`` on every connection (taking turns first),
+    with JSON payloads if ``json_body`` (see :func:`app_run`)."""
     plain: list[dict[str, Any]] = []
     subject: list[dict[str, Any]] = []
     with bench_server() as server, tempfile.TemporaryDirectory() as name:
@@ -180,8 +188,8 @@ def paired(conns: int, rate: int, duration: float, runs: int, extra: Mapping[str
         for index in range(runs):
             base, other = alternate(
                 index,
-                partial(app_run, server, conns, rate, duration, folder),
-                partial(app_run, server, conns, rate, duration, folder, extra),
+                partial(app_run, server, conns, rate, duration, folder, json_body=json_body),
+                partial(app_run, server, conns, rate, duration, folder, extra, json_body),
             )
             plain.append(base)
             subject.append(other)
