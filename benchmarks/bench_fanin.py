@@ -43,10 +43,14 @@ from common import (
 KIB = 1024
 
 
-def fanin_url(server: BenchServer, name: str, conns: int, rate: int, duration: float) -> str:
+def fanin_url(
+    server: BenchServer, name: str, conns: int, rate: int, duration: float, json_body: bool = False
+) -> str:
+    """``json_body``: JSON telemetry payloads (128 bytes) instead of 64 bytes of text."""
+    size = 128 if json_body else 64
     return (
         f"{server.url}/fanin?conns={conns}&rate={rate}&duration={duration:g}"
-        f"&size=64&settle=3&tag={name}"
+        f"&size={size}&settle=3&tag={name}&json={int(json_body)}"
     )
 
 
@@ -68,11 +72,13 @@ def app_run(
     duration: float,
     folder: Path,
     extra: Mapping[str, Any] | None = None,
+    json_body: bool = False,
 ) -> dict[str, Any]:
     """The App under the fan-in load; ``extra`` settings go into every connection (the
-    automation benchmark's schedules and rules)."""
+    automation benchmark's schedules and rules, the fields benchmark's fields), with JSON
+    payloads if ``json_body``."""
     name = tag()
-    url = fanin_url(server, name, conns, rate, duration)
+    url = fanin_url(server, name, conns, rate, duration, json_body)
     connections = [
         {
             "name": f"c{index:03d}",

@@ -11,7 +11,8 @@ the palette (``ctrl+p``, escape) every 30 s. At the end it quits (``ctrl+q``, ``
 
 Figures, after a warm-up (3 minutes; ``--quick``: 15 s of a 45 s run):
 
-- RSS slope (MiB/hour), and RSS at the start and end of the window. RSS is sampled every
+- RSS slope (MiB/hour), and RSS at the start and end of the window; beside it the lowest
+  RSS of every minute of the run, warm-up included, to see where it levels off. RSS is sampled every
   0.5 s and fitted twice (both reported): all samples, and the troughs (the lowest RSS
   of each 30 s, about five burst cycles), which a sawtooth from the bursts could not
   move. After warm-up RSS moves in steps of a few hundred KiB to ~2 MiB, up and down,
@@ -22,17 +23,23 @@ Figures, after a warm-up (3 minutes; ``--quick``: 15 s of a 45 s run):
   the same target: live objects that grow show here, whatever the allocators keep.
   Beside it: Python's allocated blocks, pymalloc's arenas, malloc's bytes in use and
   held, and the object types whose counts grew most;
+- RSS split: its anonymous part's slope (troughs) and its file-backed pages (code and
+  libraries) in the first and last third; the heap trims (``tui.core.memory``): count,
+  median and longest;
+- the 1-minute load average while it ran (min, median, max): the machine is shared;
 - file descriptors, threads (psutil, from outside), asyncio tasks and live widgets (probes):
   median of the first and of the last third of the window;
 - feed staleness: the longest time between events entering the ring and the feed showing
-  them while following (a stalled feed shows as a growing figure);
+  them while following (a stalled feed shows as a growing figure), less the time the
+  probes' own counting every 10 s held the event loop (reported beside it);
 - connect attempts per minute of the dead connection in the first and the last minute;
 - recording integrity: every ``seq`` from 1 to the last exactly once across the file and
   its rotations; the quit is clean (exit within 10 s).
 
-``--seconds N`` runs N seconds (warm-up: a third, at most 3 minutes) and ``--keep DIR``
-keeps the samples, the probes and (with ``WSDECK_SOAK_TRACE``, see ``soak_app.py``) the
-tracemalloc report in DIR.
+``--seconds N`` runs N seconds (warm-up: a third, at most 3 minutes; ``--warmup S`` sets
+it), and ``--keep DIR`` keeps the samples, the probes and (with ``WSDECK_SOAK_TRACE``,
+see ``soak_app.py``) the tracemalloc report in DIR. Each target is also printed to stderr
+as ``met`` or ``MISSED``.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ import select
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from datetime import datetime
@@ -212,12 +220,15 @@ def _drive(
             if now >= next_sample:
                 next_sample += SAMPLE_EVERY
                 with contextlib.suppress(psutil.Error):
+                    memory = watched.memory_info()
                     samples.append(
                         {
                             "t": now,
-                            "rss": watched.memory_info().rss,
+                            "rss": memory.rss,
+                            "rss_file": memory.shared,  # file-backed pages (code, libraries)
                             "fds": watched.num_fds(),
                             "threads": watched.num_threads(),
+                            "load": os.getloadavg()[0],
                         }
                     )
         os.write(master, b"\x1b")  # close whatever the operator had open
@@ -268,6 +279,17 @@ def _troughs(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
         if index not in lowest or value < lowest[index][1]:
             lowest[index] = (t, value)
     return [lowest[index] for index in sorted(lowest)]
+
+
+def _minute_troughs(samples: list[dict[str, Any]]) -> list[float]:
+    """The lowest RSS of each minute of the whole run (warm-up too), MiB: where it levels."""
+    if not samples:
+        return []
+    lowest: dict[int, int] = {}
+    for sample in samples:
+        minute = int((sample["t"] - samples[0]["t"]) // 60)
+        lowest[minute] = min(lowest.get(minute, sample["rss"]), sample["rss"])
+    return [round(lowest[minute] / MIB, 1) for minute in sorted(lowest)]
 
 
 def _types_grew(probed: list[dict[str, Any]]) -> dict[str, list[int]]:
@@ -328,12 +350,17 @@ def _recording(path: Path) -> dict[str, Any]:
 
 
 def run(
-    *, quick: bool, runs: int, seconds: float | None = None, keep: Path | None = None
+    *,
+    quick: bool,
+    runs: int,
+    seconds: float | None = None,
+    keep: Path | None = None,
+    warmup: float | None = None,
 ) -> dict[str, Any]:
     if seconds is None:
         seconds = 45.0 if quick else 600.0
-        warmup = 15.0 if quick else 180.0
-    else:
+        warmup = (15.0 if quick else 180.0) if warmup is None else warmup
+    elif warmup is None:
         warmup = min(180.0, seconds / 3)
     with bench_server() as server, tempfile.TemporaryDirectory() as name:
         folder = Path(name)
@@ -373,15 +400,20 @@ def run(
         points = [(p["t"], p[key]) for p in probed if p.get(key) is not None]
         return _slope_per_hour(_troughs(points))
 
+    anon_troughs = _troughs([(s["t"], s["rss"] - s["rss_file"]) for s in window])
+    trims = [p["trim_ms"] for p in inside if "trim_ms" in p]
+    loads = [s["load"] for s in samples]
     fds = _thirds([s["fds"] for s in window])
     threads = _thirds([s["threads"] for s in window])
     tasks = _thirds([p["tasks"] for p in probed])
     widgets = _thirds([p["widgets"] for p in probed if "widgets" in p])
     stale = max((p["stale"] for p in inside), default=float("nan"))
     per_second = sorted(p["stale"] for p in inside)
+    counting = [p["probe_ms"] for p in inside if "probe_ms" in p]
     figures = {
         "seconds": seconds,
         "warmup_s": warmup,
+        "rss_minute_troughs_mib": _minute_troughs(samples),
         "rss_mib_start_end": [
             round(window[0]["rss"] / MIB, 1) if window else None,
             round(window[-1]["rss"] / MIB, 1) if window else None,
@@ -390,6 +422,15 @@ def run(
         "rss_troughs_mib_first_last": [round(v / MIB, 1) for _, v in troughs[:1] + troughs[-1:]],
         "rss_slope_all_samples_mib_per_hour": round(slope, 2),
         "rss_slope_all_samples_second_half_mib_per_hour": round(later_slope, 2),
+        "rss_anon_slope_mib_per_hour": round(_slope_mib_per_hour(anon_troughs), 2),
+        "rss_file_mib_first_last": [
+            round(v / MIB, 1) for v in _thirds([s["rss_file"] for s in window])
+        ],
+        "heap_trims": {
+            "count": len(trims),
+            "max_ms": max(trims, default=None),
+            "median_ms": statistics.median(trims) if trims else None,
+        },
         "python_blocks_trough_slope_per_hour": round(probed_slope("blocks"), 1),
         "malloc_in_use_trough_slope_mib_per_hour": round(probed_slope("malloc") / MIB, 2),
         "malloc_held_trough_slope_mib_per_hour": round(probed_slope("malloc_held") / MIB, 2),
@@ -403,7 +444,16 @@ def run(
         "widgets_first_last": widgets,
         "feed_staleness_max_s": stale,
         "feed_staleness_p99_s": percentile(per_second, 0.99),
+        "probe_counting_ms_median_max": [
+            statistics.median(counting) if counting else None,
+            max(counting, default=None),
+        ],
         "seconds_with_staleness_over_1s": sum(1 for v in per_second if v > 1.0),
+        "load_1min_min_median_max": [
+            round(v, 2) for v in (min(loads), statistics.median(loads), max(loads))
+        ]
+        if loads
+        else None,
         "operator": info["operator"],
         "pty_kb_per_s": round(info["pty_bytes"] / seconds / 1000, 1),
         "quit_s": None if quit_took is None else round(quit_took, 2),
@@ -431,6 +481,10 @@ def run(
         ),
         check("quit within 10 s", 0 if quit_took is None else 1, ">=", 1),
     ]
+    for outcome in checks:  # the JSON on stdout says the same; this is for the eye
+        mark = "met   " if outcome["pass"] else "MISSED"
+        value, target = outcome["value"], outcome["target"]
+        print(f"soak: {mark} {outcome['name']}: {value} (target {target})", file=sys.stderr)
     return result(
         "8. Soak (real dashboard on a pty, mixed traffic, scripted keys)", figures, checks
     )
@@ -440,8 +494,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--keep", type=Path, default=None)
+    parser.add_argument("--warmup", type=float, default=None)
     args, rest = parser.parse_known_args()
-    return main_for(functools.partial(run, seconds=args.seconds, keep=args.keep), rest)
+    soak = functools.partial(run, seconds=args.seconds, keep=args.keep, warmup=args.warmup)
+    return main_for(soak, rest)
 
 
 if __name__ == "__main__":

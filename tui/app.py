@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual import events, work
 from textual._compositor import CompositorUpdate
@@ -42,12 +42,16 @@ if TYPE_CHECKING:
     from tui.core.automation import Automation
     from tui.core.client import WsClient
     from tui.core.hub import Hub
+    from tui.core.rates import RateHistory
     from tui.core.recorder import Recorder
     from tui.core.ring import EventRing
     from tui.launch import LaunchError, Loader
     from tui.screens.main import MainScreen
     from tui.screens.settings_screen import ConnectionState
 
+
+RATE_SAMPLE = 1.0
+"""Seconds between two samples of the message counters for the rate plot."""
 
 GC_CHECK = 1.0
 """Seconds between two counts of the open connections (see :class:`tui.launch.OpenConnections`)."""
@@ -94,6 +98,8 @@ class WsdeckApp(App[int]):
     recorder: Recorder | None
     analysis: Analysis
     """Fields and request/response pairing, in a thread of their own (issue 14)."""
+    rates: RateHistory
+    """Messages per second of every connection, sampled once a second (the rate plot)."""
     main: MainScreen
 
     def __init__(
@@ -112,6 +118,9 @@ class WsdeckApp(App[int]):
         connection names the loader is expected to return (see :mod:`settings.preview`).
         """
         super().__init__()
+        from tui.styles_cache_fix import unpin_styles_caches
+
+        unpin_styles_caches()  # Textual 8.2 held closed widgets' rendered lines (see there)
         self._preview = preview
         self.config_path = config_path
         self.note = note
@@ -136,6 +145,7 @@ class WsdeckApp(App[int]):
         from tui.core.analysis import Analysis
         from tui.core.automation import Automation
         from tui.core.hub import Hub
+        from tui.core.rates import RateHistory
         from tui.core.recorder import recorder_for
         from tui.core.ring import EventRing
         from tui.screens.main import MainScreen
@@ -149,6 +159,7 @@ class WsdeckApp(App[int]):
         self.automation.attach_all()
         self.ring = EventRing(settings.feed.max_events)
         self.analysis = Analysis()
+        self.rates = RateHistory()
         for connection in settings.connections:
             self.analysis.configure(connection)
         self.main = MainScreen()
@@ -240,6 +251,7 @@ class WsdeckApp(App[int]):
         self.set_theme(self.settings.theme.name)
         self.push_screen(self.main)
         self.analysis.start()
+        self.set_interval(RATE_SAMPLE, self._sample_rates, name="rate-sample")
         for client in self.hub.clients.values():
             self._run_client(client)
         self._drain()
@@ -253,6 +265,10 @@ class WsdeckApp(App[int]):
 
         self._open_connections = OpenConnections()
         self.set_interval(GC_CHECK, self._freeze_open_connections, name="gc-freeze")
+        from tui.core.memory import TRIM_EVERY, heap_trimmer
+
+        if trim_heap := heap_trimmer():  # on Linux (see tui.core.memory)
+            self.set_interval(TRIM_EVERY, trim_heap, name="malloc-trim")
         for note in self.recorder.notes if self.recorder else ():
             self.notify(note, title="recording", severity="warning", timeout=10, markup=False)
         for warning in self.settings.load_warnings:
@@ -260,6 +276,24 @@ class WsdeckApp(App[int]):
         if self.note:
             self.notify(self.note, title="wsdeck", timeout=6, markup=False)
         self._warn_cautions()
+
+    def _sample_rates(self) -> None:
+        clients = self.hub.clients
+        self.rates.sample(time.time(), {name: c.stats.msgs_in for name, c in clients.items()})
+
+    def open_plot(self, mode: Literal["fields", "rate"], names: list[str]) -> None:
+        """The plot screen: ``mode`` of the connections ``names``, live."""
+        from functools import partial
+
+        from tui.screens.plot import Mode, PlotScreen, Source, field_lines, rate_lines
+
+        subject = names[0] if len(names) == 1 else f"{len(names)} connections"
+        sources: dict[Mode, Source] = {
+            "fields": partial(field_lines, self.analysis.fields, names),
+            "rate": partial(rate_lines, self.rates, names),
+        }
+        utc = self.settings.feed.timestamps == "utc"
+        self.push_screen(PlotScreen(sources, subject, mode=mode, utc=utc))
 
     def _freeze_open_connections(self) -> None:
         from tui.core.client import State

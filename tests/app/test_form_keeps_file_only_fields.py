@@ -21,6 +21,12 @@ name = "strict"
 url = "ws://127.0.0.1:8765/echo"
 follow_redirects = true
 failure_close_codes = [4000, 4401]
+fields = { temp = ".temperature" }
+correlate = ".id"
+correlate_timeout = 3
+
+[connections.watch]
+silence = { after = 5 }
 
 [[connections.every]]
 name = "heartbeat"
@@ -57,7 +63,12 @@ async def test_edit_keeps_redirect_close_code_and_retry_settings(tmp_path: Path)
     assert saved.failure_close_codes == [4000, 4401]
     assert saved.reconnect.retry_config_failures
     assert saved.reconnect.enabled
-    # Automation is edited in the file only: the edit keeps it, as written.
+    # Watches, fields, pairing and automation are edited in the file only: kept, as written.
+    assert saved.watch is not None
+    assert saved.watch.silence is not None
+    assert saved.watch.silence.after == 5
+    assert saved.fields == {"temp": ".temperature"}
+    assert (saved.correlate, saved.correlate_timeout) == (".id", 3)
     assert [(s.name, s.interval) for s in saved.every] == [("heartbeat", 30)]
     assert saved.on_receive[0].reply_jq == '{"op": "pong"}'
     assert [s.send for s in saved.macros["login"].steps] == ["login", None]

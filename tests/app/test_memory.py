@@ -103,3 +103,54 @@ async def test_screen_cycles_leave_no_widgets_behind(
         baseline = live()
         await cycles(pilot, key, screen, 200)
         await back_to(baseline)
+
+
+async def test_dashboard_trims_the_heap_periodically(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dashboard hands freed heap pages back on a timer (glibc's malloc_trim)."""
+    from tui.core import memory
+
+    trims: list[float] = []
+
+    def counted() -> bool:
+        trims.append(time.monotonic())
+        return True
+
+    monkeypatch.setattr(memory, "TRIM_EVERY", 0.05)
+    monkeypatch.setattr(memory, "heap_trimmer", lambda: counted)
+    app = dashboard(make_app, 1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: len(trims) >= 3)
+
+
+def styles_caches() -> int:
+    """Widgets' line caches (``StylesCache``) alive after a full collection."""
+    from textual._styles_cache import StylesCache
+
+    gc.collect()
+    return sum(isinstance(o, StylesCache) for o in gc.get_objects())
+
+
+async def test_closed_screens_leave_no_rendered_lines_behind(make_app: Any) -> None:
+    """Textual 8.2.8 held the line caches of up to 1 024 closed widgets (tui.styles_cache_fix):
+    help and the palette, opened, drawn and closed 20 times each, leave none of theirs."""
+    app = dashboard(make_app, 3)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.main.selected == "c0")
+
+        async def drawn_and_closed(key: str, screen: type[object]) -> None:
+            burst(app, key)
+            await until(lambda: isinstance(app.screen, screen))
+            await pilot.pause()  # drawn: every widget's lines went through its StylesCache
+            burst(app, "escape")
+            await until(lambda: app.screen is app.main)
+            await pilot.pause()
+
+        for key, screen in (("question_mark", HelpScreen), ("ctrl+p", CommandPalette)):
+            await drawn_and_closed(key, screen)
+        baseline = styles_caches()
+        for _ in range(20):
+            for key, screen in (("question_mark", HelpScreen), ("ctrl+p", CommandPalette)):
+                await drawn_and_closed(key, screen)
+        await until(lambda: styles_caches() <= baseline, timeout=3.0, poll=0.05)

@@ -88,8 +88,28 @@ def format_value(value: object, limit: int = _TEXT_LIMIT) -> str:
     elif isinstance(value, str):
         text = value
     else:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        text = _json_head(value, limit)
     return printable(text, limit)
+
+
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_head(value: object, limit: int) -> str:
+    # Values come from peers: a list of millions of items would be encoded whole to show 40
+    # characters, and one thousands of levels deep makes json.dumps raise RecursionError in
+    # the UI thread drawing the cell. iterencode is lazy, so stop once the cell is full.
+    chunks: list[str] = []
+    size = 0
+    try:
+        for chunk in _ENCODER.iterencode(value):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                break
+    except RecursionError:
+        chunks.append("…")
+    return "".join(chunks)
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

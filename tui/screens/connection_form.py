@@ -392,7 +392,11 @@ class ConnectionForm(ModalScreen[Connection | None]):
             data["follow_redirects"] = self.connection.follow_redirects
             data["failure_close_codes"] = self.connection.failure_close_codes
             reconnect["retry_config_failures"] = self.connection.reconnect.retry_config_failures
-            # Automation (issue 15) is edited in the file only.
+            # Watches, fields, pairing and automation (issues 13-15): in the file only.
+            data["watch"] = self.connection.watch
+            data["fields"] = self.connection.fields
+            data["correlate"] = self.connection.correlate
+            data["correlate_timeout"] = self.connection.correlate_timeout
             data["every"] = self.connection.every
             data["on_receive"] = self.connection.on_receive
             data["macros"] = self.connection.macros

@@ -99,6 +99,7 @@ class MainScreen(Screen[None]):
         Binding("d", "detail", "Detail", id="feed.detail"),
         Binding("a", "alerts", "Alerts", id="alerts.show", show=False),
         Binding("v", "fields_view", "Fields / payload", id="feed.fields_view", show=False),
+        Binding("t", "plot", "Plot", id="connection.plot", show=False),
         # One key per pane, as in k9s and lazygit; tab and shift+tab go round the panes only
         # (buttons have keys of their own).
         Binding("1", "pane('table')", "Go to the table", id="pane.table", show=False),
@@ -451,6 +452,14 @@ class MainScreen(Screen[None]):
         """Remove a field added from the palette."""
         self.wsdeck.analysis.remove_field(connection, name)
         self.refresh_state()
+
+    def action_plot(self) -> None:
+        """Plot the highlighted connection's numeric fields (or its rate, without fields)."""
+        name = self.selected
+        if name is None:
+            return
+        has_fields = self.wsdeck.analysis.fields.fields_of(name) is not None
+        self.wsdeck.open_plot("fields" if has_fields else "rate", [name])
 
     def action_fields_view(self) -> None:
         """Show the fields of received messages instead of their payloads, or go back."""
