@@ -217,6 +217,9 @@ async def fanin(
 
         extra = asyncio.create_task(during(app, ring, flowing)) if during else None
         finished = await wait_for(lambda: ring.receives >= expected, timeout=300)
+        # The fields and pairing thread may still be working on the last batches.
+        analysed = await wait_for(lambda: app.analysis.idle, timeout=60)
+        cpu_analysed = time.process_time() - (ring.cpu_first_receive or 0.0)
         found = await extra if extra else {}
         msgs_in = sum(c.stats.msgs_in for c in clients.values())
         msgs_out = sum(c.stats.msgs_out for c in clients.values())
@@ -232,6 +235,12 @@ async def fanin(
             "rss_end": rss(),
             "peak_rss": peak_rss(),
             "cpu": ring.cpu_last - (ring.cpu_first_receive or 0.0),
+            "cpu_analysed": cpu_analysed if analysed else float("nan"),
+            "analysis_skipped": app.analysis.skipped,
+            "with_field_values": sum(
+                any(isinstance(v, float) for v in app.analysis.fields.latest(name).values())
+                for name in clients
+            ),
             "window": ring.t_last - (ring.t_first_receive or 0.0),
             "delays_ns": ring.delays,
             **found,

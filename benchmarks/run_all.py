@@ -1,11 +1,11 @@
 """Run every benchmark and print one JSON document; exit 1 if a target is missed.
 
 ``python benchmarks/run_all.py`` runs the full suite (3 runs per figure, 5 for startup, one
-10-minute soak; about 27 minutes on 2 cores). ``--quick`` runs small loads once and never
+10-minute soak; about 30 minutes on 2 cores). ``--quick`` runs small loads once and never
 fails on a target (a smoke test for CI). ``--only NAME`` runs some of: ingest, dashboard,
-fanin, fanin5k, latency, keys, startup, ssh, soak, automation, open. Before each benchmark
-the suite waits (up to ``--wait`` seconds) for the 1-minute load average to drop below
-``--max-load``, and records the load it ran at."""
+fanin, fanin5k, latency, keys, startup, ssh, soak, automation, open, fields, watch.
+Before each benchmark the suite waits (up to ``--wait`` seconds) for the 1-minute load
+average to drop below ``--max-load``, and records the load it ran at."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import bench_automation
 import bench_dashboard
 import bench_fanin
 import bench_fanin_5k
+import bench_fields
 import bench_ingest
 import bench_keys
 import bench_latency
@@ -29,6 +30,7 @@ import bench_open
 import bench_soak
 import bench_ssh
 import bench_startup
+import bench_watch
 from common import loadavg, wait_for_quiet
 
 SUITE = {
@@ -42,7 +44,9 @@ SUITE = {
     "ssh": bench_ssh.run,
     "soak": bench_soak.run,
     "automation": bench_automation.run,
+    "watch": bench_watch.run,
     "open": bench_open.run,
+    "fields": bench_fields.run,
 }
 
 

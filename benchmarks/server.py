@@ -17,7 +17,8 @@ from ``time.monotonic()``, which on Linux is one clock for every process). Endpo
   with the same tag are open, waits ``S`` seconds more (so clients can measure their memory
   with every connection open but idle), then sends ``R`` messages/s on each connection for
   ``D`` seconds, each message in its own write, evenly spread over the connections so that
-  every message wakes the reader; then closes all with 1000.
+  every message wakes the reader; then closes all with 1000. With ``json=1`` each payload is
+  JSON telemetry carrying the same stamp at the same place (:func:`stamped_json`).
 
 Only 127.0.0.1; every loop is bounded by its count or its duration.
 """
@@ -28,6 +29,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import signal
 import sys
 import time
@@ -54,6 +56,20 @@ def stamped(seq: int, size: int) -> bytes:
     return frame_header(size, False) + body + b"." * (size - len(body))
 
 
+def stamped_json(seq: int, size: int) -> bytes:
+    """Like :func:`stamped`, as JSON: ``[seq, send time, {telemetry}, "pad"]`` with seq and
+    time right-aligned in the same columns, so ``data[9:28]`` is still the send time."""
+    body = b'[%7d,%19d,{"temperature":%.2f,"sine":%.4f,"status":"%b"},"' % (
+        seq,
+        time.monotonic_ns(),
+        20 + seq % 100 / 10,
+        math.sin(seq / 50),
+        b"warn" if seq % 10 == 0 else b"ok",
+    )
+    body += b"." * max(0, size - len(body) - 2) + b'"]'
+    return frame_header(len(body), False) + body
+
+
 def report(record: dict[str, Any]) -> None:
     """One JSON line on stdout for the benchmark driver."""
     sys.stdout.write(json.dumps(record) + "\n")
@@ -70,8 +86,11 @@ def _number(query: dict[str, str], name: str, default: float, low: float, high: 
 class FanIn:
     """The connections of one ``/fanin`` tag and the single scheduler that feeds them."""
 
-    def __init__(self, tag: str, conns: int, rate: float, duration: float, size: int) -> None:
+    def __init__(
+        self, tag: str, conns: int, rate: float, duration: float, size: int, json_body: bool
+    ) -> None:
         self.tag = tag
+        self.stamp = stamped_json if json_body else stamped
         self.conns = conns
         self.rate = rate
         self.duration = duration
@@ -109,7 +128,7 @@ class FanIn:
                 max_lag = max(max_lag, now - (start + g * step))
                 index = g % conns
                 if members[index].state is State.OPEN:
-                    transports[index].write(stamped(g // conns + 1, self.size))
+                    transports[index].write(self.stamp(g // conns + 1, self.size))
                     sent_count += 1
                 g += 1
             if g < total:
@@ -218,9 +237,10 @@ async def handle(ws: ServerConnection) -> None:
                 group = _fanins[tag] = FanIn(
                     tag,
                     int(_number(query, "conns", 1, 1, MAX_CONNS)),
-                    _number(query, "rate", 10, 0.1, 1000),
+                    _number(query, "rate", 10, 0.1, 20_000),
                     _number(query, "duration", 10, 0.1, MAX_DURATION),
                     max(size, STAMP_BYTES),
+                    query.get("json") == "1",
                 )
             group.join(ws, _number(query, "settle", 1.0, 0.0, 60.0))
             await _while_reading(ws, group.done.wait())

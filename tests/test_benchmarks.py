@@ -26,6 +26,7 @@ BENCHMARKS = {
     "soak",
     "automation",
     "open",
+    "fields",
 }
 
 

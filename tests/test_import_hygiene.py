@@ -11,7 +11,7 @@ def test_core_imports_no_ui() -> None:
         "import sys\n"
         "import tui.core.client, tui.core.hub, tui.core.bus, tui.core.events, tui.core.codec\n"
         "import tui.core.recorder, tui.core.display, tui.core.errors, tui.tail, tui.demo_server\n"
-        "import tui.core.export, tui.drain\n"
+        "import tui.core.export, tui.drain, tui.core.analysis, tui.core.pairing, tui.core.rates\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
         "print(','.join(bad))\n"
     )
@@ -109,3 +109,14 @@ def test_nothing_of_the_dashboard_loads_before_the_settings() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_the_dashboard_loads_plotext_and_jq_only_when_used() -> None:
+    # The plot screen imports plotext (~40 ms) when it first opens; jq (~10 ms) loads
+    # with the first settings that hold a jq program. The main screen and the fields,
+    # pairing and analysis modules it uses need neither.
+    loaded = _imported_after(
+        "import tui.app, tui.screens.main, tui.commands, tui.core.analysis, tui.core.rates"
+    )
+    assert not loaded & {"plotext", "textual_plotext", "jq"}
+    assert "plotext" in _imported_after("import tui.screens.plot")

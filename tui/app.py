@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual import events, work
 from textual._compositor import CompositorUpdate
@@ -36,18 +36,23 @@ from tui.typeahead import KeyGate, KeyHandled
 if TYPE_CHECKING:
     from rich.console import RenderableType
     from textual.screen import Screen
+    from textual.theme import Theme
 
     from settings import Connection, WsdeckSettings
     from tui.core.analysis import Analysis
     from tui.core.automation import Automation
     from tui.core.client import WsClient
     from tui.core.hub import Hub
+    from tui.core.rates import RateHistory
     from tui.core.recorder import Recorder
     from tui.core.ring import EventRing
     from tui.launch import LaunchError, Loader
     from tui.screens.main import MainScreen
     from tui.screens.settings_screen import ConnectionState
 
+
+RATE_SAMPLE = 1.0
+"""Seconds between two samples of the message counters for the rate plot."""
 
 GC_CHECK = 1.0
 """Seconds between two counts of the open connections (see :class:`tui.launch.OpenConnections`)."""
@@ -94,6 +99,8 @@ class WsdeckApp(App[int]):
     recorder: Recorder | None
     analysis: Analysis
     """Fields and request/response pairing, in a thread of their own (issue 14)."""
+    rates: RateHistory
+    """Messages per second of every connection, sampled once a second (the rate plot)."""
     main: MainScreen
 
     def __init__(
@@ -139,6 +146,7 @@ class WsdeckApp(App[int]):
         from tui.core.analysis import Analysis
         from tui.core.automation import Automation
         from tui.core.hub import Hub
+        from tui.core.rates import RateHistory
         from tui.core.recorder import recorder_for
         from tui.core.ring import EventRing
         from tui.screens.main import MainScreen
@@ -152,6 +160,7 @@ class WsdeckApp(App[int]):
         self.automation.attach_all()
         self.ring = EventRing(settings.feed.max_events)
         self.analysis = Analysis()
+        self.rates = RateHistory()
         for connection in settings.connections:
             self.analysis.configure(connection)
         self.main = MainScreen()
@@ -243,6 +252,7 @@ class WsdeckApp(App[int]):
         self.set_theme(self.settings.theme.name)
         self.push_screen(self.main)
         self.analysis.start()
+        self.set_interval(RATE_SAMPLE, self._sample_rates, name="rate-sample")
         for client in self.hub.clients.values():
             self._run_client(client)
         self._drain()
@@ -267,6 +277,24 @@ class WsdeckApp(App[int]):
         if self.note:
             self.notify(self.note, title="wsdeck", timeout=6, markup=False)
         self._warn_cautions()
+
+    def _sample_rates(self) -> None:
+        clients = self.hub.clients
+        self.rates.sample(time.time(), {name: c.stats.msgs_in for name, c in clients.items()})
+
+    def open_plot(self, mode: Literal["fields", "rate"], names: list[str]) -> None:
+        """The plot screen: ``mode`` of the connections ``names``, live."""
+        from functools import partial
+
+        from tui.screens.plot import Mode, PlotScreen, Source, field_lines, rate_lines
+
+        subject = names[0] if len(names) == 1 else f"{len(names)} connections"
+        sources: dict[Mode, Source] = {
+            "fields": partial(field_lines, self.analysis.fields, names),
+            "rate": partial(rate_lines, self.rates, names),
+        }
+        utc = self.settings.feed.timestamps == "utc"
+        self.push_screen(PlotScreen(sources, subject, mode=mode, utc=utc))
 
     def _freeze_open_connections(self) -> None:
         from tui.core.client import State
@@ -333,6 +361,30 @@ class WsdeckApp(App[int]):
         from tui.commands import ThemeCommands
 
         self.push_screen(CommandPalette(providers=[ThemeCommands], placeholder="Theme…"))
+
+    _themes_found: dict[str, Theme] | None = None  # see get_theme
+
+    def get_theme(self, theme_name: str) -> Theme | None:
+        # Textual looks the current theme up for every line it draws (its styles cache
+        # asks for the ANSI theme), and each look-up copied the theme registry twice:
+        # ~0.15 ms of each screen update under fan-in. Kept until a theme is (un)registered.
+        found = self._themes_found
+        if found is None:
+            found = self._themes_found = {}
+        theme = found.get(theme_name)
+        if theme is None:
+            theme = super().get_theme(theme_name)
+            if theme is not None:
+                found[theme_name] = theme
+        return theme
+
+    def register_theme(self, theme: Theme) -> None:
+        super().register_theme(theme)
+        self._themes_found = None
+
+    def unregister_theme(self, theme_name: str) -> None:
+        super().unregister_theme(theme_name)
+        self._themes_found = None
 
     def set_theme(self, name: str) -> None:
         """Switch the theme (settings, palette); an unknown name keeps the current one."""

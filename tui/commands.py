@@ -78,7 +78,41 @@ def _field_commands(app: WsdeckApp) -> list[Command]:
                     partial(app.main.add_field, event.connection, field, path),
                 )
             )
+    every = list(app.hub.clients)
+    if every:
+        commands.append(
+            (
+                "plot: rate of all connections",
+                "Messages/s received, the 8 busiest",
+                partial(app.open_plot, "rate", every),
+            )
+        )
+    if app.analysis.fields.connections:
+        with_fields = [name for name in every if app.analysis.fields.fields_of(name) is not None]
+        commands.append(
+            (
+                "plot: fields of all connections",
+                "Numeric fields over time",
+                partial(app.open_plot, "fields", with_fields),
+            )
+        )
     for name in app.hub.clients:
+        label = escape(name)
+        if app.analysis.fields.fields_of(name) is not None:
+            commands.append(
+                (
+                    f"plot: fields of {label}",
+                    "Numeric fields over time (t)",
+                    partial(app.open_plot, "fields", [name]),
+                )
+            )
+        commands.append(
+            (
+                f"plot: rate of {label}",
+                "Messages/s received over time",
+                partial(app.open_plot, "rate", [name]),
+            )
+        )
         for field in app.analysis.added_fields(name):
             commands.append(
                 (

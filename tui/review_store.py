@@ -164,7 +164,9 @@ class RecordingStore:
         self._lengths = array("L")
         self._starts: list[int] = []  # each source's first position, for bisect
         self._source = 0  # the source being indexed
-        self._tail = b""  # a line cut by the end of the last block
+        self._tail: list[bytes] = []  # a line cut by the ends of the last blocks
+        self._tail_size = 0  # its bytes
+        self._too_long = False  # the line being read is over MAX_LINE: skipped to its end
         self._line = 0  # lines of the current source seen so far
         self.malformed = 0
         """Lines skipped because they are not events of the schema."""
@@ -211,29 +213,59 @@ class RecordingStore:
         source = self.sources[self._source]
         if not self._starts or len(self._starts) <= self._source:
             self._starts.append(self.events)
-        start = source.offset - len(self._tail)
+        tail = self._tail
+        tail_size = self._tail_size
         try:
             block = source.read()
         except OpenError as exc:
             self._problem(source, self._line + 1, f"cannot read further: {exc}")
             block = b""
+        base = source.offset  # where ``block`` starts in the content
         source.offset += len(block)
-        data = self._tail + block if self._tail else block
         if not block:  # the end of this file: its last line may lack its newline
-            if data.strip():
-                self._line_at(source, data, start, cut=True)
-            self._tail = b""
+            line = b"".join(tail)
+            if self._too_long:
+                self._skip_too_long(source)
+            elif line.strip():
+                self._line_at(source, line, base - tail_size, cut=True)
+            self._tail, self._tail_size = [], 0
             self._line = 0
             self._source += 1
             return
+        # Only the new block is searched, and a line longer than a block is joined once, at
+        # its end: joining the line so far to each block made a file of one huge line
+        # quadratic (128 MiB: 22 s).
+        end = block.rfind(b"\n") + 1
+        if not end:
+            if self._too_long or tail_size + len(block) >= MAX_LINE:
+                # Too long to index (a gzip file of zeros unpacks to gigabytes of one
+                # line): the rest of it is skipped, not held in memory.
+                self._too_long = True
+                self._tail, self._tail_size = [], 0
+            else:
+                tail.append(block)
+                self._tail_size += len(block)
+            return
         at = 0
-        end = data.rfind(b"\n") + 1
-        find = data.find
+        if self._too_long:
+            at = block.find(b"\n") + 1
+            self._skip_too_long(source)
+        elif tail:
+            at = block.find(b"\n") + 1
+            tail.append(block[: at - 1])
+            self._line_at(source, b"".join(tail), base - tail_size, cut=False)
+        find = block.find
         while at < end:
             stop = find(b"\n", at, end) + 1
-            self._line_at(source, data[at : stop - 1], start + at, cut=False)
+            self._line_at(source, block[at : stop - 1], base + at, cut=False)
             at = stop
-        self._tail = data[end:]
+        self._tail = [block[end:]] if end < len(block) else []
+        self._tail_size = len(block) - end
+
+    def _skip_too_long(self, source: _Source) -> None:
+        self._too_long = False
+        self._line += 1
+        self._problem(source, self._line, "line too long")
 
     def _line_at(self, source: _Source, line: bytes, offset: int, *, cut: bool) -> None:
         self._line += 1

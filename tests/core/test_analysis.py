@@ -14,6 +14,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from tests.core.conftest import connection
 from tui.core.analysis import BACKLOG, Analysis
 from tui.core.events import ReceiveEvent
+from tui.core.fields_store import RESOLUTION
 from tui.core.hub import Hub
 from tui.core.jq import NO_VALUE
 from tui.core.ring import EventRing
@@ -31,6 +32,7 @@ async def _telemetry_and_rpc(ws: ServerConnection) -> None:
     """Two readings, then a JSON-RPC server: answers ``sum`` after ``params[0]`` ms, never
     answers ``hang``."""
     await ws.send(json.dumps({"temperature": 20.5, "status": "ok"}))
+    await asyncio.sleep(2 * RESOLUTION)  # in an interval of its own: the series keeps it
     await ws.send("not json at all")
 
     async def answer(request: dict[str, Any]) -> None:

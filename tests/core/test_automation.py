@@ -126,7 +126,8 @@ async def test_schedule_resumes_on_its_new_grid_after_a_reconnect(hub_runner: An
         assert not [e for e in events.of("error") if e.kind in ("send", "automation")]
 
 
-async def test_reply_rule_builds_its_reply_with_jq(demo: DemoServer, hub_runner: Any) -> None:
+async def _pong_echo(demo: DemoServer, hub_runner: Any) -> tuple[Hub, Collector]:
+    """An open echo connection whose rule answers a ping with a pong built by jq."""
     echo = connection(
         "echo",
         demo.endpoint("/echo"),
@@ -141,6 +142,11 @@ async def test_reply_rule_builds_its_reply_with_jq(demo: DemoServer, hub_runner:
     hub, events, _ = automated(hub_runner, echo)
     hub.start("echo")
     await events.count("start", 1)
+    return hub, events
+
+
+async def test_reply_rule_builds_its_reply_with_jq(demo: DemoServer, hub_runner: Any) -> None:
+    hub, events = await _pong_echo(demo, hub_runner)
     assert await hub.send("echo", '{"op":"ping","id":7}')
     (reply,) = await _one(events, "pong")
     assert json.loads(reply.data) == {"op": "pong", "id": 7}
@@ -154,6 +160,20 @@ async def test_reply_rule_builds_its_reply_with_jq(demo: DemoServer, hub_runner:
     back = decode_line(encode_line(reply))
     assert isinstance(back, RuleSendEvent)
     assert back.rule == "pong"
+
+
+async def test_a_reply_too_deep_to_encode_is_skipped_and_the_rules_go_on(
+    demo: DemoServer, hub_runner: Any
+) -> None:
+    # A peer's ping whose id is thousands of levels deep: json.dumps of the reply raised
+    # RecursionError, which ended the one rules task: no rule of any connection answered again.
+    hub, events = await _pong_echo(demo, hub_runner)
+    depth = 5000
+    assert await hub.send("echo", '{"op":"ping","id":' + "[" * depth + "]" * depth + "}")
+    await events.until(lambda: len(events.of("receive")) >= 1)
+    assert await hub.send("echo", '{"op":"ping","id":7}')
+    (reply,) = await _one(events, "pong")
+    assert json.loads(reply.data) == {"op": "pong", "id": 7}
 
 
 async def test_a_note_rule_marks_the_matching_message(demo: DemoServer, hub_runner: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from pydantic import ValidationError
@@ -10,10 +11,12 @@ from pydantic import ValidationError
 from settings import Connection
 from tui.core.analysis import Analysis
 from tui.core.events import ReceiveEvent, SendEvent
-from tui.core.fields import FieldSet, check, format_value, leaf_paths, numeric
+from tui.core.fields import PLOT_LIMIT, FieldSet, check, format_value, leaf_paths, numeric
 from tui.core.fields_store import RESOLUTION, FieldStore, Series
 from tui.core.jq import NO_VALUE
+from tui.core.rates import RateHistory
 
+LATER = 1e12  # a time after every interval of these tests: everything noted is extracted
 TICK = '{"temperature": 21.5, "sensor": {"id": "t1", "ok": true}, "bids": [["1.5", "2"]]}'
 
 
@@ -72,6 +75,24 @@ def test_only_finite_numbers_are_numeric() -> None:
     assert numeric(float("nan")) is None
 
 
+@pytest.mark.parametrize("payload", ['{"t": 1e999}', '{"t": Infinity}', '{"t": -Infinity}'])
+def test_numbers_too_large_to_plot_are_not_numeric(payload: str) -> None:
+    # jq reads 1e999 and Infinity as 1.8e308, a finite float: plotted beside 1.0 plotext
+    # raised OverflowError (beside -1.8e308, ValueError) in the plot screen's render.
+    (value,) = FieldSet({"t": ".t"}).extract(payload)
+    assert isinstance(value, float)
+    assert numeric(value) is None
+
+
+def test_the_largest_plotted_numbers_plot() -> None:
+    plotext = pytest.importorskip("plotext")
+    assert numeric(PLOT_LIMIT) == PLOT_LIMIT
+    plotext.clear_figure()
+    plotext.plotsize(60, 15)
+    plotext.plot([0, 1, 2], [PLOT_LIMIT, -PLOT_LIMIT, 1.0])
+    assert plotext.build()
+
+
 def _receive(seq: int, data: str, ts: float = 1000.0, name: str = "ticker") -> ReceiveEvent:
     return ReceiveEvent(name, ts, seq=seq, data=data, size=len(data))
 
@@ -88,17 +109,46 @@ def test_store_keeps_the_latest_values_of_connections_with_fields_only() -> None
             SendEvent("ticker", 1000.0, seq=4, data='{"temperature": 99}', size=19),
         ]
     )
+    store.flush(LATER)
     assert store.latest("ticker") == {"temp": 22, "sensor": None}
     assert store.latest("other") == {}
     store.take([_receive(5, "plain text")])
+    store.flush(LATER)
     assert store.latest("ticker") == {"temp": NO_VALUE, "sensor": NO_VALUE}
     assert store.plottable() == [("ticker", "temp")]
+
+
+def test_only_the_last_message_of_each_interval_is_extracted() -> None:
+    store = FieldStore()
+    store.configure("ticker", {"temp": ".temperature"})
+    start = 1000.0  # a multiple of RESOLUTION: the interval starts here
+    store.take(
+        [
+            _receive(1, '{"temperature": 1}', ts=start),
+            _receive(2, '{"temperature": 2}', ts=start + RESOLUTION / 2),
+            _receive(3, '{"temperature": 3}', ts=start + RESOLUTION),
+            _receive(4, "{not json", ts=start + RESOLUTION * 1.5),  # the interval's last
+            _receive(5, '{"temperature": 5}', ts=start + RESOLUTION * 2),
+        ]
+    )
+    # The last interval's message waits: a later one of the same interval may come.
+    assert store.waiting == 1
+    store.take([_receive(6, '{"temperature": 6}', ts=start + RESOLUTION * 2.5)])  # next batch
+    store.flush(start + RESOLUTION * 2.9)  # the interval is not over yet
+    assert store.latest("ticker") == {"temp": NO_VALUE}  # the non-JSON message's
+    store.flush(start + RESOLUTION * 3)
+    assert store.waiting == 0
+    series = store.series("ticker", "temp")
+    assert series is not None
+    assert series.since(0) == ([start + RESOLUTION / 2, start + RESOLUTION * 2.5], [2.0, 6.0])
+    assert store.latest("ticker") == {"temp": 6}
 
 
 def test_changing_the_fields_drops_old_values_and_series() -> None:
     store = FieldStore()
     store.configure("ticker", {"temp": ".temperature", "counter": ".counter"})
     store.take([_receive(1, '{"temperature": 20, "counter": 1}')])
+    store.flush(LATER)
     store.configure("ticker", {"temp": ".temperature"})
     assert store.latest("ticker") == {"temp": NO_VALUE}
     assert store.plottable() == [("ticker", "temp")]
@@ -169,3 +219,37 @@ def test_fields_added_for_the_run_join_the_settings_ones_within_the_limits() -> 
     assert "sensor" in analysis.fields.latest("t")
     analysis.remove_field("t", "sensor")
     assert "sensor" not in analysis.fields.latest("t")
+
+
+def test_rate_history_turns_counters_into_rates_per_connection() -> None:
+    rates = RateHistory()
+    rates.sample(100.0, {"a": 0, "b": 5})
+    assert rates.series("a") is None  # one sample: no rate yet
+    rates.sample(101.0, {"a": 10, "b": 5})
+    rates.sample(103.0, {"a": 30, "b": 0})  # b's counters were reset: no negative rate
+    series = rates.series("a")
+    assert series is not None
+    assert series.since(0) == ([101.0, 103.0], [10.0, 10.0])
+    b = rates.series("b")
+    assert b is not None
+    assert b.since(0)[1] == [0.0, 0.0]
+    rates.sample(104.0, {"b": 1})
+    assert rates.series("a") is None
+
+
+def test_deep_or_huge_values_from_a_peer_show_as_a_cut_cell_without_raising() -> None:
+    # A hostile server's `{"a": [[[…]]]}` with a field `.a`: jq hands back a 5000-deep list,
+    # which json.dumps cannot encode (RecursionError in the UI thread that draws the cell).
+    depth = 5000
+    fields = FieldSet({"a": ".a"})
+    (deep,) = fields.extract('{"a":' + "[" * depth + "]" * depth + "}")
+    assert isinstance(deep, list)
+    shown = format_value(deep, limit=10)
+    assert shown.startswith("[[[")
+    assert shown.endswith("…")
+    assert len(shown) == 10
+    # A huge value is cut without encoding all of it first.
+    huge = list(range(2_000_000))
+    started = time.perf_counter()
+    assert format_value(huge, limit=10) == "[0,1,2,3,…"
+    assert time.perf_counter() - started < 0.05

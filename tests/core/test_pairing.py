@@ -172,3 +172,20 @@ def test_changing_the_key_forgets_pending_requests() -> None:
     assert len(pairings.marks) == 0
     pairings.forget("rpc")
     assert pairings.get("rpc") is None
+
+
+def test_a_peers_key_too_deep_to_encode_is_no_key_and_pairing_goes_on() -> None:
+    # jq hands back a key thousands of levels deep; json.dumps raised RecursionError in the
+    # analysis thread, which ended it: no fields or pairing for the rest of the run.
+    wire, pairings = Wire("orders"), _pairings("orders", correlate=".ref")
+    depth = 5000
+    deep = '{"ref":' + "[" * depth + "]" * depth + "}"
+    pairings.take(
+        [
+            wire.send({"op": "buy", "ref": "a"}, 10.0),  # 1
+            wire.receive(deep, 10.01),  # 2
+            wire.receive({"ref": "a"}, 10.02),  # 3
+        ]
+    )
+    assert pairings.marks.get(2) is None
+    assert _close(pairings.marks.get(1), 3, 0.02)

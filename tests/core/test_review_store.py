@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import time
 from pathlib import Path
 
 import pytest
@@ -194,4 +195,63 @@ def test_file_ring_reads_what_is_indexed(tmp_path: Path) -> None:
     assert (len(ring), ring.first, ring.end) == (0, 20, 20)
     with pytest.raises(IndexError):
         ring.at(5)
+    store.close()
+
+
+def _indexing_time(path: Path) -> float:
+    started = time.perf_counter()
+    store = loaded(path)
+    elapsed = time.perf_counter() - started
+    assert store.malformed >= 1
+    store.close()
+    return elapsed
+
+
+def test_a_huge_line_without_newlines_is_indexed_in_linear_time(tmp_path: Path) -> None:
+    # A hostile or broken file of one huge line: each 1 MiB block was joined to the whole
+    # line so far and the line searched again for a newline (128 MiB took 22 s). Four times
+    # the bytes must take about four times as long, not sixteen.
+    def one_line(blocks: int) -> Path:
+        path = tmp_path / f"{blocks}.jsonl"
+        path.write_bytes(b"x" * (blocks * review_store.BLOCK))
+        return path
+
+    small, large = one_line(12), one_line(48)
+    # The better of two runs each: the machine is shared.
+    short = min(_indexing_time(small) for _ in range(2))
+    long = min(_indexing_time(large) for _ in range(2))
+    assert long < 8 * short, (long, short)
+
+
+def test_lines_across_blocks_keep_their_offsets(tmp_path: Path) -> None:
+    events = sample(3)
+    path = tmp_path / "r.jsonl"
+    path.write_text(encode_lines(events))
+    store = RecordingStore([path])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(review_store, "BLOCK", 7)  # every line crosses several blocks
+        store.load_all()
+    assert [store.event(i) for i in range(store.events)] == events
+    store.close()
+
+
+def test_a_line_over_the_longest_indexed_is_not_kept_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A gzip file of zeros unpacks to gigabytes of one line: it was all held in memory
+    # before being found too long. Past MAX_LINE the rest of the line is only skipped.
+    monkeypatch.setattr(review_store, "BLOCK", 1024)
+    monkeypatch.setattr(review_store, "MAX_LINE", 4096)
+    path = tmp_path / "r.jsonl"
+    events = sample(2)
+    path.write_bytes(b"x" * 50_000 + b"\n" + encode_lines(events).encode() + b"y" * 50_000)
+    store = RecordingStore([path])
+    held = 0
+    while not store.done:
+        store.step(seconds=0)  # one block
+        held = max(held, sum(len(chunk) for chunk in store._tail))
+    assert held <= 4096 + 1024
+    assert [store.event(i) for i in range(store.events)] == events
+    assert store.malformed == 2
+    assert store.problems == [f"{path}:1: line too long", f"{path}:4: line too long"]
     store.close()

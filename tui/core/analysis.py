@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Final
 
 from settings.fields import MAX_FIELDS, check_field_name
 from tui.core.fields import check
-from tui.core.fields_store import FieldStore
+from tui.core.fields_store import RESOLUTION, FieldStore
 from tui.core.pairing import Pairings
 
 if TYPE_CHECKING:
@@ -36,8 +36,9 @@ __all__ = ["BACKLOG", "TICK", "Analysis"]
 BACKLOG: Final = 256
 """Batches that may wait for the thread (the drain sends at most 60 a second)."""
 
-TICK: Final = 0.25
-"""Seconds between two checks for requests that waited too long."""
+TICK: Final = RESOLUTION / 2
+"""Seconds between two looks at the clock: requests that waited too long time out, and
+the fields of messages that ended an interval are extracted (see FieldStore.take)."""
 
 
 class Analysis:
@@ -56,6 +57,7 @@ class Analysis:
         self._adhoc: dict[str, dict[str, str]] = {}
         self._queue: queue.SimpleQueue[list[Event] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._queued = 0  # batches put on the queue (written by the offering thread only)
 
     def configure(self, connection: Connection) -> None:
         """Take ``connection``'s fields and pairing settings (new or changed)."""
@@ -108,6 +110,7 @@ class Analysis:
         if self._queue.qsize() >= BACKLOG:
             self.skipped += len(batch)
             return
+        self._queued += 1
         self._queue.put(batch)
 
     def process(self, batch: list[Event]) -> None:
@@ -115,6 +118,11 @@ class Analysis:
         self.fields.take(batch)
         self.pairings.take(batch)
         self.analysed += 1
+
+    @property
+    def idle(self) -> bool:
+        """Whether every batch offered so far has been analysed (benchmarks wait for it)."""
+        return self.analysed >= self._queued and not self.fields.waiting
 
     def start(self) -> None:
         """Start the thread (once)."""
@@ -143,5 +151,6 @@ class Analysis:
                 self.process(batch)
             now = self._clock()
             if now >= due:
+                self.fields.flush(now)
                 self.pairings.expire(now)
                 due = now + TICK

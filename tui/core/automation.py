@@ -385,7 +385,10 @@ class ConnectionAutomation:
             if isinstance(value, str):
                 out = value
             else:
-                out = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+                try:
+                    out = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+                except RecursionError:  # a peer's value thousands of levels deep: no reply
+                    return  # (raised, it ended the rules task of every connection)
         else:
             out = _message(rule.send)
         target = self.client if rule.to is None else self.owner.hub.clients.get(rule.to)

@@ -99,6 +99,7 @@ class MainScreen(Screen[None]):
         Binding("d", "detail", "Detail", id="feed.detail"),
         Binding("a", "alerts", "Alerts", id="alerts.show", show=False),
         Binding("v", "fields_view", "Fields / payload", id="feed.fields_view", show=False),
+        Binding("t", "plot", "Plot", id="connection.plot", show=False),
         # One key per pane, as in k9s and lazygit; tab and shift+tab go round the panes only
         # (buttons have keys of their own).
         Binding("1", "pane('table')", "Go to the table", id="pane.table", show=False),
@@ -186,6 +187,8 @@ class MainScreen(Screen[None]):
         # Called synchronously as the cursor moves, so the selected bar, the node controls
         # and the composer's target change in the same frame as the highlight.
         self.watch(self._table, "cursor_row", self._cursor_moved, init=False)
+        # Likewise the status line, in the same screen update as the feed's rows.
+        self.watch(self.query_one(EventFeed), "status", self._feed_repainted, init=False)
         self.set_interval(STATE_REFRESH, self._state_tick)
         self.watch(self, "focused", self._focus_moved)
         self._table.focus()
@@ -275,9 +278,16 @@ class MainScreen(Screen[None]):
         except NoMatches:
             return  # the app is shutting down and the widgets are already gone
         self._events_at = time.monotonic()
-        feed.events_added()
+        if feed.events_added():
+            self._feed_repainted()
+        # Else the feed repaints within its interval, and its status line with it (see
+        # on_mount). Updated now, the line cost a screen update of its own (~3 a second
+        # under fan-in, each ~3 ms whatever it holds).
+
+    def _feed_repainted(self) -> None:
+        """The status line, and a due state refresh, in the feed's screen update."""
         if self._state_due:
-            self.refresh_state()  # in the same screen update as this feed repaint
+            self.refresh_state()
         else:
             self._feed_status()
 
@@ -451,6 +461,14 @@ class MainScreen(Screen[None]):
         """Remove a field added from the palette."""
         self.wsdeck.analysis.remove_field(connection, name)
         self.refresh_state()
+
+    def action_plot(self) -> None:
+        """Plot the highlighted connection's numeric fields (or its rate, without fields)."""
+        name = self.selected
+        if name is None:
+            return
+        has_fields = self.wsdeck.analysis.fields.fields_of(name) is not None
+        self.wsdeck.open_plot("fields" if has_fields else "rate", [name])
 
     def action_fields_view(self) -> None:
         """Show the fields of received messages instead of their payloads, or go back."""
@@ -626,10 +644,6 @@ class MainScreen(Screen[None]):
         detail = self.query_one(DetailPane)
         if detail.display:
             detail.show(message.event)
-
-    @on(EventFeed.StatusChanged)
-    def _status_changed(self) -> None:
-        self._feed_status()
 
     def action_clear_feed(self) -> None:
         """Clear what the feed shows (under its filter); ask first if it is over a screenful."""
