@@ -166,6 +166,7 @@ class RecordingStore:
         self._source = 0  # the source being indexed
         self._tail: list[bytes] = []  # a line cut by the ends of the last blocks
         self._tail_size = 0  # its bytes
+        self._too_long = False  # the line being read is over MAX_LINE: skipped to its end
         self._line = 0  # lines of the current source seen so far
         self.malformed = 0
         """Lines skipped because they are not events of the schema."""
@@ -223,7 +224,9 @@ class RecordingStore:
         source.offset += len(block)
         if not block:  # the end of this file: its last line may lack its newline
             line = b"".join(tail)
-            if line.strip():
+            if self._too_long:
+                self._skip_too_long(source)
+            elif line.strip():
                 self._line_at(source, line, base - tail_size, cut=True)
             self._tail, self._tail_size = [], 0
             self._line = 0
@@ -234,11 +237,20 @@ class RecordingStore:
         # quadratic (128 MiB: 22 s).
         end = block.rfind(b"\n") + 1
         if not end:
-            tail.append(block)
-            self._tail_size += len(block)
+            if self._too_long or tail_size + len(block) >= MAX_LINE:
+                # Too long to index (a gzip file of zeros unpacks to gigabytes of one
+                # line): the rest of it is skipped, not held in memory.
+                self._too_long = True
+                self._tail, self._tail_size = [], 0
+            else:
+                tail.append(block)
+                self._tail_size += len(block)
             return
         at = 0
-        if tail:
+        if self._too_long:
+            at = block.find(b"\n") + 1
+            self._skip_too_long(source)
+        elif tail:
             at = block.find(b"\n") + 1
             tail.append(block[: at - 1])
             self._line_at(source, b"".join(tail), base - tail_size, cut=False)
@@ -249,6 +261,11 @@ class RecordingStore:
             at = stop
         self._tail = [block[end:]] if end < len(block) else []
         self._tail_size = len(block) - end
+
+    def _skip_too_long(self, source: _Source) -> None:
+        self._too_long = False
+        self._line += 1
+        self._problem(source, self._line, "line too long")
 
     def _line_at(self, source: _Source, line: bytes, offset: int, *, cut: bool) -> None:
         self._line += 1

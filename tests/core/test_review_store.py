@@ -233,3 +233,25 @@ def test_lines_across_blocks_keep_their_offsets(tmp_path: Path) -> None:
         store.load_all()
     assert [store.event(i) for i in range(store.events)] == events
     store.close()
+
+
+def test_a_line_over_the_longest_indexed_is_not_kept_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A gzip file of zeros unpacks to gigabytes of one line: it was all held in memory
+    # before being found too long. Past MAX_LINE the rest of the line is only skipped.
+    monkeypatch.setattr(review_store, "BLOCK", 1024)
+    monkeypatch.setattr(review_store, "MAX_LINE", 4096)
+    path = tmp_path / "r.jsonl"
+    events = sample(2)
+    path.write_bytes(b"x" * 50_000 + b"\n" + encode_lines(events).encode() + b"y" * 50_000)
+    store = RecordingStore([path])
+    held = 0
+    while not store.done:
+        store.step(seconds=0)  # one block
+        held = max(held, sum(len(chunk) for chunk in store._tail))
+    assert held <= 4096 + 1024
+    assert [store.event(i) for i in range(store.events)] == events
+    assert store.malformed == 2
+    assert store.problems == [f"{path}:1: line too long", f"{path}:4: line too long"]
+    store.close()
