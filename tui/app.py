@@ -36,6 +36,7 @@ from tui.typeahead import KeyGate, KeyHandled
 if TYPE_CHECKING:
     from rich.console import RenderableType
     from textual.screen import Screen
+    from textual.theme import Theme
 
     from settings import Connection, WsdeckSettings
     from tui.core.analysis import Analysis
@@ -360,6 +361,30 @@ class WsdeckApp(App[int]):
         from tui.commands import ThemeCommands
 
         self.push_screen(CommandPalette(providers=[ThemeCommands], placeholder="Theme…"))
+
+    _themes_found: dict[str, Theme] | None = None  # see get_theme
+
+    def get_theme(self, theme_name: str) -> Theme | None:
+        # Textual looks the current theme up for every line it draws (its styles cache
+        # asks for the ANSI theme), and each look-up copied the theme registry twice:
+        # ~0.15 ms of each screen update under fan-in. Kept until a theme is (un)registered.
+        found = self._themes_found
+        if found is None:
+            found = self._themes_found = {}
+        theme = found.get(theme_name)
+        if theme is None:
+            theme = super().get_theme(theme_name)
+            if theme is not None:
+                found[theme_name] = theme
+        return theme
+
+    def register_theme(self, theme: Theme) -> None:
+        super().register_theme(theme)
+        self._themes_found = None
+
+    def unregister_theme(self, theme_name: str) -> None:
+        super().unregister_theme(theme_name)
+        self._themes_found = None
 
     def set_theme(self, name: str) -> None:
         """Switch the theme (settings, palette); an unknown name keeps the current one."""

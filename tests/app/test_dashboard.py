@@ -529,6 +529,32 @@ async def test_a_regex_filter_that_gives_up_says_so_in_the_status_line(make_app:
         await wait_until(pilot, lambda: "regex search stopped" in str(status.render()))
 
 
+async def test_the_status_line_counts_what_the_rows_show_in_the_same_screen_update(
+    make_app: Any,
+) -> None:
+    """A batch that comes within the feed's repaint interval waits for the repaint, and the
+    status line's count with it; the count changes as the rows do (in the same call, so in
+    the same screen update), not a screen update before or after them."""
+    from tui.core.events import ReceiveEvent
+
+    app = make_app(conn("idle", "ws://127.0.0.1:9/"))
+    async with app.run_test(size=SIZE) as pilot:
+        feed = app.main.query_one(EventFeed)
+        status = app.main.query_one("#feed-status")
+        app.ring.extend([ReceiveEvent("idle", 1.0, i, "x", 1) for i in range(1, 4)])
+        app.main.events_arrived()
+        await wait_until(pilot, lambda: feed.virtual_size.height == 3)  # repainted
+        assert "3 events" in str(status.render())
+        feed._pacer.last_flush = time.monotonic()  # the next batch falls within the cap
+        app.ring.extend([ReceiveEvent("idle", 2.0, i, "y", 1) for i in range(4, 9)])
+        app.main.events_arrived()
+        assert "3 events" in str(status.render())
+        assert feed.virtual_size.height == 3  # the rows too: no repaint yet
+        feed.flush()  # what the deferred repaint runs
+        assert feed.virtual_size.height == 8
+        assert "8 events" in str(status.render())
+
+
 def _feed_rows(feed: EventFeed) -> list[str]:
     """The feed's rows on screen without the size column (it says "dropped" once evicted)."""
     rows = [feed.render_line(y).text for y in range(feed.scrollable_content_region.height)]

@@ -112,3 +112,33 @@ def test_styles_are_added_once_per_kind_of_row(monkeypatch: pytest.MonkeyPatch) 
     dropped = row_strip(EVENTS[0], 80, styles, dropped=True)
     assert all(segment.style is not None and segment.style.dim for segment in dropped)
     assert "dropped" in dropped.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "hello", "x" * 40, "a\\b c", "数据 数据", "é" * 12, "tab\there", "\u200bzero", "12345678"],
+)
+@pytest.mark.parametrize("width", [-1, 0, 1, 2, 7, 8, 9, 12, 40])
+def test_fit_pads_or_cuts_to_exactly_width_cells(text: str, width: int) -> None:
+    """Plain ASCII takes a shortcut (one cell per character); every text ends up as rich
+    measures and cuts it."""
+    from rich.cells import cell_len, set_cell_size
+
+    if width <= 0:
+        expected = ""
+    elif cell_len(text) <= width:
+        expected = set_cell_size(text, width)
+    else:
+        expected = set_cell_size(text, width - 1) + "…"
+    assert fit(text, width) == expected
+
+
+@pytest.mark.parametrize("utc", [False, True])
+def test_the_time_column_reads_as_strftime_would(utc: bool) -> None:
+    from datetime import UTC, datetime
+
+    for step in range(2000):
+        ts = T0 + step * 37.0137  # hours, minutes, seconds and milliseconds all move
+        moment = datetime.fromtimestamp(ts, UTC) if utc else datetime.fromtimestamp(ts)
+        expected = moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+        assert clock(ts, utc) == expected

@@ -86,6 +86,19 @@ def test_one_message_a_refresh_is_placed_at_its_own_time() -> None:
     assert rate.label() == "      █▁ 0/s"
 
 
+def test_a_long_stream_keeps_only_the_buckets_it_can_draw() -> None:
+    """Old buckets are dropped once a second (not at every sample): memory stays bounded
+    and the bars are those of the last finished seconds."""
+    rate = _Rate()
+    total = 0
+    for step in range(1, 2001):  # 1 000 s at 2 refreshes a second, 10 messages each
+        now = step * 0.5
+        total += 10
+        rate.sample(total, now - 0.05, now)
+        assert len(rate.buckets) <= _Rate.BARS + 3
+    assert rate.label() == "████████ 20/s"
+
+
 def test_rates_keep_their_unit_and_slow_ones_their_tenths() -> None:
     assert per_second(0.5) == "0.5/s"
     assert per_second(2.0) == "2/s"

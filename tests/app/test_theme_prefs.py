@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from settings import load_settings
 from tests.app.conftest import run_first_hit, run_in_palette, wait_until
 from tui.app import WsdeckApp
@@ -96,3 +98,40 @@ async def test_in_the_demo_the_theme_lasts_this_run(make_app: Any) -> None:
     app = make_app()  # no settings file at all, like `wsdeck demo`
     notice = await notice_of_choosing_nord(app)
     assert notice == "theme nord for this run only: there is no settings file"
+
+
+def test_theme_look_ups_are_kept_until_a_theme_is_registered(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual asks for the current theme for every line it draws: the App answers from
+    what it found before instead of copying the registry, and forgets it when the
+    registry changes."""
+    from textual.app import App
+    from textual.theme import Theme
+
+    app = make_app()
+    copies = 0
+    registry = App.available_themes
+
+    def counting(self: App[Any]) -> dict[str, Theme]:
+        nonlocal copies
+        copies += 1
+        return registry.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+    monkeypatch.setattr(App, "available_themes", property(counting))
+    dark = app.get_theme("textual-dark")
+    assert dark is not None
+    assert dark.name == "textual-dark"
+    before = copies
+    for _ in range(100):
+        assert app.get_theme("textual-dark") is dark
+    assert copies == before
+    mine = Theme(name="mine", primary="#ff0000")
+    app.register_theme(mine)
+    assert app.get_theme("mine") is mine
+    again = Theme(name="mine", primary="#00ff00")
+    app.register_theme(again)
+    assert app.get_theme("mine") is again
+    app.unregister_theme("mine")
+    assert app.get_theme("mine") is None
+    assert app.get_theme("nope, textual-light") is app.get_theme("textual-light")

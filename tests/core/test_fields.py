@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from settings import Connection
 from tui.core.analysis import Analysis
 from tui.core.events import ReceiveEvent, SendEvent
-from tui.core.fields import FieldSet, check, format_value, leaf_paths, numeric
+from tui.core.fields import PLOT_LIMIT, FieldSet, check, format_value, leaf_paths, numeric
 from tui.core.fields_store import RESOLUTION, FieldStore, Series
 from tui.core.jq import NO_VALUE
 from tui.core.rates import RateHistory
@@ -73,6 +73,24 @@ def test_only_finite_numbers_are_numeric() -> None:
     assert numeric(True) is None
     assert numeric("3") is None
     assert numeric(float("nan")) is None
+
+
+@pytest.mark.parametrize("payload", ['{"t": 1e999}', '{"t": Infinity}', '{"t": -Infinity}'])
+def test_numbers_too_large_to_plot_are_not_numeric(payload: str) -> None:
+    # jq reads 1e999 and Infinity as 1.8e308, a finite float: plotted beside 1.0 plotext
+    # raised OverflowError (beside -1.8e308, ValueError) in the plot screen's render.
+    (value,) = FieldSet({"t": ".t"}).extract(payload)
+    assert isinstance(value, float)
+    assert numeric(value) is None
+
+
+def test_the_largest_plotted_numbers_plot() -> None:
+    plotext = pytest.importorskip("plotext")
+    assert numeric(PLOT_LIMIT) == PLOT_LIMIT
+    plotext.clear_figure()
+    plotext.plotsize(60, 15)
+    plotext.plot([0, 1, 2], [PLOT_LIMIT, -PLOT_LIMIT, 1.0])
+    assert plotext.build()
 
 
 def _receive(seq: int, data: str, ts: float = 1000.0, name: str = "ticker") -> ReceiveEvent:

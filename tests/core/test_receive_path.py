@@ -134,6 +134,23 @@ async def test_the_websockets_internals_of_the_fast_path_have_their_shape() -> N
     assert len(queue.frames) == 1
 
 
+def test_the_protocol_says_when_a_read_leaves_something_to_write() -> None:
+    # WireConnection.send_data skips its outgoing checks while the protocol's writes are
+    # empty (after nearly every message read): a data frame leaves nothing to write, a
+    # ping leaves its pong, and data_to_send() empties the list.
+    from websockets.client import ClientProtocol
+    from websockets.protocol import State as ProtocolState
+    from websockets.uri import parse_uri
+
+    protocol = ClientProtocol(parse_uri("ws://127.0.0.1/"), state=ProtocolState.OPEN)
+    protocol.receive_data(frame(TEXT, b"one"))
+    assert protocol.writes == []
+    protocol.receive_data(frame(PING, b"p"))
+    assert protocol.writes
+    assert protocol.data_to_send()
+    assert protocol.writes == []
+
+
 @pytest.mark.parametrize("bus_limit", [10_000, 1])
 async def test_nothing_after_invalid_utf8_is_delivered(hub_runner: Any, bus_limit: int) -> None:
     """Text that is not UTF-8 fails the connection where it stands (recv() does that): the

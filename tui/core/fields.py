@@ -19,7 +19,7 @@ from typing import Final
 from tui.core.display import printable
 from tui.core.jq import NO_VALUE, JqError, compile_program
 
-__all__ = ["MISSING", "FieldSet", "check", "format_value", "leaf_paths", "numeric"]
+__all__ = ["MISSING", "PLOT_LIMIT", "FieldSet", "check", "format_value", "leaf_paths", "numeric"]
 
 MISSING: Final = "-"
 """What a field shows for a payload that is not JSON or lacks it."""
@@ -64,12 +64,18 @@ class FieldSet:
         return list(zip(self.names, self.sources, strict=True))
 
 
+PLOT_LIMIT: Final = 1e300
+"""Largest magnitude plotted: jq reads ``1e999`` and ``Infinity`` as 1.8e308, finite, but
+plotext overflows on a span that large (a peer's payload crashed the plot screen)."""
+
+
 def numeric(value: object) -> float | None:
-    """``value`` as a number to plot: ints and finite floats only (never bools or text)."""
+    """``value`` as a number to plot: ints and floats within :data:`PLOT_LIMIT` only
+    (never bools, text, NaN or infinities)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     number = float(value)
-    return number if math.isfinite(number) else None
+    return number if -PLOT_LIMIT <= number <= PLOT_LIMIT else None
 
 
 def format_value(value: object, limit: int = _TEXT_LIMIT) -> str:

@@ -103,6 +103,11 @@ class WireConnection(ClientConnection):
             self._report(exc)
 
     def send_data(self) -> None:
+        if not self.protocol.writes:
+            # Nothing to write, as after nearly every message read (websockets calls this
+            # for each read): the buffer cannot have grown, nor a close frame gone out,
+            # since the last check. The checks below cost ~1 µs a message under fan-in.
+            return
         super().send_data()
         if self.failure is None:
             sent = self.protocol.close_sent

@@ -129,7 +129,10 @@ class _Rate:
     first: int | None = None
     """The first bucket sampled whole (the one sampling started in is partial)."""
     buckets: dict[int, float] = field(default_factory=dict)
-    """Messages per bucket index (``int(time // BUCKET)``); only the last ``BARS + 1`` kept."""
+    """Messages per bucket index (``int(time // BUCKET)``); older than ``BARS`` buckets
+    before the last sample's are dropped once a bucket (see :meth:`sample`)."""
+    oldest: int = 0
+    """The oldest bucket kept since the last pruning."""
 
     def sample(self, total: int, activity: float | None, now: float) -> None:
         """Note the counters at one refresh (``activity``: the time of the last message).
@@ -155,8 +158,13 @@ class _Rate:
             buckets[last] = buckets.get(last, 0.0) + 1
             if count > 1:
                 self._spread(count - 1, min(max(since, before), activity), activity)
-        for index in [i for i in self.buckets if i < int(now // self.BUCKET) - self.BARS]:
-            del self.buckets[index]
+        oldest = int(now // self.BUCKET) - self.BARS
+        if oldest > self.oldest:
+            # Once a bucket, not at every sample (500 rows under fan-in, twice a second):
+            # a bucket spread into in between is older than any bar drawn.
+            self.oldest = oldest
+            for index in [i for i in self.buckets if i < oldest]:
+                del self.buckets[index]
 
     def _spread(self, count: int, start: float, end: float) -> None:
         """Add ``count`` messages evenly over ``[start, end]``."""

@@ -16,6 +16,7 @@ from typing import ClassVar
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.reactive import var
 from textual.scrollbar import ScrollTo, ScrollUp
 
 from tui.core.events import Event, PayloadEvent, encode_line
@@ -107,7 +108,12 @@ class EventFeed(FeedView):
     _scan_scheduled = False
     _recentre = False  # centre the highlight once a re-filter has found it
     _posted_cursor: int | None = _NO_CURSOR
-    _posted_status: tuple[object, ...] | None = None
+    status: var[tuple[object, ...] | None] = var(None, init=False)
+    """What the status line reports (follow state, counts, filter and search progress);
+    set when it changes, with a :class:`StatusChanged` message. A watcher runs at once, so
+    a line drawn from it repaints in the same screen update as the rows (the message
+    reached the screen a screen update later about half the time under fan-in, and
+    each screen update costs milliseconds whatever it holds)."""
     _cleared: Cleared | None = None  # the last clear, for undo
 
     @cached_property
@@ -190,8 +196,11 @@ class EventFeed(FeedView):
 
     # -- the App's calls ----------------------------------------------------------------
 
-    def events_added(self) -> None:
-        """Take in the batch just added to the ring; repaints at most every REPAINT_INTERVAL."""
+    def events_added(self) -> bool:
+        """Take in the batch just added to the ring; repaints at most every REPAINT_INTERVAL.
+
+        Returns whether the feed repainted now (else it does within the interval).
+        """
         rows = self._rows
         if rows.view.sync():
             self._schedule_scan()
@@ -200,7 +209,7 @@ class EventFeed(FeedView):
         if not rows.following:
             # Rows evicted just now stay where they are until the next repaint and after.
             rows.find_ghosts()
-        self._pacer.request()
+        return self._pacer.request()
 
     def flush(self) -> None:
         """Bring geometry, follow position and status up to date now (skipping the rate cap)."""
@@ -539,6 +548,6 @@ class EventFeed(FeedView):
             self.filter_error,
         )
         search = (self.search, self.match_count, self.matching, self.match_number)
-        if (status, search) != self._posted_status:
-            self._posted_status = (status, search)
+        if (status, search) != self.status:
+            self.status = (status, search)
             self.post_message(self.StatusChanged(self, *status))

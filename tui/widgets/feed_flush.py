@@ -38,19 +38,23 @@ class FlushPacer:
         self._behind = self._behind_at_last_tick = False
         self.last_flush = time.monotonic()
 
-    def request(self) -> None:
-        """Events wait to be shown: flush now, or when the interval since the last is over."""
+    def request(self) -> bool:
+        """Events wait to be shown: flush now, or when the interval since the last is over.
+
+        Returns whether the flush ran now.
+        """
         self._behind = True
         if self._timer is not None:
-            return
+            return False
         wait = self.last_flush + self._interval - time.monotonic()
         if wait <= 0 or not self._widget.is_mounted:
             self._flush()
-        else:
-            # Textual 8.2.8: a one-shot timer under ~1 µs returns without ever firing,
-            # and only flushed() clears _timer: one lost timer stopped the feed for good.
-            wait = max(wait, _MIN_TIMER)
-            self._timer = self._widget.set_timer(wait, self._flush, name="feed-flush")
+            return True
+        # Textual 8.2.8: a one-shot timer under ~1 µs returns without ever firing,
+        # and only flushed() clears _timer: one lost timer stopped the feed for good.
+        wait = max(wait, _MIN_TIMER)
+        self._timer = self._widget.set_timer(wait, self._flush, name="feed-flush")
+        return False
 
     def catch_up(self) -> None:
         """The safety net: flush if events have waited a whole tick with no flush."""

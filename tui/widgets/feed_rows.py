@@ -39,7 +39,7 @@ class FeedRows:
         """The evicted events still shown, oldest first.
 
         The ring evicts as batches arrive, but the App announces them only on a grid
-        (``events_added``, 12 times a second): rows drawn in between must already show
+        (``events_added``, 11 times a second): rows drawn in between must already show
         those evictions as ghosts, or a paused screen would jump to newer events.
         """
         if not self.following and self.ring.first != self._ghosts_first:
@@ -92,10 +92,6 @@ class FeedRows:
     def shows(self, pos: int) -> bool:
         """Whether the event at ``pos`` has a row."""
         return pos in self.ghosts or self.view.contains(pos)
-
-    def is_ghost(self, row: int) -> bool:
-        """Whether row ``row`` shows an event the ring evicted."""
-        return row < len(self.ghosts)
 
     def event(self, pos: int) -> Event | None:
         """The event at ``pos``: from the ring, or kept on screen after its eviction."""

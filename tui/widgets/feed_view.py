@@ -15,12 +15,12 @@ from typing import ClassVar
 from rich.style import Style
 from textual import events
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
-from tui.core.events import EVENT_NAMES, Event
+from tui.core.events import EVENT_NAMES, Event, PayloadEvent
 from tui.core.ring import EventRing
 from tui.widgets.feed_matches import SearchMatches, highlight
 from tui.widgets.feed_row import NAME_WIDTH, RowStyles, row_strip
@@ -133,6 +133,7 @@ class FeedView(ScrollView, can_focus=True):
         self._styles: RowStyles | None = None
         self._painted: tuple[object, ...] | None = None
         self._name_width = NAME_WIDTH
+        self._pass: tuple[int, int, int, int] | None = None  # see render_lines
         self.annotate: Callable[[Event], tuple[str, str | None]] | None = None
         """Gives an event's mark and its text in place of the payload (``None``: the
         payload), printable; see :func:`row_strip`'s ``lead`` and ``text``."""
@@ -185,16 +186,32 @@ class FeedView(ScrollView, can_focus=True):
 
     # -- rendering ------------------------------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Textual asks for a repaint's lines one by one; what they share (the width, the
+        # first row, the row count) is worked out once per repaint, not per line: the
+        # width alone (scrollable_content_region) was a fifth of each row's cost.
+        self._pass = self._line_pass()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
+
+    def _line_pass(self) -> tuple[int, int, int, int]:
+        """The content width, the row at the top, the row count and the ghost count."""
         rows = self._rows
         # While paused the top row is an event, not an index: evictions shift indices.
         top = rows.top
-        row = (int(self.scroll_y) if rows.following or top is None else rows.row_of(top)) + y
-        if row >= len(rows):
+        first = int(self.scroll_y) if rows.following or top is None else rows.row_of(top)
+        return self.scrollable_content_region.width, first, len(rows), len(rows.ghosts)
+
+    def render_line(self, y: int) -> Strip:
+        width, first, count, ghosts = self._pass or self._line_pass()
+        row = first + y
+        if row >= count:
             return Strip.blank(width, self.rich_style)
+        rows = self._rows
         pos = rows.pos_at(row)
-        dropped = rows.is_ghost(row)
+        dropped = row < ghosts
         cursor = pos == rows.cursor
         key = (pos, width, cursor, dropped)
         strip = self._cache.get(key)
@@ -209,11 +226,14 @@ class FeedView(ScrollView, can_focus=True):
         if event is None:
             return Strip.blank(width, self.rich_style)
         lead, text = ("", None) if self.annotate is None else self.annotate(event)
+        # Only a binary payload's preview depends on the connection's view (the look-up
+        # goes through the App's settings: a few µs a row).
+        binary = isinstance(event, PayloadEvent) and isinstance(event.data, bytes)
         strip = row_strip(
             event,
             width,
             self._row_styles(),
-            view=self._receive_view(event.connection),
+            view=self._receive_view(event.connection) if binary else "text",
             utc=self._utc,
             cursor=cursor,
             dropped=dropped,
