@@ -108,6 +108,86 @@ def app_idle_rss(folder: Path) -> int:
 AppRun = Callable[[BenchServer, int, int, float, Path], dict[str, Any]]
 
 
+def load_figures(conns: int, rate: int, duration: float, delivered: bool) -> dict[str, Any]:
+    """The load of a fan-in run, and whether every message arrived."""
+    return {
+        "connections": conns,
+        "messages_per_s": conns * rate,
+        "seconds": duration,
+        "messages": conns * int(rate * duration),
+        "every_message_delivered": delivered,
+    }
+
+
+@dataclass
+class Paired:
+    """Fan-in runs of the App as configured (``plain``) and with extra settings on every
+    connection (``subject``): the cost of a feature under this load."""
+
+    conns: int
+    rate: int
+    duration: float
+    plain: list[dict[str, Any]]
+    subject: list[dict[str, Any]]
+
+    @property
+    def expected(self) -> int:
+        return self.conns * int(self.rate * self.duration)
+
+    def delivered(self) -> bool:
+        expected = self.expected
+        runs = self.plain + self.subject
+        return all(r["count"] == expected and r["msgs_in"] == expected for r in runs)
+
+    def cpu_us(self, runs: list[dict[str, Any]]) -> list[float]:
+        """Process CPU time per received message, in µs, of each run."""
+        return [r["cpu"] / r["count"] * 1e6 for r in runs]
+
+    def ratio(self) -> list[float]:
+        """CPU per message with the extra settings / without, run by run."""
+        pairs = zip(self.cpu_us(self.subject), self.cpu_us(self.plain), strict=True)
+        return [s / p for s, p in pairs]
+
+    def figures(self, subject: str) -> dict[str, Any]:
+        """The load, delivery and CPU figures; ``subject`` names the runs with the extra
+        settings (``automated``, ``watched``)."""
+        return {
+            **load_figures(self.conns, self.rate, self.duration, self.delivered()),
+            "plain_app_cpu_us_per_message": summary(self.cpu_us(self.plain), 1),
+            f"{subject}_app_cpu_us_per_message": summary(self.cpu_us(self.subject), 1),
+            "cpu_ratio": summary(self.ratio()),
+        }
+
+    def checks(self, subject: str, target: float) -> list[dict[str, Any]]:
+        """Every message delivered; CPU per message with / without at most ``target``."""
+        return [
+            check("every message delivered", float(self.delivered()), ">=", 1),
+            check(
+                f"CPU per message, {subject} / plain App",
+                statistics.median(self.ratio()),
+                "<=",
+                target,
+            ),
+        ]
+
+
+def paired(conns: int, rate: int, duration: float, runs: int, extra: Mapping[str, Any]) -> Paired:
+    """Per run, the App without and with ``extra`` on every connection (taking turns first)."""
+    plain: list[dict[str, Any]] = []
+    subject: list[dict[str, Any]] = []
+    with bench_server() as server, tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        for index in range(runs):
+            base, other = alternate(
+                index,
+                partial(app_run, server, conns, rate, duration, folder),
+                partial(app_run, server, conns, rate, duration, folder, extra),
+            )
+            plain.append(base)
+            subject.append(other)
+    return Paired(conns, rate, duration, plain, subject)
+
+
 @dataclass
 class Fanin:
     """The runs of one fan-in load: the plain client's and the App's, and the idle App's RSS."""
@@ -148,11 +228,7 @@ class Fanin:
     def figures(self) -> dict[str, Any]:
         apps, plain = self.apps, self.plain
         return {
-            "connections": self.conns,
-            "messages_per_s": self.conns * self.rate,
-            "seconds": self.duration,
-            "messages": self.expected,
-            "every_message_delivered": self.delivered(),
+            **load_figures(self.conns, self.rate, self.duration, self.delivered()),
             "sender_max_lag_ms": summary([r["server"]["max_lag"] * 1000 for r in apps + plain], 1),
             "app_delay_p99_ms": summary(self.app_p99(), 1),
             "app_delay_p50_ms": summary([percentile(a["delays_ns"], 0.5) / 1e6 for a in apps], 1),

@@ -3,9 +3,9 @@
 ``python benchmarks/run_all.py`` runs the full suite (3 runs per figure, 5 for startup, one
 10-minute soak; about 30 minutes on 2 cores). ``--quick`` runs small loads once and never
 fails on a target (a smoke test for CI). ``--only NAME`` runs some of: ingest, dashboard,
-fanin, fanin5k, latency, keys, startup, ssh, soak, automation, open, fields. Before
-each benchmark the suite waits (up to ``--wait`` seconds) for the 1-minute load average to
-drop below ``--max-load``, and records the load it ran at."""
+fanin, fanin5k, latency, keys, startup, ssh, soak, automation, open, fields, watch.
+Before each benchmark the suite waits (up to ``--wait`` seconds) for the 1-minute load
+average to drop below ``--max-load``, and records the load it ran at."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ import bench_open
 import bench_soak
 import bench_ssh
 import bench_startup
+import bench_watch
 from common import loadavg, wait_for_quiet
 
 SUITE = {
@@ -43,6 +44,7 @@ SUITE = {
     "ssh": bench_ssh.run,
     "soak": bench_soak.run,
     "automation": bench_automation.run,
+    "watch": bench_watch.run,
     "open": bench_open.run,
     "fields": bench_fields.run,
 }

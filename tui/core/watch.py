@@ -10,8 +10,10 @@ Time-driven changes (a silence, a window emptying, a rule's ``hold``) are found 
 :meth:`WatchEngine.tick`, which the owner calls a few times a second (:meth:`WatchEngine.run`);
 their alerts carry the moment the threshold was crossed, not the moment it was noticed.
 
-Payload rules run in the reader's callback: a jq program costs ~5-8 µs on a small JSON
-message here (measured with ``.status == "alarm"``), a regex well under 1 µs.
+Payload rules run in the reader's callback: a watched message costs ~4.5 µs of CPU with a
+silence watch and the jq rule ``.status == "alarm"`` on 64 bytes (~5 µs on a JSON object,
+~4.3 on text that is not JSON; a bare bus takes 0.1 µs), nearly all of it jq's; a regex
+rule well under 1 µs.
 """
 
 from __future__ import annotations
