@@ -108,24 +108,19 @@ class CheckOptions:
 
 
 def _matcher(expect: str | None, expect_jq: str | None) -> Callable[[str | bytes], bool]:
-    """A test of one payload: the regex searched in the text (binary: its hex digits), the jq
-    program's first output truthy, or any payload when neither is given."""
-    if expect is not None:
-        try:
-            pattern = re.compile(expect)
-        except re.error as exc:
-            raise UsageError(f"--expect {expect!r}: invalid regular expression: {exc}") from None
-        return lambda data: (
-            pattern.search(data if isinstance(data, str) else data.hex()) is not None
-        )
-    if expect_jq is not None:
-        from tui.core.jq import JqError, compile_program
+    """The test of one payload: the condition watches use (:mod:`tui.core.matcher`), or any
+    payload when neither ``--expect`` nor ``--expect-jq`` is given."""
+    if expect is None and expect_jq is None:
+        return lambda data: True
+    from tui.core.jq import JqError
+    from tui.core.matcher import Matcher
 
-        try:
-            return compile_program(expect_jq).matches
-        except JqError as exc:
-            raise UsageError(f"--expect-jq {expect_jq!r}: invalid jq program: {exc}") from None
-    return lambda data: True
+    try:
+        return Matcher(expect, expect_jq)
+    except re.error as exc:
+        raise UsageError(f"--expect {expect!r}: invalid regular expression: {exc}") from None
+    except JqError as exc:
+        raise UsageError(f"--expect-jq {expect_jq!r}: invalid jq program: {exc}") from None
 
 
 @dataclass

@@ -90,7 +90,9 @@ def parser() -> argparse.ArgumentParser:
     )
     expect = parser.add_mutually_exclusive_group()
     expect.add_argument(
-        "--expect", metavar="REGEX", help="the answer: a message this regex finds (binary: hex)"
+        "--expect",
+        metavar="REGEX",
+        help="the answer: a message this regex finds (binary: read as UTF-8)",
     )
     expect.add_argument(
         "--expect-jq", metavar="EXPR", help="the answer: a JSON message this jq program is true for"

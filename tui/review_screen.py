@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ReviewScreen"]
 
+# Plots draw the live series (rates, fields fed by the analysis thread): none in review yet.
 _LIVE_ONLY = frozenset(
-    {*_SELECTED_ACTIONS, *_FLEET_ACTIONS, "compose", "automation", "pause_automation"}
+    {*_SELECTED_ACTIONS, *_FLEET_ACTIONS, "compose", "automation", "pause_automation", "plot"}
 )
 
 

@@ -27,6 +27,7 @@ import gzip
 import io
 import json
 import os
+import stat
 import tempfile
 import time
 import zlib
@@ -84,11 +85,12 @@ class _Source:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            handle = path.open("rb")
+            # Checked before opening: opening a FIFO waits for a writer, for ever.
+            regular = stat.S_ISREG(path.stat().st_mode)
+            handle = path.open("rb") if regular else None
         except OSError as exc:
             raise OpenError(f"{path}: {exc.strerror or exc}") from None
-        if not path.is_file():
-            handle.close()
+        if handle is None:
             raise OpenError(f"{path}: not a regular file")
         self.size = os.fstat(handle.fileno()).st_size
         self.packed = path.name.endswith(".gz")

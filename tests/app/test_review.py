@@ -92,14 +92,14 @@ async def test_no_node_controls_no_composer(tmp_path: Path) -> None:
         assert not app.main.query(Button)
         for action in (
             *("start", "stop", "restart", "ping", "compose", "start_all", "stop_all"),
-            *("automation", "pause_automation"),
+            *("automation", "pause_automation", "plot"),
         ):
             assert app.main.check_action(action, ()) is False
         assert app.hub.clients == {}
         for action in ("settings", "automation", "pause_automation"):
             assert app.check_action(action, ()) is False
         # Nothing to act on, nothing breaks: node keys, settings, automation, fields view.
-        await pilot.press("s", "x", "i", "S", "comma", "A", "P", "exclamation_mark", "v", "3")
+        await pilot.press("s", "x", "i", "S", "comma", "A", "P", "exclamation_mark", "v", "t", "3")
         assert app.screen is app.main
         assert app.main.focused is app.main.query_one(RecordedTable)
         assert len(app.main.query_one(EventFeed).view) == 9

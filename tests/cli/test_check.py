@@ -302,3 +302,9 @@ def test_a_watch_that_does_not_fire_leaves_the_check_ok(demo_url: str, tmp_path:
     result = wsdeck("check", "ticker", "--config", str(config))
     assert result.returncode == 0, result.stdout
     assert "alert" not in _status_line(result)
+
+
+def test_a_binary_answer_is_read_as_utf8_like_watches_read_it(demo_url: str) -> None:
+    result = wsdeck("check", f"{demo_url}/echo", "--send", "hex:6869", "--expect", "^hi$")
+    assert result.returncode == 0, result.stdout
+    assert _status_line(result).startswith("WSDECK OK - ")

@@ -13,7 +13,7 @@ from websockets.asyncio.server import ServerConnection, serve
 
 from tests.core.conftest import connection
 from tui.core.analysis import BACKLOG, Analysis
-from tui.core.events import ReceiveEvent
+from tui.core.events import Event, ReceiveEvent
 from tui.core.fields_store import RESOLUTION
 from tui.core.hub import Hub
 from tui.core.jq import NO_VALUE
@@ -120,3 +120,31 @@ def test_a_thread_far_behind_skips_whole_batches() -> None:
     analysis.start()
     analysis.stop(timeout=5.0)  # after the batches already queued
     assert analysis.analysed == BACKLOG
+
+
+async def test_a_batch_that_raises_is_counted_and_the_thread_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    analysis = Analysis()
+    analysis.configure(connection("c", "ws://127.0.0.1:9/", fields={"n": ".n"}))
+    original = analysis.pairings.take
+    calls = 0
+
+    def take_once_broken(events: list[Event]) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RecursionError("maximum recursion depth exceeded")
+        original(events)
+
+    monkeypatch.setattr(analysis.pairings, "take", take_once_broken)
+    analysis.start()
+    try:
+        analysis.offer([ReceiveEvent("c", 1.0, data='{"n": 1}', size=8)])
+        analysis.offer([ReceiveEvent("c", 2.0, data='{"n": 2}', size=8)])
+        await _until(lambda: analysis.idle)
+        assert analysis.failures == 1
+        assert analysis.failure == "RecursionError: maximum recursion depth exceeded"
+        assert analysis.fields.latest("c") == {"n": 2}  # the next batch was analysed
+    finally:
+        analysis.stop()

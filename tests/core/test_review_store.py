@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import os
+import threading
 import time
 from pathlib import Path
 
@@ -255,3 +257,27 @@ def test_a_line_over_the_longest_indexed_is_not_kept_in_memory(
     assert store.malformed == 2
     assert store.problems == [f"{path}:1: line too long", f"{path}:4: line too long"]
     store.close()
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    # Opening a named pipe for reading waits for a writer: `wsdeck open` hung for ever.
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    outcome: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            RecordingStore([fifo]).close()
+        except OpenError as exc:
+            outcome.append(exc)
+
+    opener = threading.Thread(target=open_it, daemon=True)
+    opener.start()
+    opener.join(timeout=5)
+    if opener.is_alive():  # let the thread go: a writer ends its wait
+        with fifo.open("wb"):
+            pass
+        opener.join(timeout=5)
+        pytest.fail("opening a FIFO waited for a writer")
+    assert len(outcome) == 1
+    assert "not a regular file" in str(outcome[0])

@@ -52,6 +52,10 @@ class Analysis:
         """Events not analysed because the thread was :data:`BACKLOG` batches behind."""
         self.analysed = 0
         """Batches analysed so far (tests and benchmarks wait on it)."""
+        self.failures = 0
+        """Batches (or clock ticks) whose analysis raised; the thread went on."""
+        self.failure: str | None = None
+        """The last such error, for a person."""
         self._clock = clock
         self._settings: dict[str, dict[str, str]] = {}
         self._adhoc: dict[str, dict[str, str]] = {}
@@ -115,9 +119,11 @@ class Analysis:
 
     def process(self, batch: list[Event]) -> None:
         """Analyse ``batch`` now, in the calling thread (what the thread does with each)."""
-        self.fields.take(batch)
-        self.pairings.take(batch)
-        self.analysed += 1
+        try:
+            self.fields.take(batch)
+            self.pairings.take(batch)
+        finally:
+            self.analysed += 1  # tried, even if it raised: idle must not wait for it
 
     @property
     def idle(self) -> bool:
@@ -147,10 +153,16 @@ class Analysis:
                 batch = []
             if batch is None:
                 return
-            if batch:
-                self.process(batch)
-            now = self._clock()
-            if now >= due:
-                self.fields.flush(now)
-                self.pairings.expire(now)
-                due = now + TICK
+            # A batch that raises (a bug meeting a hostile payload) is counted and the
+            # thread goes on: ending it stopped every field and pairing for the run.
+            try:
+                if batch:
+                    self.process(batch)
+                now = self._clock()
+                if now >= due:
+                    self.fields.flush(now)
+                    self.pairings.expire(now)
+                    due = now + TICK
+            except Exception as error:
+                self.failures += 1
+                self.failure = f"{type(error).__name__}: {error}"[:200]

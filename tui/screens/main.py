@@ -174,6 +174,7 @@ class MainScreen(Screen[None]):
         self._pane = "table"  # the pane that had the focus last: it gets it back
         self._fields_view = False  # the feed shows fields instead of payloads (v)
         self._marks_seen = 0  # the pairing marks' version the feed was drawn with
+        self._failures_seen = 0  # analysis failures already told about
         self._before_search = "table"  # where escape in the search bar goes back to
         self._alerts_shown = -1  # the watches' version the header's count shows
 
@@ -402,8 +403,14 @@ class MainScreen(Screen[None]):
             self.refresh_bindings()
 
     def _marks_changed(self) -> None:
-        """Draw the feed's rows again once pairing marked events (at the state's pace)."""
-        version = self.wsdeck.analysis.pairings.marks.version
+        """Draw the feed's rows again once pairing marked events (at the state's pace);
+        say so when the analysis thread met an error (it goes on)."""
+        analysis = self.wsdeck.analysis
+        if analysis.failures != self._failures_seen:
+            self._failures_seen = analysis.failures
+            message = f"fields and pairing skipped a batch: {analysis.failure}"
+            self.notify(message, title="fields", severity="error", markup=False)
+        version = analysis.pairings.marks.version
         if version != self._marks_seen:
             self._marks_seen = version
             self.query_one(EventFeed).redraw()
