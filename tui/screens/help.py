@@ -53,6 +53,7 @@ _PANES: dict[str, str] = {
     "pane": "Moving around",
     "main": "Moving around",
     "automation": "Automation",
+    "alerts": "Alerts",
 }
 """The main screen's keys by the pane they act on, from their binding id's first part."""
 
