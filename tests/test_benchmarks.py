@@ -27,6 +27,7 @@ BENCHMARKS = {
     "automation",
     "open",
     "fields",
+    "watch",
 }
 
 

@@ -173,12 +173,18 @@ def test_j_j_j_r_restarts_the_last_row(tmp_path: Path, peer: Peer) -> None:
     _check(peer, record, "gamma")
 
 
+def _until_the_dashboard_is_up(terminal: Terminal) -> None:
+    # The names show in the first frame while the settings are still being checked, and
+    # keys other than quit and help are not acted on until then: wait for its buttons.
+    terminal.until(lambda: b"Restart" in terminal.output, WAIT, "the dashboard")
+
+
 def test_a_burst_into_the_add_form_lands_in_its_fields(tmp_path: Path) -> None:
     config = tmp_path / "wsdeck.toml"
     config.write_text('[[connections]]\nname = "first"\nurl = "ws://127.0.0.1:9/"\n')
     terminal = wsdeck_on_a_terminal("--config", str(config), cwd=tmp_path)
     try:
-        terminal.until(lambda: b"first" in terminal.output, WAIT, "the table")
+        _until_the_dashboard_is_up(terminal)
         # Open the settings, add, type a name, tab, a URL, save: one write, no gap.
         terminal.send(b",aecho2\tws://127.0.0.1:9/x\x13")
         terminal.until(lambda: "echo2" in config.read_text(), WAIT, "the new connection saved")
@@ -194,7 +200,7 @@ def test_a_burst_into_the_palette_keeps_ctrl_u_and_what_follows(tmp_path: Path) 
     config.write_text('[[connections]]\nname = "first"\nurl = "ws://127.0.0.1:9/"\n')
     terminal = wsdeck_on_a_terminal("--config", str(config), cwd=tmp_path)
     try:
-        terminal.until(lambda: b"first" in terminal.output, WAIT, "the table")
+        _until_the_dashboard_is_up(terminal)
         start = len(terminal.output)
         terminal.send(b"\x10feed\x15settings\r")  # ctrl+p, feed, ctrl+u, settings, enter
         terminal.until(
