@@ -1,13 +1,22 @@
-"""Shared fixtures: every test runs isolated from the developer's own config and environment."""
+"""Shared fixtures: every test runs isolated from the developer's own config and environment.
+
+Also how the suite runs on pytest-xdist's workers (``-n 2 --dist loadgroup`` in pyproject):
+each module's tests stay on one worker, in order (module-scoped servers start once, and a
+module may rely on the order of its tests), and a test marked ``serial`` runs while no other
+test runs on any worker (it measures wall-clock time: latency, key bursts over a pty).
+"""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -64,3 +73,65 @@ def demo_server_process() -> Iterator[str]:
         except subprocess.TimeoutExpired:  # stuck on a peer that stopped reading
             process.kill()
             process.wait()
+
+
+def _group(item: pytest.Item) -> str:
+    mark = item.get_closest_marker("xdist_group")
+    return str(mark.args[0] if mark and mark.args else mark.kwargs["name"]) if mark else ""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep each module on one worker (its ``xdist_group`` is the module unless it names one),
+    and hand out the groups holding a ``slow`` test first, so the run does not end on one."""
+    for item in items:
+        if not _group(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+    slow = {_group(item) for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: _group(item) not in slow)  # stable: order kept within
+
+
+LOCK_WAIT = 600.0
+"""Longest wait for a turn (s): longer than any test, so only a hung worker trips it."""
+
+
+def _lock(file: IO[bytes], mode: int, what: str) -> None:
+    """``flock`` ``file`` in ``mode``, polling so the wait is bounded by :data:`LOCK_WAIT`."""
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            fcntl.flock(file, mode | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no turn for {what} within {LOCK_WAIT:g} s") from None
+            time.sleep(0.005)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    """On an xdist worker, run a ``serial`` test alone and any other alongside the others.
+
+    A readers-writer lock shared by the run's workers: every test holds ``turn`` shared, a
+    serial one exclusively. ``gate`` lets a waiting serial test in first: while it waits
+    for the running tests to end, no other test starts (otherwise the two workers could
+    hand the shared lock back and forth forever). Setup and teardown are inside the turn,
+    so a module's servers start and stop in it too.
+    """
+    basetemp = item.config.option.basetemp
+    if not hasattr(item.config, "workerinput") or basetemp is None:
+        return (yield)  # one process: nothing runs alongside
+    shared = Path(basetemp).parent  # xdist gives each worker <the run's basetemp>/popen-gwN
+    serial = item.get_closest_marker("serial") is not None
+    with open(shared / "gate.lock", "ab") as gate, open(shared / "turn.lock", "ab") as turn:
+        _lock(gate, fcntl.LOCK_EX, item.nodeid)
+        try:
+            _lock(turn, fcntl.LOCK_EX if serial else fcntl.LOCK_SH, item.nodeid)
+        finally:
+            if not serial:
+                fcntl.flock(gate, fcntl.LOCK_UN)
+        try:
+            return (yield)
+        finally:
+            fcntl.flock(turn, fcntl.LOCK_UN)
+            if serial:
+                fcntl.flock(gate, fcntl.LOCK_UN)

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Button, Input
 
 from tests.app.conftest import conn, events_of, type_text, wait_until
@@ -415,6 +416,7 @@ async def test_fits_80x24_without_mouse(demo: DemoServer, make_app: Any) -> None
         assert app.focused is not None
 
 
+@pytest.mark.serial
 async def test_responsive_during_a_100k_flood(demo: DemoServer, make_app: Any) -> None:
     flood = conn("flood", demo.endpoint("/flood?count=100000&size=64"), compression="none")
     app = make_app(flood, conn("b", demo.endpoint("/echo")), feed={"max_events": 200_000})

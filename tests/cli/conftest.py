@@ -83,10 +83,13 @@ def deaf_url() -> Iterator[str]:
     try:
         yield f"ws://127.0.0.1:{server.getsockname()[1]}/deaf"
     finally:
+        # Closing alone would leave accept() blocked on Linux; shutdown wakes it (OSError).
+        server.shutdown(socket.SHUT_RDWR)
         server.close()
         for peer in held:
             peer.close()
         thread.join(timeout=5)
+        assert not thread.is_alive()
 
 
 @dataclass

@@ -21,6 +21,8 @@ from tui import hangup
 
 LEAVE_ALTERNATE_SCREEN = b"\x1b[?1049l"
 SIGNALS = [signal.SIGHUP, signal.SIGTERM, signal.SIGINT]
+# Every test here times the exit: alone, so the other worker's tests do not stretch it.
+pytestmark = pytest.mark.serial
 # Measured from the signal to the process's exit: close_timeout (10 s here) capped at 2 s.
 EXIT_WITHIN = hangup.LIMIT
 

@@ -237,6 +237,7 @@ def test_rate_history_turns_counters_into_rates_per_connection() -> None:
     assert rates.series("a") is None
 
 
+@pytest.mark.serial
 def test_deep_or_huge_values_from_a_peer_show_as_a_cut_cell_without_raising() -> None:
     # A hostile server's `{"a": [[[…]]]}` with a field `.a`: jq hands back a 5000-deep list,
     # which json.dumps cannot encode (RecursionError in the UI thread that draws the cell).

@@ -209,6 +209,7 @@ def _indexing_time(path: Path) -> float:
     return elapsed
 
 
+@pytest.mark.serial
 def test_a_huge_line_without_newlines_is_indexed_in_linear_time(tmp_path: Path) -> None:
     # A hostile or broken file of one huge line: each 1 MiB block was joined to the whole
     # line so far and the line searched again for a newline (128 MiB took 22 s). Eight times

@@ -158,6 +158,7 @@ def test_invalid_regex_is_a_clear_value_error() -> None:
     FeedFilter(search="(unclosed").compile()  # a literal search is never invalid
 
 
+@pytest.mark.serial
 def test_catastrophic_regex_is_bounded_in_time() -> None:
     evil = FeedFilter(search="(a+)+$", regex=True)
     event = receive(1, data="a" * 4095 + "b")
@@ -166,6 +167,7 @@ def test_catastrophic_regex_is_bounded_in_time() -> None:
     assert time.perf_counter() - started < 1.0
 
 
+@pytest.mark.serial
 def test_view_gives_up_on_a_catastrophic_regex() -> None:
     ring = EventRing(100)
     ring.extend([receive(i, data="a" * 4000 + "b") for i in range(20)])

@@ -230,6 +230,7 @@ STALLED = {
 }
 
 
+@pytest.mark.serial
 @pytest.mark.parametrize("case", list(STALLED))
 async def test_failures_are_reported_before_the_close_handshake_ends(
     hub_runner: Any, case: str

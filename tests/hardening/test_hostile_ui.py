@@ -141,6 +141,7 @@ def test_hostile_payloads_never_reach_the_terminal_raw(
     assert b"1024 KiB" in out  # the 1 MiB line's row (its note is at the pane's end)
 
 
+@pytest.mark.serial
 async def test_detail_pane_stays_quick_on_huge_and_deep_payloads(demo: DemoServer) -> None:
     echo = connection("echo", demo.endpoint("/echo"), auto_start=True)
     app = WsdeckApp(WsdeckSettings(connections=[echo], _env_file=None), config_path=None)
