@@ -252,6 +252,10 @@ class WsdeckApp(App[int]):
             return
         self.set_theme(self.settings.theme.name)
         self.push_screen(self.main)
+        from tui.core.timeouts import TimeoutPoster
+
+        poster = TimeoutPoster(self.hub.bus, self.hub.watches)
+        self.analysis.on_timeouts = poster.threadsafe(asyncio.get_running_loop())
         self.analysis.start()
         self.set_interval(RATE_SAMPLE, self._sample_rates, name="rate-sample")
         for client in self.hub.clients.values():

@@ -56,6 +56,33 @@ async def test_responses_are_marked_and_enter_goes_between_request_and_response(
         )
 
 
+async def test_an_unanswered_request_is_a_timeout_event_that_feeds_the_unanswered_watch(
+    demo: DemoServer, make_app: Any, tmp_path: Any
+) -> None:
+    rpc = conn(
+        "rpc",
+        demo.endpoint("/rpc"),
+        auto_start=True,
+        correlate_timeout=0.3,
+        watch={"unanswered": {"more_than": 0, "within": 30}},
+    )
+    app = make_app(rpc)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.main.query_one(ConnectionTable)
+        await wait_until(pilot, lambda: table.get_cell("rpc", "state") == "● open")
+        app.send("rpc", _rpc("sleep", [60_000], 7))
+        await wait_until(pilot, lambda: len(events_of(app, "timeout", "rpc")) == 1, timeout=6)
+        (request,) = events_of(app, "send", "rpc")
+        (timeout,) = events_of(app, "timeout", "rpc")
+        assert timeout.request == request.seq
+        row = f"⏱          no response to #{request.seq} after"
+        await wait_until(pilot, lambda: row in screen_text(app))
+        await wait_until(pilot, lambda: len(events_of(app, "alert", "rpc")) == 1)
+        (alert,) = events_of(app, "alert", "rpc")
+        assert (alert.name, alert.state, alert.cause) == ("unanswered", "raised", timeout.seq)
+        assert ("rpc", "unanswered") in app.hub.watches.active
+
+
 async def test_v_shows_fields_instead_of_payloads(demo: DemoServer, make_app: Any) -> None:
     ticker = conn(
         "ticker",

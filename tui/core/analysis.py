@@ -5,8 +5,9 @@ runs, so no thread makes a program that never ends harmless; what a thread does 
 UI that never waits for a batch to be analysed. The drain hands each batch over with
 :meth:`Analysis.offer` (one queue put per batch, whatever its size); this thread extracts
 the fields (:class:`~tui.core.fields_store.FieldStore`), pairs requests with responses
-(:class:`~tui.core.pairing.Pairings`) and times out the unanswered ones. The UI reads the
-results when it draws. Connections without fields pay a type test and a dict lookup per
+(:class:`~tui.core.pairing.Pairings`) and times out the unanswered ones, whose events it
+hands to :attr:`Analysis.on_timeouts` (the App puts them on the bus from its own loop). The
+UI reads the results when it draws. Connections without fields pay a type test and a dict lookup per
 message here, in this thread, and nothing on the UI's side.
 
 A thread that falls behind (fields on a flood faster than jq) skips whole batches beyond
@@ -29,7 +30,7 @@ from tui.core.pairing import Pairings
 
 if TYPE_CHECKING:
     from settings import Connection
-    from tui.core.events import Event
+    from tui.core.events import Event, TimeoutEvent
 
 __all__ = ["BACKLOG", "TICK", "Analysis"]
 
@@ -56,6 +57,9 @@ class Analysis:
         """Batches (or clock ticks) whose analysis raised; the thread went on."""
         self.failure: str | None = None
         """The last such error, for a person."""
+        self.on_timeouts: Callable[[list[TimeoutEvent]], None] | None = None
+        """Called in the thread with the timeout events of requests that went unanswered
+        (it must hand them to the event loop: the bus is not thread-safe)."""
         self._clock = clock
         self._settings: dict[str, dict[str, str]] = {}
         self._adhoc: dict[str, dict[str, str]] = {}
@@ -161,7 +165,9 @@ class Analysis:
                 now = self._clock()
                 if now >= due:
                     self.fields.flush(now)
-                    self.pairings.expire(now)
+                    timeouts = self.pairings.expire(now)
+                    if timeouts and self.on_timeouts is not None:
+                        self.on_timeouts(timeouts)
                     due = now + TICK
             except Exception as error:
                 self.failures += 1
