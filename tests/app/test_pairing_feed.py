@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.app.conftest import conn, events_of, run_in_palette, screen_text, wait_until
+from tests.app.conftest import conn, events_of, screen_text, wait_until
 from tui.demo_server import DemoServer
 from tui.widgets.connection_table import ConnectionTable
 from tui.widgets.detail import DetailPane
@@ -101,22 +101,3 @@ async def test_v_shows_fields_instead_of_payloads(demo: DemoServer, make_app: An
         assert '{"seq":' not in screen_text(app)
         await pilot.press("v")
         await wait_until(pilot, lambda: '{"seq":' in screen_text(app))
-
-
-async def test_the_palette_adds_a_field_from_the_highlighted_message(
-    demo: DemoServer, make_app: Any
-) -> None:
-    app = make_app(conn("ticker", demo.endpoint("/ticker?rate=20"), auto_start=True))
-    async with app.run_test(size=(160, 40)) as pilot:
-        await wait_until(pilot, lambda: len(events_of(app, "receive", "ticker")) >= 2)
-        feed = app.main.query_one(EventFeed)
-        feed.focus()
-        await pilot.press("up")  # highlight a received message
-        await wait_until(pilot, lambda: feed.highlighted is not None)
-        await run_in_palette(pilot, "field: add temperature = .temperature")
-        table = app.main.query_one(ConnectionTable)
-        await wait_until(pilot, lambda: "temperature" in table.columns_shown)
-        await wait_until(pilot, lambda: table.get_cell("ticker", "temperature")[:1].isdigit())
-        assert app.analysis.added_fields("ticker") == {"temperature": ".temperature"}
-        await run_in_palette(pilot, "field: remove temperature")
-        await wait_until(pilot, lambda: "temperature" not in table.columns_shown)

@@ -23,8 +23,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
-from settings.fields import MAX_FIELDS, check_field_name
-from tui.core.fields import check
+from settings.fields import MAX_FIELDS, added_field_problem
 from tui.core.fields_store import RESOLUTION, FieldStore
 from tui.core.pairing import Pairings
 
@@ -86,16 +85,12 @@ class Analysis:
         Returns why it cannot be added (``None``: added). Its settings' fields of the same
         name are shadowed until :meth:`remove_field`.
         """
-        try:
-            check_field_name(name)
-        except ValueError as error:
-            return str(error)
+        problem = added_field_problem(name, program)
+        if problem is not None:
+            return problem
         fields = {**self._settings.get(connection, {}), **self._adhoc.get(connection, {})}
         if name not in fields and len(fields) >= MAX_FIELDS:
             return f"at most {MAX_FIELDS} fields per connection"
-        problem = check({name: program})
-        if problem is not None:
-            return f"invalid jq program: {problem}"
         self._adhoc.setdefault(connection, {})[name] = program
         self._apply_fields(connection)
         return None
