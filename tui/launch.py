@@ -35,10 +35,7 @@ class LaunchError(Exception):
     @classmethod
     def from_settings_error(cls, exc: SettingsError) -> LaunchError:
         """A heading, then every problem with its field path and line, indented."""
-        where = f"{exc.path}: " if exc.path else ""
-        count = len(exc.problems)
-        heading = f"wsdeck: {where}invalid settings ({count} problem{'s' * (count != 1)})"
-        return cls([heading, *(f"  {problem}" for problem in exc.problems)])
+        return cls([f"wsdeck: {exc.heading}", *(f"  {problem}" for problem in exc.problems)])
 
 
 def tune_gc() -> None:

@@ -48,9 +48,19 @@ from tui.core.recorder import Recorder, recorder_for, stopped_event
 from tui.core.timeouts import TimeoutPoster
 
 if TYPE_CHECKING:
+    import argparse
+
     from tui.core.automation import Automation
 
-__all__ = ["TailOptions", "UsageError", "parse_send", "resolve", "run_tail", "send_all"]
+__all__ = [
+    "TailOptions",
+    "UsageError",
+    "parse_send",
+    "resolve",
+    "run_tail",
+    "send_all",
+    "sends_from",
+]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _POLL = 0.25
@@ -357,6 +367,11 @@ async def _finish(run: _Run, runner: asyncio.Task[None], *, hang_up: bool) -> No
     run.take(hub.bus.take())
     if run.recorder:
         run.recorder.close()
+
+
+def sends_from(args: argparse.Namespace) -> list[str | bytes]:
+    """The messages of every ``--send`` (``tail``'s and ``check``'s), in order."""
+    return [parse_send(value) for value in args.send]
 
 
 def parse_send(value: str) -> str | bytes:
