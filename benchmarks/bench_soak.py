@@ -315,6 +315,21 @@ def _stale_by_screen(probed: list[dict[str, Any]]) -> dict[str, float]:
     return worst
 
 
+def _full_collections(probed: list[dict[str, Any]]) -> dict[str, Any]:
+    """The garbage collector's full collections (not the probe's): how many seconds had
+    one, their median and longest, and how many of the seconds with a staleness over
+    0.5 s had one (a full collection holds the event loop while it scans every object)."""
+    full = [p["gc2_ms"] for p in probed if "gc2_ms" in p]
+    slow = [p for p in probed if p["stale"] > 0.5]
+    return {
+        "seconds_with_one": len(full),
+        "median_ms": statistics.median(full) if full else None,
+        "max_ms": max(full, default=None),
+        "stale_seconds_over_half_s": len(slow),
+        "of_them_with_a_full_collection": sum(1 for p in slow if "gc2_ms" in p),
+    }
+
+
 QUIET_LOAD = 1.0
 """A 1-minute load average under this (per 2 CPUs) is a quiet machine (``run_all``'s
 ``--max-load``)."""
@@ -510,6 +525,7 @@ def run(
         ],
         "seconds_with_staleness_over_1s": sum(1 for v in per_second if v > 1.0),
         "feed_staleness_max_s_by_screen": _stale_by_screen(inside),
+        "full_collections": _full_collections(inside),
         "load_1min_min_median_max": [
             round(v, 2) for v in (min(loads), statistics.median(loads), max(loads))
         ]
