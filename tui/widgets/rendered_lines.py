@@ -65,9 +65,9 @@ class RenderedLines(Widget):
         options = self.app.console_options.update(highlight=False, width=width, height=None)
         segments = console.render(self._build(), options)
         found = [
-            Strip(line, width)
+            Strip(line)  # as Static draws a Rich renderable: padded as it is drawn
             for line in Segment.split_and_crop_lines(
-                segments, width, include_new_lines=False, pad=True
+                segments, width, include_new_lines=False, pad=False
             )
         ]
         while len(_kept) >= KEPT:
@@ -84,4 +84,4 @@ class RenderedLines(Widget):
         style = self.rich_style
         if y >= len(lines):
             return Strip.blank(width, style)
-        return lines[y].apply_style(style)
+        return lines[y].apply_style(style).extend_cell_length(width, style)
