@@ -29,8 +29,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from settings.fields import MAX_FIELDS, check_field_name
-from tui.core.fields import check
 from tui.core.events import SendEvent
+from tui.core.fields import check
 from tui.core.fields_store import RESOLUTION, FieldStore
 from tui.core.pairing import Pairings
 
