@@ -68,6 +68,7 @@ on_start_send = ["hello", { hex = "00 ff" }, { base64 = "AAEC" }]
 receive_view = "hex"
 saved_messages = { ping = "ping", blob = { hex = "de:ad:be:ef" } }
 fields = { temp = ".temperature", bid = ".bids[0][0] | tonumber" }
+sparkline = ["temp"]
 correlate = ".ref"
 correlate_timeout = 2.5
 every = [{ interval = 30, message = '{"op":"ping"}' }]
@@ -95,6 +96,7 @@ key_password = "${KEY_PASSWORD}"
 silence = { after = 30, level = "critical", bell = true }
 flapping = { more_than = 3, within = 60 }
 errors = { more_than = 5, within = 30, level = "critical", bell = true }
+unanswered = { more_than = 2, within = 60, level = "critical", bell = true }
 
 [connections.watch.rules.hot]
 jq = ".temperature > 28"
@@ -214,6 +216,7 @@ def _non_default_fields(model: BaseModel) -> set[str]:
         ("connections[0].watch", Watch),
         ("connections[0].watch.silence", Silence),
         ("connections[0].watch.errors", Burst),
+        ("connections[0].watch.unanswered", Burst),
         ("feed", FeedSettings),
         ("recording", RecordingSettings),
         ("theme", ThemeSettings),
@@ -327,6 +330,17 @@ INVALID: list[tuple[str, str | bytes | None, str, str, int | None]] = [
     ("rule named like a built-in watch",
      CONN + '[connections.watch.rules.silence]\nregex = "a"\n',
      "connections[0].watch.rules.silence", "'silence' is a built-in watch", 4),
+    ("rule named like the unanswered watch",
+     CONN + '[connections.watch.rules.unanswered]\nregex = "a"\n',
+     "connections[0].watch.rules.unanswered", "'unanswered' is a built-in watch", 4),
+    ("unanswered within 0",
+     CONN + "[connections.watch]\nunanswered = { more_than = 1, within = 0 }\n",
+     "connections[0].watch.unanswered.within", "greater than 0", 5),
+    ("sparkline of an unknown field",
+     CONN + 'fields = { temp = ".t" }\nsparkline = ["temp", "nope"]\n',
+     "connections[0].sparkline", "not a field of this connection: 'nope'", 5),
+    ("correlate_timeout 0", CONN + "correlate_timeout = 0\n",
+     "connections[0].correlate_timeout", "greater than 0", 4),
     ("silence after 0", CONN + "[connections.watch]\nsilence = { after = 0 }\n",
      "connections[0].watch.silence.after", "greater than 0", 5),
     ("unknown watch key",

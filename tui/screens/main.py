@@ -23,7 +23,7 @@ from textual.widgets import Button, Static
 from tui.core.client import State, WsClient
 from tui.core.display import printable
 from tui.core.events import Event, ReceiveEvent
-from tui.core.fields import format_value
+from tui.core.fields import MISSING, format_value, sparkline
 from tui.core.ring import FeedFilter
 from tui.toasts import confine
 from tui.widgets.alert_header import AlertHeader
@@ -36,7 +36,7 @@ from tui.widgets.feed_row import NAME_WIDTH
 from tui.widgets.feed_search import SearchBar
 from tui.widgets.feed_status import FeedStatus, match_text, shown_by
 from tui.widgets.footer import KeyFooter
-from tui.widgets.table_columns import RESPONSE
+from tui.widgets.table_columns import RESPONSE, SPARK_BARS, spark_column
 
 if TYPE_CHECKING:
     from tui.app import WsdeckApp
@@ -352,25 +352,33 @@ class MainScreen(Screen[None]):
         the alert badges while some connection has watches."""
         analysis = self.wsdeck.analysis
         names: dict[str, None] = {}
+        sparklines: dict[str, None] = {}
         for name in self.wsdeck.hub.clients:
             fields = analysis.fields.fields_of(name)
             if fields is not None:
                 names.update(dict.fromkeys(fields.names))
+                sparklines.update(dict.fromkeys(analysis.sparklines(name)))
         pairings = analysis.pairings
         answered = any(
             (pairing := pairings.get(name)) is not None and pairing.rtts
             for name in self.wsdeck.hub.clients
         )
         alert = bool(self.wsdeck.hub.watches.watchers)
-        self._table.set_extra_columns(list(names), answered, alert)
+        self._table.set_extra_columns(list(names), answered, alert, list(sparklines))
 
     def _extra_cells(self, name: str) -> dict[str, str]:
-        """The texts of ``name``'s field and response columns."""
+        """The texts of ``name``'s field, sparkline and response columns."""
         analysis = self.wsdeck.analysis
         cells = {
             field: format_value(value, FIELD_WIDTH)
             for field, value in analysis.fields.latest(name).items()
         }
+        for field in analysis.sparklines(name):
+            # The last points of the series (bounded, kept by the analysis thread), drawn
+            # when the table formats the row: at its refresh rate, for rows on screen only.
+            series = analysis.fields.series(name, field)
+            values = series.last(SPARK_BARS) if series is not None else []
+            cells[spark_column(field)] = sparkline(values, SPARK_BARS) or MISSING
         pairing = analysis.pairings.get(name)
         if pairing is not None and pairing.rtts:
             cells[RESPONSE] = response_times(pairing.rtts)
@@ -455,14 +463,47 @@ class MainScreen(Screen[None]):
                 markup=False,
             )
 
-    def add_field(self, connection: str, name: str, program: str) -> None:
-        """Add a field to ``connection`` for this run (the palette's ``field: add``)."""
+    def field_connection(self, event: Event | None = None) -> str | None:
+        """The connection ``field: add`` adds to: that of ``event`` (the highlighted one by
+        default) when it is a received message, else the table's selected one."""
+        if event is None:
+            event = self.query_one(EventFeed).highlighted
+        if isinstance(event, ReceiveEvent) and event.connection in self.wsdeck.hub.clients:
+            return event.connection
+        return self.selected
+
+    def ask_field(self, pane: DetailPane | None = None) -> None:
+        """The ``field: add`` dialog, prefilled from the path under the cursor of ``pane``
+        (the detail pane beside the feed by default), else the message's first value."""
+        from tui.core.fields import field_name, leaf_paths
+        from tui.screens.field_add import FieldAddScreen
+
+        if pane is None:
+            side = self.query_one(DetailPane)
+            pane = side if side.display else None
+        event = pane.event if pane is not None else self.query_one(EventFeed).highlighted
+        connection = self.field_connection(event)
+        if connection is None:
+            return
+        path = pane.cursor_path if pane is not None else None
+        if path is None and isinstance(event, ReceiveEvent) and isinstance(event.data, str):
+            first = leaf_paths(event.data, limit=1)
+            path = first[0][1] if first else None
+        add = partial(self.add_field, connection)
+        name = field_name(path) if path else ""
+        self.app.push_screen(FieldAddScreen(connection, name, path or "", add))
+
+    @on(DetailPane.FieldWanted)
+    def _field_wanted(self, message: DetailPane.FieldWanted) -> None:
+        self.ask_field(message.pane)
+
+    def add_field(self, connection: str, name: str, program: str) -> str | None:
+        """Add a field to ``connection`` for this run; why it cannot be (``None``: added)."""
         problem = self.wsdeck.analysis.add_field(connection, name, program)
         if problem is None:
             self.notify(f"{connection}: field {name} = {program}", title="fields", markup=False)
-        else:
-            self.notify(f"{connection}: {problem}", title="fields", severity="error", markup=False)
-        self.refresh_state()
+            self.refresh_state()
+        return problem
 
     def remove_field(self, connection: str, name: str) -> None:
         """Remove a field added from the palette."""
