@@ -103,7 +103,9 @@ async def run_first_hit(pilot: Pilot[Any], command: str) -> None:
     await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
     await wait_until(pilot, lambda: bool(app.screen.query(CommandList)))  # composed
     hits = app.screen.query_one(CommandList)
-    await type_text(pilot, command)
+    # One burst: typed key by key, every prefix ran a search of its own (~6 s a command on
+    # a loaded machine); the palette drops a search that a newer key made stale.
+    burst(app, *command)
 
     def first_hit() -> str:
         if not hits.option_count:

@@ -89,6 +89,8 @@ async def cycles(pilot: Pilot[Any], key: str, screen: type[object], count: int) 
         await until(lambda: app.screen is app.main)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)  # 200 rounds: ~30 s alone, 2 minutes on a loaded 2-core machine
 @pytest.mark.parametrize(
     ("key", "screen"), [("question_mark", HelpScreen), ("ctrl+p", CommandPalette)]
 )
