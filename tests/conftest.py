@@ -80,6 +80,7 @@ def _group(item: pytest.Item) -> str:
     return str(mark.args[0] if mark and mark.args else mark.kwargs["name"]) if mark else ""
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep each module on one worker (its ``xdist_group`` is the module unless it names one),
     and hand out the groups holding a ``slow`` test first, so the run does not end on one."""
