@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from textual.widgets import Button, Input
 
-from tests.app.conftest import conn, events_of, type_text, wait_until
+from tests.app.conftest import conn, events_of, run_in_palette, type_text, wait_until
 from tui.core.client import State
 from tui.core.events import decode_line
 from tui.demo_server import DemoServer
@@ -378,11 +378,7 @@ async def test_palette_starts_a_connection(demo: DemoServer, make_app: Any) -> N
     app = make_app(conn("echo", demo.endpoint("/echo")))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await type_text(pilot, "connection: start echo")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await run_in_palette(pilot, "connection: start echo")
         await wait_until(pilot, lambda: state_cell(app, "echo") == "● open")
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 import tui.core.recorder as recorder_module
-from tests.app.conftest import conn, events_of, make_app, wait_until
+from tests.app.conftest import conn, events_of, make_app, run_in_palette, wait_until
 from tests.terminal import run_to_exit
 from tui.core.events import decode_line
 from tui.core.recorder import Recorder, RecordingError
@@ -171,7 +171,7 @@ async def test_the_palette_retries_a_stopped_recording(
         disk_full.set()
         await wait_until(pilot, lambda: app.recording_stopped is not None, timeout=5)
         disk_full.clear()
-        await pilot.press("ctrl+p", *"recording: retry", "enter")
+        await run_in_palette(pilot, "recording: retry")
         await wait_until(pilot, lambda: app.recording_stopped is None, timeout=5)
         status = app.main.query_one("#feed-status")
         await wait_until(pilot, lambda: "recording stopped" not in str(status.render()))
