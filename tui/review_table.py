@@ -2,7 +2,8 @@
 
 A recording holds a handful of connections, so Textual's ``DataTable`` is enough here (the
 live table draws thousands of rows itself). Names come from the file: they are shown as
-text, escaped, never as markup.
+text, escaped, never as markup. After the counts come the connections' fields (issue 14),
+a column each, with their value in the connection's last recorded message.
 """
 
 from __future__ import annotations
@@ -31,10 +32,27 @@ class RecordedTable(DataTable[Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
         self._shown: dict[str, tuple[str, ...]] = {}
+        self.fields_shown: tuple[str, ...] = ()
+        """The field columns, in order (after the name: at 80 columns they stay in view)."""
+        self._keys: tuple[str, ...] = ()  # every column's key, in order
+        self._reselect: str | None = None  # the row to select again once the rows are back
 
     def on_mount(self) -> None:
-        for column in COLUMNS:
-            self.add_column(column, key=column)
+        self._set_columns(())
+
+    def _set_columns(self, fields: tuple[str, ...]) -> None:
+        """Lay the table out again with these field columns (rows come back at the sync)."""
+        selected = self.selected
+        self.clear(columns=True)
+        self._shown.clear()
+        self.fields_shown = fields
+        # A field may be called "events": its column's key cannot be the counter's.
+        self._keys = (COLUMNS[0], *(f"field:{field}" for field in fields), *COLUMNS[1:])
+        labels = (COLUMNS[0], *fields, *COLUMNS[1:])
+        for key, label in zip(self._keys, labels, strict=True):
+            # Field names are the settings' or the palette's: shown as text.
+            self.add_column(Text(printable(label, 24)), key=key)
+        self._reselect = selected
 
     @property
     def selected(self) -> str | None:
@@ -47,11 +65,17 @@ class RecordedTable(DataTable[Text]):
         if name in self._shown:
             self.move_cursor(row=list(self._shown).index(name))
 
-    def sync(self, counts: dict[str, ConnectionCounts]) -> None:
-        """Add the connections seen since the last call and update the changed counts."""
+    def sync(self, counts: dict[str, ConnectionCounts], fields: dict[str, dict[str, str]]) -> None:
+        """Add the connections seen since the last call and update the changed cells;
+        ``fields``: each connection's field columns and their texts."""
+        wanted = tuple({column: None for cells in fields.values() for column in cells})
+        if wanted != self.fields_shown:
+            self._set_columns(wanted)
         for name, count in counts.items():
+            values = fields.get(name, {})
             cells = (
                 printable(name, 24),
+                *(values.get(field, "") for field in wanted),
                 f"{count.events}",
                 f"{count.msgs_in} / {human_bytes(count.bytes_in)}",
                 f"{count.msgs_out} / {human_bytes(count.bytes_out)}",
@@ -65,7 +89,10 @@ class RecordedTable(DataTable[Text]):
             if shown is None:
                 self.add_row(*(Text(cell) for cell in cells), key=name)
             else:
-                for column, (old, new) in zip(COLUMNS, zip(shown, cells, strict=True), strict=True):
+                for key, old, new in zip(self._keys, shown, cells, strict=True):
                     if old != new:
-                        self.update_cell(name, column, Text(new))
+                        self.update_cell(name, key, Text(new))
             self._shown[name] = cells
+        if self._reselect is not None:
+            self.select(self._reselect)
+            self._reselect = None
