@@ -91,7 +91,7 @@ class RecordedTable(DataTable[Text]):
             else:
                 for key, old, new in zip(self._keys, shown, cells, strict=True):
                     if old != new:
-                        self.update_cell(name, key, Text(new))
+                        self.update_cell(name, key, Text(new), update_width=True)
             self._shown[name] = cells
         if self._reselect is not None:
             self.select(self._reselect)

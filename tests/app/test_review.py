@@ -62,7 +62,9 @@ def review_app(path: Path, text: str | None = None, *connections: Connection) ->
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(encode_lines(recorded()) if text is None else text)
     settings = settings_for(*connections, feed={"timestamps": "utc"})
-    return ReviewApp(settings, RecordingStore([path]))
+    store = RecordingStore([path])
+    store.step()  # as `wsdeck open` does before the App starts: here, the whole file
+    return ReviewApp(settings, store)
 
 
 async def loaded(pilot: Pilot[Any]) -> ReviewApp:
@@ -260,9 +262,11 @@ async def test_the_first_screen_does_not_wait_for_the_indexing(
     """Indexing runs in a thread: held up, the screen still shows what is indexed and
     takes keys; let go, the rest comes in."""
     monkeypatch.setattr(review_store, "BLOCK", 300)  # a block holds a couple of events
-    app = review_app(tmp_path / "events.jsonl")
-    store = app.store
-    store.step(seconds=0)  # what `wsdeck open` indexes before the App starts
+    path = tmp_path / "events.jsonl"
+    path.write_text(encode_lines(recorded()))
+    store = RecordingStore([path])
+    store.step(seconds=0)  # what `wsdeck open` indexes before the App starts: a block here
+    app = ReviewApp(settings_for(feed={"timestamps": "utc"}), store)
     first = store.events
     assert 0 < first < 9
     gate = threading.Event()
