@@ -100,9 +100,10 @@ class ReviewScreen(MainScreen):
             return False  # nothing is connected: off the key bar, not merely greyed
         return super().check_action(action, parameters)
 
-    def add_field(self, connection: str, name: str, program: str) -> None:
-        super().add_field(connection, name, program)
+    def add_field(self, connection: str, name: str, program: str) -> str | None:
+        problem = super().add_field(connection, name, program)
         self._review.fields_changed()
+        return problem
 
     def remove_field(self, connection: str, name: str) -> None:
         super().remove_field(connection, name)

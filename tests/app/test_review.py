@@ -29,6 +29,7 @@ from tui.core.events import (
 from tui.review_app import ReviewApp
 from tui.review_store import RecordingStore
 from tui.review_table import RecordedTable
+from tui.screens.field_add import FieldAddScreen
 from tui.screens.filter import FilterScreen
 from tui.screens.plot import PlotScreen
 from tui.widgets.composer import Composer
@@ -231,7 +232,9 @@ async def test_a_field_added_from_the_palette_gets_a_column_and_a_plot(tmp_path:
         await pilot.press("2", "up", "up")  # the feed: ticker's last message
         feed = app.main.query_one(EventFeed)
         await wait_until(pilot, lambda: feed.highlighted == recorded()[-3])
-        await run_in_palette(pilot, "field: add temperature = .temperature (ticker)")
+        await run_in_palette(pilot, "field: add to ticker")  # of the highlighted message
+        await wait_until(pilot, lambda: isinstance(app.screen, FieldAddScreen))
+        await pilot.press("enter")  # prefilled with its first value: temperature
         await wait_until(
             pilot, lambda: table_rows(app).get("ticker", {}).get("temperature") == "29.1"
         )
