@@ -112,7 +112,8 @@ class ReviewApp(WsdeckApp):
         while not store.done and not store.closed:
             store.step(seconds=0.1)
             self.fields.catch_up()
-        self.fields.catch_up()  # a small file is all indexed before the App starts
+        if not store.closed:
+            self.fields.catch_up()  # a small file is all indexed before the App starts
         self._finished = True
 
     def _indexed(self) -> None:

@@ -301,6 +301,7 @@ class RecordingStore:
     def __init__(self, paths: Sequence[Path]) -> None:
         self.sources: list[_Source] = []
         self._lock = threading.Lock()  # held for each block indexed, and by close()
+        self._reading = threading.Lock()  # held for each line read back, and by close()
         self._closed = False
         try:
             for path in paths:
@@ -490,7 +491,12 @@ class RecordingStore:
         index = bisect.bisect_right(self._starts, pos) - 1
         source = self.sources[index]
         try:
-            line = os.pread(source.fd, length, offset)
+            # A descriptor closed by close() in another thread may already be another
+            # file's: read under the lock that close() takes, never after it.
+            with self._reading:
+                if self._closed:
+                    raise OSError("the recording is closed")
+                line = os.pread(source.fd, length, offset)
             return decode_line(line.decode("utf-8", "surrogateescape"))
         except (OSError, EventDecodeError, UnicodeError) as exc:
             message = f"{source.path} at byte {offset}: not a readable event ({exc})"
@@ -498,7 +504,7 @@ class RecordingStore:
 
     def close(self) -> None:
         """Stop indexing and close every file (and delete the decompressed copies)."""
-        with self._lock:
+        with self._lock, self._reading:
             self._closed = True
             for source in self.sources:
                 source.close()

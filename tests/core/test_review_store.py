@@ -425,3 +425,18 @@ def test_the_timeline_picks_each_intervals_last_message_and_counts_rates(
     assert [t - T0 for t in times] == [1.0, 3.0, 4.0]
     assert values == [3.0, 1.0, 1.0]
     store.close()
+
+
+def test_a_closed_store_reads_no_descriptor_again(tmp_path: Path) -> None:
+    # Another thread (the fields') may ask for an event after close(): its descriptor
+    # number may belong to another file by then.
+    path = tmp_path / "events.jsonl"
+    path.write_text(encode_lines(texts(3)))
+    store = loaded(path)
+    store.close()
+    other = tmp_path / "other.jsonl"
+    other.write_text(encode_lines(texts(3, "other")))
+    with other.open("rb"):  # likely given the descriptor number just freed
+        event = store.event(0)
+    assert isinstance(event, ErrorEvent)
+    assert "the recording is closed" in event.message
