@@ -60,6 +60,9 @@ class ReviewApp(WsdeckApp):
         for connection in settings.connections:
             self.analysis.configure(connection)
         self.fields = ReviewFields(self.store, self.analysis.fields)
+        # What is indexed already (a small file: all of it) has its values in the first
+        # screen's table: a few messages, each interval's last.
+        self.fields.catch_up()
         self.rates = self.store.timeline.rates  # the recorded rates, for the plot
         self.ring = self.store.ring
         self.main = ReviewScreen(self.store)

@@ -8,6 +8,7 @@ a column each, with their value in the connection's last recorded message.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 
@@ -35,23 +36,28 @@ class RecordedTable(DataTable[Text]):
         self.fields_shown: tuple[str, ...] = ()
         """The field columns, in order (after the name: at 80 columns they stay in view)."""
         self._keys: tuple[str, ...] = ()  # every column's key, in order
+        self._widths: dict[str, int] = {}  # each field column's width
         self._reselect: str | None = None  # the row to select again once the rows are back
 
     def on_mount(self) -> None:
-        self._set_columns(())
+        self._set_columns({})
 
-    def _set_columns(self, fields: tuple[str, ...]) -> None:
-        """Lay the table out again with these field columns (rows come back at the sync)."""
+    def _set_columns(self, fields: dict[str, int]) -> None:
+        """Lay the table out again with these field columns and widths (rows come back at
+        the sync)."""
         selected = self.selected
         self.clear(columns=True)
         self._shown.clear()
-        self.fields_shown = fields
+        self.fields_shown = tuple(fields)
+        self._widths = fields
         # A field may be called "events": its column's key cannot be the counter's.
         self._keys = (COLUMNS[0], *(f"field:{field}" for field in fields), *COLUMNS[1:])
-        labels = (COLUMNS[0], *fields, *COLUMNS[1:])
-        for key, label in zip(self._keys, labels, strict=True):
+        self.add_column(COLUMNS[0], key=COLUMNS[0])
+        for field, width in fields.items():
             # Field names are the settings' or the palette's: shown as text.
-            self.add_column(Text(printable(label, 24)), key=key)
+            self.add_column(Text(printable(field, 24)), key=f"field:{field}", width=width)
+        for column in COLUMNS[1:]:
+            self.add_column(column, key=column)
         self._reselect = selected
 
     @property
@@ -68,9 +74,18 @@ class RecordedTable(DataTable[Text]):
     def sync(self, counts: dict[str, ConnectionCounts], fields: dict[str, dict[str, str]]) -> None:
         """Add the connections seen since the last call and update the changed cells;
         ``fields``: each connection's field columns and their texts."""
-        wanted = tuple({column: None for cells in fields.values() for column in cells})
-        if wanted != self.fields_shown:
-            self._set_columns(wanted)
+        # A field's column is as wide as its widest value so far: set here rather than
+        # widened by DataTable when idle, so that it never narrows and widens as values
+        # change, and is drawn at its width from the first frame that shows the value.
+        widths: dict[str, int] = {}
+        for texts in fields.values():
+            for column, text in texts.items():
+                known = widths.get(column) or self._widths.get(column, 0)
+                label = cell_len(printable(column, 24))
+                widths[column] = max(known, label, cell_len(text))
+        if widths != self._widths:
+            self._set_columns(widths)
+        wanted = self.fields_shown
         for name, count in counts.items():
             values = fields.get(name, {})
             cells = (
@@ -91,6 +106,7 @@ class RecordedTable(DataTable[Text]):
             else:
                 for key, old, new in zip(self._keys, shown, cells, strict=True):
                     if old != new:
+                        # The counters' columns widen by themselves as they grow.
                         self.update_cell(name, key, Text(new), update_width=True)
             self._shown[name] = cells
         if self._reselect is not None:

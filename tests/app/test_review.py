@@ -211,6 +211,13 @@ def table_rows(app: ReviewApp) -> dict[str, list[str]]:
     return rows  # type: ignore[return-value]
 
 
+def column_width(app: ReviewApp, label: str) -> int:
+    """The content width of the table's column labelled ``label``."""
+    table = app.main.query_one(RecordedTable)
+    (column,) = [c for c in table.ordered_columns if str(c.label) == label]
+    return column.content_width
+
+
 async def test_the_fields_of_configured_connections_are_table_columns(tmp_path: Path) -> None:
     ticker = conn("ticker", "ws://127.0.0.1:1/", fields={"temp": ".temperature", "st": ".status"})
     app = review_app(tmp_path / "events.jsonl", None, ticker)
@@ -221,6 +228,7 @@ async def test_the_fields_of_configured_connections_are_table_columns(tmp_path: 
         labels = list(rows["ticker"])
         assert labels[:3] == ["name", "temp", "st"]  # right after the name: in view at 80
         assert rows["ticker"]["st"] == "alarm"  # the last recorded message's values
+        await wait_until(pilot, lambda: column_width(app, "st") >= len("alarm"))  # widened
         assert rows["echo"]["temp"] == ""  # a connection without fields
 
 
@@ -300,6 +308,8 @@ def test_review_with_field_columns_snapshot_80x24(snap_compare: Callable[..., bo
     async def settle(pilot: Pilot[Any]) -> None:
         await loaded(pilot)
         await wait_until(pilot, lambda: table_rows(app).get("ticker", {}).get("temp") == "29.1")
+        # The table widens a column for a new value when idle (DataTable's _on_idle).
+        await wait_until(pilot, lambda: column_width(app, "st") >= len("alarm"))
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
