@@ -55,6 +55,14 @@ _SANDBOX: Final = (
 )
 
 
+_NOT_JSON: Final = object()
+"""orjson refused the payload."""
+
+_last_parsed: tuple[object, object] = (None, _NOT_JSON)
+"""The last payload :meth:`JqProgram.matches` parsed, and its parse: every rule of a
+connection is asked about the same message object in turn, and parses it once."""
+
+
 class JqError(ValueError):
     """A jq program does not compile; the message is jq's, without its ``jq: error:`` frame."""
 
@@ -122,15 +130,22 @@ class JqProgram:
 
     def matches(self, payload: str | bytes) -> bool:
         """Whether the first output is truthy for jq (anything but ``false`` and ``null``)."""
+        global _last_parsed
         condition = self._condition
         if condition is not None and _loads is not None:
-            try:
-                # orjson refuses what jq may still read (NaN, huge integers, deep nesting,
-                # several values): those go to jq below.
-                parsed = _loads(payload)
-            except ValueError:
-                pass
+            last = _last_parsed  # one read: another thread may replace it meanwhile
+            if last[0] is payload:  # the connection's previous rule read this message
+                parsed = last[1]
             else:
+                try:
+                    # orjson refuses what jq may still read (NaN, huge integers, deep
+                    # nesting, several values): those go to jq below.
+                    parsed = _loads(payload)
+                except ValueError:
+                    parsed = _NOT_JSON
+                # One tuple, replaced whole: a reader in another thread sees a pair.
+                _last_parsed = (payload, parsed)
+            if parsed is not _NOT_JSON:
                 try:
                     return condition(parsed)
                 except JqFailure:

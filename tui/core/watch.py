@@ -190,7 +190,7 @@ class _Rule(_Watch):
     def __init__(self, watcher: Watcher, name: str, settings: PayloadRule) -> None:
         super().__init__(watcher, name, settings)
         self.hold = settings.hold
-        self.test = Matcher(settings.regex, settings.jq)
+        self.test = Matcher(settings.regex, settings.jq).test
         condition = f"jq {settings.jq}" if settings.jq is not None else f"regex {settings.regex}"
         self.condition = condition if len(condition) <= 80 else condition[:79] + "…"
         self.matches = 0
