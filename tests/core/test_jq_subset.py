@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import tui.core.jq
 from tui.core.jq import JqProgram
 from tui.core.jq_subset import Undecided, compile_condition
 
@@ -176,3 +177,32 @@ def test_what_the_subset_cannot_decide_is_left_to_jq(
 )
 def test_other_programs_are_left_to_jq(source: str) -> None:
     assert compile_condition(source) is None
+
+
+def test_rules_asked_about_one_message_in_turn_parse_it_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parsed: list[object] = []
+
+    def counting(payload: str | bytes) -> object:
+        parsed.append(payload)
+        return orjson.loads(payload)
+
+    monkeypatch.setattr(tui.core.jq, "_loads", counting)
+    monkeypatch.setattr(tui.core.jq, "_last_parsed", (None, None))
+    hot, alarm = JqProgram(".t > 28"), JqProgram('.status == "alarm"')
+    message = '{"t": 30, "status": "ok"}'
+    assert hot.matches(message)
+    assert not alarm.matches(message)
+    assert parsed == [message]
+    other = '{"t": 20, "status": "alarm"}'
+    assert not hot.matches(other)
+    assert alarm.matches(other)
+    assert parsed == [message, other]
+
+
+def test_without_orjson_jq_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tui.core.jq, "_loads", None)
+    program = JqProgram(".a == 1")
+    assert program.matches('{"a": 1}')
+    assert not program.matches('{"a": 2}')
