@@ -24,11 +24,11 @@ from common import (
     BENCH_CONNECTION,
     PYTHON,
     BenchServer,
-    alternate,
     bench_server,
     check,
     check_runs,
     main_for,
+    paired_runs,
     result,
     run_child,
     summary,
@@ -73,19 +73,12 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
     long_count = 50_000 if quick else 1_000_000
     long_rss_at = 10_000 if quick else 200_000
     max_events = 5_000 if quick else 100_000  # quick: the ring is full by the first sample too
-    plain: list[dict[str, Any]] = []
-    apps: list[dict[str, Any]] = []
     memory: list[dict[str, Any]] = []
     with bench_server() as server, tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        for index in range(runs):
-            base, app = alternate(
-                index,
-                partial(plain_flood, server, count),
-                partial(app_flood, server, count, folder),
-            )
-            plain.append(base)
-            apps.append(app)
+        plain, apps = paired_runs(
+            runs, partial(plain_flood, server, count), partial(app_flood, server, count, folder)
+        )
         for _ in range(runs):
             memory.append(
                 app_flood(server, long_count, folder, long_rss_at + 1, max_events=max_events)

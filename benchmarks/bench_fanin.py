@@ -32,6 +32,7 @@ from common import (
     bench_server,
     check,
     main_for,
+    paired_runs,
     percentile,
     result,
     run_child,
@@ -181,18 +182,13 @@ def paired(
 ) -> Paired:
     """Per run, the App without and with ``extra`` on every connection (taking turns first),
     with JSON payloads if ``json_body`` (see :func:`app_run`)."""
-    plain: list[dict[str, Any]] = []
-    subject: list[dict[str, Any]] = []
     with bench_server() as server, tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        for index in range(runs):
-            base, other = alternate(
-                index,
-                partial(app_run, server, conns, rate, duration, folder, json_body=json_body),
-                partial(app_run, server, conns, rate, duration, folder, extra, json_body),
-            )
-            plain.append(base)
-            subject.append(other)
+        plain, subject = paired_runs(
+            runs,
+            partial(app_run, server, conns, rate, duration, folder, json_body=json_body),
+            partial(app_run, server, conns, rate, duration, folder, extra, json_body),
+        )
     return Paired(conns, rate, duration, plain, subject)
 
 

@@ -21,10 +21,10 @@ from common import (
     BENCH_CONNECTION,
     PYTHON,
     BenchServer,
-    alternate,
     bench_server,
     check_runs,
     main_for,
+    paired_runs,
     result,
     run_child,
     summary,
@@ -73,16 +73,11 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
         fixed_plain = statistics.median(plain_rate(server, 64, 1)[1] for _ in range(3))
         fixed_tail = statistics.median(tail_rate(server, 64, 1, Path(folder))[1] for _ in range(3))
         for size, count in QUICK if quick else FULL:
-            plain: list[tuple[float, float]] = []
-            tail: list[tuple[float, float]] = []
-            for index in range(runs):
-                base, subject = alternate(
-                    index,
-                    partial(plain_rate, server, size, count),
-                    partial(tail_rate, server, size, count, Path(folder)),
-                )
-                plain.append(base)
-                tail.append(subject)
+            plain, tail = paired_runs(
+                runs,
+                partial(plain_rate, server, size, count),
+                partial(tail_rate, server, size, count, Path(folder)),
+            )
             ratios = [t[0] / p[0] for t, p in zip(tail, plain, strict=True)]
             plain_cpu = [(p[1] - fixed_plain) / count * 1e6 for p in plain]
             tail_cpu = [(t[1] - fixed_tail) / count * 1e6 for t in tail]

@@ -30,10 +30,10 @@ from common import (
     BENCH_CONNECTION,
     PYTHON,
     ROOT,
-    alternate,
     bench_server,
     check,
     main_for,
+    paired_runs,
     result,
     run_in_pty,
     summary,
@@ -76,8 +76,6 @@ def first_frame(command: list[str], then: bytes | None = None) -> tuple[float, f
 
 def run(*, quick: bool, runs: int) -> dict[str, Any]:
     runs = max(runs, 1 if quick else 5)  # cheap: more runs, steadier medians
-    minimal: list[tuple[float, float, float]] = []
-    wsdeck: list[tuple[float, float, float]] = []
     with bench_server() as server, tempfile.TemporaryDirectory() as name:
         connections: list[dict[str, Any]] = [
             {"name": "first", "url": f"{server.url}/echo", "auto_start": True},
@@ -93,10 +91,7 @@ def run(*, quick: bool, runs: int) -> dict[str, Any]:
         first_frame(minimal_command)  # warm the file cache; not counted
         wsdeck_frames = partial(first_frame, wsdeck_run, DASHBOARD)
         wsdeck_frames()
-        for index in range(runs):
-            base, frame = alternate(index, partial(first_frame, minimal_command), wsdeck_frames)
-            minimal.append(base)
-            wsdeck.append(frame)
+        minimal, wsdeck = paired_runs(runs, partial(first_frame, minimal_command), wsdeck_frames)
     # The minimal app's first frame is the one that shows its marker.
     filled = [w[1] / m[1] for w, m in zip(wsdeck, minimal, strict=True)]
     first = [w[0] / m[0] for w, m in zip(wsdeck, minimal, strict=True)]

@@ -74,6 +74,19 @@ def alternate(index: int, baseline: Callable[[], A], subject: Callable[[], B]) -
     return baseline(), second
 
 
+def paired_runs(
+    runs: int, baseline: Callable[[], A], subject: Callable[[], B]
+) -> tuple[list[A], list[B]]:
+    """``runs`` rounds of both, taking turns at going first (see :func:`alternate`)."""
+    baselines: list[A] = []
+    subjects: list[B] = []
+    for index in range(runs):
+        base, other = alternate(index, baseline, subject)
+        baselines.append(base)
+        subjects.append(other)
+    return baselines, subjects
+
+
 def tag() -> str:
     return uuid.uuid4().hex[:12]
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from settings.patterns import JqProgram
 
 FIELD_NAME_LIMIT = 16
 """Characters a field's name may have: it is a column header in the connection table."""
@@ -53,3 +55,28 @@ CorrelateTimeout = Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)]
 
 FieldsCheck = AfterValidator(_check_count)
 """The bound on the number of fields, applied to the ``fields`` mapping."""
+
+
+class AddedField(BaseModel):
+    """A field typed in the dashboard (``field: add``), checked as the settings' fields are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: FieldName
+    """Its column header."""
+
+    jq: JqProgram
+    """The program that reads it."""
+
+
+def added_field_problem(name: str, program: str) -> str | None:
+    """Why a field typed in the dashboard is invalid, at its path (``jq: invalid jq
+    program: …``); ``None`` when it is valid."""
+    try:
+        AddedField(name=name, jq=program)
+    except ValidationError as error:
+        first = error.errors()[0]
+        path = ".".join(str(part) for part in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        return f"{path}: {message}"
+    return None

@@ -51,6 +51,13 @@ class SettingsError(Exception):
         self.path = path
         super().__init__("\n".join(str(problem) for problem in self.problems))
 
+    @property
+    def heading(self) -> str:
+        """``path: invalid settings (N problems)``: the line above the problems."""
+        where = f"{self.path}: " if self.path else ""
+        count = len(self.problems)
+        return f"{where}invalid settings ({count} problem{'s' * (count != 1)})"
+
 
 def render_loc(loc: Sequence[int | str]) -> str:
     """Render a pydantic error location as ``connections[2].headers.Authorization``.

@@ -1,7 +1,7 @@
 """Watches on one connection (issue 13): what wsdeck raises an alert about.
 
 ``[connections.watch]`` holds at most one of each built-in watch (``silence``,
-``flapping``, ``errors``) and any number of named payload rules under
+``flapping``, ``errors``, ``unanswered``) and any number of named payload rules under
 ``[connections.watch.rules.NAME]``. Programs and patterns are checked when settings load
 (:mod:`settings.patterns`), so a bad one is a settings error at its field path.
 """
@@ -21,7 +21,7 @@ _CONFIG = ConfigDict(extra="forbid")
 Level = Literal["warning", "critical"]
 """How bad an alert is; ``critical`` sorts first everywhere."""
 
-BUILT_IN = ("silence", "flapping", "errors")
+BUILT_IN = ("silence", "flapping", "errors", "unanswered")
 """Names of the built-in watches; alerts are named after them, so no rule may take them."""
 
 WatchSeconds = Annotated[float, Field(gt=0, le=86_400, allow_inf_nan=False)]
@@ -109,6 +109,10 @@ class Watch(BaseModel):
     errors: Burst | None = None
     """Raise on more than ``more_than`` error events within ``within`` seconds."""
 
+    unanswered: Burst | None = None
+    """Raise on more than ``more_than`` requests unanswered (``timeout`` events, see
+    ``correlate_timeout``) within ``within`` seconds."""
+
     rules: dict[RuleName, PayloadRule] = Field(default_factory=dict)
     """Payload rules by name; the name is the alert's name."""
 
@@ -119,5 +123,6 @@ class Watch(BaseModel):
             self.silence is None
             and self.flapping is None
             and self.errors is None
+            and self.unanswered is None
             and not (self.rules)
         )

@@ -132,7 +132,8 @@ class WsdeckApp(App[int]):
         """The signal (SIGHUP, SIGTERM, SIGINT) that ended the dashboard, if one did."""
         self._restore_signals: Callable[[], None] | None = None
         self._loader = settings if callable(settings) else None
-        self._keys = KeyGate(self, super().on_event)
+        # With a loader, keys typed before the dashboard is up wait for it (see tui.typeahead).
+        self._keys = KeyGate(self, self._route_key, closed=self._loader is not None)
         self._screen_diff = ScreenDiff()
         if not callable(settings):
             self._set_up(settings)
@@ -251,6 +252,10 @@ class WsdeckApp(App[int]):
             return
         self.set_theme(self.settings.theme.name)
         self.push_screen(self.main)
+        from tui.core.timeouts import TimeoutPoster
+
+        poster = TimeoutPoster(self.hub.bus, self.hub.watches)
+        self.analysis.on_timeouts = poster.threadsafe(asyncio.get_running_loop())
         self.analysis.start()
         self.set_interval(RATE_SAMPLE, self._sample_rates, name="rate-sample")
         for client in self.hub.clients.values():
@@ -262,6 +267,7 @@ class WsdeckApp(App[int]):
         # and opens a socket (~25 ms), which the first frame of the dashboard need not wait for.
         self._auto_pending = True
         self.call_after_refresh(self._start_auto)
+        self._keys.open()  # keys typed while loading go once the table has the focus
         from tui.launch import OpenConnections
 
         self._open_connections = OpenConnections()
@@ -425,10 +431,14 @@ class WsdeckApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         # Keys and pastes from the terminal go one at a time (see tui.typeahead).
         if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
-            self._start_auto()
             await self._keys.take(event)
         else:
             await super().on_event(event)
+
+    async def _route_key(self, event: events.Event) -> None:
+        """Textual's routing of a key the gate lets go, after the auto start it may need."""
+        self._start_auto()
+        await super().on_event(event)
 
     def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
         # Over SSH every byte counts: write only the cells that changed (tui.screen_diff).
@@ -516,7 +526,8 @@ class WsdeckApp(App[int]):
                 self.main.refresh_state()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Until the settings are loaded there is nothing to edit or to search for.
+        # Until the settings are loaded there is nothing to edit or to search for (keys
+        # wait in the key gate meanwhile; this covers the mouse and the loading frame's bar).
         if not self.ready:
             return action in ("request_quit", "help", "quit")
         if action == "settings":  # not again from the settings: a second one stacked up

@@ -150,24 +150,23 @@ def _run(args: argparse.Namespace) -> int:
     from settings.store import load
     from tui.adhoc import UsageError
     from tui.check import DEFAULT_CRITICAL, CheckOptions, run_check, status_line
+    from tui.core.display import printable
     from tui.crash import watch
-    from tui.tail import parse_send
+    from tui.tail import sends_from
 
     try:
         loaded = load(args.config)
     except SettingsError as exc:
-        count = len(exc.problems)
-        where = f"{exc.path}: " if exc.path else ""
-        summary = f"{where}invalid settings ({count} problem{'s' * (count != 1)}): "
-        return _unknown(summary + str(exc.problems[0]), [str(p) for p in exc.problems])
+        summary = f"{exc.heading}: {exc.problems[0]}"
+        return _unknown(summary, [str(p) for p in exc.problems])
     settings = loaded.settings
     watch(settings)
-    for warning in settings.load_warnings:
-        print(f"wsdeck check: warning: {warning}", file=sys.stderr)
+    for warning in settings.load_warnings:  # paths from the file system: no controls out
+        print(f"wsdeck check: warning: {printable(warning)}", file=sys.stderr)
     try:
         options = CheckOptions(
             target=args.target,
-            sends=[parse_send(value) for value in args.send],
+            sends=sends_from(args),
             expect=args.expect,
             expect_jq=args.expect_jq,
             within=args.within,

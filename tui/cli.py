@@ -474,7 +474,7 @@ def _tail(args: argparse.Namespace) -> int:
 
     from tui.core.recorder import RecordingError
     from tui.launch import tune_gc
-    from tui.tail import TailOptions, UsageError, parse_send, run_tail
+    from tui.tail import TailOptions, UsageError, run_tail, sends_from
 
     loaded = _load(args)
     if loaded is None:
@@ -483,7 +483,7 @@ def _tail(args: argparse.Namespace) -> int:
     try:
         options = TailOptions(
             targets=args.targets,
-            sends=[parse_send(value) for value in args.send],
+            sends=sends_from(args),
             count=args.count,
             timeout=args.timeout,
             format=args.format,

@@ -61,23 +61,17 @@ def _automation_commands(app: WsdeckApp) -> list[Command]:
 
 
 def _field_commands(app: WsdeckApp) -> list[Command]:
-    """Fields from the highlighted message's JSON, and removing the ones added so."""
-    from tui.core.events import ReceiveEvent
-    from tui.core.fields import leaf_paths
-    from tui.widgets.feed import EventFeed
-
+    """Adding a field (a dialog), plots, and removing the fields added for the run."""
     commands: list[Command] = []
-    event = app.main.query_one(EventFeed).highlighted
-    if isinstance(event, ReceiveEvent) and isinstance(event.data, str):
-        label = escape(event.connection)
-        for field, path in leaf_paths(event.data):
-            commands.append(
-                (
-                    f"field: add {escape(field)} = {escape(path)} ({label})",
-                    "A column of this value for this run (fields = {…} in settings keeps it)",
-                    partial(app.main.add_field, event.connection, field, path),
-                )
+    target = app.main.field_connection()
+    if target is not None:
+        commands.append(
+            (
+                f"field: add to {escape(target)}…",
+                "A column of a JSON value for this run (fields = {…} in settings keeps it)",
+                app.main.ask_field,
             )
+        )
     every = list(app.hub.clients)
     if every:
         commands.append(

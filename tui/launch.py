@@ -35,10 +35,7 @@ class LaunchError(Exception):
     @classmethod
     def from_settings_error(cls, exc: SettingsError) -> LaunchError:
         """A heading, then every problem with its field path and line, indented."""
-        where = f"{exc.path}: " if exc.path else ""
-        count = len(exc.problems)
-        heading = f"wsdeck: {where}invalid settings ({count} problem{'s' * (count != 1)})"
-        return cls([heading, *(f"  {problem}" for problem in exc.problems)])
+        return cls([f"wsdeck: {exc.heading}", *(f"  {problem}" for problem in exc.problems)])
 
 
 def tune_gc() -> None:
@@ -160,7 +157,8 @@ def demo_connections(base: str, closed_port: int) -> list[Connection]:
     (the echo server sends the ping back), and has a macro; the ticker forwards its alarms
     to echo. Watches: pulse has an alarm field from 10 to 16 s and a silence from 35 to
     40 s of every 40; flappy is dropped every few seconds for the first half of every
-    minute; broken's failed attempts are an error burst.
+    minute; broken's failed attempts are an error burst; rpc's saved message
+    ``unanswered`` times out after 5 s and raises ``unanswered`` for 30.
     """
     retry = {"enabled": True, "initial_delay": 1.0, "max_delay": 10.0, "jitter": 0.2}
     from settings import Connection
@@ -219,6 +217,7 @@ def demo_connections(base: str, closed_port: int) -> list[Connection]:
             url=f"{base}/rpc",
             auto_start=True,
             correlate_timeout=5.0,
+            watch={"unanswered": {"more_than": 0, "within": 30}},  # the "unanswered" message
             saved_messages={
                 "sum": '{"jsonrpc": "2.0", "method": "sum", "params": [1, 2], "id": 1}',
                 "slow": '{"jsonrpc": "2.0", "method": "sleep", "params": [250], "id": 2}',

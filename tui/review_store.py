@@ -32,10 +32,10 @@ import tempfile
 import time
 import zlib
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, BinaryIO, overload
+from typing import IO, Any, BinaryIO
 
 from tui.core.events import EVENT_TYPES, ErrorEvent, Event, EventDecodeError, decode_line
 from tui.core.ring import EventRing
@@ -385,22 +385,3 @@ class FileRing(EventRing):
 
     def __len__(self) -> int:
         return self._recording.events - self._cleared
-
-    @overload
-    def __getitem__(self, index: int) -> Event: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Event]: ...
-
-    def __getitem__(self, index: int | slice) -> Event | list[Event]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(f"ring index {index} out of range")
-        return self.at(self._cleared + index)
-
-    def __iter__(self) -> Iterator[Event]:
-        for pos in range(self._cleared, self._recording.events):
-            yield self._recording.event(pos)

@@ -7,8 +7,10 @@ after ``--timeout`` seconds, when every connection has stopped for good, or on S
 SIGTERM or SIGINT (see :mod:`tui.hangup`).
 
 What is printed is what is recorded (``--record``): every event, the final ``stop`` events
-included. Exactly ``--count`` receive events are printed; messages that arrive while the
-connections close after that are neither printed nor recorded.
+included, and a ``timeout`` event for each request unanswered in time (requests are paired
+with their responses as in the dashboard, :mod:`tui.core.pairing`). Exactly ``--count``
+receive events are printed; messages that arrive while the connections close after that are
+neither printed nor recorded.
 
 Exit codes: 0 done; 1 an ``error`` event occurred and nothing was received (or ``--count``
 was asked for and nothing arrived in time); 2 usage or settings error; 128 + N ended by
@@ -41,12 +43,24 @@ from tui.core.events import (
     encode_pieces,
 )
 from tui.core.hub import Hub
+from tui.core.pairing import Pairings
 from tui.core.recorder import Recorder, recorder_for, stopped_event
+from tui.core.timeouts import TimeoutPoster
 
 if TYPE_CHECKING:
+    import argparse
+
     from tui.core.automation import Automation
 
-__all__ = ["TailOptions", "UsageError", "parse_send", "resolve", "run_tail", "send_all"]
+__all__ = [
+    "TailOptions",
+    "UsageError",
+    "parse_send",
+    "resolve",
+    "run_tail",
+    "send_all",
+    "sends_from",
+]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _POLL = 0.25
@@ -157,6 +171,12 @@ class _Run:
         self.sends: set[asyncio.Task[None]] = set()
         self.full = False
         """``--count`` receive events are out: later ones are not shown."""
+        self.pairings = Pairings(mark_limit=0)  # the timeouts matter here, not the marks
+        for name, client in hub.clients.items():
+            settings = client.settings
+            self.pairings.configure(name, settings.correlate, settings.correlate_timeout)
+        self._timeouts = TimeoutPoster(hub.bus, hub.watches)
+        self._expire_at = 0.0
 
     def take(self, batch: list[Event]) -> None:
         """Count, print and record ``batch``; start the ``--send`` messages after a start."""
@@ -184,6 +204,15 @@ class _Run:
         self.printer.write(batch)
         if self.recorder:
             self.recorder.write(batch)
+        self.pairings.take(batch)
+
+    def expire(self) -> None:
+        """Put the timeout events of requests unanswered too long on the bus (a few
+        times a second: they are printed with the next batch)."""
+        now = time.time()
+        if now >= self._expire_at:
+            self._expire_at = now + _POLL
+            self._timeouts.put(self.pairings.expire(now))
 
     def _count(self, events: list[Event], *, send: bool) -> None:
         """Count errors and opened connections; ``send``: start the ``--send`` messages."""
@@ -264,6 +293,7 @@ async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO =
                 run.timed_out()
                 break
             run.take(await hub.bus.get_batch(timeout=wait))
+            run.expire()
             if all(c.idle for c in hub.clients.values()) and not hub.bus.pending:
                 break
     finally:
@@ -337,6 +367,11 @@ async def _finish(run: _Run, runner: asyncio.Task[None], *, hang_up: bool) -> No
     run.take(hub.bus.take())
     if run.recorder:
         run.recorder.close()
+
+
+def sends_from(args: argparse.Namespace) -> list[str | bytes]:
+    """The messages of every ``--send`` (``tail``'s and ``check``'s), in order."""
+    return [parse_send(value) for value in args.send]
 
 
 def parse_send(value: str) -> str | bytes:

@@ -20,6 +20,17 @@ refresh (a pushed screen sets its focus once it is mounted).
 Typed text (a printable key or a paste into a text field or editor) cannot move the focus,
 so more text goes on at once behind it; only the next other key (``tab``, ``ctrl+s``)
 waits for the text before it.
+
+Keys typed while the dashboard loads (``wsdeck`` draws a first frame, then validates the
+settings) are held too, all of them, and go in order once :meth:`KeyGate.open` is called and
+the dashboard's screen and focus have settled: ``wsdeck`` then ``j j s`` at once starts the
+third connection. Quit is held like the rest: the load blocks the event loop, so no key could
+act sooner, and a quit routed ahead of held keys would ask its question before they ran. If the
+load fails, the gate never opens: the App exits with the settings' problems and the held keys
+go with it (Textual discards what the terminal still holds, so none reaches the shell).
+
+At most :data:`HOLD_LIMIT` keys are held; later ones are dropped, counted, and the count is
+told in a notice when the held keys go.
 """
 
 from __future__ import annotations
@@ -41,6 +52,9 @@ if TYPE_CHECKING:
 SETTLE_TIMEOUT = 1.0
 """Longest a key waits after the last one routed (a marker is lost with a closing widget)."""
 
+HOLD_LIMIT = 256
+"""Most keys and pastes held at once (far more than a burst or the typeahead of a load)."""
+
 Route = Callable[[events.Event], Awaitable[None]]
 
 
@@ -59,8 +73,11 @@ class KeyHandled(Message):
 class KeyGate:
     """Holds keys and pastes that arrive while an earlier key is still being handled."""
 
-    def __init__(self, app: App[Any], route: Route) -> None:
-        """Gate the input of ``app``; ``route`` is Textual's own routing of one event."""
+    def __init__(self, app: App[Any], route: Route, *, closed: bool = False) -> None:
+        """Gate the input of ``app``; ``route`` is Textual's own routing of one event.
+
+        A ``closed`` gate holds every key until :meth:`open` is called.
+        """
         self._app = app
         self._route = route
         self._held: deque[events.Key | events.Paste] = deque()
@@ -70,6 +87,9 @@ class KeyGate:
         self._deadline = 0.0
         self._seen: tuple[object, object] | None = None  # the screen and focus last seen
         self._before: tuple[object, object] | None = None  # and before the last key
+        self._closed = closed
+        self.dropped = 0
+        """Keys and pastes dropped since the last notice, past :data:`HOLD_LIMIT`."""
 
     @property
     def held(self) -> int:
@@ -87,14 +107,31 @@ class KeyGate:
         return event.is_printable and isinstance(self._app.focused, Input | TextArea)
 
     def _may_go(self, event: events.Key | events.Paste) -> bool:
+        if self._closed:
+            return False
         return self._waiting is None or (self._text_only and self._is_text(event))
 
     async def take(self, event: events.Key | events.Paste) -> None:
         """Route ``event`` now, or hold it until the events before it are handled."""
         if self._held or not self._may_go(event):
-            self._held.append(event)
+            if len(self._held) < HOLD_LIMIT:
+                self._held.append(event)
+            else:
+                self.dropped += 1  # the first keys are kept: later ones depend on them
             return
         await self._send(event)
+
+    def open(self) -> None:
+        """The dashboard is up: the held keys go, in order, once its screen and focus settle."""
+        if not self._closed:
+            return
+        self._closed = False
+        self._serial += 1
+        self._waiting, self._text_only = self._serial, False
+        self._deadline = time.monotonic() + SETTLE_TIMEOUT
+        self._before, self._seen = None, self._focus()
+        self._app.call_after_refresh(self._release, self._serial)
+        self._app.set_timer(SETTLE_TIMEOUT, self._give_up, name="typeahead-timeout")
 
     async def _send(self, event: events.Key | events.Paste) -> None:
         app = self._app
@@ -161,8 +198,18 @@ class KeyGate:
             return
         self._waiting = None
         self._seen = self._before = None  # no references to screens that may be closing
+        if self.dropped:
+            self._tell_dropped()
         while self._held and self._may_go(self._held[0]):
             await self._send(self._held.popleft())
+
+    def _tell_dropped(self) -> None:
+        count, self.dropped = self.dropped, 0
+        message = (
+            f"{count} key{'s' * (count != 1)} typed ahead dropped: only {HOLD_LIMIT} are held"
+            " while the screen catches up; the first ones go in order."
+        )
+        self._app.notify(message, title="keys", severity="warning", timeout=10, markup=False)
 
     async def _give_up(self) -> None:
         if self._waiting is not None and time.monotonic() >= self._deadline:

@@ -3,12 +3,17 @@ button, and macros from the palette and the composer, against the demo server.""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Select
 
 from tests.app.conftest import conn, events_of, run_in_palette, screen_text, wait_until
+from tui.app import WsdeckApp
 from tui.core.events import RuleSendEvent, decode_line
 from tui.demo_server import DemoServer
 from tui.screens.automation import AutomationScreen
@@ -44,51 +49,62 @@ def rule_sends(app: Any, rule: str) -> list[RuleSendEvent]:
     return [e for e in events_of(app, "send") if getattr(e, "rule", None) == rule]
 
 
-async def test_heartbeat_and_reply_show_in_the_feed_and_the_selected_bar(
-    demo: DemoServer, make_app: Any
-) -> None:
-    app = make_app(automated_echo(demo))
+@pytest.fixture
+def app(demo: DemoServer, make_app: Any) -> WsdeckApp:
+    return make_app(automated_echo(demo))
+
+
+@asynccontextmanager
+async def started(app: WsdeckApp) -> AsyncIterator[Pilot[Any]]:
+    """The dashboard, once the automated connection has started."""
     async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(events_of(app, "start")) >= 1)
+        yield pilot
+
+
+async def open_automation(pilot: Pilot[Any], app: WsdeckApp) -> None:
+    await pilot.press("A")
+    await wait_until(pilot, lambda: isinstance(app.screen, AutomationScreen))
+
+
+async def no_beats_for_two_intervals(pilot: Pilot[Any], app: WsdeckApp) -> int:
+    """The heartbeat is paused: none is sent for two of its intervals. The count so far."""
+    beats = len(rule_sends(app, "beat"))
+    await pilot.pause(0.7)
+    assert len(rule_sends(app, "beat")) == beats
+    return beats
+
+
+async def test_heartbeat_and_reply_show_in_the_feed_and_the_selected_bar(app: WsdeckApp) -> None:
+    async with started(app) as pilot:
         await wait_until(pilot, lambda: len(rule_sends(app, "pong")) >= 1)
         await wait_until(pilot, lambda: "⏱ beat in" in screen_text(app))
         await wait_until(pilot, lambda: "[pong]" in screen_text(app))
 
 
-async def test_p_pauses_the_selected_connection_and_the_screen_says_so(
-    demo: DemoServer, make_app: Any
-) -> None:
-    app = make_app(automated_echo(demo))
-    async with app.run_test(size=SIZE) as pilot:
+async def test_p_pauses_the_selected_connection_and_the_screen_says_so(app: WsdeckApp) -> None:
+    async with started(app) as pilot:
         await wait_until(pilot, lambda: len(rule_sends(app, "beat")) >= 1)
         await pilot.press("P")
         await wait_until(pilot, lambda: "automation paused (P resumes)" in screen_text(app))
-        beats = len(rule_sends(app, "beat"))
-        await pilot.press("A")
-        await wait_until(pilot, lambda: isinstance(app.screen, AutomationScreen))
+        await open_automation(pilot, app)
         text = screen_text(app)
         for name in ("beat", "pong", "login", "hang"):
             assert name in text
         assert "paused" in text
-        await pilot.pause(0.7)  # two intervals
-        assert len(rule_sends(app, "beat")) == beats
+        beats = await no_beats_for_two_intervals(pilot, app)
         await pilot.press("p")  # on the screen: resume the row's connection
         await wait_until(pilot, lambda: len(rule_sends(app, "beat")) > beats)
 
 
-async def test_the_panic_button_pauses_everything_and_resumes(
-    demo: DemoServer, make_app: Any
-) -> None:
-    app = make_app(automated_echo(demo))
-    async with app.run_test(size=SIZE) as pilot:
+async def test_the_panic_button_pauses_everything_and_resumes(app: WsdeckApp) -> None:
+    async with started(app) as pilot:
         await wait_until(pilot, lambda: len(rule_sends(app, "beat")) >= 1)
-        await pilot.press("A")
-        await wait_until(pilot, lambda: isinstance(app.screen, AutomationScreen))
+        await open_automation(pilot, app)
         await pilot.press("exclamation_mark")
         assert app.automation.paused
         await wait_until(pilot, lambda: "ALL AUTOMATION PAUSED" in screen_text(app))
-        beats = len(rule_sends(app, "beat"))
-        await pilot.pause(0.7)
-        assert len(rule_sends(app, "beat")) == beats
+        beats = await no_beats_for_two_intervals(pilot, app)
         await pilot.press("escape")
         await wait_until(pilot, lambda: "ALL automation paused" in screen_text(app))
         await pilot.press("exclamation_mark")
@@ -96,12 +112,9 @@ async def test_the_panic_button_pauses_everything_and_resumes(
         await wait_until(pilot, lambda: len(rule_sends(app, "beat")) > beats)
 
 
-async def test_a_macro_runs_from_the_automation_screen(demo: DemoServer, make_app: Any) -> None:
-    app = make_app(automated_echo(demo))
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: len(events_of(app, "start")) >= 1)
-        await pilot.press("A")
-        await wait_until(pilot, lambda: isinstance(app.screen, AutomationScreen))
+async def test_a_macro_runs_from_the_automation_screen(app: WsdeckApp) -> None:
+    async with started(app) as pilot:
+        await open_automation(pilot, app)
         table = app.screen.query_one(DataTable)
         row = [s.name for s in app.automation.statuses()].index("login")
         table.move_cursor(row=row)
@@ -111,12 +124,8 @@ async def test_a_macro_runs_from_the_automation_screen(demo: DemoServer, make_ap
         await wait_until(pilot, lambda: "done: 3 steps" in screen_text(app))
 
 
-async def test_a_macro_from_the_palette_is_cancelled_from_the_palette(
-    demo: DemoServer, make_app: Any
-) -> None:
-    app = make_app(automated_echo(demo))
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: len(events_of(app, "start")) >= 1)
+async def test_a_macro_from_the_palette_is_cancelled_from_the_palette(app: WsdeckApp) -> None:
+    async with started(app) as pilot:
         await run_in_palette(pilot, "macro: run hang on echo")
         await wait_until(pilot, lambda: "▶ macro hang: step 1/1" in screen_text(app))
         await run_in_palette(pilot, "macro: cancel hang on echo")
@@ -133,8 +142,7 @@ async def test_quitting_cancels_a_paused_macro_and_records_it(
 ) -> None:
     record = tmp_path / "events.jsonl"
     app = make_app(automated_echo(demo), recording={"path": record})
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: len(events_of(app, "start")) >= 1)
+    async with started(app) as pilot:
         await pilot.press("exclamation_mark")
         run = app.automation.start_macro("echo", "login")  # waits for the resume
         await pilot.pause(0.1)
@@ -145,10 +153,8 @@ async def test_quitting_cancels_a_paused_macro_and_records_it(
     assert any(getattr(e, "message", "") == "macro login cancelled at step 1" for e in messages)
 
 
-async def test_a_macro_runs_from_the_composer(demo: DemoServer, make_app: Any) -> None:
-    app = make_app(automated_echo(demo))
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: len(events_of(app, "start")) >= 1)
+async def test_a_macro_runs_from_the_composer(app: WsdeckApp) -> None:
+    async with started(app) as pilot:
         saved = app.main.query_one(Composer).query_one("#composer-saved", Select)
         await wait_until(pilot, lambda: not saved.disabled)
         saved.value = ("macro", "login")

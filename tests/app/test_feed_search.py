@@ -6,10 +6,13 @@ as ``3/120``, jumped to with n/N (enter/shift+enter in the bar) while every row 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from rich.style import Style
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 
 from tests.app.conftest import burst, conn, wait_until
 from tests.app.test_feed import receive
@@ -116,6 +119,27 @@ def dashboard(make_app: Any, count: int = 300) -> Any:
     return app
 
 
+@asynccontextmanager
+async def on_dashboard(
+    make_app: Any, size: tuple[int, int] = (100, 30), **run: Any
+) -> AsyncIterator[tuple[Any, Pilot[Any], EventFeed]]:
+    """The dashboard with 300 events, 12 of them matching "needle": the App, pilot and feed."""
+    app = dashboard(make_app)
+    async with app.run_test(size=size, **run) as pilot:
+        yield app, pilot, app.main.query_one(EventFeed)
+
+
+async def find_needles(pilot: Pilot[Any], feed: EventFeed, *first: str) -> None:
+    """Search for "needle" (after the keys ``first``) until its 12 matches are counted."""
+    await pilot.press("slash", *first, *"needle")
+    await wait_until(pilot, lambda: feed.match_count == 12 and not feed.matching)
+
+
+def highlighted(feed: EventFeed) -> int | None:
+    """The seq of the highlighted event."""
+    return None if feed.highlighted is None else feed.highlighted.seq
+
+
 def on_screen(feed: EventFeed) -> str:
     """The feed's rows on screen, as text."""
     return "\n".join(feed.render_line(y).text for y in range(feed.scrollable_content_region.height))
@@ -145,38 +169,29 @@ def marked_rows(feed: EventFeed) -> list[str]:
 async def test_matches_are_highlighted_counted_and_jumped_to_without_hiding_rows(
     make_app: Any,
 ) -> None:
-    app = dashboard(make_app)
-    async with app.run_test(size=(100, 30)) as pilot:
-        feed = app.main.query_one(EventFeed)
-        await pilot.press("slash", *"needle")
-        await wait_until(pilot, lambda: feed.match_count == 12 and not feed.matching)
+    async with on_dashboard(make_app) as (app, pilot, feed):
+        await find_needles(pilot, feed)
         assert len(feed.view) == 300  # nothing hidden
         # Following: the newest event is highlighted, and it is a match.
         await wait_until(pilot, lambda: "search: needle 12/12" in status(app))
         assert marked_rows(feed)  # the visible matches are highlighted
         await pilot.press("enter")  # next: wraps to the oldest
-
-        def highlighted() -> int | None:
-            return None if feed.highlighted is None else feed.highlighted.seq
-
-        await wait_until(pilot, lambda: highlighted() == 25)
+        await wait_until(pilot, lambda: highlighted(feed) == 25)
         assert not feed.following
         await wait_until(pilot, lambda: "1/12" in status(app))
         assert "1/12" in str(app.main.query_one(SearchBar).border_subtitle)
         assert len(feed.view) == 300
         await pilot.press("tab", "tab")  # the composer, then the table
         await pilot.press("n", "n")
-        await wait_until(pilot, lambda: highlighted() == 75)
+        await wait_until(pilot, lambda: highlighted(feed) == 75)
         await pilot.press("N")
-        await wait_until(pilot, lambda: highlighted() == 50)
+        await wait_until(pilot, lambda: highlighted(feed) == 50)
         await wait_until(pilot, lambda: "2/12" in status(app))
         assert "msg 50 needle" in on_screen(feed)  # the match is on screen
 
 
 async def test_a_search_without_matches_says_so(make_app: Any) -> None:
-    app = dashboard(make_app)
-    async with app.run_test(size=(100, 30)) as pilot:
-        feed = app.main.query_one(EventFeed)
+    async with on_dashboard(make_app) as (app, pilot, feed):
         await pilot.press("slash", *"nothinglikethis")
         await wait_until(
             pilot,
@@ -195,14 +210,12 @@ async def test_a_search_without_matches_says_so(make_app: Any) -> None:
 async def test_only_matches_filters_and_clearing_keeps_the_highlighted_event(
     make_app: Any,
 ) -> None:
-    app = dashboard(make_app)
-    async with app.run_test(size=(100, 30)) as pilot:
-        feed = app.main.query_one(EventFeed)
+    async with on_dashboard(make_app) as (app, pilot, feed):
         await pilot.press("slash", *"needle", "ctrl+f")
         await wait_until(pilot, lambda: len(feed.view) == 12 and not feed.filtering)
         assert "12 shown" in status(app)
         await pilot.press("enter", "enter", "enter")  # the third match: msg 75
-        await wait_until(pilot, lambda: feed.highlighted is not None and feed.highlighted.seq == 75)
+        await wait_until(pilot, lambda: highlighted(feed) == 75)
         await pilot.press("escape")  # clears the search and the filter
         await wait_until(pilot, lambda: len(feed.view) == 300 and not feed.filtering)
         await pilot.pause()
@@ -213,9 +226,7 @@ async def test_only_matches_filters_and_clearing_keeps_the_highlighted_event(
 
 
 async def test_clearing_a_filter_from_the_dialog_keeps_my_place(make_app: Any) -> None:
-    app = dashboard(make_app)
-    async with app.run_test(size=(100, 30)) as pilot:
-        feed = app.main.query_one(EventFeed)
+    async with on_dashboard(make_app) as (app, pilot, feed):
         feed.set_filter(FeedFilter(search="needle"))
         await wait_until(pilot, lambda: len(feed.view) == 12 and not feed.filtering)
         await pilot.press("2", "home", "down")  # the second match, paused
@@ -241,13 +252,10 @@ def new_count(app: Any) -> int:
 
 
 async def test_paused_new_counts_what_end_shows_after_a_search_jump(make_app: Any) -> None:
-    app = dashboard(make_app)
-    async with app.run_test(size=(100, 30)) as pilot:
-        feed = app.main.query_one(EventFeed)
-        await pilot.press("slash", *"needle")
-        await wait_until(pilot, lambda: feed.match_count == 12 and not feed.matching)
+    async with on_dashboard(make_app) as (app, pilot, feed):
+        await find_needles(pilot, feed)
         await pilot.press("enter")  # wraps to the oldest match, msg 25, far from the end
-        await wait_until(pilot, lambda: feed.highlighted is not None and feed.highlighted.seq == 25)
+        await wait_until(pilot, lambda: highlighted(feed) == 25)
         await pilot.pause()
         assert below_screen(feed) > 250
         assert new_count(app) == below_screen(feed)
@@ -262,9 +270,7 @@ async def test_paused_new_counts_what_end_shows_after_a_search_jump(make_app: An
 
 
 async def test_paused_new_counts_what_end_shows_under_a_new_filter(make_app: Any) -> None:
-    app = dashboard(make_app)
-    async with app.run_test(size=(100, 30)) as pilot:
-        feed = app.main.query_one(EventFeed)
+    async with on_dashboard(make_app) as (app, pilot, feed):
         await pilot.press("2", "home")  # paused at the top
         await wait_until(pilot, lambda: not feed.following)
         app.main._set_filter(FeedFilter(search="0"))  # what the filter dialog returns
@@ -278,9 +284,7 @@ async def test_paused_new_counts_what_end_shows_under_a_new_filter(make_app: Any
 async def test_the_status_shows_a_regex_as_typed_and_says_when_it_is_invalid(
     make_app: Any,
 ) -> None:
-    app = dashboard(make_app)
-    async with app.run_test(size=(100, 30)) as pilot:
-        feed = app.main.query_one(EventFeed)
+    async with on_dashboard(make_app) as (app, pilot, feed):
         await pilot.press("slash", "ctrl+r", *r"needle\b")
         await wait_until(pilot, lambda: feed.match_count == 12 and not feed.matching)
         await wait_until(pilot, lambda: "regex: needle\\b 12/12" in status(app))
@@ -298,8 +302,7 @@ async def test_the_status_shows_a_regex_as_typed_and_says_when_it_is_invalid(
 async def test_n_without_a_search_says_how_to_search(make_app: Any) -> None:
     from textual.widgets._toast import Toast
 
-    app = dashboard(make_app)
-    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+    async with on_dashboard(make_app, notifications=True) as (app, pilot, _):
         await pilot.press("n")
         await wait_until(pilot, lambda: bool(app.screen.query(Toast)))
         notices = [str(toast.render()) for toast in app.screen.query(Toast)]
@@ -307,13 +310,10 @@ async def test_n_without_a_search_says_how_to_search(make_app: Any) -> None:
 
 
 async def test_leaving_the_search_bar_folds_it_and_keeps_the_search(make_app: Any) -> None:
-    app = dashboard(make_app)
-    async with app.run_test(size=(80, 24)) as pilot:
-        feed = app.main.query_one(EventFeed)
+    async with on_dashboard(make_app, (80, 24)) as (app, pilot, feed):
         bar = app.main.query_one(SearchBar)
         rows = feed.region.height
-        await pilot.press("slash", *"needle")
-        await wait_until(pilot, lambda: feed.match_count == 12)
+        await find_needles(pilot, feed)
         assert feed.region.height < rows  # the bar takes rows while it is used
         await pilot.press("tab", "tab")  # the composer, then the table
         await wait_until(pilot, lambda: not bar.display)

@@ -48,15 +48,24 @@ async def test_fields_are_columns_and_answered_requests_show_response_times(
         assert table.get_cell("ticker", "response") == ""
 
 
-async def test_at_80_columns_fields_come_before_the_counters(
+async def test_at_80_columns_the_rate_has_room_before_the_fields(
     demo: DemoServer, make_app: Any
 ) -> None:
-    ticker = conn(
-        "ticker", demo.endpoint("/ticker?rate=20"), auto_start=True, fields={"temp": ".temperature"}
-    )
+    fields = {
+        "temp": ".temperature",
+        "ts": ".ts",  # an ISO timestamp: wider than what is left at 80 columns
+        "sine": ".sine",
+    }
+    ticker = conn("ticker", demo.endpoint("/ticker?rate=20"), auto_start=True, fields=fields)
     app = make_app(ticker)
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.main.query_one(ConnectionTable)
         await wait_until(pilot, lambda: _number(table.get_cell("ticker", "temp")))
-        assert table.columns_shown[:3] == ("name", "state", "temp")
-        assert "url" not in table.columns_shown
+        await wait_until(pilot, lambda: table.get_cell("ticker", "rate").endswith("/s"))
+        shown = table.columns_shown
+        # Shown after the state, but room goes to the counters and the rate first.
+        assert shown[:3] == ("name", "state", "temp")
+        assert {"in", "out", "rate"} <= set(shown)
+        assert "ts" not in shown
+        assert "sine" not in shown  # after a field that did not fit: not shown either
+        assert "url" not in shown

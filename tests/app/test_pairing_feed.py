@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.app.conftest import conn, events_of, run_in_palette, screen_text, wait_until
+from tests.app.conftest import conn, events_of, screen_text, wait_until
 from tui.demo_server import DemoServer
 from tui.widgets.connection_table import ConnectionTable
 from tui.widgets.detail import DetailPane
@@ -56,6 +56,33 @@ async def test_responses_are_marked_and_enter_goes_between_request_and_response(
         )
 
 
+async def test_an_unanswered_request_is_a_timeout_event_that_feeds_the_unanswered_watch(
+    demo: DemoServer, make_app: Any, tmp_path: Any
+) -> None:
+    rpc = conn(
+        "rpc",
+        demo.endpoint("/rpc"),
+        auto_start=True,
+        correlate_timeout=0.3,
+        watch={"unanswered": {"more_than": 0, "within": 30}},
+    )
+    app = make_app(rpc)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.main.query_one(ConnectionTable)
+        await wait_until(pilot, lambda: table.get_cell("rpc", "state") == "● open")
+        app.send("rpc", _rpc("sleep", [60_000], 7))
+        await wait_until(pilot, lambda: len(events_of(app, "timeout", "rpc")) == 1, timeout=6)
+        (request,) = events_of(app, "send", "rpc")
+        (timeout,) = events_of(app, "timeout", "rpc")
+        assert timeout.request == request.seq
+        row = f"⏱          no response to #{request.seq} after"
+        await wait_until(pilot, lambda: row in screen_text(app))
+        await wait_until(pilot, lambda: len(events_of(app, "alert", "rpc")) == 1)
+        (alert,) = events_of(app, "alert", "rpc")
+        assert (alert.name, alert.state, alert.cause) == ("unanswered", "raised", timeout.seq)
+        assert ("rpc", "unanswered") in app.hub.watches.active
+
+
 async def test_v_shows_fields_instead_of_payloads(demo: DemoServer, make_app: Any) -> None:
     ticker = conn(
         "ticker",
@@ -74,22 +101,3 @@ async def test_v_shows_fields_instead_of_payloads(demo: DemoServer, make_app: An
         assert '{"seq":' not in screen_text(app)
         await pilot.press("v")
         await wait_until(pilot, lambda: '{"seq":' in screen_text(app))
-
-
-async def test_the_palette_adds_a_field_from_the_highlighted_message(
-    demo: DemoServer, make_app: Any
-) -> None:
-    app = make_app(conn("ticker", demo.endpoint("/ticker?rate=20"), auto_start=True))
-    async with app.run_test(size=(160, 40)) as pilot:
-        await wait_until(pilot, lambda: len(events_of(app, "receive", "ticker")) >= 2)
-        feed = app.main.query_one(EventFeed)
-        feed.focus()
-        await pilot.press("up")  # highlight a received message
-        await wait_until(pilot, lambda: feed.highlighted is not None)
-        await run_in_palette(pilot, "field: add temperature = .temperature")
-        table = app.main.query_one(ConnectionTable)
-        await wait_until(pilot, lambda: "temperature" in table.columns_shown)
-        await wait_until(pilot, lambda: table.get_cell("ticker", "temperature")[:1].isdigit())
-        assert app.analysis.added_fields("ticker") == {"temperature": ".temperature"}
-        await run_in_palette(pilot, "field: remove temperature")
-        await wait_until(pilot, lambda: "temperature" not in table.columns_shown)

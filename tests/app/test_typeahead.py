@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.command import CommandPalette
+from textual.message import Message
 from textual.widgets import Input
 
-from tests.app.conftest import burst, conn, events_of, wait_until
+from settings import WsdeckSettings
+from tests.app.conftest import burst, conn, events_of, settings_for, wait_until
+from tui import typeahead
+from tui.app import WsdeckApp
 from tui.core.client import State
 from tui.demo_server import DemoServer
+from tui.launch import LaunchError
 from tui.screens.connection_form import ConnectionForm
 from tui.widgets.connection_table import ConnectionTable
 
@@ -117,3 +125,99 @@ async def test_a_burst_sends_to_the_row_it_moved_to(demo: DemoServer, make_app: 
             await wait_until(pilot, lambda n=round_: len(events_of(app, "send")) > n)
             sent = events_of(app, "send")[round_]
             assert (sent.connection, sent.data) == (target, f"m{round_}")
+
+
+class Loading:
+    """The App as ``wsdeck`` starts it, with ``keys`` typed before its first frame.
+
+    The keys reach the App as it mounts, so they are taken while the first frame is drawn,
+    before the settings are loaded; ``load`` may type more while they are validated.
+    """
+
+    def __init__(self, keys: tuple[str, ...], load: Callable[[WsdeckApp], WsdeckSettings]) -> None:
+        def loader() -> tuple[WsdeckSettings, Path]:
+            return load(self.app), Path("wsdeck.toml")
+
+        self.app = WsdeckApp(loader, preview=list(NAMES))
+        self.keys = keys
+        self.routed: list[tuple[str, bool]] = []
+        """Each key Textual routed to a widget, and whether the App was ready by then."""
+        self._seen: list[Message] = []  # a key bubbles up as the same message
+
+    def hook(self, message: Message) -> None:
+        if isinstance(message, events.Mount) and self.keys:
+            keys, self.keys = self.keys, ()
+            burst(self.app, *keys)
+        elif (
+            isinstance(message, events.Key)
+            and message.is_forwarded
+            and not any(message is seen for seen in self._seen)
+        ):
+            self._seen.append(message)
+            self.routed.append((message.key, self.app.ready))
+
+
+async def test_keys_typed_while_the_settings_load_act_once_the_dashboard_is_up(
+    demo: DemoServer,
+) -> None:
+    settings = settings_for(*(conn(n, demo.endpoint("/echo")) for n in NAMES))
+
+    def load(app: WsdeckApp) -> WsdeckSettings:
+        burst(app, "j", "s")  # typed while pydantic validates: the table is not there
+        return settings
+
+    loading = Loading(("j",), load)
+    app = loading.app
+    async with app.run_test(size=SIZE, message_hook=loading.hook) as pilot:
+        await wait_until(pilot, lambda: app.ready and len(events_of(app, "start")) > 0)
+        await wait_until(pilot, lambda: app.hub.get("gamma").state is State.OPEN)
+        assert _requests(app, "start") == ["gamma"]
+        assert app.main.query_one(ConnectionTable).selected == "gamma"
+        assert loading.routed == [("j", True), ("j", True), ("s", True)]
+        await app._quit()
+
+
+async def test_keys_past_the_hold_limit_are_dropped_and_told(
+    demo: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(typeahead, "HOLD_LIMIT", 6)
+    settings = settings_for(
+        conn("alpha", demo.endpoint("/echo"), auto_start=True),
+        *(conn(n, demo.endpoint("/echo")) for n in NAMES[1:]),
+    )
+
+    def load(app: WsdeckApp) -> WsdeckSettings:
+        burst(app, "k", "k", "x", "x", "x")
+        return settings
+
+    # The first six go in order (start beta, back to alpha); the three stops do not.
+    loading = Loading(("j", "s", "k", "k"), load)
+    app = loading.app
+    async with app.run_test(size=SIZE, message_hook=loading.hook) as pilot:
+        await wait_until(pilot, lambda: app.ready and app.hub.get("beta").state is State.OPEN)
+        table = app.main.query_one(ConnectionTable)
+        await wait_until(pilot, lambda: table.selected == "alpha")
+        await wait_until(pilot, lambda: bool(app._notifications))
+        [notice] = [n for n in app._notifications if n.title == "keys"]
+        assert notice.message.startswith("3 keys typed ahead dropped: only 6 are held")
+        assert notice.severity == "warning"
+        assert app._keys.held == 0
+        assert app.hub.get("alpha").state is State.OPEN
+        assert _requests(app, "stop") == []
+        await app._quit()
+
+
+async def test_keys_typed_while_invalid_settings_load_act_on_nothing() -> None:
+    # Help, settings, a quit: none of them runs on the loading frame, which closes again
+    # with the problems (printed on the normal screen by the caller).
+    def load(app: WsdeckApp) -> WsdeckSettings:
+        burst(app, "comma", "j", "q")
+        raise LaunchError(["wsdeck: wsdeck.toml: invalid settings (1 problem)", "  feed: bad"])
+
+    loading = Loading(("question_mark", "f1"), load)
+    app = loading.app
+    async with app.run_test(size=SIZE, message_hook=loading.hook) as pilot:
+        await wait_until(pilot, lambda: app.launch_error is not None)
+        assert len(app.screen_stack) == 1  # no help over the loading frame
+    assert loading.routed == []
+    assert app.return_code == 2

@@ -274,6 +274,21 @@ def test_unknown_for_bad_settings(tmp_path: Path) -> None:
     assert "connections[0].url" in result.stderr
 
 
+def test_a_settings_warning_reaches_stderr_without_terminal_controls(tmp_path: Path) -> None:
+    folder = tmp_path / "a\x1b]0;owned\x07b"  # a folder name that retitles a terminal
+    folder.mkdir()
+    config = folder / "wsdeck.toml"
+    config.write_text('[[connections]]\nname = "e"\nurl = "ws://127.0.0.1:9/"\n')
+    config.chmod(0o666)  # world-writable: the load warns about it, naming the path
+    result = wsdeck(
+        "check", "--within", "1", f"ws://127.0.0.1:{free_port()}/", "--config", str(config)
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "is world-writable" in result.stderr
+    assert "\x1b" not in result.stderr
+    assert "\x07" not in result.stderr
+
+
 def _watched(tmp_path: Path, demo_url: str, level: str, program: str) -> Path:
     config = tmp_path / "wsdeck.toml"
     config.write_text(

@@ -8,6 +8,7 @@ every burst is one write to the pseudo-terminal of ``python -m tui``.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from websockets.asyncio.server import Server, ServerConnection, serve
 
-from tests.terminal import CTRL_Q, Terminal, wsdeck_on_a_terminal
+from tests.terminal import CTRL_Q, Terminal, terminal_env, wsdeck_on_a_terminal
 from tui.core.events import decode_line
 
 NAMES = ("alpha", "beta", "gamma")
@@ -224,3 +225,49 @@ def test_a_stop_typed_before_the_dashboard_is_up_stops_an_auto_started_row(
         _quit(terminal)
     finally:
         terminal.close()
+
+
+def test_keys_typed_before_the_dashboard_is_up_act_on_it_in_order(
+    tmp_path: Path, peer: Peer
+) -> None:
+    # ``wsdeck`` then ``j j s`` at once: the first frame lists the names from the TOML, the
+    # keys wait for the validated table and start its third row.
+    record = tmp_path / "events.jsonl"
+    config = _config(tmp_path, peer.port, record, stopped=set(NAMES))
+    terminal = wsdeck_on_a_terminal("--config", str(config), cwd=tmp_path)
+    try:
+        terminal.send(b"jjs")  # in the terminal before the App has even started
+        assert b"Restart" not in terminal.output
+        terminal.until(lambda: peer.count("open", "gamma") == 1, WAIT, "gamma started")
+        terminal.pump(0.3)  # a start of another row would be in by now
+        assert peer.log == [("open", "gamma")]
+        _quit(terminal)
+    finally:
+        terminal.close()
+
+
+AFTERWARDS = """\
+import os, select, subprocess, sys
+status = subprocess.call([sys.executable, "-m", "tui", "--config", sys.argv[1]])
+ready, _, _ = select.select([0], [], [], 0.5)
+print(f"status {status}, left for the shell: {os.read(0, 100) if ready else b''!r}")
+"""
+
+
+def test_keys_typed_before_invalid_settings_are_shown_reach_nothing(tmp_path: Path) -> None:
+    # The dashboard closes again and prints the problems; the keys typed meanwhile act on
+    # nothing, and none is left in the terminal for the shell to run (the enter included).
+    config = tmp_path / "wsdeck.toml"
+    config.write_text('[[connections]]\nname = "first"\nurl = "ftp://127.0.0.1:9/"\n')
+    argv = [sys.executable, "-c", AFTERWARDS, str(config)]
+    terminal = Terminal(argv, terminal_env(), tmp_path)
+    try:
+        terminal.send(b"?jjs,ls\r")
+        terminal.until(lambda: terminal.process.poll() is not None, WAIT, "the exit")
+        terminal.pump(0.2)
+    finally:
+        terminal.close()
+    text = terminal.output.decode(errors="replace")
+    assert "invalid settings (1 problem)" in text
+    assert "url scheme must be ws or wss" in text
+    assert "status 2, left for the shell: b''" in text

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
+from settings import Connection
 from tests.core.conftest import FAST_RECONNECT, Collector, connection
 from tests.core.test_websocat import websocat_mirror
 from tui.core.automation import Automation
@@ -36,6 +37,16 @@ def rule_sends(events: Collector, rule: str, name: str | None = None) -> list[Ru
 
 def automation_errors(events: Collector) -> list[str]:
     return [e.message for e in events.of("error") if e.kind == "automation"]
+
+
+def rule_ticker(demo: DemoServer, rate: int, rule: dict[str, Any]) -> Connection:
+    """The demo's ticker at ``rate`` messages a second, with one reply rule."""
+    return connection("ticker", demo.endpoint(f"/ticker?rate={rate}"), on_receive=[rule])
+
+
+def sink(demo: DemoServer) -> Connection:
+    """An echo connection that rules forward to."""
+    return connection("sink", demo.endpoint("/echo"))
 
 
 async def test_schedule_fires_on_its_grid_with_bounded_drift(
@@ -177,17 +188,15 @@ async def test_a_reply_too_deep_to_encode_is_skipped_and_the_rules_go_on(
 
 
 async def test_a_note_rule_marks_the_matching_message(demo: DemoServer, hub_runner: Any) -> None:
-    ticker = connection(
-        "ticker",
-        demo.endpoint("/ticker?rate=100"),
-        on_receive=[
-            {
-                "name": "alarm",
-                "match_jq": '.status == "alarm"',
-                "note": "alarm from the ticker",
-                "max_per_second": 100,
-            }
-        ],
+    ticker = rule_ticker(
+        demo,
+        100,
+        {
+            "name": "alarm",
+            "match_jq": '.status == "alarm"',
+            "note": "alarm from the ticker",
+            "max_per_second": 100,
+        },
     )
     hub, events, _ = automated(hub_runner, ticker)
     hub.start("ticker")
@@ -224,21 +233,18 @@ async def _one(events: Collector, rule: str) -> list[RuleSendEvent]:
 
 
 async def test_reply_rule_forwards_to_another_connection(demo: DemoServer, hub_runner: Any) -> None:
-    ticker = connection(
-        "ticker",
-        demo.endpoint("/ticker?rate=50"),
-        on_receive=[
-            {
-                "name": "forward",
-                "match": '"status"',
-                "reply_jq": '"seq " + (.seq | tostring)',
-                "to": "sink",
-                "max_per_second": 1000,
-            }
-        ],
+    ticker = rule_ticker(
+        demo,
+        50,
+        {
+            "name": "forward",
+            "match": '"status"',
+            "reply_jq": '"seq " + (.seq | tostring)',
+            "to": "sink",
+            "max_per_second": 1000,
+        },
     )
-    sink = connection("sink", demo.endpoint("/echo"))
-    hub, events, _ = automated(hub_runner, ticker, sink)
+    hub, events, _ = automated(hub_runner, ticker, sink(demo))
     hub.start("sink")
     await events.count("start", 1)
     hub.start("ticker")
@@ -253,13 +259,8 @@ async def test_reply_rule_forwards_to_another_connection(demo: DemoServer, hub_r
 async def test_forwarding_to_a_closed_connection_is_an_error_naming_the_rule(
     demo: DemoServer, hub_runner: Any
 ) -> None:
-    ticker = connection(
-        "ticker",
-        demo.endpoint("/ticker?rate=20"),
-        on_receive=[{"name": "forward", "match": "seq", "send": "x", "to": "sink"}],
-    )
-    sink = connection("sink", demo.endpoint("/echo"))
-    hub, events, _ = automated(hub_runner, ticker, sink)
+    ticker = rule_ticker(demo, 20, {"name": "forward", "match": "seq", "send": "x", "to": "sink"})
+    hub, events, _ = automated(hub_runner, ticker, sink(demo))
     hub.start("ticker")
     await events.until(lambda: bool(automation_errors(events)))
     assert automation_errors(events)[0] == "forward: not sent, sink is stopped"
@@ -267,10 +268,8 @@ async def test_forwarding_to_a_closed_connection_is_an_error_naming_the_rule(
 
 
 async def test_rate_limit_skips_and_says_so_once(demo: DemoServer, hub_runner: Any) -> None:
-    ticker = connection(
-        "ticker",
-        demo.endpoint("/ticker?rate=200"),
-        on_receive=[{"name": "ack", "match": "seq", "send": "ack", "max_per_second": 2}],
+    ticker = rule_ticker(
+        demo, 200, {"name": "ack", "match": "seq", "send": "ack", "max_per_second": 2}
     )
     hub, events, automation = automated(hub_runner, ticker)
     hub.start("ticker")

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from settings import Connection
 from tui.core.analysis import Analysis
 from tui.core.events import ReceiveEvent, SendEvent
-from tui.core.fields import PLOT_LIMIT, FieldSet, check, format_value, leaf_paths, numeric
+from tui.core.fields import PLOT_LIMIT, FieldSet, format_value, leaf_paths, numeric
 from tui.core.fields_store import RESOLUTION, FieldStore, Series
 from tui.core.jq import NO_VALUE
 from tui.core.rates import RateHistory
@@ -49,11 +49,6 @@ def test_a_program_with_a_comment_or_definitions_keeps_its_meaning() -> None:
 
 def test_only_the_first_output_counts() -> None:
     assert FieldSet({"bids": ".bids[][]"}).extract(TICK) == ("1.5",)
-
-
-def test_check_names_the_program_that_does_not_compile() -> None:
-    assert check({"a": ".a", "b": ".b |||"}) == "syntax error, unexpected '|', line 1, column 5"
-    assert check({"a": ".a"}) is None
 
 
 def test_values_as_cells_show() -> None:
@@ -206,10 +201,14 @@ def test_fields_added_for_the_run_join_the_settings_ones_within_the_limits() -> 
     analysis.configure(Connection(name="t", url="ws://h", fields={"temp": ".temperature"}))
     assert analysis.add_field("t", "sensor", ".sensor.id") is None
     assert analysis.fields.latest("t") == {"temp": NO_VALUE, "sensor": NO_VALUE}
-    assert analysis.add_field("t", "bad", ".a |||") is not None
+    # Checked as the settings' fields are (the same JqProgram), the error at its path.
+    assert (
+        analysis.add_field("t", "bad", ".a |||")
+        == "jq: invalid jq program: syntax error, unexpected '|', line 1, column 5"
+    )
     assert (
         analysis.add_field("t", "rate", ".rate")
-        == "'rate' is a column of the connection table already"
+        == "name: 'rate' is a column of the connection table already"
     )
     for index in range(6):
         assert analysis.add_field("t", f"f{index}", ".a") is None

@@ -126,7 +126,9 @@ def test_unanswered_requests_time_out() -> None:
     wire, pairings = Wire(), _pairings(timeout=5.0)
     pairings.take([wire.send(_request(1), 100.0), wire.send(_request(2), 103.0)])
     assert pairings.expire(104.0) == []
-    assert pairings.expire(105.5) == [("rpc", 1)]
+    (event,) = pairings.expire(105.5)
+    assert (event.connection, event.ts, event.request, event.waited) == ("rpc", 105.5, 1, 5.5)
+    assert pairings.expire(105.6) == []  # each request times out once
     assert pairings.marks.get(1) == Mark("timeout", 0, 5.5)
     pairings.take([wire.receive(_result(1), 106.0)])  # too late: not a response
     assert pairings.marks.get(3) is None
@@ -146,6 +148,10 @@ def test_pending_requests_are_bounded_by_dropping_the_oldest() -> None:
     assert pairings.marks.get(2) is not None
     assert pairings.marks.get(3) is None
     assert pairing.timeouts == 2
+    # Dropped requests are timeouts too: their events come with the next expire.
+    dropped = pairings.expire(2.002)
+    assert [e.request for e in dropped] == [1, 2]
+    assert [round(e.ts, 3) for e in dropped] == [2.0, 2.001]  # when each was dropped
 
 
 def test_marks_are_bounded_and_keep_the_newest() -> None:

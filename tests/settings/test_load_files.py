@@ -95,6 +95,7 @@ key_password = "${KEY_PASSWORD}"
 silence = { after = 30, level = "critical", bell = true }
 flapping = { more_than = 3, within = 60 }
 errors = { more_than = 5, within = 30, level = "critical", bell = true }
+unanswered = { more_than = 2, within = 60, level = "critical", bell = true }
 
 [connections.watch.rules.hot]
 jq = ".temperature > 28"
@@ -214,6 +215,7 @@ def _non_default_fields(model: BaseModel) -> set[str]:
         ("connections[0].watch", Watch),
         ("connections[0].watch.silence", Silence),
         ("connections[0].watch.errors", Burst),
+        ("connections[0].watch.unanswered", Burst),
         ("feed", FeedSettings),
         ("recording", RecordingSettings),
         ("theme", ThemeSettings),
@@ -327,6 +329,14 @@ INVALID: list[tuple[str, str | bytes | None, str, str, int | None]] = [
     ("rule named like a built-in watch",
      CONN + '[connections.watch.rules.silence]\nregex = "a"\n',
      "connections[0].watch.rules.silence", "'silence' is a built-in watch", 4),
+    ("rule named like the unanswered watch",
+     CONN + '[connections.watch.rules.unanswered]\nregex = "a"\n',
+     "connections[0].watch.rules.unanswered", "'unanswered' is a built-in watch", 4),
+    ("unanswered within 0",
+     CONN + "[connections.watch]\nunanswered = { more_than = 1, within = 0 }\n",
+     "connections[0].watch.unanswered.within", "greater than 0", 5),
+    ("correlate_timeout 0", CONN + "correlate_timeout = 0\n",
+     "connections[0].correlate_timeout", "greater than 0", 4),
     ("silence after 0", CONN + "[connections.watch]\nsilence = { after = 0 }\n",
      "connections[0].watch.silence.after", "greater than 0", 5),
     ("unknown watch key",

@@ -5,8 +5,9 @@ runs, so no thread makes a program that never ends harmless; what a thread does 
 UI that never waits for a batch to be analysed. The drain hands each batch over with
 :meth:`Analysis.offer` (one queue put per batch, whatever its size); this thread extracts
 the fields (:class:`~tui.core.fields_store.FieldStore`), pairs requests with responses
-(:class:`~tui.core.pairing.Pairings`) and times out the unanswered ones. The UI reads the
-results when it draws. Connections without fields pay a type test and a dict lookup per
+(:class:`~tui.core.pairing.Pairings`) and times out the unanswered ones, whose events it
+hands to :attr:`Analysis.on_timeouts` (the App puts them on the bus from its own loop). The
+UI reads the results when it draws. Connections without fields pay a type test and a dict lookup per
 message here, in this thread, and nothing on the UI's side.
 
 A thread that falls behind (fields on a flood faster than jq) skips whole batches beyond
@@ -22,14 +23,13 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
-from settings.fields import MAX_FIELDS, check_field_name
-from tui.core.fields import check
+from settings.fields import MAX_FIELDS, added_field_problem
 from tui.core.fields_store import RESOLUTION, FieldStore
 from tui.core.pairing import Pairings
 
 if TYPE_CHECKING:
     from settings import Connection
-    from tui.core.events import Event
+    from tui.core.events import Event, TimeoutEvent
 
 __all__ = ["BACKLOG", "TICK", "Analysis"]
 
@@ -56,6 +56,9 @@ class Analysis:
         """Batches (or clock ticks) whose analysis raised; the thread went on."""
         self.failure: str | None = None
         """The last such error, for a person."""
+        self.on_timeouts: Callable[[list[TimeoutEvent]], None] | None = None
+        """Called in the thread with the timeout events of requests that went unanswered
+        (it must hand them to the event loop: the bus is not thread-safe)."""
         self._clock = clock
         self._settings: dict[str, dict[str, str]] = {}
         self._adhoc: dict[str, dict[str, str]] = {}
@@ -82,16 +85,12 @@ class Analysis:
         Returns why it cannot be added (``None``: added). Its settings' fields of the same
         name are shadowed until :meth:`remove_field`.
         """
-        try:
-            check_field_name(name)
-        except ValueError as error:
-            return str(error)
+        problem = added_field_problem(name, program)
+        if problem is not None:
+            return problem
         fields = {**self._settings.get(connection, {}), **self._adhoc.get(connection, {})}
         if name not in fields and len(fields) >= MAX_FIELDS:
             return f"at most {MAX_FIELDS} fields per connection"
-        problem = check({name: program})
-        if problem is not None:
-            return f"invalid jq program: {problem}"
         self._adhoc.setdefault(connection, {})[name] = program
         self._apply_fields(connection)
         return None
@@ -161,7 +160,9 @@ class Analysis:
                 now = self._clock()
                 if now >= due:
                     self.fields.flush(now)
-                    self.pairings.expire(now)
+                    timeouts = self.pairings.expire(now)
+                    if timeouts and self.on_timeouts is not None:
+                        self.on_timeouts(timeouts)
                     due = now + TICK
             except Exception as error:
                 self.failures += 1

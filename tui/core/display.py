@@ -28,6 +28,7 @@ from tui.core.events import (
     RuleSendEvent,
     StartEvent,
     StopEvent,
+    TimeoutEvent,
 )
 from tui.core.unsafe import UNSAFE, escape
 from tui.core.unsafe import printable as printable  # re-exported: its home before
@@ -41,6 +42,7 @@ GLYPHS = {
     "pong": "~",
     "note": "*",
     "alert": "⚠",
+    "timeout": "⏱",
 }
 
 
@@ -104,6 +106,8 @@ def summary(event: Event, view: str = "hex", limit: int | None = 200) -> str:
         return f"[{printable(event.rule, 40)}] {printable(event.text, limit)}{about}"
     if isinstance(event, AlertEvent):
         return alert_summary(event, limit)
+    if isinstance(event, TimeoutEvent):
+        return f"no response to #{event.request} after {event.waited:.3g} s"
     return ""
 
 

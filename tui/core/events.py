@@ -2,8 +2,9 @@
 
 One event class per Incari listener node (On Start, On Stop, On Receive, On Error) plus
 ``send`` for what we put on the wire (automation's name their rule), ``pong`` for the answer
-to a manual ping, ``note`` for a reply rule's mark on a received message and ``alert`` for a
-watch raising or clearing an alert (:mod:`tui.core.watch`). Events
+to a manual ping, ``note`` for a reply rule's mark on a received message, ``alert`` for a
+watch raising or clearing an alert (:mod:`tui.core.watch`) and ``timeout`` for a request
+that got no response in time (:mod:`tui.core.pairing`). Events
 are small slotted objects with the timestamp kept as a float: tens of thousands arrive per
 second, and formatting is only paid for the events that are shown or written.
 
@@ -50,7 +51,7 @@ ERROR_KINDS: tuple[ErrorKind, ...] = get_args(ErrorKind)
 StopBy = Literal["client", "server", "network"]
 AlertLevel = Literal["warning", "critical"]
 AlertState = Literal["raised", "cleared"]
-EVENT_NAMES = ("start", "stop", "receive", "send", "error", "pong", "note", "alert")
+EVENT_NAMES = ("start", "stop", "receive", "send", "error", "pong", "note", "alert", "timeout")
 
 
 @dataclass(slots=True)
@@ -231,6 +232,20 @@ class AlertEvent(Event):
         }
 
 
+@dataclass(slots=True)
+class TimeoutEvent(Event):
+    """A sent request got no response within the connection's ``correlate_timeout``
+    (or was dropped as the oldest of too many waiting): ``request`` is its ``seq``,
+    ``waited`` the seconds it waited."""
+
+    request: int = 0
+    waited: float = 0.0
+    EVENT: ClassVar[str] = "timeout"
+
+    def fields(self) -> dict[str, Any]:
+        return {"request": self.request, "waited_ms": round(self.waited * 1000, 3)}
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.EVENT: cls
     for cls in (
@@ -242,6 +257,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PongEvent,
         NoteEvent,
         AlertEvent,
+        TimeoutEvent,
     )
 }
 
@@ -554,6 +570,11 @@ def _from_dict(raw: dict[str, Any]) -> Event:
         return PongEvent(**common, rtt=rtt_ms / 1000)
     if cls is AlertEvent:
         return _alert(raw, common)
+    if cls is TimeoutEvent:
+        waited_ms = _req(raw, "waited_ms", (int, float))
+        if isinstance(waited_ms, bool) or not waited_ms >= 0:
+            raise EventDecodeError(f"field 'waited_ms' is invalid: {waited_ms!r}")
+        return TimeoutEvent(**common, request=_req(raw, "request", int), waited=waited_ms / 1000)
     if cls is NoteEvent:
         return NoteEvent(
             **common, rule=_req(raw, "rule", str), text=_req(raw, "text", str), cause=_cause(raw)

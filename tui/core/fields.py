@@ -13,13 +13,22 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 from tui.core.display import printable
-from tui.core.jq import NO_VALUE, JqError, compile_program
+from tui.core.jq import NO_VALUE, compile_program
 
-__all__ = ["MISSING", "PLOT_LIMIT", "FieldSet", "check", "format_value", "leaf_paths", "numeric"]
+__all__ = [
+    "MISSING",
+    "PLOT_LIMIT",
+    "FieldSet",
+    "field_name",
+    "format_value",
+    "jq_path",
+    "leaf_paths",
+    "numeric",
+]
 
 MISSING: Final = "-"
 """What a field shows for a payload that is not JSON or lacks it."""
@@ -128,6 +137,18 @@ def _step(key: str | int) -> str:
     return f".{key}" if _IDENTIFIER.fullmatch(key) else f"[{json.dumps(key)}]"
 
 
+def jq_path(keys: Sequence[str | int]) -> str:
+    """The jq program that reads the value at ``keys``: ``.bids[0][0]``, ``.["a b"]``."""
+    path = "".join(_step(key) for key in keys)
+    return path if path.startswith(".") else "." + path
+
+
+def field_name(path: str) -> str:
+    """A field name for the value a jq path reads: ``bids_0_0`` for ``.bids[0][0]``; at
+    most 16 characters (the end, where paths differ), ``field`` when nothing is left."""
+    return _NOT_NAME.sub("_", path).strip("_")[-16:].strip("_") or "field"
+
+
 def leaf_paths(payload: str, limit: int = 20, depth: int = 4) -> list[tuple[str, str]]:
     """The scalar values of a JSON payload as (name, jq path): ``("temperature",
     ".temperature")``, ``("bids_0_0", ".bids[0][0]")``; at most ``limit``, ``depth`` deep.
@@ -149,18 +170,8 @@ def leaf_paths(payload: str, limit: int = 20, depth: int = 4) -> list[tuple[str,
             for key, child in pairs:
                 walk(child, [*keys, key])
         elif keys and not isinstance(item, dict | list):
-            name = _NOT_NAME.sub("_", "_".join(str(key) for key in keys))[-16:].strip("_")
-            path = "".join(_step(key) for key in keys)
-            found.append((name or "field", path if path.startswith(".") else "." + path))
+            path = jq_path(keys)
+            found.append((field_name(path), path))
 
     walk(value, [])
     return found
-
-
-def check(fields: Mapping[str, str]) -> str | None:
-    """Why ``fields`` cannot be compiled (``None``: they can), for fields typed in the UI."""
-    try:
-        FieldSet(fields)
-    except JqError as error:
-        return str(error)
-    return None

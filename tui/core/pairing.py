@@ -11,7 +11,10 @@ Keys are compared as JSON (``1`` and ``"1"`` differ, as JSON-RPC says). Several 
 pending with one key are answered in the order they were sent; a response nobody waits for
 is left alone. A request waits at most ``timeout`` seconds (:meth:`Pairings.expire` marks it
 ``timeout``), and at most :data:`PENDING_LIMIT` requests wait per connection (the oldest are
-dropped and marked the same way). Marks are kept for the last :data:`MARK_LIMIT` events.
+dropped and marked the same way). Each such request also gives a
+:class:`~tui.core.events.TimeoutEvent`, which its owner puts on the bus (the feed, recordings,
+``tail`` and the ``unanswered`` watch see it). Marks are kept for the last :data:`MARK_LIMIT`
+events.
 
 The client puts a sent message on the bus after the socket took it, so on a fast link its
 response can be on the bus first: a response that arrives while nothing waits is kept for
@@ -27,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from tui.core.events import Event, ReceiveEvent, SendEvent
+from tui.core.events import Event, ReceiveEvent, SendEvent, TimeoutEvent
 from tui.core.jq import NO_VALUE, compile_program
 
 __all__ = ["MARK_LIMIT", "PENDING_LIMIT", "Mark", "Pairing", "Pairings", "percentile"]
@@ -106,8 +109,9 @@ def percentile(samples: Iterable[float], fraction: float) -> float | None:
 class Pairing:
     """One connection's pending requests and round trips."""
 
-    def __init__(self, correlate: str | None, timeout: float) -> None:
+    def __init__(self, connection: str, correlate: str | None, timeout: float) -> None:
         """``correlate``: the key's jq program (``None``: JSON-RPC 2.0)."""
+        self.connection = connection
         self.correlate = correlate
         self.timeout = timeout
         self.active = correlate is not None
@@ -125,6 +129,8 @@ class Pairing:
         self.rtts: deque[float] = deque(maxlen=RTT_SAMPLES)
         self.timeouts = 0
         """Requests marked ``timeout`` (expired or dropped)."""
+        self.timed_out: list[TimeoutEvent] = []
+        """The timeout events of requests marked since :meth:`Pairings.expire` took them."""
 
     @property
     def pending(self) -> int:
@@ -186,19 +192,21 @@ class Pairing:
         oldest_key = min(self._pending, key=lambda key: self._pending[key][0][0])
         self._timeout(oldest_key, now, marks)
 
-    def _timeout(self, key: str, now: float, marks: Marks) -> int:
+    def _timeout(self, key: str, now: float, marks: Marks) -> None:
         waiting = self._pending[key]
         seq, ts = waiting.popleft()
         self._count -= 1
         if not waiting:
             del self._pending[key]
         self.timeouts += 1
-        marks.put(seq, Mark("timeout", 0, max(0.0, now - ts)))
-        return seq
+        waited = max(0.0, now - ts)
+        marks.put(seq, Mark("timeout", 0, waited))
+        self.timed_out.append(TimeoutEvent(self.connection, now, request=seq, waited=waited))
 
-    def expire(self, now: float, marks: Marks) -> list[int]:
-        """Mark ``timeout`` every request sent more than ``timeout`` seconds before ``now``;
-        their seqs, oldest first. Early responses past their window are forgotten."""
+    def expire(self, now: float, marks: Marks) -> None:
+        """Mark ``timeout`` every request sent more than ``timeout`` seconds before ``now``,
+        oldest first (their events go to :attr:`timed_out`). Early responses past their
+        window are forgotten."""
         early = self._early
         while early and now - early[0][2] > EARLY_WINDOW:
             early.popleft()
@@ -207,7 +215,8 @@ class Pairing:
         for key, waiting in list(self._pending.items()):
             expired.extend((seq, key) for seq, ts in waiting if ts < deadline)
         expired.sort()
-        return [self._timeout(key, now, marks) for _, key in expired]
+        for _, key in expired:
+            self._timeout(key, now, marks)
 
 
 class Marks:
@@ -252,7 +261,7 @@ class Pairings:
         if current is not None and (current.correlate, current.timeout) == (correlate, timeout):
             return
         pairings = dict(self._pairings)  # replaced whole: the analysis thread reads it
-        pairings[connection] = Pairing(correlate, timeout)
+        pairings[connection] = Pairing(connection, correlate, timeout)
         self._pairings = pairings
 
     def forget(self, connection: str) -> None:
@@ -286,10 +295,13 @@ class Pairings:
                 if pairing is not None:
                     pairing.sent(event, marks)
 
-    def expire(self, now: float) -> list[tuple[str, int]]:
-        """Time out the requests waiting too long: (connection, request seq) of each."""
-        return [
-            (name, seq)
-            for name, pairing in list(self._pairings.items())
-            for seq in pairing.expire(now, self.marks)
-        ]
+    def expire(self, now: float) -> list[TimeoutEvent]:
+        """Time out the requests waiting too long; the timeout events of every request
+        marked since the last call (dropped ones too), for the owner to put on the bus."""
+        events: list[TimeoutEvent] = []
+        for pairing in list(self._pairings.values()):
+            pairing.expire(now, self.marks)
+            if pairing.timed_out:
+                events += pairing.timed_out
+                pairing.timed_out = []
+        return events

@@ -432,17 +432,20 @@ class EventRing(Sequence[Event]):
     @overload
     def __getitem__(self, index: slice) -> list[Event]: ...
 
+    # Through len(), first, end and at(): a subclass over other storage (the review's
+    # FileRing) inherits the indexing by overriding those. Not on a hot path.
     def __getitem__(self, index: int | slice) -> Event | list[Event]:
+        length = len(self)
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(self._len))]
+            return [self[i] for i in range(*index.indices(length))]
         if index < 0:
-            index += self._len
-        if not 0 <= index < self._len:
+            index += length
+        if not 0 <= index < length:
             raise IndexError(f"ring index {index} out of range")
         return self.at(self.first + index)
 
     def __iter__(self) -> Iterator[Event]:
-        for pos in range(self.first, self._total):
+        for pos in range(self.first, self.end):
             yield self.at(pos)
 
 

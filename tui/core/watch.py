@@ -36,6 +36,7 @@ from tui.core.events import (
     ReceiveEvent,
     StartEvent,
     StopEvent,
+    TimeoutEvent,
 )
 from tui.core.matcher import Matcher
 
@@ -121,7 +122,8 @@ class _Watch:
 
 
 class _Burst(_Watch):
-    """More than ``more_than`` events within ``within`` seconds (flapping, error bursts)."""
+    """More than ``more_than`` events within ``within`` seconds (flapping, error bursts,
+    unanswered requests)."""
 
     __slots__ = ("label", "last_seq", "more_than", "times", "within")
 
@@ -231,11 +233,14 @@ class Watcher:
             _Burst(self, "flapping", watch.flapping, "stops") if watch.flapping else None
         )
         self.errors = _Burst(self, "errors", watch.errors, "errors") if watch.errors else None
+        self.unanswered = (
+            _Burst(self, "unanswered", watch.unanswered, "timeouts") if watch.unanswered else None
+        )
         self.rules = [_Rule(self, name, rule) for name, rule in watch.rules.items()]
 
     def watches(self) -> Iterator[_Watch]:
         """Every watch of the connection."""
-        for built_in in (self.silence, self.flapping, self.errors):
+        for built_in in (self.silence, self.flapping, self.errors, self.unanswered):
             if built_in is not None:
                 yield built_in
         yield from self.rules
@@ -255,6 +260,8 @@ class Watcher:
             self._stopped(event)
         elif isinstance(event, ErrorEvent) and self.errors is not None:
             self.errors.note(event.ts, event.seq)
+        elif isinstance(event, TimeoutEvent) and self.unanswered is not None:
+            self.unanswered.note(event.ts, event.seq)
 
     def _stopped(self, event: StopEvent) -> None:
         silence = self.silence

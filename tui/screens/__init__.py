@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from tui.screens.confirm import ConfirmScreen
     from tui.screens.detail import DetailScreen
     from tui.screens.export import ExportScreen
+    from tui.screens.field_add import FieldAddScreen
     from tui.screens.filter import FilterScreen
     from tui.screens.help import HelpScreen
     from tui.screens.main import MainScreen
@@ -27,6 +28,7 @@ _MODULES = {
     "ConfirmScreen": "confirm",
     "DetailScreen": "detail",
     "ExportScreen": "export",
+    "FieldAddScreen": "field_add",
     "FilterScreen": "filter",
     "HelpScreen": "help",
     "MainScreen": "main",
@@ -41,6 +43,7 @@ __all__ = [
     "ConfirmScreen",
     "DetailScreen",
     "ExportScreen",
+    "FieldAddScreen",
     "FilterScreen",
     "HelpScreen",
     "MainScreen",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -13,6 +13,9 @@ from textual.screen import Screen
 from tui.core.events import Event
 from tui.widgets.detail import DetailPane
 from tui.widgets.footer import KeyFooter
+
+if TYPE_CHECKING:
+    from tui.app import WsdeckApp
 
 FULL_SCREEN_BELOW = Size(100, 30)
 """A terminal narrower or shorter than this shows the detail full-screen: beside the feed
@@ -54,6 +57,12 @@ class DetailScreen(Screen[bool]):
         pane = self.query_one(DetailPane)
         pane.show(self.event)
         pane.focus()
+
+    @on(DetailPane.FieldWanted)
+    def _field_wanted(self, message: DetailPane.FieldWanted) -> None:
+        # The main screen adds fields; its dialog opens over this screen.
+        message.stop()
+        cast("WsdeckApp", self.app).main.ask_field(message.pane)
 
     def on_resize(self, event: events.Resize) -> None:
         # is_current: a resize can arrive twice, and a second dismiss would pop the main screen.

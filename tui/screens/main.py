@@ -455,14 +455,47 @@ class MainScreen(Screen[None]):
                 markup=False,
             )
 
-    def add_field(self, connection: str, name: str, program: str) -> None:
-        """Add a field to ``connection`` for this run (the palette's ``field: add``)."""
+    def field_connection(self, event: Event | None = None) -> str | None:
+        """The connection ``field: add`` adds to: that of ``event`` (the highlighted one by
+        default) when it is a received message, else the table's selected one."""
+        if event is None:
+            event = self.query_one(EventFeed).highlighted
+        if isinstance(event, ReceiveEvent) and event.connection in self.wsdeck.hub.clients:
+            return event.connection
+        return self.selected
+
+    def ask_field(self, pane: DetailPane | None = None) -> None:
+        """The ``field: add`` dialog, prefilled from the path under the cursor of ``pane``
+        (the detail pane beside the feed by default), else the message's first value."""
+        from tui.core.fields import field_name, leaf_paths
+        from tui.screens.field_add import FieldAddScreen
+
+        if pane is None:
+            side = self.query_one(DetailPane)
+            pane = side if side.display else None
+        event = pane.event if pane is not None else self.query_one(EventFeed).highlighted
+        connection = self.field_connection(event)
+        if connection is None:
+            return
+        path = pane.cursor_path if pane is not None else None
+        if path is None and isinstance(event, ReceiveEvent) and isinstance(event.data, str):
+            first = leaf_paths(event.data, limit=1)
+            path = first[0][1] if first else None
+        add = partial(self.add_field, connection)
+        name = field_name(path) if path else ""
+        self.app.push_screen(FieldAddScreen(connection, name, path or "", add))
+
+    @on(DetailPane.FieldWanted)
+    def _field_wanted(self, message: DetailPane.FieldWanted) -> None:
+        self.ask_field(message.pane)
+
+    def add_field(self, connection: str, name: str, program: str) -> str | None:
+        """Add a field to ``connection`` for this run; why it cannot be (``None``: added)."""
         problem = self.wsdeck.analysis.add_field(connection, name, program)
         if problem is None:
             self.notify(f"{connection}: field {name} = {program}", title="fields", markup=False)
-        else:
-            self.notify(f"{connection}: {problem}", title="fields", severity="error", markup=False)
-        self.refresh_state()
+            self.refresh_state()
+        return problem
 
     def remove_field(self, connection: str, name: str) -> None:
         """Remove a field added from the palette."""

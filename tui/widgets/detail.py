@@ -9,6 +9,10 @@ markup), and only the visible lines are rendered.
 The pane fits its width: the hex dump has 16 or 8 bytes a line, whichever fits, and is
 never wrapped; JSON deeper than :data:`JSON_FOLD_DEPTH` levels is folded (``z`` unfolds);
 long text wraps, or scrolls sideways (``w``).
+
+``j``/``k`` move a cursor over the lines of a JSON payload that hold a value; the jq path
+of the value under it (:attr:`DetailPane.cursor_path`) prefills the ``field: add`` dialog.
+The paths are only worked out once the cursor is first moved on an event.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from tui.core.events import (
     StopEvent,
     terminal_safe_json,
 )
+from tui.core.fields import jq_path
 from tui.widgets.clipboard import copy_event, copy_payload
 
 __all__ = ["DetailLine", "DetailPane", "detail_lines", "hex_bytes_for"]
@@ -107,36 +112,55 @@ def _folded(value: dict[str, Any] | list[Any]) -> str:
     return f"[… {count} {'item' if count == 1 else 'items'}]"
 
 
-def _fold_lines(value: Any, fold_depth: int) -> list[str]:
+def _fold_lines(value: Any, fold_depth: int, paths: list[str | None] | None = None) -> list[str]:
     """Lines like ``json.dumps(value, indent=2)``, with containers deeper than
     ``fold_depth`` on one line as ``{… N keys}`` / ``[… N items]``.
+
+    With ``paths``, the jq path of the value each line starts is appended to it, line by
+    line (``None`` for the lines that close a container, and for the whole document's).
 
     Recursive: only called on values whose depth was checked against JSON_MAX_DEPTH.
     """
     out: list[str] = []
 
-    def emit(item: Any, depth: int, lead: str, trail: str) -> None:
+    def line(text: str, keys: tuple[str | int, ...] | None) -> None:
+        out.append(text)
+        if paths is not None:
+            paths.append(jq_path(keys) if keys else None)
+
+    def emit(item: Any, depth: int, lead: str, trail: str, keys: tuple[str | int, ...]) -> None:
         pad = "  " * (depth - 1)
         if not isinstance(item, dict | list) or not item:
-            out.append(f"{pad}{lead}{json.dumps(item, ensure_ascii=False)}{trail}")
+            line(f"{pad}{lead}{json.dumps(item, ensure_ascii=False)}{trail}", keys)
         elif depth > fold_depth:
-            out.append(f"{pad}{lead}{_folded(item)}{trail}")
+            line(f"{pad}{lead}{_folded(item)}{trail}", keys)
         elif isinstance(item, dict):
-            out.append(f"{pad}{lead}{{")
+            line(f"{pad}{lead}{{", keys)
             last = len(item) - 1
             for index, (key, child) in enumerate(item.items()):
                 name = json.dumps(key, ensure_ascii=False)
-                emit(child, depth + 1, f"{name}: ", "," if index < last else "")
-            out.append(f"{pad}}}{trail}")
+                emit(child, depth + 1, f"{name}: ", "," if index < last else "", (*keys, key))
+            line(f"{pad}}}{trail}", None)
         else:
-            out.append(f"{pad}{lead}[")
+            line(f"{pad}{lead}[", keys)
             last = len(item) - 1
             for index, child in enumerate(item):
-                emit(child, depth + 1, "", "," if index < last else "")
-            out.append(f"{pad}]{trail}")
+                emit(child, depth + 1, "", "," if index < last else "", (*keys, index))
+            line(f"{pad}]{trail}", None)
 
-    emit(value, 1, "", "")
+    emit(value, 1, "", "", ())
     return out
+
+
+def json_line_paths(text: str, size: int, fold_depth: int | None) -> list[str | None] | None:
+    """The jq path of the value on each line :func:`pretty_json` shows for ``text`` (``None``
+    where a line holds none); ``None`` when ``text`` is not shown as pretty JSON."""
+    if pretty_json(text, size, fold_depth=1).lines is None:  # its checks, folded cheaply
+        return None
+    paths: list[str | None] = []
+    # Unfolded, json.dumps(indent=2) and _fold_lines give the same lines.
+    _fold_lines(json.loads(text), fold_depth or JSON_MAX_DEPTH + 1, paths)
+    return paths
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +301,9 @@ class DetailPane(ScrollView, can_focus=True):
         Binding("y", "copy", "Copy", id="detail.copy", show=False),
         Binding("Y", "copy_payload", "Copy payload", id="detail.copy_payload", show=False),
         Binding("enter", "pair", "Request/response", id="detail.pair", show=False),
+        Binding("j", "path_down", "Next value", id="detail.path_down", show=False),
+        Binding("k", "path_up", "Previous value", id="detail.path_up", show=False),
+        Binding("plus", "add_field", "Add field", id="detail.add_field", show=False),
     ]
 
     @dataclass
@@ -293,6 +320,18 @@ class DetailPane(ScrollView, can_focus=True):
             """Alias for :attr:`pane`."""
             return self.pane
 
+    @dataclass
+    class FieldWanted(Message):
+        """``+``: add a field of the value under the cursor (or of the first one)."""
+
+        pane: DetailPane
+        """The pane it was asked in."""
+
+        @property
+        def control(self) -> DetailPane:
+            """Alias for :attr:`pane`."""
+            return self.pane
+
     MAX_BUSY: ClassVar[float] = 0.1
     """Largest share of wall time spent building the pane's content."""
 
@@ -302,6 +341,7 @@ class DetailPane(ScrollView, can_focus=True):
         "detail--note",
         "detail--hint",
         "detail--body",
+        "detail--cursor",
     }
 
     DEFAULT_CSS = """
@@ -316,6 +356,8 @@ class DetailPane(ScrollView, can_focus=True):
         & > .detail--note { color: $text-warning; text-style: italic; }
         & > .detail--hint { color: $text-muted; text-style: italic; }
         & > .detail--body { }
+        /* Reversed as well as coloured: the cursor shows in monochrome too. */
+        & > .detail--cursor { text-style: reverse bold; }
     }
     """
 
@@ -339,6 +381,9 @@ class DetailPane(ScrollView, can_focus=True):
         self._hex_bytes = HEX_WIDE
         self._source: list[DetailLine] = detail_lines(None)
         self._wrapped: list[tuple[str, str]] = []
+        self._origin: list[int] = []  # the source line of each wrapped row
+        self._paths: list[str | None] | None = None  # of each source line, once asked for
+        self._cursor: int | None = None  # the source line under the value cursor
         self._wrap_width = -1
         self._pending: Event | None = None
         self._timer: Timer | None = None
@@ -366,6 +411,13 @@ class DetailPane(ScrollView, can_focus=True):
     def folded(self) -> bool:
         """Whether some JSON structures are folded."""
         return any(line.role == "hint" for line in self._source)
+
+    @property
+    def cursor_path(self) -> str | None:
+        """The jq path of the value under the cursor (``None``: no cursor)."""
+        if self._cursor is None or self._paths is None:
+            return None
+        return self._paths[self._cursor]
 
     def show(self, event: Event | None) -> None:
         """Show ``event`` (``None``: nothing highlighted); may be deferred, the last one wins."""
@@ -405,6 +457,8 @@ class DetailPane(ScrollView, can_focus=True):
         paired = self._paired()
         if paired is not None:
             self._source.insert(2, DetailLine(paired[0], "label"))
+        self._paths = None
+        self._cursor = None
         if self.is_mounted and self.folded != was_folded:
             self.refresh_bindings()  # z applies or not; only then (a footer rebuild costs ms)
         self._wrap_width = -1
@@ -457,6 +511,9 @@ class DetailPane(ScrollView, can_focus=True):
         if action == "pair":
             paired = self._paired()
             return True if paired is not None and paired[1] else None
+        if action in ("path_down", "path_up", "add_field"):
+            event = self._event
+            return True if isinstance(event, PayloadEvent) and isinstance(event.data, str) else None
         return True
 
     def _paired(self) -> tuple[str, int] | None:
@@ -464,6 +521,46 @@ class DetailPane(ScrollView, can_focus=True):
         if event is None or self.pairing is None:
             return None
         return self.pairing(event)
+
+    def _value_lines(self) -> list[int]:
+        """The source lines that hold a value of the JSON payload, in order."""
+        if self._paths is None:
+            event, paths = self._event, None
+            if isinstance(event, PayloadEvent) and isinstance(event.data, str):
+                fold = None if self.unfolded else JSON_FOLD_DEPTH
+                paths = json_line_paths(event.data, event.size, fold)
+            # The pretty lines end the source (detail_lines puts nothing after them).
+            found: list[str | None] = paths or []
+            lead: list[str | None] = [None] * (len(self._source) - len(found))
+            self._paths = lead + found
+        return [index for index, path in enumerate(self._paths) if path is not None]
+
+    def _move_cursor(self, step: int) -> None:
+        lines = self._value_lines()
+        if not lines:
+            return
+        if self._cursor is None:
+            self._cursor = lines[0] if step > 0 else lines[-1]
+        else:
+            at = lines.index(self._cursor) + step
+            self._cursor = lines[max(0, min(len(lines) - 1, at))]
+        row = self._origin.index(self._cursor)
+        height = self.scrollable_content_region.height
+        if not self.scroll_y <= row < self.scroll_y + height:
+            self.scroll_to(y=max(0, row - height // 2), animate=False, force=True)
+        self.refresh()
+
+    def action_path_down(self) -> None:
+        """The cursor to the next value of the JSON payload."""
+        self._move_cursor(1)
+
+    def action_path_up(self) -> None:
+        """The cursor to the previous value of the JSON payload."""
+        self._move_cursor(-1)
+
+    def action_add_field(self) -> None:
+        """Ask for a field of the value under the cursor."""
+        self.post_message(self.FieldWanted(self))
 
     def action_pair(self) -> None:
         """Ask for the other side of the shown request or response."""
@@ -483,17 +580,22 @@ class DetailPane(ScrollView, can_focus=True):
             return
         self._wrap_width = width
         wrapped: list[tuple[str, str]] = []
+        origin: list[int] = []
         widest = 0
         wrap = self.wrap
-        for line in self._source:
+        for index, line in enumerate(self._source):
             text = line.text
             if not (wrap and line.wrap) or (len(text) <= width and text.isascii()):
                 wrapped.append((text, line.role))
+                origin.append(index)
                 if not wrap:
                     widest = max(widest, cell_len(text))
                 continue
-            wrapped.extend((piece, line.role) for piece in chop_cells(text, width) or [""])
+            pieces = chop_cells(text, width) or [""]
+            wrapped.extend((piece, line.role) for piece in pieces)
+            origin.extend([index] * len(pieces))
         self._wrapped = wrapped
+        self._origin = origin
         self.virtual_size = Size(widest, len(wrapped))
 
     def render_line(self, y: int) -> Strip:
@@ -507,6 +609,8 @@ class DetailPane(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         text, role = self._wrapped[row]
         style: Style = base + self.get_component_rich_style(f"detail--{role}", partial=True)
+        if self._cursor is not None and self._origin[row] == self._cursor:
+            style += self.get_component_rich_style("detail--cursor", partial=True)
         left = int(self.scroll_x)
         strip = Strip([Segment(text, style)])
         return strip.crop(left, left + width).extend_cell_length(width, base)

@@ -49,6 +49,7 @@ class FeedView(ScrollView, can_focus=True):
         "feed--pong",
         "feed--note",
         "feed--alert",
+        "feed--timeout",
         "feed--cursor",
         "feed--match",
     }
@@ -58,7 +59,7 @@ class FeedView(ScrollView, can_focus=True):
     | `feed--time` | The timestamp column. |
     | `feed--name` | The connection-name column. |
     | `feed--size` | The payload-size column. |
-    | `feed--start` … `feed--alert` | Glyph and preview of each event kind. |
+    | `feed--start` … `feed--timeout` | Glyph and preview of each event kind. |
     | `feed--cursor` | The highlighted row. |
     | `feed--match` | Text that matches the search. |
     """
@@ -82,6 +83,7 @@ class FeedView(ScrollView, can_focus=True):
         & > .feed--note { color: $text-accent; text-style: italic; }
         /* Italic as well as coloured: an alert reads apart from an error in monochrome. */
         & > .feed--alert { color: $warning; text-style: bold italic; }
+        & > .feed--timeout { color: $text-warning; }
         /* Bold and underlined as well as coloured: a match shows in monochrome too. */
         & > .feed--match { background: $warning 50%; text-style: bold underline; }
         & > .feed--cursor {

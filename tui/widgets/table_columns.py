@@ -5,11 +5,12 @@ never cut mid-word (``laten``). At 80 columns the table keeps name, state, in, o
 rate; wider terminals add latency, last activity and the URL (which the selected bar
 shows whenever the table leaves it out).
 
-Fields (issue 14) add a column each, named after the field, right after the state: the
-operator asked for them by name, so they claim room before the counters. The ``response``
+Fields (issue 14) add a column each, named after the field, shown right after the state;
+they claim room after the rate (the first question during an incident) and the ``alert``
+badge (the worst active alert, while some connection has watches), so at 80 columns a
+field or two show only where the columns the layout keeps leave room. The ``response``
 column (median and 99th percentile of the round trips of paired requests) joins once a
-request has been answered, after the rate; the ``alert`` badge (the worst active alert)
-after those, while some connection has watches.
+request has been answered, shown after the rate, claiming room after the fields.
 """
 
 from __future__ import annotations
@@ -36,13 +37,13 @@ ALERT = "alert"
 def with_extra(
     fields: Sequence[str], response: bool, alert: bool = False
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The columns in display order and in priority order, with ``fields`` after the state,
-    with ``response`` the response column after the rate, and with ``alert`` the alert
-    column after those."""
+    """The columns in display order and in priority order: ``fields`` shown after the
+    state, ``response`` (the response column) and ``alert`` (the alert column) after the
+    rate; room goes to the rate, then the alert, the fields and the response column."""
     extra = tuple(fields)
-    rt = (RESPONSE,) * response + (ALERT,) * alert
-    columns = (*COLUMNS[:2], *extra, *COLUMNS[2:5], *rt, *COLUMNS[5:])
-    priority = (*PRIORITY[:2], *extra, *PRIORITY[2:5], *rt, *PRIORITY[5:])
+    responses, alerts = (RESPONSE,) * response, (ALERT,) * alert
+    columns = (*COLUMNS[:2], *extra, *COLUMNS[2:5], *responses, *alerts, *COLUMNS[5:])
+    priority = (*PRIORITY[:5], *alerts, *extra, *responses, *PRIORITY[5:])
     return columns, priority
 
 
