@@ -121,6 +121,7 @@ def test_generated_conditions_answer_as_jq_does(source: str, value: object) -> N
         (".a < .b", '{"a": "Z", "b": "a"}', True),  # code points
         (".a and .b or .c", '{"a": 1, "b": false, "c": 2}', True),
         (".a == -1", '{"a": -1}', True),
+        ('.a == "y"', '{"a": "x", "a": "y"}', True),  # a repeated key: the last one
     ],
 )
 def test_conditions_in_the_subset(source: str, payload: str, expected: bool) -> None:
