@@ -38,8 +38,11 @@ Figures, after a warm-up (3 minutes; ``--quick``: 15 s of a 45 s run):
 
 ``--seconds N`` runs N seconds (warm-up: a third, at most 3 minutes; ``--warmup S`` sets
 it), and ``--keep DIR`` keeps the samples, the probes and (with ``WSDECK_SOAK_TRACE``,
-see ``soak_app.py``) the tracemalloc report in DIR. Each target is also printed to stderr
-as ``met`` or ``MISSED``.
+see ``soak_app.py``) the tracemalloc report in DIR. On stderr, each target is printed as
+``met`` or ``MISSED``, then the worst staleness by the screen on top, the load, one
+``soak: VERDICT: PASS`` or ``soak: VERDICT: FAIL`` line naming what was missed, and a
+``soak: CAUTION`` line when the machine was not quiet or the window after warm-up was
+shorter than 10 minutes (either makes the verdict say less than it seems to).
 """
 
 from __future__ import annotations
@@ -302,6 +305,78 @@ def _types_grew(probed: list[dict[str, Any]]) -> dict[str, list[int]]:
     return {name: [first.get(name, 0), last[name]] for name in growth[:8]}
 
 
+def _stale_by_screen(probed: list[dict[str, Any]]) -> dict[str, float]:
+    """The worst staleness of the seconds that ended with each screen on top (help and the
+    palette are opened by the operator; the main screen's seconds are everything else)."""
+    worst: dict[str, float] = {}
+    for p in probed:
+        screen = p.get("screen", "?")
+        worst[screen] = max(worst.get(screen, 0.0), p["stale"])
+    return worst
+
+
+def _full_collections(probed: list[dict[str, Any]]) -> dict[str, Any]:
+    """The garbage collector's full collections (not the probe's): how many seconds had
+    one, their median and longest, and how many of the seconds with a staleness over
+    0.5 s had one (a full collection holds the event loop while it scans every object)."""
+    full = [p["gc2_ms"] for p in probed if "gc2_ms" in p]
+    slow = [p for p in probed if p["stale"] > 0.5]
+    return {
+        "seconds_with_one": len(full),
+        "median_ms": statistics.median(full) if full else None,
+        "max_ms": max(full, default=None),
+        "stale_seconds_over_half_s": len(slow),
+        "of_them_with_a_full_collection": sum(1 for p in slow if "gc2_ms" in p),
+    }
+
+
+QUIET_LOAD = 1.0
+"""A 1-minute load average under this (per 2 CPUs) is a quiet machine (``run_all``'s
+``--max-load``)."""
+SLOPE_WINDOW = 600.0
+"""Seconds after warm-up under which an RSS slope says more about glibc's steps than growth."""
+
+
+def verdict(checks: list[dict[str, Any]], figures: dict[str, Any]) -> list[str]:
+    """The lines for the eye: each target met or MISSED, then one VERDICT line, and the
+    cautions that say whether the run can be trusted (a loaded machine, a short window)."""
+    lines = []
+    for outcome in checks:
+        mark = "met   " if outcome["pass"] else "MISSED"
+        value, target = outcome["value"], outcome["target"]
+        lines.append(f"soak: {mark} {outcome['name']}: {value} (target {target})")
+    by_screen = ", ".join(
+        f"{screen} {stale:.2f}"
+        for screen, stale in figures["feed_staleness_max_s_by_screen"].items()
+    )
+    lines.append(f"soak: feed staleness, worst second by the screen on top (s): {by_screen}")
+    loads = figures["load_1min_min_median_max"] or [float("nan")] * 3
+    window = figures["seconds"] - figures["warmup_s"]
+    lines.append(
+        f"soak: ran {figures['seconds']:g} s, warm-up {figures['warmup_s']:g} s; 1-minute load "
+        f"min/median/max {loads[0]}/{loads[1]}/{loads[2]} on {os.cpu_count()} CPUs"
+    )
+    missed = [outcome["name"] for outcome in checks if not outcome["pass"]]
+    if missed:
+        lines.append(
+            f"soak: VERDICT: FAIL, {len(missed)} of {len(checks)} targets MISSED: "
+            + "; ".join(missed)
+        )
+    else:
+        lines.append(f"soak: VERDICT: PASS, all {len(checks)} targets met")
+    if not loads[1] < QUIET_LOAD:
+        lines.append(
+            f"soak: CAUTION: not a quiet machine (median load {loads[1]}, quiet is under "
+            f"{QUIET_LOAD:g}): RSS and staleness are not the dashboard's alone"
+        )
+    if window < SLOPE_WINDOW:
+        lines.append(
+            f"soak: CAUTION: {window:g} s after warm-up: slopes over less than "
+            f"{SLOPE_WINDOW:g} s say little about growth (--seconds 900 for a full run)"
+        )
+    return lines
+
+
 def _thirds(values: list[float]) -> tuple[float, float]:
     """Medians of the first and the last third."""
     if not values:
@@ -449,6 +524,8 @@ def run(
             max(counting, default=None),
         ],
         "seconds_with_staleness_over_1s": sum(1 for v in per_second if v > 1.0),
+        "feed_staleness_max_s_by_screen": _stale_by_screen(inside),
+        "full_collections": _full_collections(inside),
         "load_1min_min_median_max": [
             round(v, 2) for v in (min(loads), statistics.median(loads), max(loads))
         ]
@@ -481,10 +558,8 @@ def run(
         ),
         check("quit within 10 s", 0 if quit_took is None else 1, ">=", 1),
     ]
-    for outcome in checks:  # the JSON on stdout says the same; this is for the eye
-        mark = "met   " if outcome["pass"] else "MISSED"
-        value, target = outcome["value"], outcome["target"]
-        print(f"soak: {mark} {outcome['name']}: {value} (target {target})", file=sys.stderr)
+    for line in verdict(checks, figures):  # the JSON on stdout says the same, for the eye
+        print(line, file=sys.stderr)
     return result(
         "8. Soak (real dashboard on a pty, mixed traffic, scripted keys)", figures, checks
     )

@@ -26,7 +26,11 @@ second to ``PROBE_FILE`` with what only the process itself can see:
 - ``types``: every 60 s, the number of live objects (that the collector tracks) of the
   60 most common types;
 - ``probe_ms``: how long the counting every 10 s (a full collection, the widgets, the
-  allocators' statistics, the types) held the event loop.
+  allocators' statistics, the types) held the event loop;
+- ``gc_ms``: the longest of the garbage collector's own collections in the last second, and
+  ``gc2_ms`` the longest full one (generation 2), when there was one (the probe's own
+  collection is not counted): a full collection scans every tracked object in the process
+  and holds the event loop meanwhile.
 
 With ``WSDECK_SOAK_TRACE=START,FIRST,SECOND`` (seconds after the dashboard started) it
 also starts ``tracemalloc`` at START, and writes ``PROBE_FILE.trace.json`` at SECOND: the
@@ -190,11 +194,24 @@ class Probe:
         self.stale = 0.0
         self.paused = 0.0  # seconds the probe itself has held the event loop
         self.trims: list[float] = []
+        self.collections: list[tuple[int, float]] = []  # (generation, seconds) since the tick
+        self._collecting: float | None = None
+        self._counting = False  # the probe's own gc.collect()
+        gc.callbacks.append(self._gc)
         self.widgets_at = float("-inf")
         self.types_at = float("-inf")
         self.began = time.monotonic()
         spec = os.environ.get("WSDECK_SOAK_TRACE")
         self.tracer = Tracer(path + ".trace.json", spec) if spec else None
+
+    def _gc(self, phase: str, info: dict[str, int]) -> None:
+        if self._counting:
+            return
+        if phase == "start":
+            self._collecting = time.perf_counter()
+        elif self._collecting is not None:
+            self.collections.append((info["generation"], time.perf_counter() - self._collecting))
+            self._collecting = None
 
     def clock(self) -> float:
         """``time.monotonic`` less the time the probe's own counting held the event loop:
@@ -230,6 +247,12 @@ class Probe:
             "blocks": sys.getallocatedblocks(),
         }
         record["malloc"], record["malloc_held"] = _malloc()
+        if self.collections:
+            record["gc_ms"] = round(max(took for _, took in self.collections) * 1000, 2)
+            full = [took for generation, took in self.collections if generation == 2]
+            if full:
+                record["gc2_ms"] = round(max(full) * 1000, 2)
+            self.collections.clear()
         if self.trims:
             record["trim_ms"] = round(max(self.trims) * 1000, 3)
             self.trims.clear()
@@ -238,7 +261,9 @@ class Probe:
         if app.screen is app.main and now - self.widgets_at >= WIDGETS_EVERY:
             self.widgets_at = now
             heavy = time.perf_counter()
+            self._counting = True
             gc.collect()
+            self._counting = False
             objects = gc.get_objects()
             record["widgets"] = sum(isinstance(o, Widget) for o in objects)
             record.update(_pymalloc())

@@ -37,3 +37,44 @@ def test_staleness_leaves_out_the_probes_own_pause(soak_app: Any, tmp_path: Path
     feed.highlighted.seq = 20
     probe.shown(feed)
     assert 2.0 <= probe.stale < 3.0
+
+
+@pytest.fixture
+def bench_soak(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import bench_soak
+
+    yield bench_soak
+    sys.modules.pop("bench_soak", None)
+
+
+def _figures(seconds: float, load: float) -> dict[str, Any]:
+    return {
+        "seconds": seconds,
+        "warmup_s": 180.0,
+        "load_1min_min_median_max": [load, load, load],
+        "feed_staleness_max_s_by_screen": {"MainScreen": 0.2, "HelpScreen": 1.4},
+    }
+
+
+def test_the_verdict_names_what_was_missed_and_when_not_to_trust_it(bench_soak: Any) -> None:
+    checks = [
+        bench_soak.check("feed staleness", 1.4, "<=", 1.0, " s"),
+        bench_soak.check("quit within 10 s", 1, ">=", 1),
+    ]
+    lines = bench_soak.verdict(checks, _figures(300.0, 8.2))
+    assert "soak: MISSED feed staleness: 1.4 (target <= 1 s)" in lines
+    assert "soak: met    quit within 10 s: 1 (target >= 1)" in lines
+    assert "soak: VERDICT: FAIL, 1 of 2 targets MISSED: feed staleness" in lines
+    assert any("HelpScreen 1.40" in line for line in lines)
+    cautions = [line for line in lines if line.startswith("soak: CAUTION")]
+    assert len(cautions) == 2  # loaded, and 120 s after warm-up
+
+
+def test_a_quiet_full_run_that_meets_every_target_says_pass_and_nothing_else(
+    bench_soak: Any,
+) -> None:
+    checks = [bench_soak.check("feed staleness", 0.4, "<=", 1.0, " s")]
+    lines = bench_soak.verdict(checks, _figures(900.0, 0.3))
+    assert "soak: VERDICT: PASS, all 1 targets met" in lines
+    assert not [line for line in lines if "CAUTION" in line]

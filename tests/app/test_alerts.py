@@ -138,6 +138,43 @@ def alerting_app() -> WsdeckApp:
     return app
 
 
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_table_fits_the_width_and_the_whole_message_shows_under_it(
+    size: tuple[int, int],
+) -> None:
+    app = alerting_app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AlertsScreen))
+        screen = app.screen
+        assert isinstance(screen, AlertsScreen)
+        table = screen.query_one(DataTable)
+        await wait_until(pilot, lambda: table.row_count == 3)
+        await pilot.pause()
+        assert table.max_scroll_x == 0  # no sideways scrolling: no scrollbar row, nothing cut off
+        for row in range(3):
+            table.move_cursor(row=row)
+            await pilot.pause()
+            alert = screen.selected
+            assert alert is not None
+            detail = str(screen.query_one("#alerts-detail").render())
+            assert detail == f"{alert.connection} · {alert.name}: {alert.message}"
+        labels = [str(column.label) for column in table.columns.values()]
+        # At 80 columns the message is cut with an ellipsis; at 60 it is left out whole.
+        assert ("message" in labels) is (size[0] == 80)
+
+
+async def test_alert_events_lost_to_a_full_bus_are_told_on_the_screen() -> None:
+    app = alerting_app()
+    app.hub.watches.lost = 3  # as a bus full for long leaves it (tests/core/test_watch.py)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AlertsScreen))
+        await pilot.pause()
+        summary = str(app.screen.query_one("#alerts-summary").render())
+        assert "3 alert events not in the feed or the recording" in summary
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("screen", ["main", "alerts"])
 def test_snapshots(

@@ -3,7 +3,8 @@ button, and macros from the palette and the composer, against the demo server.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import socket
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,13 @@ SIZE = (140, 40)
 
 
 def automated_echo(demo: DemoServer, **fields: Any) -> Any:
+    return automated_echo_at(demo.endpoint("/echo"), **fields)
+
+
+def automated_echo_at(url: str, **fields: Any) -> Any:
     return conn(
         "echo",
-        demo.endpoint("/echo"),
+        url,
         auto_start=True,
         every=[{"name": "beat", "interval": 0.3, "message": '{"op":"ping","id":3}'}],
         on_receive=[
@@ -159,3 +164,63 @@ async def test_a_macro_runs_from_the_composer(app: WsdeckApp) -> None:
         await wait_until(pilot, lambda: not saved.disabled)
         saved.value = ("macro", "login")
         await wait_until(pilot, lambda: len(rule_sends(app, "macro login")) >= 2)
+
+
+# -- at 80x24 and below: no sideways scrolling, the detail under the table ------------------
+
+
+def stopped_automation(make_app: Any) -> WsdeckApp:
+    """The automated echo and a forwarding ticker, stopped: nothing runs, nothing moves."""
+    ticker = conn(
+        "ticker",
+        "ws://127.0.0.1:9/ticker",
+        on_receive=[
+            {
+                "name": "forward-alarms",
+                "match_jq": '.status == "alarm" and .temperature > 28',
+                "send": "alarm",
+                "to": "echo",
+            }
+        ],
+    )
+    return make_app(automated_echo_at("ws://127.0.0.1:9/echo"), ticker)
+
+
+async def open_stopped(pilot: Pilot[Any], app: WsdeckApp) -> DataTable[Any]:
+    await open_automation(pilot, app)
+    table: DataTable[Any] = app.screen.query_one(DataTable)
+    await wait_until(pilot, lambda: table.row_count == 5)
+    await pilot.pause()
+    return table
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_table_fits_the_width_and_the_whole_detail_shows_under_it(
+    make_app: Any, size: tuple[int, int]
+) -> None:
+    app = stopped_automation(make_app)
+    async with app.run_test(size=size) as pilot:
+        table = await open_stopped(pilot, app)
+        assert table.max_scroll_x == 0  # no sideways scrolling: no scrollbar row
+        assert app.screen.sub_title == "automation"
+        for row, status in enumerate(app.automation.statuses()):
+            table.move_cursor(row=row)
+            await pilot.pause()
+            detail = str(app.screen.query_one("#automation-detail").render())
+            assert detail == f"{status.connection} · {status.name}: {status.detail}"
+        assert "match jq .status" in detail  # the rule's whole program, cut in no column
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshots(
+    snap_compare: Callable[..., bool],
+    make_app: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    size: tuple[int, int],
+) -> None:
+    monkeypatch.setattr(socket, "gethostname", lambda: "console-1")
+
+    async def settle(pilot: Pilot[Any]) -> None:
+        await open_stopped(pilot, pilot.app)  # type: ignore[arg-type]
+
+    assert snap_compare(stopped_automation(make_app), terminal_size=size, run_before=settle)

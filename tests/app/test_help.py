@@ -131,3 +131,43 @@ async def test_the_full_screen_detail_s_help_names_its_areas(make_app: Any) -> N
         areas = [area for area, _ in screen.groups]
         assert areas[:2] == ["Detail", "Detail screen"]
         assert not {"This pane", "This screen"} & set(areas)
+
+
+async def test_help_opened_again_draws_its_key_tables_from_the_kept_lines(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Laying the key tables out was a quarter of every opening's CPU (issue 18): the same
+    help opened again lays nothing out and shows the same keys; another width lays out.
+    (The first opening lays out twice: without, then with the body's scroll bar.)"""
+    from tui.screens import help as help_module
+    from tui.widgets.rendered_lines import clear_rendered
+
+    laid_out: list[bool] = []
+    real = help_module.key_tables
+
+    def counted(groups: list[help_module.Group], *, narrow: bool) -> Any:
+        laid_out.append(narrow)
+        return real(groups, narrow=narrow)
+
+    monkeypatch.setattr(help_module, "key_tables", counted)
+    clear_rendered()
+    app = make_app(conn("idle", "ws://127.0.0.1:9/"))
+    async with app.run_test(size=SIZE) as pilot:
+        shown = []
+        first = 0
+        for _ in range(3):
+            await _help(pilot, app)
+            await pilot.pause()
+            shown.append(screen_text(app))
+            first = first or len(laid_out)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is app.main)
+        assert first > 0
+        assert len(laid_out) == first
+        assert "connections.down" in shown[0]
+        assert shown[1] == shown[2] == shown[0]
+        await pilot.resize_terminal(100, 40)
+        await _help(pilot, app)
+        await pilot.pause()
+        assert len(laid_out) > first
+        assert "connections.down" in screen_text(app)

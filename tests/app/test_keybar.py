@@ -97,3 +97,47 @@ async def test_the_settings_key_does_not_open_the_settings_again(make_app: Any) 
         await pilot.press("comma")
         await pilot.pause()
         assert sum(isinstance(screen, SettingsScreen) for screen in app.screen_stack) == 1
+
+
+async def test_help_and_the_palette_leave_the_bar_its_own_key_widgets(make_app: Any) -> None:
+    """Opening and closing help or the palette changes the main screen's bindings twice and
+    the keys stay the same: the bar keeps its key widgets (each rebuild was ~10 ms, then
+    the new keys' styles, a layout of the whole screen and a repaint; issue 18)."""
+    from textual.command import CommandPalette
+
+    from tui.screens.help import HelpScreen
+
+    app = dashboard(make_app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        footer = app.main.query_one(KeyFooter)
+        await wait_until(pilot, lambda: bool(bar(app)) and not footer._rebuild_pending)
+        await pilot.pause()
+        before = list(footer.query(FooterKey))
+        for key, screen in (("question_mark", HelpScreen), ("ctrl+p", CommandPalette)):
+            await pilot.press(key)
+            await wait_until(pilot, lambda screen=screen: isinstance(app.screen, screen))
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is app.main)
+            await wait_until(pilot, lambda: not footer._rebuild_pending)
+            await pilot.pause()
+            assert list(footer.query(FooterKey)) == before  # the same objects
+
+
+async def test_the_plot_screen_bar_fits_80_columns_with_quit_and_help(make_app: Any) -> None:
+    # Textual's own Footer scrolled sideways: Quit was cut to "^" by the palette key.
+    from textual.widgets import Footer
+
+    from tui.screens.plot import PlotScreen
+
+    app = dashboard(make_app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(app.screen, PlotScreen))
+        await pilot.pause()
+        footer = app.screen.query_one(Footer)
+        assert isinstance(footer, KeyFooter)
+        assert footer.max_scroll_x == 0
+        actions = [action for _, action in bar(app)]
+        assert actions[:2] == ["request_quit", "help"]
+        last = screen_text(app).splitlines()[-1]
+        assert last.startswith(" ^q Quit  f1 Help  esc Back")

@@ -13,7 +13,7 @@ from websockets.asyncio.server import ServerConnection, serve
 
 from tests.core.conftest import connection
 from tui.core.analysis import BACKLOG, Analysis
-from tui.core.events import Event, ReceiveEvent
+from tui.core.events import Event, ReceiveEvent, RuleSendEvent, SendEvent
 from tui.core.fields_store import RESOLUTION
 from tui.core.hub import Hub
 from tui.core.jq import NO_VALUE
@@ -113,6 +113,7 @@ async def _sends(ring: EventRing, count: int) -> list[ReceiveEvent]:
 
 def test_a_thread_far_behind_skips_whole_batches() -> None:
     analysis = Analysis()  # not started: nothing takes the batches
+    analysis.configure(connection("c", "ws://127.0.0.1:9/", fields={"n": ".n"}))
     batch = [ReceiveEvent("c", 1.0, data="{}", size=2)] * 3
     for _ in range(BACKLOG + 2):
         analysis.offer(batch)
@@ -148,3 +149,48 @@ async def test_a_batch_that_raises_is_counted_and_the_thread_goes_on(
         assert analysis.fields.latest("c") == {"n": 2}  # the next batch was analysed
     finally:
         analysis.stop()
+
+
+def _analysed(analysis: Analysis, batches: int, batch: list[Event]) -> int:
+    """Offer ``batch`` ``batches`` times to a thread not yet started, then let it run:
+    how many of them it analysed."""
+    before = analysis.analysed
+    for _ in range(batches):
+        analysis.offer(batch)
+    analysis.start()
+    analysis.stop(timeout=5.0)  # after the batches already queued
+    return analysis.analysed - before
+
+
+def test_a_dashboard_that_only_listens_never_wakes_the_thread() -> None:
+    received = [ReceiveEvent("c", 1.0, data='{"jsonrpc": "2.0", "id": 1, "result": 2}', size=40)]
+    analysis = Analysis()
+    analysis.configure(connection("c", "ws://127.0.0.1:9/"))
+    assert _analysed(analysis, 5, received) == 0
+    assert analysis.idle
+
+
+@pytest.mark.parametrize("sent", [SendEvent, RuleSendEvent])
+def test_a_sent_message_starts_the_hand_over_for_good(sent: type[SendEvent]) -> None:
+    analysis = Analysis()
+    analysis.configure(connection("c", "ws://127.0.0.1:9/"))
+    request = sent("c", 1.0, data='{"jsonrpc": "2.0", "id": 1, "method": "m"}', size=40)
+    received = ReceiveEvent("c", 1.1, data='{"jsonrpc": "2.0", "id": 1, "result": 2}', size=40)
+    # The request's batch, then every batch after it: its response may come any time.
+    assert _analysed(analysis, 1, [request]) == 1
+    assert _analysed(analysis, 3, [received]) == 3
+
+
+def test_fields_or_a_correlate_program_hand_every_batch_over() -> None:
+    received = [ReceiveEvent("c", 1.0, data='{"n": 1, "id": 1}', size=16)]
+    with_fields = Analysis()
+    with_fields.configure(connection("c", "ws://127.0.0.1:9/", fields={"n": ".n"}))
+    assert _analysed(with_fields, 2, received) == 2
+    correlated = Analysis()
+    correlated.configure(connection("c", "ws://127.0.0.1:9/", correlate=".id"))
+    assert _analysed(correlated, 2, received) == 2
+    # Taken away again (the settings screen), the batches stop.
+    correlated.configure(connection("c", "ws://127.0.0.1:9/"))
+    assert _analysed(correlated, 2, received) == 0
+    with_fields.forget("c")
+    assert _analysed(with_fields, 2, received) == 0

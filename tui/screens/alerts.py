@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 from tui.core.display import clock, printable
 from tui.widgets.alert_header import AlertHeader
 from tui.widgets.footer import KeyFooter
+from tui.widgets.text_column import fill
 
 if TYPE_CHECKING:
     from tui.core.watch import Alert, WatchEngine
@@ -73,8 +74,8 @@ class AlertsScreen(Screen[int | None]):
         yield AlertHeader()
         yield Static(id="alerts-summary", markup=False)
         table: DataTable[Text] = DataTable(id="alerts-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*COLUMNS)
         yield table
+        yield Static(id="alerts-detail", markup=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -97,11 +98,11 @@ class AlertsScreen(Screen[int | None]):
         self._rows = engine.alerts()
         self._version = engine.version
         now = engine.clock()
-        table.clear()
-        for alert in self._rows:
-            table.add_row(*self._cells(alert, now))
+        cells = [self._cells(alert, now) for alert in self._rows]
+        fill(table, COLUMNS, cells, self.app.size.width)
         if selected in self._rows:
             table.move_cursor(row=self._rows.index(selected))
+        self._show_selected()
         critical, warning = engine.counts()
         self.query_one(AlertHeader).show_counts(critical, warning)
         cleared = len(self._rows) - critical - warning
@@ -112,6 +113,11 @@ class AlertsScreen(Screen[int | None]):
             else "No alerts: watches are set per connection in the settings file "
             "([connections.watch], see the README)."
         )
+        if engine.lost:
+            summary += (
+                f" · {engine.lost} alert event{'s' * (engine.lost != 1)} not in the feed or"
+                " the recording: the event bus stayed full"
+            )
         self.query_one("#alerts-summary", Static).update(summary)
 
     def _cells(self, alert: Alert, now: float) -> list[Text]:
@@ -128,6 +134,20 @@ class AlertsScreen(Screen[int | None]):
             Text(alert_state(alert), style="bold" if alert.active else "dim"),
             Text(printable(alert.message, 80)),
         ]
+
+    def on_resize(self) -> None:
+        self.refresh_alerts()  # the message column takes the new width
+
+    @on(DataTable.RowHighlighted)
+    def _show_selected(self) -> None:
+        """The selected alert's whole message, under the table (the column may cut it)."""
+        alert = self.selected
+        detail = self.query_one("#alerts-detail", Static)
+        if alert is None:
+            detail.update("")
+            return
+        where = f"{printable(alert.connection, 24)} · {printable(alert.name, 24)}"
+        detail.update(Text(f"{where}: {printable(alert.message, 500)}"))
 
     def action_acknowledge(self) -> None:
         """The selected alert is seen: its bell stops, it stays until its watch clears it."""

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Header, Static
 from tui.core.automation import Status
 from tui.core.display import clock, printable
 from tui.widgets.footer import KeyFooter
+from tui.widgets.text_column import fill
 
 if TYPE_CHECKING:
     from tui.app import WsdeckApp
@@ -29,6 +30,8 @@ REFRESH = 0.5
 """Seconds between two readings of the automation's state."""
 
 _COLUMNS = ("connection", "kind", "name", "state", "count", "last run", "next", "detail")
+_SPARE = ("last run", "count")
+"""Left out, in this order, on a screen too narrow for them (under 80 columns)."""
 _STATE_STYLES = {"suspended": "bold red", "failed": "bold red", "paused": "bold yellow"}
 
 
@@ -67,11 +70,12 @@ class AutomationScreen(Screen[None]):
         yield Header()
         yield Static(id="automation-state")
         table: DataTable[Text] = DataTable(id="automation-table", cursor_type="row")
-        table.add_columns(*_COLUMNS)
         yield table
+        yield Static(id="automation-detail")
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self.sub_title = "automation"
         self.refresh_rows()
         self.set_interval(REFRESH, self.refresh_rows)
         self.query_one(DataTable).focus()
@@ -87,22 +91,37 @@ class AutomationScreen(Screen[None]):
             state.update(Text("ALL AUTOMATION PAUSED — ! resumes", style="bold reverse"))
         else:
             count = len(automation.connections)
-            line = f"Automation active on {count} connection(s) — ! pauses all"
+            line = f"Automation active on {count} connection{'s' * (count != 1)} — ! pauses all"
             if automation.skipped:  # the rules fell behind a flood: say how far
                 line += f" — {automation.skipped} received messages skipped by the rules"
             state.update(Text(line))
         table: DataTable[Text] = self.query_one(DataTable)
         row = table.cursor_row
-        table.clear()
         now = time.time()
         utc = self.wsdeck.settings.feed.timestamps == "utc"
         statuses = self._statuses()
-        for status in statuses:
-            table.add_row(*status_row(status, now, utc))
+        rows = [status_row(status, now, utc) for status in statuses]
+        fill(table, _COLUMNS, rows, self.app.size.width, spare=_SPARE)
         if not statuses:
             table.add_row(Text("no schedules, reply rules or macros in the settings"))
         if statuses:
             table.move_cursor(row=min(row, len(statuses) - 1))
+        self._show_selected()
+
+    def on_resize(self) -> None:
+        self.refresh_rows()  # the detail column takes the new width
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        """The selected row's whole detail, under the table (the column may cut it)."""
+        status = self._current()
+        text = ""
+        if status is not None:
+            name = f"{printable(status.connection, 30)} · {printable(status.name, 30)}"
+            text = f"{name}: {printable(status.detail, 500)}"
+        self.query_one("#automation-detail", Static).update(Text(text))
 
     def _current(self) -> Status | None:
         statuses = self._statuses()

@@ -19,6 +19,7 @@ from textual.widgets import Button, Input, Static, TextArea
 
 from tui import __version__
 from tui.widgets.footer import typed_away
+from tui.widgets.rendered_lines import RenderedLines
 
 _INTRO = (
     "wsdeck reproduces Incari Studio's WebSocket nodes: Start and Stop are requests, and "
@@ -151,6 +152,33 @@ def help_groups(screen: Screen[object]) -> list[Group]:
     return ordered
 
 
+def key_tables(groups: list[Group], *, narrow: bool) -> RenderableType:
+    """The groups as tables under their titles; ``narrow``: two columns, not four."""
+    parts: list[RenderableType] = []
+    for index, (area, rows) in enumerate(groups):
+        # An area's title on a line of its own (a table cell would wrap a long one);
+        # every area's table has the same fixed columns, so they line up all the way.
+        parts.append(Text(area, style="bold underline"))
+        table = Table(expand=True, show_header=False, box=None, padding=(0, 1))
+        table.add_column("key", style="bold", width=12)
+        table.add_column("action", ratio=1)
+        if not narrow:
+            table.add_column("binding id", style="dim", width=22, overflow="fold")
+            table.add_column("", style="italic", width=9)
+        for key, description, binding_id, state in rows:
+            if narrow:
+                action = Text(description)
+                if state:
+                    action.append(f" {state}", style="italic")
+                table.add_row(Text(key), action)
+            else:
+                table.add_row(Text(key), Text(description), Text(binding_id), Text(state))
+        parts.append(table)
+        if index < len(groups) - 1:
+            parts.append(Text())
+    return RichGroup(*parts)
+
+
 class HelpScreen(ModalScreen[None]):
     """Lists key → action for the focused area first, then its parents."""
 
@@ -172,32 +200,14 @@ class HelpScreen(ModalScreen[None]):
         # action no room: the ids are left out ('wsdeck keys' lists them) and the state
         # follows the action.
         narrow = self.app.size.width < 70
-        parts: list[RenderableType] = []
-        for index, (area, rows) in enumerate(self.groups):
-            # An area's title on a line of its own (a table cell would wrap a long one);
-            # every area's table has the same fixed columns, so they line up all the way.
-            parts.append(Text(area, style="bold underline"))
-            table = Table(expand=True, show_header=False, box=None, padding=(0, 1))
-            table.add_column("key", style="bold", width=12)
-            table.add_column("action", ratio=1)
-            if not narrow:
-                table.add_column("binding id", style="dim", width=22, overflow="fold")
-                table.add_column("", style="italic", width=9)
-            for key, description, binding_id, state in rows:
-                if narrow:
-                    action = Text(description)
-                    if state:
-                        action.append(f" {state}", style="italic")
-                    table.add_row(Text(key), action)
-                else:
-                    table.add_row(Text(key), Text(description), Text(binding_id), Text(state))
-            parts.append(table)
-            if index < len(self.groups) - 1:
-                parts.append(Text())
+        groups = self.groups
+        # The tables are laid out once per content and width, then kept (RenderedLines):
+        # laying them out was a quarter of the CPU of every opening.
+        key = ("help", narrow, tuple((area, tuple(rows)) for area, rows in groups))
         with VerticalScroll(id="help-body"):
             yield Static(Text(f"wsdeck {__version__} — keys", style="bold"), id="help-title")
             # The keys first: the intro is read once, the keys every time.
-            yield Static(RichGroup(*parts), id="help-keys")
+            yield RenderedLines(key, lambda: key_tables(groups, narrow=narrow), id="help-keys")
             yield Static(Text(_INTRO), id="help-intro")
             yield Static(
                 Text(

@@ -6,7 +6,10 @@ the key, and watchers are only pruned when ``compact`` changes, which never happ
 every rebuild of the keys (each selection change, each return from help or the palette)
 kept ~22 dead keys alive, ~1 MiB per selection change. This footer gives each key its
 ``compact`` value once instead (the footer's ``compact`` is never changed after mount),
-and rebuilds once for a burst of binding changes instead of once per change.
+and rebuilds once for a burst of binding changes instead of once per change, and not at
+all when the keys it would show are the ones it shows: opening and closing help or the
+palette changed the main screen's bindings twice and rebuilt the same ~20 keys each time
+(~10 ms each, then their styles, a layout of the whole screen and their repaint).
 
 It also fits its width: Quit and Help come first and always stay, then the keys that only
 show while they apply (``n``/``N`` after a search); the other keys follow in the order
@@ -30,6 +33,7 @@ from typing import Protocol, runtime_checkable
 from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
+from textual.compose import compose
 from textual.dom import DOMNode
 from textual.keys import _character_to_key, key_to_character
 from textual.screen import Screen
@@ -165,4 +169,33 @@ class KeyFooter(Footer):
 
     async def _rebuild(self) -> None:
         self._rebuild_pending = False
-        await self.recompose()
+        if not self.is_attached or self._pruning:
+            return
+        keys = compose(self)
+        showing = [w for w in self.children if not w.has_class("-textual-system")]
+        shown = shows(showing)
+        if shown is not None and shows(keys) == shown:
+            return  # the same keys: the new ones are dropped unmounted
+        # Widget.recompose, with the keys composed above.
+        async with self.batch():
+            await self.query_children("*").exclude(".-textual-system").remove()
+            if self.is_attached:
+                await self.mount_all(keys)
+
+
+def shows(widgets: Iterable[Widget]) -> list[tuple[object, ...]] | None:
+    """What a footer's keys show, to compare two rebuilds; ``None`` if one of them is not a
+    plain key (a binding group's: wsdeck has none, and they are rebuilt every time)."""
+    shown: list[tuple[object, ...]] = []
+    for widget in widgets:
+        if type(widget) is not FooterKey:
+            return None
+        # Mounting adds "-compact" to the palette's key (``compact`` says it already).
+        classes = tuple(sorted(widget.classes - {"-compact"}))
+        shown.append(
+            (
+                *(widget.key, widget.key_display, widget.description, widget.action),
+                *(widget.disabled, widget.tooltip, widget.compact, classes),
+            )
+        )
+    return shown
