@@ -119,9 +119,11 @@ class WsdeckApp(App[int]):
         connection names the loader is expected to return (see :mod:`settings.preview`).
         """
         super().__init__()
+        from tui.compositor_fix import render_only_what_changed
         from tui.styles_cache_fix import unpin_styles_caches
 
         unpin_styles_caches()  # Textual 8.2 held closed widgets' rendered lines (see there)
+        render_only_what_changed()  # and rendered every widget for each update (see there)
         self._preview = preview
         self.config_path = config_path
         self.note = note
