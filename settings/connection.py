@@ -20,7 +20,7 @@ from pydantic import (
 
 from settings.automation import Macro, ReplyRule, Schedule, repeated_name
 from settings.envrefs import check_env_refs
-from settings.fields import CorrelateTimeout, FieldName, FieldsCheck
+from settings.fields import CorrelateTimeout, FieldName, FieldsCheck, Sparkline
 from settings.messages import MessageField
 from settings.patterns import JqProgram
 from settings.urls import (
@@ -242,6 +242,10 @@ class Connection(BaseModel):
     fields: Annotated[dict[FieldName, JqProgram], FieldsCheck] = Field(default_factory=dict)
     """Named jq programs run on every received message, e.g. ``temp = ".temperature"``:
     their latest values are table columns, and the feed and the plots can show them."""
+
+    sparkline: Sparkline = False
+    """Also show numeric fields as sparkline columns of their recent values: ``true`` for
+    every field, or a list of field names (e.g. ``["temp"]``)."""
 
     correlate: JqProgram | None = None
     """jq program giving the key that pairs a sent request with the first received message

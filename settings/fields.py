@@ -1,7 +1,8 @@
 """Fields and request/response pairing in a connection's settings (issue 14).
 
 ``fields`` names jq programs whose values the dashboard shows as table columns, in the feed
-and in plots; ``correlate`` is the jq program that pairs a sent request with its response.
+and in plots (``sparkline`` adds a column of each one's recent values); ``correlate`` is the
+jq program that pairs a sent request with its response.
 Both are checked when the settings load (:data:`settings.patterns.JqProgram`): an invalid
 program is an error at its field path, never a failure on the first message.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
 
 from settings.patterns import JqProgram
 
@@ -55,6 +56,20 @@ CorrelateTimeout = Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)]
 
 FieldsCheck = AfterValidator(_check_count)
 """The bound on the number of fields, applied to the ``fields`` mapping."""
+
+
+def _check_sparkline(value: bool | list[str], info: ValidationInfo) -> bool | list[str]:
+    if isinstance(value, list):
+        fields = info.data.get("fields") or {}
+        unknown = [name for name in value if name not in fields]
+        if unknown:
+            raise ValueError(f"not a field of this connection: {', '.join(map(repr, unknown))}")
+    return value
+
+
+Sparkline = Annotated[bool | list[FieldName], AfterValidator(_check_sparkline)]
+"""``true``: every field of the connection also has a sparkline column; or the names of
+the fields that do (they must be in ``fields``)."""
 
 
 class AddedField(BaseModel):

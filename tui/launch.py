@@ -201,6 +201,7 @@ def demo_connections(base: str, closed_port: int) -> list[Connection]:
             reconnect=retry,
             watch={"silence": {"after": 5}},
             fields={"temp": ".temperature", "sine": ".sine"},  # columns, and plots
+            sparkline=True,  # and a column of each one's last values
             on_receive=[
                 {
                     "name": "alarm",

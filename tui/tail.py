@@ -182,11 +182,13 @@ class _Run:
         """Count, print and record ``batch``; start the ``--send`` messages after a start."""
         if self.full:
             batch = [e for e in batch if type(e) is not ReceiveEvent]
+            mixed = bool(batch)
             self._count(batch, send=False)
         else:
             # Counted in C: in a flood nearly every event is a receive, and nothing else
             # is done per receive here.
             receives = countOf(map(type, batch), ReceiveEvent)
+            mixed = receives < len(batch)  # events other than receives (sends?) in it
             limit = self.options.count
             if limit is not None and self.received + receives >= limit:
                 cut = _after_receive(batch, limit - self.received)
@@ -204,7 +206,10 @@ class _Run:
         self.printer.write(batch)
         if self.recorder:
             self.recorder.write(batch)
-        self.pairings.take(batch)
+        if mixed or self.pairings.active:
+            # A batch of receives alone has nothing to pair until a request was sent
+            # (JSON-RPC) or a connection has `correlate`: a flood pays nothing more here.
+            self.pairings.take(batch)
 
     def expire(self) -> None:
         """Put the timeout events of requests unanswered too long on the bus (a few

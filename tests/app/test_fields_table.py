@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.app.conftest import conn, wait_until
+from tests.app.conftest import conn, screen_text, wait_until
+from tui.core.fields import SPARK
 from tui.demo_server import DemoServer
 from tui.widgets.connection_table import ConnectionTable
+from tui.widgets.table_columns import SPARK_BARS, spark_column
 
 
 def _number(text: str) -> bool:
@@ -69,3 +71,50 @@ async def test_at_80_columns_the_rate_has_room_before_the_fields(
         assert "ts" not in shown
         assert "sine" not in shown  # after a field that did not fit: not shown either
         assert "url" not in shown
+
+
+async def test_a_field_with_a_sparkline_has_a_column_of_its_last_values(
+    demo: DemoServer, make_app: Any
+) -> None:
+    ticker = conn(
+        "ticker",
+        demo.endpoint("/ticker?rate=20"),
+        auto_start=True,
+        fields={"sine": ".sine", "status": ".status"},
+        sparkline=["sine"],
+    )
+    app = make_app(ticker)
+    async with app.run_test(size=(160, 40)) as pilot:
+        table = app.main.query_one(ConnectionTable)
+        spark = spark_column("sine")
+        await wait_until(pilot, lambda: spark in table.columns_shown)
+        shown = table.columns_shown
+        assert shown.index(spark) == shown.index("sine") + 1  # right after its field
+        assert spark_column("status") not in shown
+        # Two points a second: the bars fill in from the right, then span the whole cell.
+        await wait_until(pilot, lambda: len(table.get_cell("ticker", spark).strip()) >= 3)
+        cell = table.get_cell("ticker", spark)
+        assert len(cell) == SPARK_BARS
+        assert set(cell.strip()) <= set(SPARK)
+        assert spark in screen_text(app)  # its header: "sine ▁▄█"
+
+
+async def test_at_80_columns_sparklines_leave_the_rate_its_room(
+    demo: DemoServer, make_app: Any
+) -> None:
+    ticker = conn(
+        "ticker",
+        demo.endpoint("/ticker?rate=20"),
+        auto_start=True,
+        fields={"temp": ".temperature", "sine": ".sine"},
+        sparkline=True,
+    )
+    app = make_app(ticker)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.main.query_one(ConnectionTable)
+        await wait_until(pilot, lambda: table.get_cell("ticker", "rate").endswith("/s"))
+        await wait_until(pilot, lambda: _number(table.get_cell("ticker", "temp")))
+        shown = table.columns_shown
+        assert {"in", "out", "rate", "temp"} <= set(shown)
+        # Sparklines claim room after every field's value.
+        assert spark_column("temp") not in shown or "sine" in shown

@@ -22,6 +22,7 @@ url = "ws://127.0.0.1:8765/echo"
 follow_redirects = true
 failure_close_codes = [4000, 4401]
 fields = { temp = ".temperature" }
+sparkline = true
 correlate = ".id"
 correlate_timeout = 3
 
@@ -68,6 +69,7 @@ async def test_edit_keeps_redirect_close_code_and_retry_settings(tmp_path: Path)
     assert saved.watch.silence is not None
     assert saved.watch.silence.after == 5
     assert saved.fields == {"temp": ".temperature"}
+    assert saved.sparkline is True
     assert (saved.correlate, saved.correlate_timeout) == (".id", 3)
     assert [(s.name, s.interval) for s in saved.every] == [("heartbeat", 30)]
     assert saved.on_receive[0].reply_jq == '{"op": "pong"}'

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from settings import Connection
 from tui.core.analysis import Analysis
 from tui.core.events import ReceiveEvent, SendEvent
-from tui.core.fields import PLOT_LIMIT, FieldSet, format_value, leaf_paths, numeric
+from tui.core.fields import PLOT_LIMIT, FieldSet, format_value, leaf_paths, numeric, sparkline
 from tui.core.fields_store import RESOLUTION, FieldStore, Series
 from tui.core.jq import NO_VALUE
 from tui.core.rates import RateHistory
@@ -252,3 +252,30 @@ def test_deep_or_huge_values_from_a_peer_show_as_a_cut_cell_without_raising() ->
     started = time.perf_counter()
     assert format_value(huge, limit=10) == "[0,1,2,3,…"
     assert time.perf_counter() - started < 0.05
+
+
+def test_a_sparkline_scales_the_last_values_between_their_extremes() -> None:
+    assert sparkline([1, 2, 3, 4, 5, 6, 7, 8], 8) == "▁▂▃▄▅▆▇█"
+    assert sparkline([0, 100, 0, 50, 0, 100], 4) == "▁▅▁█"  # the last 4, on their own scale
+    assert sparkline([5, 5], 8) == "      ▄▄"  # flat: mid-way, padded while it fills
+    assert sparkline([-PLOT_LIMIT, PLOT_LIMIT], 2) == "▁█"
+    assert sparkline([], 8) == ""
+
+
+def test_series_give_their_last_points_and_analysis_the_fields_with_sparklines() -> None:
+    series = Series()
+    for index in range(20):
+        series.add(index * RESOLUTION, float(index))
+    assert series.last(3) == [17.0, 18.0, 19.0]
+    assert Series().last(8) == []
+    analysis = Analysis()
+    fields = {"temp": ".temperature", "status": ".status"}
+    analysis.configure(Connection(name="a", url="ws://h", fields=fields, sparkline=["temp"]))
+    analysis.configure(Connection(name="b", url="ws://h", fields=fields, sparkline=True))
+    analysis.configure(Connection(name="c", url="ws://h", fields=fields))
+    assert analysis.add_field("b", "sensor", ".sensor.id") is None
+    assert analysis.sparklines("a") == ["temp"]
+    assert analysis.sparklines("b") == ["temp", "status", "sensor"]  # true: every field
+    assert analysis.sparklines("c") == []
+    with pytest.raises(ValidationError, match="not a field of this connection: 'nope'"):
+        Connection(name="d", url="ws://h", fields=fields, sparkline=["nope"])

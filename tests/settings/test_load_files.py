@@ -68,6 +68,7 @@ on_start_send = ["hello", { hex = "00 ff" }, { base64 = "AAEC" }]
 receive_view = "hex"
 saved_messages = { ping = "ping", blob = { hex = "de:ad:be:ef" } }
 fields = { temp = ".temperature", bid = ".bids[0][0] | tonumber" }
+sparkline = ["temp"]
 correlate = ".ref"
 correlate_timeout = 2.5
 every = [{ interval = 30, message = '{"op":"ping"}' }]
@@ -335,6 +336,9 @@ INVALID: list[tuple[str, str | bytes | None, str, str, int | None]] = [
     ("unanswered within 0",
      CONN + "[connections.watch]\nunanswered = { more_than = 1, within = 0 }\n",
      "connections[0].watch.unanswered.within", "greater than 0", 5),
+    ("sparkline of an unknown field",
+     CONN + 'fields = { temp = ".t" }\nsparkline = ["temp", "nope"]\n',
+     "connections[0].sparkline", "not a field of this connection: 'nope'", 5),
     ("correlate_timeout 0", CONN + "correlate_timeout = 0\n",
      "connections[0].correlate_timeout", "greater than 0", 4),
     ("silence after 0", CONN + "[connections.watch]\nsilence = { after = 0 }\n",

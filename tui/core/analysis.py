@@ -69,6 +69,7 @@ class Analysis:
         self._clock = clock
         self._settings: dict[str, dict[str, str]] = {}
         self._adhoc: dict[str, dict[str, str]] = {}
+        self._sparkline: dict[str, bool | frozenset[str]] = {}
         self._queue: queue.SimpleQueue[list[Event] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._queued = 0  # batches put on the queue (written by the offering thread only)
@@ -80,6 +81,8 @@ class Analysis:
     def configure(self, connection: Connection) -> None:
         """Take ``connection``'s fields and pairing settings (new or changed)."""
         self._settings[connection.name] = dict(connection.fields)
+        spark = connection.sparkline
+        self._sparkline[connection.name] = spark if isinstance(spark, bool) else frozenset(spark)
         self._apply_fields(connection.name)
         self.pairings.configure(connection.name, connection.correlate, connection.correlate_timeout)
         if connection.correlate is not None:
@@ -91,6 +94,7 @@ class Analysis:
         """A deleted connection: drop its fields and pending requests."""
         self._settings.pop(name, None)
         self._adhoc.pop(name, None)
+        self._sparkline.pop(name, None)
         self._with_fields.discard(name)
         self._correlated.discard(name)
         self.fields.forget(name)
@@ -120,6 +124,15 @@ class Analysis:
     def added_fields(self, connection: str) -> dict[str, str]:
         """The fields added to ``connection`` for this run."""
         return dict(self._adhoc.get(connection, {}))
+
+    def sparklines(self, connection: str) -> list[str]:
+        """``connection``'s fields that also have a sparkline column (``sparkline`` in its
+        settings: ``true`` is every field, those added for the run too)."""
+        fields = self.fields.fields_of(connection)
+        wanted = self._sparkline.get(connection, False)
+        if fields is None or wanted is False:
+            return []
+        return [name for name in fields.names if wanted is True or name in wanted]
 
     def _apply_fields(self, connection: str) -> None:
         fields = {**self._settings.get(connection, {}), **self._adhoc.get(connection, {})}

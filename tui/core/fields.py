@@ -28,6 +28,7 @@ __all__ = [
     "jq_path",
     "leaf_paths",
     "numeric",
+    "sparkline",
 ]
 
 MISSING: Final = "-"
@@ -175,3 +176,23 @@ def leaf_paths(payload: str, limit: int = 20, depth: int = 4) -> list[tuple[str,
 
     walk(value, [])
     return found
+
+
+SPARK: Final = "▁▂▃▄▅▆▇█"
+"""Bars of a sparkline, lowest first."""
+
+
+def sparkline(values: Sequence[float], width: int) -> str:
+    """``values`` as ``width`` bars at most (the last ones), scaled from their lowest to
+    their highest, padded on the left while there are fewer; a flat line is drawn mid-way."""
+    shown = values[-width:] if width > 0 else []
+    if not shown:
+        return ""
+    low, high = min(shown), max(shown)
+    span = high - low
+    top = len(SPARK) - 1
+    if span <= 0 or not math.isfinite(span):
+        bars = SPARK[top // 2] * len(shown)
+    else:
+        bars = "".join(SPARK[round((value - low) / span * top)] for value in shown)
+    return bars.rjust(width)

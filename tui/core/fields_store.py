@@ -63,6 +63,11 @@ class Series:
                 first -= 1
             return times[first:].tolist(), values[first:].tolist()
 
+    def last(self, count: int) -> list[float]:
+        """The values of the last ``count`` points (fewer when there are not so many)."""
+        with self._lock:
+            return self._values[-count:].tolist()
+
     def __len__(self) -> int:
         return len(self._times)
 

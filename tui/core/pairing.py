@@ -274,12 +274,16 @@ class Pairings:
         """``connection``'s pairing."""
         return self._pairings.get(connection)
 
+    @property
+    def active(self) -> bool:
+        """Whether some connection looks at what it receives (a ``correlate`` program, or
+        a JSON-RPC request sent): until then only sent messages need :meth:`take`."""
+        return any(pairing.active for pairing in self._pairings.values())
+
     def take(self, events: Sequence[Event]) -> None:
         """Pair the sent and received messages among ``events``."""
         pairings = self._pairings
-        if not any(pairing.active for pairing in pairings.values()) and SendEvent not in set(
-            map(type, events)
-        ):
+        if not self.active and SendEvent not in set(map(type, events)):
             # Nothing to pair: no connection looks at what it receives, and nothing was
             # sent. A flood's batch costs one pass in C, not one in Python per event
             # (which held the interpreter lock that keys need, for ~100 ns an event).

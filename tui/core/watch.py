@@ -50,6 +50,9 @@ HISTORY = 200
 TICK = 0.25
 """Seconds between two time checks in :meth:`WatchEngine.run`."""
 
+WAITING = 1000
+"""Most alert events waiting for room on a full bus; later ones are counted as lost."""
+
 
 class AlertSink(Protocol):
     """Where alert events go (the hub's :class:`~tui.core.bus.EventBus`)."""
@@ -331,6 +334,9 @@ class WatchEngine:
         self.version = 0
         """Grows with every change to the alerts: redraw when it differs from the last seen."""
         self._waiting: deque[AlertEvent] = deque()  # refused by a full sink; sent by run()
+        self.lost = 0
+        """Alert events dropped while :data:`WAITING` waited for a full bus (the alerts
+        themselves stay right: only their events are missing from the feed and recording)."""
 
     # -- connections -------------------------------------------------------------------------
 
@@ -453,7 +459,10 @@ class WatchEngine:
 
     def _send(self, event: AlertEvent) -> None:
         if self._waiting or not self.sink.offer(event):
-            self._waiting.append(event)
+            if len(self._waiting) < WAITING:
+                self._waiting.append(event)
+            else:  # the first keep their order; a bus full for long must not grow this
+                self.lost += 1
 
     def ring(self, watch: _Watch, now: float) -> None:
         """Ring the bell for ``watch``'s alert if it asks for it, is not acknowledged and

@@ -395,6 +395,7 @@ class ConnectionForm(ModalScreen[Connection | None]):
             # Watches, fields, pairing and automation (issues 13-15): in the file only.
             data["watch"] = self.connection.watch
             data["fields"] = self.connection.fields
+            data["sparkline"] = self.connection.sparkline
             data["correlate"] = self.connection.correlate
             data["correlate_timeout"] = self.connection.correlate_timeout
             data["every"] = self.connection.every

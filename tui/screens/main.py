@@ -23,7 +23,7 @@ from textual.widgets import Button, Static
 from tui.core.client import State, WsClient
 from tui.core.display import printable
 from tui.core.events import Event, ReceiveEvent
-from tui.core.fields import format_value
+from tui.core.fields import MISSING, format_value, sparkline
 from tui.core.ring import FeedFilter
 from tui.toasts import confine
 from tui.widgets.alert_header import AlertHeader
@@ -36,7 +36,7 @@ from tui.widgets.feed_row import NAME_WIDTH
 from tui.widgets.feed_search import SearchBar
 from tui.widgets.feed_status import FeedStatus, match_text, shown_by
 from tui.widgets.footer import KeyFooter
-from tui.widgets.table_columns import RESPONSE
+from tui.widgets.table_columns import RESPONSE, SPARK_BARS, spark_column
 
 if TYPE_CHECKING:
     from tui.app import WsdeckApp
@@ -352,25 +352,33 @@ class MainScreen(Screen[None]):
         the alert badges while some connection has watches."""
         analysis = self.wsdeck.analysis
         names: dict[str, None] = {}
+        sparklines: dict[str, None] = {}
         for name in self.wsdeck.hub.clients:
             fields = analysis.fields.fields_of(name)
             if fields is not None:
                 names.update(dict.fromkeys(fields.names))
+                sparklines.update(dict.fromkeys(analysis.sparklines(name)))
         pairings = analysis.pairings
         answered = any(
             (pairing := pairings.get(name)) is not None and pairing.rtts
             for name in self.wsdeck.hub.clients
         )
         alert = bool(self.wsdeck.hub.watches.watchers)
-        self._table.set_extra_columns(list(names), answered, alert)
+        self._table.set_extra_columns(list(names), answered, alert, list(sparklines))
 
     def _extra_cells(self, name: str) -> dict[str, str]:
-        """The texts of ``name``'s field and response columns."""
+        """The texts of ``name``'s field, sparkline and response columns."""
         analysis = self.wsdeck.analysis
         cells = {
             field: format_value(value, FIELD_WIDTH)
             for field, value in analysis.fields.latest(name).items()
         }
+        for field in analysis.sparklines(name):
+            # The last points of the series (bounded, kept by the analysis thread), drawn
+            # when the table formats the row: at its refresh rate, for rows on screen only.
+            series = analysis.fields.series(name, field)
+            values = series.last(SPARK_BARS) if series is not None else []
+            cells[spark_column(field)] = sparkline(values, SPARK_BARS) or MISSING
         pairing = analysis.pairings.get(name)
         if pairing is not None and pairing.rtts:
             cells[RESPONSE] = response_times(pairing.rtts)

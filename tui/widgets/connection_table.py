@@ -392,15 +392,22 @@ class ConnectionTable(ScrollView, can_focus=True):
             rates[name].sample(stats.msgs_in + stats.msgs_out, stats.last_activity, now)
         self._update_visible()
 
-    def set_extra_columns(self, fields: Sequence[str], response: bool, alert: bool = False) -> None:
-        """Show these field columns (and the response column, with ``response``; the alert
-        column, with ``alert``)."""
-        extra = (*fields, *(("response",) if response else ()), *(("alert",) if alert else ()))
+    def set_extra_columns(
+        self,
+        fields: Sequence[str],
+        response: bool,
+        alert: bool = False,
+        sparklines: Sequence[str] = (),
+    ) -> None:
+        """Show these field columns, a sparkline column after each of ``sparklines`` (and
+        the response column, with ``response``; the alert column, with ``alert``)."""
+        columns, priority = with_extra(fields, response, alert, sparklines)
+        extra = tuple(column for column in columns if column not in COLUMNS)
         if extra == self._extra:
             return
         self._extra = extra
         old = dict(zip(self._columns, self._widths, strict=True))
-        self._columns, self._priority = with_extra(fields, response, alert)
+        self._columns, self._priority = columns, priority
         self._widths = [old.get(column, cell_len(column)) for column in self._columns]
         self._shown = list(range(len(self._columns)))
         self._cells.clear()  # every row is formatted again, with the new columns

@@ -11,13 +11,26 @@ badge (the worst active alert, while some connection has watches), so at 80 colu
 field or two show only where the columns the layout keeps leave room. The ``response``
 column (median and 99th percentile of the round trips of paired requests) joins once a
 request has been answered, shown after the rate, claiming room after the fields.
+
+A field with a sparkline (``sparkline`` in its connection's settings) has a second column
+right after its own, headed ``temp ▁▄█``: its last values as bars. Sparkline columns claim
+room after every field's value column.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-__all__ = ["ALERT", "COLUMNS", "PRIORITY", "RESPONSE", "fit_columns", "with_extra"]
+__all__ = [
+    "ALERT",
+    "COLUMNS",
+    "PRIORITY",
+    "RESPONSE",
+    "SPARK_BARS",
+    "fit_columns",
+    "spark_column",
+    "with_extra",
+]
 
 COLUMNS: tuple[str, ...] = ("name", "state", "in", "out", "rate", "last", "latency", "url")
 """Every column in display order: the URL last, as the widest and least needed."""
@@ -33,17 +46,33 @@ RESPONSE = "response"
 ALERT = "alert"
 """The column of each connection's worst active alert (issue 13)."""
 
+SPARK_BARS = 8
+"""Bars of a sparkline column: the field's last 8 points (one per half second at most)."""
+
+
+def spark_column(field: str) -> str:
+    """The key and header of ``field``'s sparkline column. Its no-break space cannot be in a
+    field's name, so no field can take it."""
+    return f"{field}\u00a0▁▄█"
+
 
 def with_extra(
-    fields: Sequence[str], response: bool, alert: bool = False
+    fields: Sequence[str],
+    response: bool,
+    alert: bool = False,
+    sparklines: Sequence[str] = (),
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The columns in display order and in priority order: ``fields`` shown after the
-    state, ``response`` (the response column) and ``alert`` (the alert column) after the
-    rate; room goes to the rate, then the alert, the fields and the response column."""
-    extra = tuple(fields)
+    state, each of ``sparklines`` (some of the fields) followed by its sparkline column,
+    ``response`` (the response column) and ``alert`` (the alert column) after the rate;
+    room goes to the rate, then the alert, the fields, their sparklines and the response
+    column."""
+    sparks = {field: spark_column(field) for field in sparklines}
+    extra = tuple(key for field in fields for key in (field, sparks.get(field)) if key)
     responses, alerts = (RESPONSE,) * response, (ALERT,) * alert
     columns = (*COLUMNS[:2], *extra, *COLUMNS[2:5], *responses, *alerts, *COLUMNS[5:])
-    priority = (*PRIORITY[:5], *alerts, *extra, *responses, *PRIORITY[5:])
+    ranked = (*fields, *(sparks[field] for field in fields if field in sparks))
+    priority = (*PRIORITY[:5], *alerts, *ranked, *responses, *PRIORITY[5:])
     return columns, priority
 
 
