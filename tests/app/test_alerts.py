@@ -164,6 +164,17 @@ async def test_the_table_fits_the_width_and_the_whole_message_shows_under_it(
         assert ("message" in labels) is (size[0] == 80)
 
 
+async def test_alert_events_lost_to_a_full_bus_are_told_on_the_screen() -> None:
+    app = alerting_app()
+    app.hub.watches.lost = 3  # as a bus full for long leaves it (tests/core/test_watch.py)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AlertsScreen))
+        await pilot.pause()
+        summary = str(app.screen.query_one("#alerts-summary").render())
+        assert "3 alert events not in the feed or the recording" in summary
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("screen", ["main", "alerts"])
 def test_snapshots(

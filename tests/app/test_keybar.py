@@ -121,3 +121,23 @@ async def test_help_and_the_palette_leave_the_bar_its_own_key_widgets(make_app: 
             await wait_until(pilot, lambda: not footer._rebuild_pending)
             await pilot.pause()
             assert list(footer.query(FooterKey)) == before  # the same objects
+
+
+async def test_the_plot_screen_bar_fits_80_columns_with_quit_and_help(make_app: Any) -> None:
+    # Textual's own Footer scrolled sideways: Quit was cut to "^" by the palette key.
+    from textual.widgets import Footer
+
+    from tui.screens.plot import PlotScreen
+
+    app = dashboard(make_app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(app.screen, PlotScreen))
+        await pilot.pause()
+        footer = app.screen.query_one(Footer)
+        assert isinstance(footer, KeyFooter)
+        assert footer.max_scroll_x == 0
+        actions = [action for _, action in bar(app)]
+        assert actions[:2] == ["request_quit", "help"]
+        last = screen_text(app).splitlines()[-1]
+        assert last.startswith(" ^q Quit  f1 Help  esc Back")

@@ -323,3 +323,11 @@ def test_a_binary_answer_is_read_as_utf8_like_watches_read_it(demo_url: str) -> 
     result = wsdeck("check", f"{demo_url}/echo", "--send", "hex:6869", "--expect", "^hi$")
     assert result.returncode == 0, result.stdout
     assert _status_line(result).startswith("WSDECK OK - ")
+
+
+def test_help_exits_0_with_the_usage_and_the_exit_codes() -> None:
+    result = wsdeck("check", "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: wsdeck check ")
+    assert "3  UNKNOWN" in result.stdout
+    assert result.stderr == ""

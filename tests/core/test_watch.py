@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from settings import Connection
+from tui.core import watch
 from tui.core.bus import EventBus
 from tui.core.events import (
     AlertEvent,
@@ -260,6 +261,19 @@ async def test_alert_events_wait_for_room_when_the_bus_is_full() -> None:
     (alert,) = rig.engine.alerts()
     assert alert.event is event
     assert event.seq == received.seq + 1
+
+
+def test_alert_events_waiting_for_a_full_bus_are_bounded_and_the_rest_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(watch, "WAITING", 2)
+    rig = Rig({"rules": {"hot": {"regex": "hot"}}}, bus_limit=1)
+    for second, text in enumerate(["hot", "cold", "hot", "cold", "hot"]):
+        rig.receive(1000.0 + second, text)  # fills the bus: the alert event must wait
+        rig.bus.take()  # the message goes; the bus is never free when an alert is sent
+    assert rig.engine.lost == 3  # raised, cleared kept; the next three counted
+    (alert,) = [a for a in rig.engine.alerts() if a.active]  # the alert itself is right
+    assert alert.raised_at == 1004.0
 
 
 def test_forgetting_a_connection_clears_its_alerts() -> None:

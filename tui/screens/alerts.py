@@ -113,6 +113,11 @@ class AlertsScreen(Screen[int | None]):
             else "No alerts: watches are set per connection in the settings file "
             "([connections.watch], see the README)."
         )
+        if engine.lost:
+            summary += (
+                f" · {engine.lost} alert event{'s' * (engine.lost != 1)} not in the feed or"
+                " the recording: the event bus stayed full"
+            )
         self.query_one("#alerts-summary", Static).update(summary)
 
     def _cells(self, alert: Alert, now: float) -> list[Text]:

@@ -17,12 +17,13 @@ from typing import ClassVar, Literal
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual_plotext import PlotextPlot
 
 from tui.core.display import printable
 from tui.core.fields_store import FieldStore
 from tui.core.rates import RateHistory
+from tui.widgets.footer import KeyFooter
 
 __all__ = [
     "MAX_LINES",
@@ -149,7 +150,7 @@ class PlotScreen(Screen[None]):
         yield Header()
         yield Static(id="plot-note", markup=False)
         yield PlotextPlot(id="plot")
-        yield Footer()
+        yield KeyFooter()  # fits the width: Quit and Help stay, no key is cut
 
     def on_mount(self) -> None:
         self.redraw()
