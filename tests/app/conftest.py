@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -46,7 +48,18 @@ async def wait_until(
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
-        await pilot.pause(0.02)
+        # A pause waits until the screen's widgets have handled their messages; those of an
+        # App that exits meanwhile never are (Pilot then gives up after 30 s), so the wait on
+        # it ends when the App stops running.
+        pause = asyncio.ensure_future(pilot.pause(0.02))
+        while not pause.done() and pilot.app.is_running and time.monotonic() <= deadline:
+            await asyncio.wait({pause}, timeout=0.05)
+        if pause.done():
+            pause.result()
+        else:
+            pause.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pause
 
 
 def events_of(app: WsdeckApp, kind: str, connection: str | None = None) -> list[Any]:
