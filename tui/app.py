@@ -302,7 +302,15 @@ class WsdeckApp(App[int]):
             "rate": partial(rate_lines, self.rates, names),
         }
         utc = self.settings.feed.timestamps == "utc"
-        self.push_screen(PlotScreen(sources, subject, mode=mode, utc=utc))
+        self.push_screen(PlotScreen(sources, subject, mode=mode, clock=self.plot_clock, utc=utc))
+
+    def plot_clock(self) -> float:
+        """The plots' "now": the wall clock (a recording under review has its own)."""
+        return time.time()
+
+    def connection_names(self) -> list[str]:
+        """The connections the palette offers plots of."""
+        return list(self.hub.clients)
 
     def _freeze_open_connections(self) -> None:
         from tui.core.client import State
