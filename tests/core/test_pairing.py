@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tui.core.events import Event, ReceiveEvent, RuleSendEvent, SendEvent
+from tui.core.events import Event, ReceiveEvent, SendEvent
 from tui.core.pairing import PENDING_LIMIT, Mark, Marks, Pairings, percentile
 
 
@@ -195,12 +195,3 @@ def test_a_peers_key_too_deep_to_encode_is_no_key_and_pairing_goes_on() -> None:
     )
     assert pairings.marks.get(2) is None
     assert _close(pairings.marks.get(1), 3, 0.02)
-
-
-def test_a_request_automation_sent_alone_in_its_batch_is_paired() -> None:
-    wire, pairings = Wire(), _pairings()
-    sent = wire.send(_request(7), 100.0)
-    request = RuleSendEvent(sent.connection, sent.ts, sent.seq, sent.data, sent.size, rule="poll")
-    pairings.take([request])  # no connection paired anything before it
-    pairings.take([wire.receive(_result(7), 100.2)])
-    assert _close(pairings.marks.get(1), 2, 0.2)

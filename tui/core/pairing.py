@@ -283,11 +283,10 @@ class Pairings:
     def take(self, events: Sequence[Event]) -> None:
         """Pair the sent and received messages among ``events``."""
         pairings = self._pairings
-        if not self.active and not any(issubclass(t, SendEvent) for t in set(map(type, events))):
+        if not self.active and SendEvent not in set(map(type, events)):
             # Nothing to pair: no connection looks at what it receives, and nothing was
-            # sent (automation's sends are a subclass). A flood's batch costs one pass in
-            # C, not one in Python per event (which held the interpreter lock that keys
-            # need, for ~100 ns an event).
+            # sent. A flood's batch costs one pass in C, not one in Python per event
+            # (which held the interpreter lock that keys need, for ~100 ns an event).
             return
         marks = self.marks
         for event in events:
