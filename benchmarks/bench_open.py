@@ -1,7 +1,7 @@
 """Issue 14, ``wsdeck open`` on a 1 000 000-event recording: first screen ≤ 1 s, peak RSS ≤ 200 MB.
 
 A recording of 1 000 000 events (three connections, ~120-byte text messages with a few
-sends, errors and stops among them; ~190 MB) is written to a temporary folder, then
+sends, errors and stops among them; ~240 MB) is written to a temporary folder, then
 ``wsdeck open FILE`` runs on a 120x40 pseudo-terminal whose output is rendered with pyte.
 Measured from just before the exec:
 

@@ -119,9 +119,11 @@ class WsdeckApp(App[int]):
         connection names the loader is expected to return (see :mod:`settings.preview`).
         """
         super().__init__()
+        from tui.compositor_fix import render_only_what_changed
         from tui.styles_cache_fix import unpin_styles_caches
 
         unpin_styles_caches()  # Textual 8.2 held closed widgets' rendered lines (see there)
+        render_only_what_changed()  # and rendered every widget for each update (see there)
         self._preview = preview
         self.config_path = config_path
         self.note = note
@@ -300,7 +302,15 @@ class WsdeckApp(App[int]):
             "rate": partial(rate_lines, self.rates, names),
         }
         utc = self.settings.feed.timestamps == "utc"
-        self.push_screen(PlotScreen(sources, subject, mode=mode, utc=utc))
+        self.push_screen(PlotScreen(sources, subject, mode=mode, clock=self.plot_clock, utc=utc))
+
+    def plot_clock(self) -> float:
+        """The plots' "now": the wall clock (a recording under review has its own)."""
+        return time.time()
+
+    def connection_names(self) -> list[str]:
+        """The connections the palette offers plots of."""
+        return list(self.hub.clients)
 
     def _freeze_open_connections(self) -> None:
         from tui.core.client import State

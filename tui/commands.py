@@ -72,7 +72,7 @@ def _field_commands(app: WsdeckApp) -> list[Command]:
                 app.main.ask_field,
             )
         )
-    every = list(app.hub.clients)
+    every = app.connection_names()
     if every:
         commands.append(
             (
@@ -90,7 +90,7 @@ def _field_commands(app: WsdeckApp) -> list[Command]:
                 partial(app.open_plot, "fields", with_fields),
             )
         )
-    for name in app.hub.clients:
+    for name in every:
         label = escape(name)
         if app.analysis.fields.fields_of(name) is not None:
             commands.append(

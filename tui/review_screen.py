@@ -6,12 +6,14 @@ controls (Start, Stop, Restart, ping, stop with a code, start/stop all) and the 
 are absent, their keys greyed out and off the key bar. The feed, its search, filter,
 detail pane, export and clear work as they do live, over the recorded timestamps. The
 bar above the feed says what is open: the files, how many events, how far indexing has
-got and how many malformed lines were skipped.
+got and how many malformed lines were skipped. The fields (settings of the same connection
+names, or added from the palette) are the table's columns, the feed's fields view (``v``)
+and the plot (``t``), over the recorded timestamps.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -27,13 +29,13 @@ from tui.widgets.feed_row import NAME_WIDTH
 from tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
+    from tui.review_app import ReviewApp
     from tui.review_store import RecordingStore
 
 __all__ = ["ReviewScreen"]
 
-# Plots draw the live series (rates, fields fed by the analysis thread): none in review yet.
 _LIVE_ONLY = frozenset(
-    {*_SELECTED_ACTIONS, *_FLEET_ACTIONS, "compose", "automation", "pause_automation", "plot"}
+    {*_SELECTED_ACTIONS, *_FLEET_ACTIONS, "compose", "automation", "pause_automation"}
 )
 
 
@@ -79,7 +81,8 @@ class ReviewScreen(MainScreen):
         table = self._table
         assert isinstance(table, RecordedTable)
         known = table.row_count
-        table.sync(self.store.counts)
+        counts = self.store.counts
+        table.sync(counts, {name: self._extra_cells(name) for name in counts})
         if table.row_count != known:
             self._fit_names()
         self._refresh_selection()
@@ -96,6 +99,19 @@ class ReviewScreen(MainScreen):
         if action in _LIVE_ONLY:
             return False  # nothing is connected: off the key bar, not merely greyed
         return super().check_action(action, parameters)
+
+    def add_field(self, connection: str, name: str, program: str) -> str | None:
+        problem = super().add_field(connection, name, program)
+        self._review.fields_changed()
+        return problem
+
+    def remove_field(self, connection: str, name: str) -> None:
+        super().remove_field(connection, name)
+        self._review.fields_changed()
+
+    @property
+    def _review(self) -> ReviewApp:
+        return cast("ReviewApp", self.app)
 
     def action_filter(self) -> None:
         from tui.screens.filter import FilterScreen

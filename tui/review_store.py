@@ -5,12 +5,21 @@ README's event schema) in the dashboard. A recording can be far larger than memo
 store keeps, per event, only where its line is (offset and length, 12 bytes) and reads a
 line again (``os.pread``) when the feed, the search or the detail pane asks for its event:
 1 000 000 events cost 12 MB of index whatever their payloads. Files are indexed a step at a
-time (:meth:`RecordingStore.step`), so the first screen does not wait for the end of a
-large file, and search runs over what is indexed so far.
+time (:meth:`RecordingStore.step`), in a thread of the App's while the UI reads what is
+indexed so far (:attr:`RecordingStore.events` grows only once a line's offset and length
+are both stored), so the first screen does not wait for the end of a large file, and
+search runs over what is indexed so far.
+
+For the plots and the table's field columns, indexing also notes when things happened
+(:class:`Timeline`): each connection's received-message rate per recorded second and, per
+:data:`~tui.core.fields_store.RESOLUTION` interval, its last received message, the one
+whose fields the live dashboard extracts (see :mod:`tui.review_fields`).
 
 A gzip file (a rotated ``events.jsonl.1.gz``) is decompressed a block at a time into an
 anonymous temporary file (deleted when closed, even after a crash), which is then read
-like any other.
+like any other. What a gzip file unpacks to is bounded (:data:`MAX_UNPACKED`, and
+:data:`TEMP_RESERVE` left free on the temporary folder's disk): past it, the rest of the
+file is not indexed and a problem says so, rather than a gzip bomb filling the disk.
 
 A line that is not a valid event (not JSON, an unknown ``event`` kind, a field of the
 wrong type, a record cut short by a crash) is counted and skipped, with its file and line
@@ -29,6 +38,7 @@ import json
 import os
 import stat
 import tempfile
+import threading
 import time
 import zlib
 from array import array
@@ -37,10 +47,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from tui.core.events import EVENT_TYPES, ErrorEvent, Event, EventDecodeError, decode_line
+from tui.core.events import (
+    EVENT_TYPES,
+    ErrorEvent,
+    Event,
+    EventDecodeError,
+    decode_line,
+    parse_ts,
+)
+from tui.core.fields_store import RESOLUTION
+from tui.core.rates import RateHistory
 from tui.core.ring import EventRing
 
-__all__ = ["ConnectionCounts", "FileRing", "OpenError", "RecordingStore"]
+__all__ = ["ConnectionCounts", "FileRing", "OpenError", "RecordingStore", "Timeline"]
 
 _loads: Callable[[bytes], Any]
 try:
@@ -56,6 +75,10 @@ KEPT_PROBLEMS = 5
 """Malformed lines whose place and reason are kept (all of them are counted)."""
 MAX_LINE = 1 << 31
 """Longest line indexed (lengths are kept in 32 bits); longer ones count as malformed."""
+MAX_UNPACKED = 64 << 30
+"""Bytes a gzip file may unpack to (its copy in the temporary folder) at most."""
+TEMP_RESERVE = 1 << 30
+"""Bytes left free on the temporary folder's disk: a gzip file's copy stops short of them."""
 
 
 class OpenError(Exception):
@@ -104,28 +127,52 @@ class _Source:
         self.fd = (self._copy or handle).fileno()
         self.offset = 0
         """Bytes of (decompressed) content read so far."""
+        self.read_bytes = 0
+        """Bytes of the file itself read so far (compressed ones for gzip)."""
         self.done = False
 
     def read(self) -> bytes:
         """The next block of content (``b""`` at the end); gzip's is kept for reading back."""
         try:
             block = self._stream.read1(BLOCK)
+            if self._copy is not None and block:
+                self._keep(block)
         except (OSError, EOFError, zlib.error) as exc:  # a damaged or truncated gzip file
             self.done = True
             raise OpenError(f"{self.path}: {exc}") from None
-        if self._copy is not None and block:
-            self._copy.write(block)
-            self._copy.flush()
+        self.read_bytes = self._raw.tell()
         if not block:
             self.done = True
         return block
+
+    def _keep(self, block: bytes) -> None:
+        """Add ``block`` to the decompressed copy, within its bounds.
+
+        Raises:
+            OSError: the copy would pass :data:`MAX_UNPACKED`, or leave less than
+                :data:`TEMP_RESERVE` free on its disk (or the disk is full already).
+        """
+        assert self._copy is not None
+        copy = self._copy.fileno()
+        room = os.fstatvfs(copy)
+        free = room.f_bavail * room.f_frsize
+        if self.offset + len(block) > MAX_UNPACKED or free - len(block) < TEMP_RESERVE:
+            limit = f"{MAX_UNPACKED >> 30} GiB" if self.offset + len(block) > MAX_UNPACKED else ""
+            why = f"over {limit}" if limit else f"less than {TEMP_RESERVE >> 20} MiB would be free"
+            raise OSError(
+                f"unpacked to {self.offset >> 20} MiB so far, {why} in the temporary folder "
+                f"({tempfile.gettempdir()}); the rest is not indexed (gunzip it where there "
+                "is room and open that)"
+            )
+        self._copy.write(block)
+        self._copy.flush()
 
     @property
     def progress(self) -> float:
         """How much of the file is read, from 0 to 1 (compressed bytes for gzip)."""
         if self.done or not self.size:
             return 1.0
-        return min(1.0, self._raw.tell() / self.size)
+        return min(1.0, self.read_bytes / self.size)
 
     def close(self) -> None:
         self._stream.close()
@@ -147,8 +194,105 @@ def _check(raw: Any) -> str | None:
     return None
 
 
+class Timeline:
+    """When a recording's messages arrived, noted while it is indexed, for plots and fields.
+
+    :attr:`rates` holds each connection's received messages per recorded second (what
+    the live dashboard samples once a second). :meth:`picks` gives, per connection, the
+    position and time of the last message received in each
+    :data:`~tui.core.fields_store.RESOLUTION` interval: the messages whose fields the live
+    dashboard extracts, so fields over a recording cost what they cost live, not a jq run
+    per message. Written by the indexing thread only; the arrays only grow (``array``
+    appends and reads are atomic under the GIL) and a new connection's entry is added to a
+    copy of the dict, so a reader in another thread sees a consistent prefix.
+    """
+
+    def __init__(self) -> None:
+        self.rates = RateHistory()
+        self.end = 0.0
+        """The latest time a message was received, or a rate sampled (the plots' "now")."""
+        self._picks: dict[str, tuple[array[int], array[float]]] = {}
+        # Per connection: [key, interval, position, timestamp text] of its last message,
+        # and its count (a list: updated in place for every message).
+        self._last: dict[str, list[Any]] = {}
+        self._next_second = 0.0  # when the next rate sample is due (recorded time)
+        self._sampled: dict[str, int] = {}  # the counts of the last rate sample
+
+    def note(self, name: str, text: str, position: int) -> None:
+        """Message ``position``, received on connection ``name``, arrived at ``text``.
+
+        Run for every message received while indexing, so the timestamp is read only when
+        its first 21 characters change (``2026-11-25T20:25:28.1``: a tenth of a second
+        in the events' own form, less often in others): a message in the same tenth as
+        the connection's last one is in the same interval and the same second.
+
+        Raises:
+            ValueError: ``text`` is no timestamp with a time zone (nothing is noted).
+        """
+        key = text[:21]
+        last = self._last.get(name)
+        if last is None or key != last[0]:
+            ts = parse_ts(text)
+            if last is None:
+                last = self._last[name] = ["", -1, position, text, 0]
+                if ts < self._next_second:  # counted from 0 since this second's start too
+                    self._sampled[name] = 0
+                    self.rates.sample(self._next_second - 1.0, self._sampled)
+            last[0] = key
+            if ts > self.end:
+                self.end = ts
+            if ts >= self._next_second:  # counts up to the end of the last second
+                second = int(ts)
+                self._next_second = second + 1.0
+                self._sample(float(second))
+            interval = int(ts / RESOLUTION)
+            if last[1] != interval:
+                if last[1] >= 0:
+                    self._pick(name, last[2], last[3])
+                last[1] = interval
+        last[2] = position
+        last[3] = text
+        last[4] += 1
+
+    def _sample(self, second: float) -> None:
+        self._sampled = {name: last[4] for name, last in self._last.items()}
+        self.rates.sample(second, self._sampled)
+        # The last sample (at the end) counts the second after the last message.
+        self.end = max(self.end, second)
+
+    def finish(self) -> None:
+        """The recording ended: each connection's last message is picked too."""
+        for name, (_, _, position, text, _) in self._last.items():
+            self._pick(name, position, text)
+        self._sample(self._next_second)
+        self._last.clear()
+
+    def _pick(self, name: str, position: int, text: str) -> None:
+        ts = parse_ts(text)  # read when it was noted: readable
+        picks = self._picks.get(name)
+        if picks is None:
+            picks = (array("q"), array("d"))
+            self._picks = {**self._picks, name: picks}
+        positions, times = picks
+        times.append(ts)  # the time first: a reader goes by the positions' length
+        positions.append(position)
+
+    def picks(self, name: str, start: int = 0) -> list[tuple[int, float]]:
+        """``name``'s picked messages from the ``start``-th on: (position, ts) pairs."""
+        picks = self._picks.get(name)
+        if picks is None:
+            return []
+        positions, times = picks
+        end = len(positions)
+        return list(zip(positions[start:end], times[start:end], strict=True))
+
+
 class RecordingStore:
     """Every event of the given files, in order, as an index of line offsets.
+
+    One thread indexes (:meth:`step`, :meth:`load_all`) while others read what is
+    indexed (:meth:`event`, :attr:`events`, :attr:`counts`); :meth:`close` waits for the
+    block being indexed, then stops the indexing for good.
 
     Raises:
         OpenError: from the constructor, when a file cannot be opened.
@@ -156,6 +300,9 @@ class RecordingStore:
 
     def __init__(self, paths: Sequence[Path]) -> None:
         self.sources: list[_Source] = []
+        self._lock = threading.Lock()  # held for each block indexed, and by close()
+        self._reading = threading.Lock()  # held for each line read back, and by close()
+        self._closed = False
         try:
             for path in paths:
                 self.sources.append(_Source(path))
@@ -170,11 +317,14 @@ class RecordingStore:
         self._tail_size = 0  # its bytes
         self._too_long = False  # the line being read is over MAX_LINE: skipped to its end
         self._line = 0  # lines of the current source seen so far
+        self._published = 0  # events whose offset and length are both stored
+        self.timeline = Timeline()
         self.malformed = 0
         """Lines skipped because they are not events of the schema."""
         self.problems: list[str] = []
         """``file:line: reason`` of the first :data:`KEPT_PROBLEMS` malformed lines."""
         self.counts: dict[str, ConnectionCounts] = {}
+        """Per connection; a new one is added to a copy (readers iterate it unlocked)."""
         self.ring = FileRing(self)
 
     @property
@@ -183,9 +333,14 @@ class RecordingStore:
         return self._source >= len(self.sources)
 
     @property
+    def closed(self) -> bool:
+        """:meth:`close` was called: indexing has stopped for good."""
+        return self._closed
+
+    @property
     def events(self) -> int:
         """Events indexed so far."""
-        return len(self._offsets)
+        return self._published
 
     @property
     def progress(self) -> float:
@@ -201,20 +356,26 @@ class RecordingStore:
         began = time.monotonic()
         before = self.events
         while not self.done:
-            self._index_block()
+            with self._lock:
+                if self._closed:
+                    break
+                self._index_block()
+                self._published = len(self._offsets)
+                if self.done:
+                    self.timeline.finish()
             if time.monotonic() - began >= seconds:
                 break
         return self.events - before
 
     def load_all(self) -> None:
-        """Index everything now (tests, and callers without a UI)."""
-        while not self.done:
+        """Index everything (until :meth:`close`): the App's indexing thread, and tests."""
+        while not self.done and not self._closed:
             self.step(seconds=1.0)
 
     def _index_block(self) -> None:
         source = self.sources[self._source]
         if not self._starts or len(self._starts) <= self._source:
-            self._starts.append(self.events)
+            self._starts.append(len(self._offsets))
         tail = self._tail
         tail_size = self._tail_size
         try:
@@ -285,6 +446,12 @@ class RecordingStore:
         if reason is not None:
             self._problem(source, self._line, reason)
             return
+        if raw["event"] == "receive":
+            try:
+                self.timeline.note(raw["connection"], raw["ts"], len(self._offsets))
+            except ValueError:
+                self._problem(source, self._line, f"unreadable timestamp {raw['ts']!r}")
+                return
         self._offsets.append(offset)
         self._lengths.append(len(line))
         self._count(raw)
@@ -293,7 +460,8 @@ class RecordingStore:
         name = raw["connection"]
         counts = self.counts.get(name)
         if counts is None:
-            counts = self.counts[name] = ConnectionCounts(name, first=raw["ts"])
+            counts = ConnectionCounts(name, first=raw["ts"])
+            self.counts = {**self.counts, name: counts}
         counts.events += 1
         counts.last = raw["ts"]
         kind = raw["event"]
@@ -323,16 +491,23 @@ class RecordingStore:
         index = bisect.bisect_right(self._starts, pos) - 1
         source = self.sources[index]
         try:
-            line = os.pread(source.fd, length, offset)
+            # A descriptor closed by close() in another thread may already be another
+            # file's: read under the lock that close() takes, never after it.
+            with self._reading:
+                if self._closed:
+                    raise OSError("the recording is closed")
+                line = os.pread(source.fd, length, offset)
             return decode_line(line.decode("utf-8", "surrogateescape"))
         except (OSError, EventDecodeError, UnicodeError) as exc:
             message = f"{source.path} at byte {offset}: not a readable event ({exc})"
             return ErrorEvent("(file)", 0.0, pos + 1, kind="internal", message=message)
 
     def close(self) -> None:
-        """Close every file (and delete the decompressed copies)."""
-        for source in self.sources:
-            source.close()
+        """Stop indexing and close every file (and delete the decompressed copies)."""
+        with self._lock, self._reading:
+            self._closed = True
+            for source in self.sources:
+                source.close()
 
 
 class FileRing(EventRing):

@@ -1,8 +1,10 @@
 """``wsdeck open`` in the dashboard (Pilot): the feed, search, filter and detail over a
-recording, the recorded connections in the table, no live controls; a snapshot at 80x24."""
+recording, the recorded connections in the table with their fields, plots over the
+recorded times, no live controls; snapshots at 80x24."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,8 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Static
 
 from settings import Connection
-from tests.app.conftest import conn, screen_text, settings_for, wait_until
+from tests.app.conftest import conn, run_in_palette, screen_text, settings_for, wait_until
+from tui import review_store
 from tui.core.events import (
     ErrorEvent,
     Event,
@@ -26,7 +29,9 @@ from tui.core.events import (
 from tui.review_app import ReviewApp
 from tui.review_store import RecordingStore
 from tui.review_table import RecordedTable
+from tui.screens.field_add import FieldAddScreen
 from tui.screens.filter import FilterScreen
+from tui.screens.plot import PlotScreen
 from tui.widgets.composer import Composer
 from tui.widgets.detail import DetailPane
 from tui.widgets.feed import EventFeed
@@ -34,6 +39,7 @@ from tui.widgets.feed_status import FeedStatus
 
 T0 = 1_795_600_000.0
 SNAPSHOT_FILE = Path("/tmp/wsdeck-snapshot/review.jsonl")
+FIELDS_SNAPSHOT_FILE = Path("/tmp/wsdeck-snapshot/review-fields.jsonl")
 
 
 def recorded() -> list[Event]:
@@ -57,7 +63,9 @@ def review_app(path: Path, text: str | None = None, *connections: Connection) ->
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(encode_lines(recorded()) if text is None else text)
     settings = settings_for(*connections, feed={"timestamps": "utc"})
-    return ReviewApp(settings, RecordingStore([path]))
+    store = RecordingStore([path])
+    store.step()  # as `wsdeck open` does before the App starts: here, the whole file
+    return ReviewApp(settings, store)
 
 
 async def loaded(pilot: Pilot[Any]) -> ReviewApp:
@@ -92,14 +100,14 @@ async def test_no_node_controls_no_composer(tmp_path: Path) -> None:
         assert not app.main.query(Button)
         for action in (
             *("start", "stop", "restart", "ping", "compose", "start_all", "stop_all"),
-            *("automation", "pause_automation", "plot"),
+            *("automation", "pause_automation"),
         ):
             assert app.main.check_action(action, ()) is False
         assert app.hub.clients == {}
         for action in ("settings", "automation", "pause_automation"):
             assert app.check_action(action, ()) is False
         # Nothing to act on, nothing breaks: node keys, settings, automation, fields view.
-        await pilot.press("s", "x", "i", "S", "comma", "A", "P", "exclamation_mark", "v", "t", "3")
+        await pilot.press("s", "x", "i", "S", "comma", "A", "P", "exclamation_mark", "v", "3")
         assert app.screen is app.main
         assert app.main.focused is app.main.query_one(RecordedTable)
         assert len(app.main.query_one(EventFeed).view) == 9
@@ -187,6 +195,121 @@ def test_review_snapshot_80x24(snap_compare: Callable[..., bool]) -> None:
 
     async def settle(pilot: Pilot[Any]) -> None:
         await loaded(pilot)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+
+
+def table_rows(app: ReviewApp) -> dict[str, list[str]]:
+    """Each recorded connection's cells, by the table's column labels."""
+    table = app.main.query_one(RecordedTable)
+    labels = [str(column.label) for column in table.ordered_columns]
+    rows = {}
+    for index in range(table.row_count):
+        cells = [str(cell) for cell in table.get_row_at(index)]
+        rows[cells[0]] = dict(zip(labels, cells, strict=True))
+    return rows  # type: ignore[return-value]
+
+
+def column_width(app: ReviewApp, label: str) -> int:
+    """The content width of the table's column labelled ``label``."""
+    table = app.main.query_one(RecordedTable)
+    (column,) = [c for c in table.ordered_columns if str(c.label) == label]
+    return column.content_width
+
+
+async def test_the_fields_of_configured_connections_are_table_columns(tmp_path: Path) -> None:
+    ticker = conn("ticker", "ws://127.0.0.1:1/", fields={"temp": ".temperature", "st": ".status"})
+    app = review_app(tmp_path / "events.jsonl", None, ticker)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await wait_until(pilot, lambda: table_rows(app).get("ticker", {}).get("temp") == "29.1")
+        rows = table_rows(app)
+        labels = list(rows["ticker"])
+        assert labels[:3] == ["name", "temp", "st"]  # right after the name: in view at 80
+        assert rows["ticker"]["st"] == "alarm"  # the last recorded message's values
+        await wait_until(pilot, lambda: column_width(app, "st") >= len("alarm"))  # widened
+        assert rows["echo"]["temp"] == ""  # a connection without fields
+
+
+async def test_a_field_added_from_the_palette_gets_a_column_and_a_plot(tmp_path: Path) -> None:
+    app = review_app(tmp_path / "events.jsonl")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        assert "temperature" not in next(iter(table_rows(app).values()))
+        await pilot.press("2", "up", "up")  # the feed: ticker's last message
+        feed = app.main.query_one(EventFeed)
+        await wait_until(pilot, lambda: feed.highlighted == recorded()[-3])
+        await run_in_palette(pilot, "field: add to ticker")  # of the highlighted message
+        await wait_until(pilot, lambda: isinstance(app.screen, FieldAddScreen))
+        await pilot.press("enter")  # prefilled with its first value: temperature
+        await wait_until(
+            pilot, lambda: table_rows(app).get("ticker", {}).get("temperature") == "29.1"
+        )
+        await wait_until(
+            pilot, lambda: app.analysis.fields.series("ticker", "temperature") is not None
+        )
+        app.main.query_one(RecordedTable).select("ticker")
+        app.main.query_one(RecordedTable).focus()
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(app.screen, PlotScreen))
+        screen = app.screen
+        assert isinstance(screen, PlotScreen)
+        (line,) = screen.lines
+        assert line.label == "temperature"
+        # Over the recorded times: "now" is the recording's last received message.
+        assert [ts - T0 for ts in line.times] == pytest.approx([0.7, 1.2])
+        assert line.values == [21.5, 29.1]
+        await pilot.press("m")  # the recorded rate of the same connection
+        await wait_until(pilot, lambda: screen.mode == "rate" and bool(screen.lines))
+        (rate,) = screen.lines
+        assert rate.label == "ticker"
+        assert sum(rate.values) == 2  # its two messages, in the seconds they came
+
+
+async def test_the_first_screen_does_not_wait_for_the_indexing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Indexing runs in a thread: held up, the screen still shows what is indexed and
+    takes keys; let go, the rest comes in."""
+    monkeypatch.setattr(review_store, "BLOCK", 300)  # a block holds a couple of events
+    path = tmp_path / "events.jsonl"
+    path.write_text(encode_lines(recorded()))
+    store = RecordingStore([path])
+    store.step(seconds=0)  # what `wsdeck open` indexes before the App starts: a block here
+    app = ReviewApp(settings_for(feed={"timestamps": "utc"}), store)
+    first = store.events
+    assert 0 < first < 9
+    gate = threading.Event()
+    step = store.step
+
+    def held_step(seconds: float = 0.0) -> int:
+        gate.wait(timeout=30)
+        return step(seconds)
+
+    monkeypatch.setattr(store, "step", held_step)
+    async with app.run_test(size=(120, 40)) as pilot:
+        feed = app.main.query_one(EventFeed)
+        await wait_until(pilot, lambda: len(feed.view) == first)
+        selected = app.main.query_one("#selected", Static)
+        await wait_until(pilot, lambda: "loading" in str(selected.render()))
+        await pilot.press("2")  # the event loop is free: keys work
+        await wait_until(pilot, lambda: app.main.focused is feed)
+        assert store.events == first
+        gate.set()
+        await wait_until(pilot, lambda: store.done and len(feed.view) == 9)
+        await wait_until(pilot, lambda: "loading" not in str(selected.render()))
+
+
+def test_review_with_field_columns_snapshot_80x24(snap_compare: Callable[..., bool]) -> None:
+    ticker = conn("ticker", "ws://127.0.0.1:1/", fields={"temp": ".temperature", "st": ".status"})
+    app = review_app(FIELDS_SNAPSHOT_FILE, None, ticker)
+
+    async def settle(pilot: Pilot[Any]) -> None:
+        await loaded(pilot)
+        await wait_until(pilot, lambda: table_rows(app).get("ticker", {}).get("temp") == "29.1")
+        # The table widens a column for a new value when idle (DataTable's _on_idle).
+        await wait_until(pilot, lambda: column_width(app, "st") >= len("alarm"))
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=settle)

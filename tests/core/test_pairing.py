@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tui.core.events import Event, ReceiveEvent, SendEvent
+from tui.core.events import Event, ReceiveEvent, RuleSendEvent, SendEvent
 from tui.core.pairing import PENDING_LIMIT, Mark, Marks, Pairings, percentile
 
 
@@ -120,6 +120,22 @@ def test_a_response_on_the_bus_before_its_request_is_still_paired() -> None:
     pairings.take([response, request])
     assert _close(pairings.marks.get(4), 3, 0.0)
     assert pairings.marks.get(3) == Mark("response", 4, 0.0)
+
+
+def test_a_request_sent_by_automation_is_paired_and_times_out() -> None:
+    # A schedule's JSON-RPC heartbeat is a RuleSendEvent (a subclass): with nothing else
+    # sent on any connection, its requests are paired all the same, and time out.
+    wire, pairings = Wire(), _pairings(timeout=5.0)
+    data = json.dumps(_request(1, "ping"))
+    beat = RuleSendEvent("rpc", 100.0, seq=1, data=data, size=len(data), rule="beat")
+    pairings.take([beat])
+    wire.seq = 1
+    pairings.take([wire.receive(_result(1), 100.2)])
+    assert _close(pairings.marks.get(1), 2, 0.2)
+    data = json.dumps(_request(2, "ping"))
+    pairings.take([RuleSendEvent("rpc", 101.0, seq=3, data=data, size=len(data), rule="beat")])
+    (event,) = pairings.expire(106.5)
+    assert (event.connection, event.request) == ("rpc", 3)
 
 
 def test_unanswered_requests_time_out() -> None:

@@ -39,6 +39,14 @@ def sample(count: int = 6, name: str = "echo", first_seq: int = 1) -> list[Event
     return events
 
 
+def texts(count: int, name: str = "echo", first_seq: int = 1) -> list[Event]:
+    """``count`` received text messages, a millisecond apart."""
+    return [
+        ReceiveEvent(name, T0 + index / 1000, first_seq + index, data=f"m{index}", size=4)
+        for index in range(count)
+    ]
+
+
 def loaded(*paths: Path) -> RecordingStore:
     store = RecordingStore(list(paths))
     store.load_all()
@@ -282,3 +290,153 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
         pytest.fail("opening a FIFO waited for a writer")
     assert len(outcome) == 1
     assert "not a regular file" in str(outcome[0])
+
+
+def test_close_waits_for_the_block_under_way_and_stops_the_indexing_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The App indexes in a thread and closes the store when it ends: the thread must stop
+    # at a block's end, never read a file closed under it.
+    monkeypatch.setattr(review_store, "BLOCK", 256)
+    path = tmp_path / "events.jsonl"
+    path.write_text(encode_lines(texts(5000)))
+    store = RecordingStore([path])
+    failures: list[BaseException] = []
+
+    def index() -> None:
+        try:
+            store.load_all()
+        except BaseException as exc:  # the test's own report of it
+            failures.append(exc)
+
+    thread = threading.Thread(target=index)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while store.events < 100 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    store.close()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert failures == []
+    assert store.closed
+    assert not store.done
+    stopped = store.events
+    assert 100 <= stopped < 5000
+    assert store.step() == 0  # nothing more once closed
+
+
+def test_readers_see_whole_events_while_a_thread_indexes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(review_store, "BLOCK", 512)
+    path = tmp_path / "events.jsonl"
+    events = [*texts(3000, "a"), *texts(3000, "b", first_seq=3001)]
+    path.write_text(encode_lines(events))
+    store = RecordingStore([path])
+    thread = threading.Thread(target=store.load_all)
+    thread.start()
+    deadline = time.monotonic() + 30
+    looks = 0
+    while not store.done and time.monotonic() < deadline:
+        count = store.events
+        if count:
+            assert store.event(count - 1) == events[count - 1]
+        assert sum(c.events for c in store.counts.values()) >= 0  # iterable meanwhile
+        looks += 1
+    thread.join(10)
+    assert looks > 1
+    assert store.events == 6000
+    assert sum(c.events for c in store.counts.values()) == 6000
+    store.close()
+
+
+def test_a_gzip_file_unpacks_to_a_bounded_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A gzip bomb (a few KB unpacking to gigabytes) filled the temporary folder's disk.
+    monkeypatch.setattr(review_store, "BLOCK", 4096)
+    monkeypatch.setattr(review_store, "MAX_UNPACKED", 64 * 1024)
+    events = texts(2000)
+    packed = tmp_path / "events.jsonl.gz"
+    packed.write_bytes(gzip.compress(encode_lines(events).encode()))
+    store = loaded(packed)
+    assert store.done
+    assert 0 < store.events < 2000
+    assert [store.event(i) for i in range(store.events)] == events[: store.events]
+    (problem,) = [p for p in store.problems if "cannot read further" in p]
+    assert "unpacked to 0 MiB so far, over 0 GiB" in problem
+    assert "the rest is not indexed" in problem
+    store.close()
+
+
+def test_a_gzip_file_leaves_room_on_the_temporary_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(review_store, "TEMP_RESERVE", 1 << 62)  # more than any disk has free
+    packed = tmp_path / "events.jsonl.gz"
+    packed.write_bytes(gzip.compress(encode_lines(sample(20)).encode()))
+    store = loaded(packed)
+    assert store.events == 0
+    assert store.malformed == 1
+    assert "would be free in the temporary folder" in store.problems[0]
+    store.close()
+
+
+def test_an_unreadable_timestamp_is_a_malformed_line(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    good = encode_lines(sample(3)).splitlines()
+    bad = '{"seq":7,"ts":"yesterday","connection":"x","event":"receive","text":"a","size":1}'
+    path.write_text("\n".join([good[0], bad, good[1]]) + "\n")
+    store = loaded(path)
+    assert store.events == 2
+    assert store.problems == [f"{path}:2: unreadable timestamp 'yesterday'"]
+    store.close()
+
+
+def test_the_timeline_picks_each_intervals_last_message_and_counts_rates(
+    tmp_path: Path,
+) -> None:
+    offsets = [0.1, 0.2, 0.7, 1.3, 1.4, 3.2]  # intervals of 0.5 s: 0, 0, 1, 2, 2, 6
+    events: list[Event] = [
+        ReceiveEvent("a", T0 + offset, data=str(index), size=1)
+        for index, offset in enumerate(offsets)
+    ]
+    events.insert(2, SendEvent("a", T0 + 0.3, data="s", size=1))  # sends are not picked
+    events.append(ReceiveEvent("b", T0 + 0.4, data="b", size=1))
+    for seq, event in enumerate(events, 1):
+        event.seq = seq
+    path = tmp_path / "events.jsonl"
+    path.write_text(encode_lines(events))
+    store = loaded(path)
+    timeline = store.timeline
+    picked = [(store.event(pos).data, ts - T0) for pos, ts in timeline.picks("a")]
+    assert [data for data, _ in picked] == ["1", "2", "4", "5"]
+    assert [round(ts, 3) for _, ts in picked] == [0.2, 0.7, 1.4, 3.2]
+    assert [data for data, _ in [(store.event(p).data, t) for p, t in timeline.picks("a", 2)]] == [
+        "4",
+        "5",
+    ]
+    assert [store.event(pos).data for pos, _ in timeline.picks("b")] == ["b"]
+    assert timeline.end == pytest.approx(T0 + 3.2)
+    rates = timeline.rates.series("a")
+    assert rates is not None
+    times, values = rates.since(0)
+    # Seconds T0+1 (3 received in the second before), T0+3 (2 over two seconds), T0+4 (1).
+    assert [t - T0 for t in times] == [1.0, 3.0, 4.0]
+    assert values == [3.0, 1.0, 1.0]
+    store.close()
+
+
+def test_a_closed_store_reads_no_descriptor_again(tmp_path: Path) -> None:
+    # Another thread (the fields') may ask for an event after close(): its descriptor
+    # number may belong to another file by then.
+    path = tmp_path / "events.jsonl"
+    path.write_text(encode_lines(texts(3)))
+    store = loaded(path)
+    store.close()
+    other = tmp_path / "other.jsonl"
+    other.write_text(encode_lines(texts(3, "other")))
+    with other.open("rb"):  # likely given the descriptor number just freed
+        event = store.event(0)
+    assert isinstance(event, ErrorEvent)
+    assert "the recording is closed" in event.message

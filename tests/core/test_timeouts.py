@@ -50,6 +50,14 @@ def test_a_timeout_event_round_trips_through_json_lines() -> None:
     assert text_line(event, utc=True) == "00:16:40.250 rpc ⏱ no response to #4 after 5 s"
 
 
+def test_a_long_wait_reads_in_plain_seconds() -> None:
+    # correlate_timeout goes up to 3600 s: no "1.2e+03 s" in the feed or tail's text.
+    event = TimeoutEvent("rpc", 1000.25, 9, request=4, waited=1200.25)
+    assert text_line(event, utc=True) == "00:16:40.250 rpc ⏱ no response to #4 after 1200 s"
+    event.waited = 99.94
+    assert text_line(event, utc=True).endswith(" after 99.9 s")
+
+
 async def test_more_than_k_timeouts_within_m_seconds_raise_unanswered_then_quiet_clears() -> None:
     bus, clock = EventBus(), Clock()
     engine = _engine(bus, clock, {"unanswered": {"more_than": 1, "within": 10}})

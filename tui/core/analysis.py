@@ -30,9 +30,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from settings.fields import MAX_FIELDS, added_field_problem
-from tui.core.events import SendEvent
 from tui.core.fields_store import RESOLUTION, FieldStore
-from tui.core.pairing import Pairings
+from tui.core.pairing import Pairings, has_sends
 
 if TYPE_CHECKING:
     from settings import Connection
@@ -146,8 +145,7 @@ class Analysis:
         """Queue ``batch`` for the thread (the drain's tap) if anything in it can be
         analysed; skipped when far behind."""
         if not (self._with_fields or self._correlated or self._sent):
-            # One pass in C over the batch's types; a subclass (automation's sends) counts.
-            if not any(issubclass(kind, SendEvent) for kind in set(map(type, batch))):
+            if not has_sends(batch):
                 return  # nothing to extract, nobody waits for a response
             self._sent = True  # from now on every batch: a response may follow any time
         if self._queue.qsize() >= BACKLOG:

@@ -107,7 +107,9 @@ def summary(event: Event, view: str = "hex", limit: int | None = 200) -> str:
     if isinstance(event, AlertEvent):
         return alert_summary(event, limit)
     if isinstance(event, TimeoutEvent):
-        return f"no response to #{event.request} after {event.waited:.3g} s"
+        # Three digits, never an exponent: correlate_timeout goes up to 3600 s (1.2e+03).
+        waited = f"{event.waited:.3g}" if event.waited < 100 else f"{event.waited:.0f}"
+        return f"no response to #{event.request} after {waited} s"
     return ""
 
 

@@ -13,6 +13,10 @@ through ``${VAR}`` references), ``get_search_list`` (jq's module paths) is empty
 ``input``/``inputs`` cannot read past the payload's first JSON value, and ``import``/``include``
 (which would read module files) cannot compile after a definition.
 
+A condition in the common subset (paths, constants, comparisons, ``and``/``or``/``not``)
+is answered without jq where it can be (:mod:`tui.core.jq_subset`): :meth:`JqProgram.matches`
+reads the payload with orjson and asks jq only about what the subset cannot decide.
+
 A program runs to completion in the calling thread: jq cannot be interrupted, so a program
 that never ends (``[repeat(1)]``) blocks its caller. Callers run programs off the UI's
 critical path.
@@ -24,8 +28,16 @@ import enum
 import functools
 from typing import TYPE_CHECKING, Final, Literal
 
+from tui.core.jq_subset import Condition, JqFailure, Undecided, compile_condition
+
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
+
+_loads: Callable[[str | bytes], object] | None
+try:
+    from orjson import loads as _loads
+except ImportError:  # an interpreter orjson has no wheel for: jq answers every condition
+    _loads = None
 
 
 class _NoValue(enum.Enum):
@@ -43,6 +55,14 @@ _SANDBOX: Final = (
 )
 
 
+_NOT_JSON: Final = object()
+"""orjson refused the payload."""
+
+_last_parsed: tuple[object, object] = (None, _NOT_JSON)
+"""The last payload :meth:`JqProgram.matches` parsed, and its parse: every rule of a
+connection is asked about the same message object in turn, and parses it once."""
+
+
 class JqError(ValueError):
     """A jq program does not compile; the message is jq's, without its ``jq: error:`` frame."""
 
@@ -58,7 +78,7 @@ def _reason(error: Exception) -> str:
 class JqProgram:
     """A compiled, sandboxed jq program; see :func:`compile_program` for a cached one."""
 
-    __slots__ = ("_program", "source")
+    __slots__ = ("_condition", "_program", "source")
 
     def __init__(self, source: str) -> None:
         import jq  # here: 10 ms, paid only by settings that use jq
@@ -75,6 +95,10 @@ class JqProgram:
         except ValueError:
             raise JqError("import and include are not allowed") from None
         self.source = source
+        # Only for a program jq compiled: jq alone says what is valid jq.
+        self._condition: Condition | None = (
+            compile_condition(source) if _loads is not None else None
+        )
 
     def first(self, payload: str | bytes) -> object:
         """The program's first output for ``payload``, or :data:`NO_VALUE`.
@@ -106,6 +130,28 @@ class JqProgram:
 
     def matches(self, payload: str | bytes) -> bool:
         """Whether the first output is truthy for jq (anything but ``false`` and ``null``)."""
+        global _last_parsed
+        condition = self._condition
+        if condition is not None and _loads is not None:
+            last = _last_parsed  # one read: another thread may replace it meanwhile
+            if last[0] is payload:  # the connection's previous rule read this message
+                parsed = last[1]
+            else:
+                try:
+                    # orjson refuses what jq may still read (NaN, deep nesting,
+                    # several values): those go to jq below.
+                    parsed = _loads(payload)
+                except ValueError:
+                    parsed = _NOT_JSON
+                # One tuple, replaced whole: a reader in another thread sees a pair.
+                _last_parsed = (payload, parsed)
+            if parsed is not _NOT_JSON:
+                try:
+                    return condition(parsed)
+                except JqFailure:
+                    return False
+                except Undecided:
+                    pass
         value = self.first(payload)
         return value is not NO_VALUE and value is not None and value is not False
 

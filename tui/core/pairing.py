@@ -33,7 +33,15 @@ from typing import Final, Literal
 from tui.core.events import Event, ReceiveEvent, SendEvent, TimeoutEvent
 from tui.core.jq import NO_VALUE, compile_program
 
-__all__ = ["MARK_LIMIT", "PENDING_LIMIT", "Mark", "Pairing", "Pairings", "percentile"]
+__all__ = [
+    "MARK_LIMIT",
+    "PENDING_LIMIT",
+    "Mark",
+    "Pairing",
+    "Pairings",
+    "has_sends",
+    "percentile",
+]
 
 PENDING_LIMIT: Final = 1000
 """Requests that may wait for a response per connection."""
@@ -95,6 +103,12 @@ def _jsonrpc(data: str | bytes, response: bool) -> str | None:
     elif "method" not in message:
         return None
     return _key(message["id"])
+
+
+def has_sends(events: Iterable[Event]) -> bool:
+    """Whether ``events`` holds a sent message, automation's (a subclass) included: one
+    pass in C over the types, then a test per distinct type."""
+    return any(issubclass(kind, SendEvent) for kind in set(map(type, events)))
 
 
 def percentile(samples: Iterable[float], fraction: float) -> float | None:
@@ -283,7 +297,7 @@ class Pairings:
     def take(self, events: Sequence[Event]) -> None:
         """Pair the sent and received messages among ``events``."""
         pairings = self._pairings
-        if not self.active and SendEvent not in set(map(type, events)):
+        if not self.active and not has_sends(events):
             # Nothing to pair: no connection looks at what it receives, and nothing was
             # sent. A flood's batch costs one pass in C, not one in Python per event
             # (which held the interpreter lock that keys need, for ~100 ns an event).

@@ -468,7 +468,8 @@ class MainScreen(Screen[None]):
         default) when it is a received message, else the table's selected one."""
         if event is None:
             event = self.query_one(EventFeed).highlighted
-        if isinstance(event, ReceiveEvent) and event.connection in self.wsdeck.hub.clients:
+        names = self.wsdeck.connection_names()  # in review, the recorded ones
+        if isinstance(event, ReceiveEvent) and event.connection in names:
             return event.connection
         return self.selected
 

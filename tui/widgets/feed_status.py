@@ -6,8 +6,10 @@ settings), and the line is only updated when it changes.
 
 from __future__ import annotations
 
+from rich.segment import Segment
 from rich.text import Text
-from textual.widgets import Static
+from textual.strip import Strip
+from textual.widget import Widget
 
 from tui.core.display import printable
 from tui.core.ring import FeedFilter
@@ -91,12 +93,17 @@ def status_text(feed: EventFeed, recording_stopped: str | None, search_error: st
     return " · ".join(parts)
 
 
-class FeedStatus(Static):
-    """One line of feed status, repainted only when its text changes."""
+class FeedStatus(Widget):
+    """One line of feed status, repainted only when its text changes.
+
+    Drawn as one segment in the widget's style (cut to its width), not as a ``Static``'s
+    content: the line changes with nearly every repaint of a following feed, and a Static
+    took ~0.35 ms to lay its text out each time (~2 % of the App's CPU under fan-in).
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._shown: str | None = None
+        self._shown = ""
 
     def show(self, feed: EventFeed, recording_stopped: str | None, search_error: str = "") -> None:
         """Show the status of ``feed`` (see :func:`status_text`)."""
@@ -104,4 +111,15 @@ class FeedStatus(Static):
         if status != self._shown:
             self._shown = status
             # One line of fixed height: no layout needed (a layout per update costs ms).
-            self.update(Text(status), layout=False)
+            self.refresh()
+
+    def render(self) -> Text:
+        """The line's text (what :meth:`render_line` draws)."""
+        return Text(self._shown, end="")
+
+    def render_line(self, y: int) -> Strip:
+        if y or not self._shown:
+            return Strip([])  # Textual pads lines to the width in the background's style
+        line = Strip([Segment(self._shown, self.rich_style)])
+        width = self.size.width
+        return line.crop(0, width) if line.cell_length > width else line
