@@ -73,17 +73,15 @@ async def test_at_80_columns_the_rate_has_room_before_the_fields(
         assert "url" not in shown
 
 
+def _ticker(demo: DemoServer, fields: dict[str, str], sparkline: bool | list[str]) -> Any:
+    url = demo.endpoint("/ticker?rate=20")
+    return conn("ticker", url, auto_start=True, fields=fields, sparkline=sparkline)
+
+
 async def test_a_field_with_a_sparkline_has_a_column_of_its_last_values(
     demo: DemoServer, make_app: Any
 ) -> None:
-    ticker = conn(
-        "ticker",
-        demo.endpoint("/ticker?rate=20"),
-        auto_start=True,
-        fields={"sine": ".sine", "status": ".status"},
-        sparkline=["sine"],
-    )
-    app = make_app(ticker)
+    app = make_app(_ticker(demo, {"sine": ".sine", "status": ".status"}, ["sine"]))
     async with app.run_test(size=(160, 40)) as pilot:
         table = app.main.query_one(ConnectionTable)
         spark = spark_column("sine")
@@ -102,14 +100,7 @@ async def test_a_field_with_a_sparkline_has_a_column_of_its_last_values(
 async def test_at_80_columns_sparklines_leave_the_rate_its_room(
     demo: DemoServer, make_app: Any
 ) -> None:
-    ticker = conn(
-        "ticker",
-        demo.endpoint("/ticker?rate=20"),
-        auto_start=True,
-        fields={"temp": ".temperature", "sine": ".sine"},
-        sparkline=True,
-    )
-    app = make_app(ticker)
+    app = make_app(_ticker(demo, {"temp": ".temperature", "sine": ".sine"}, True))
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.main.query_one(ConnectionTable)
         await wait_until(pilot, lambda: table.get_cell("ticker", "rate").endswith("/s"))
