@@ -485,6 +485,7 @@ def run(
     stale = max((p["stale"] for p in inside), default=float("nan"))
     per_second = sorted(p["stale"] for p in inside)
     counting = [p["probe_ms"] for p in inside if "probe_ms" in p]
+    turns = [p["batch_ms"] for p in inside if "batch_ms" in p]  # the drain's, per second
     figures = {
         "seconds": seconds,
         "warmup_s": warmup,
@@ -526,6 +527,11 @@ def run(
         "seconds_with_staleness_over_1s": sum(1 for v in per_second if v > 1.0),
         "feed_staleness_max_s_by_screen": _stale_by_screen(inside),
         "full_collections": _full_collections(inside),
+        "drain_batch_max_events": max((p["batch"] for p in inside if "batch" in p), default=None),
+        "drain_turn_ms_median_max": [
+            statistics.median(turns) if turns else None,
+            max(turns, default=None),
+        ],
         "load_1min_min_median_max": [
             round(v, 2) for v in (min(loads), statistics.median(loads), max(loads))
         ]

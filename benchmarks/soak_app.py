@@ -30,7 +30,10 @@ second to ``PROBE_FILE`` with what only the process itself can see:
 - ``gc_ms``: the longest of the garbage collector's own collections in the last second, and
   ``gc2_ms`` the longest full one (generation 2), when there was one (the probe's own
   collection is not counted): a full collection scans every tracked object in the process
-  and holds the event loop meanwhile.
+  and holds the event loop meanwhile;
+- ``batch``: the largest batch the drain stored in the last second (events) and
+  ``batch_ms`` the longest it took to record and store one (``Recorder.write`` plus
+  ``EventRing.extend``, in one turn of the event loop): the drain's work per turn.
 
 With ``WSDECK_SOAK_TRACE=START,FIRST,SECOND`` (seconds after the dashboard started) it
 also starts ``tracemalloc`` at START, and writes ``PROBE_FILE.trace.json`` at SECOND: the
@@ -42,8 +45,8 @@ allocated before START and replaced after it would count as new).
 With ``WSDECK_SOAK_STALLS=SECONDS`` a thread samples what the main thread runs whenever a
 batch waits unshown for longer than that (see :class:`StallSampler`).
 
-The probes cost nothing per message: one timestamp per batch (the ring's ``extend``) and one
-check per feed flush (at most ~15 a second).
+The probes cost nothing per message: two timestamps per batch (the recording's ``write``, the
+ring's ``extend``) and one check per feed flush (at most ~15 a second).
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ from textual.widget import Widget
 from tui.app import WsdeckApp
 from tui.cli import main
 from tui.core import memory
+from tui.core.recorder import Recorder
 from tui.core.ring import EventRing
 from tui.widgets.feed import EventFeed
 
@@ -194,6 +198,9 @@ class Probe:
         self.stale = 0.0
         self.paused = 0.0  # seconds the probe itself has held the event loop
         self.trims: list[float] = []
+        self.writing: float | None = None  # when the drain began recording a batch
+        self.batch = 0  # the largest batch stored since the tick (events)
+        self.batch_took = 0.0  # the longest record + store of one batch since the tick (s)
         self.collections: list[tuple[int, float]] = []  # (generation, seconds) since the tick
         self._collecting: float | None = None
         self._counting = False  # the probe's own gc.collect()
@@ -247,6 +254,10 @@ class Probe:
             "blocks": sys.getallocatedblocks(),
         }
         record["malloc"], record["malloc_held"] = _malloc()
+        if self.batch:
+            record["batch"] = self.batch
+            record["batch_ms"] = round(self.batch_took * 1000, 2)
+            self.batch, self.batch_took = 0, 0.0
         if self.collections:
             record["gc_ms"] = round(max(took for _, took in self.collections) * 1000, 2)
             full = [took for generation, took in self.collections if generation == 2]
@@ -329,14 +340,24 @@ class StallSampler(threading.Thread):
 
 def install(probe: Probe) -> None:
     extend = EventRing.extend
+    write = Recorder.write
     trimmer = memory.heap_trimmer
     flush = EventFeed.flush
     start = WsdeckApp._start
+
+    def probed_write(self: Recorder, events: Any) -> None:
+        probe.writing = time.perf_counter()
+        write(self, events)
 
     def probed_extend(self: EventRing, events: Any) -> Any:
         done = extend(self, events)
         if events:
             probe.arrived(events[-1].seq)
+            # The drain records a batch, then stores it: both in one turn of the loop.
+            took = time.perf_counter() - (probe.writing or time.perf_counter())
+            probe.writing = None
+            probe.batch = max(probe.batch, len(events))
+            probe.batch_took = max(probe.batch_took, took)
         return done
 
     def probed_flush(self: EventFeed) -> None:
@@ -364,6 +385,7 @@ def install(probe: Probe) -> None:
 
     memory.heap_trimmer = timed_trimmer
     EventRing.extend = probed_extend  # type: ignore[method-assign]
+    Recorder.write = probed_write  # type: ignore[method-assign]
     EventFeed.flush = probed_flush  # type: ignore[method-assign]
     WsdeckApp._start = probed_start  # type: ignore[method-assign]
 

@@ -138,8 +138,8 @@ class JqProgram:
                 parsed = last[1]
             else:
                 try:
-                    # orjson refuses what jq may still read (NaN, huge integers, deep
-                    # nesting, several values): those go to jq below.
+                    # orjson refuses what jq may still read (NaN, deep nesting,
+                    # several values): those go to jq below.
                     parsed = _loads(payload)
                 except ValueError:
                     parsed = _NOT_JSON

@@ -11,8 +11,9 @@ The answers are jq's, or none: :func:`compile_condition` gives ``None`` for any 
 outside the subset (its caller runs jq), and a condition raises :class:`Undecided` where
 Python's values cannot tell what jq's would say: two numbers equal as doubles (jq compares
 the decimal literals, so ``1.0000000000000000001 == 1`` is false), or two arrays or
-objects compared. Payloads orjson refuses (not JSON, ``NaN``, integers over 64 bits, more
-than 1 024 levels deep) are the caller's to give to jq. A jq error (``.a`` of an array)
+objects compared (orjson reads integers beyond 64 bits as doubles: the same rule
+covers them). Payloads orjson refuses (not JSON, ``NaN``, several values, more than 1 024
+levels deep) are the caller's to give to jq. A jq error (``.a`` of an array)
 raises :class:`JqFailure`.
 """
 

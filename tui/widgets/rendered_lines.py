@@ -61,6 +61,8 @@ class RenderedLines(Widget):
         found = _kept.get((self._key, width))
         if found is not None:
             return found
+        if width <= 0:  # not laid out yet
+            return []
         console = self.app.console
         options = self.app.console_options.update(highlight=False, width=width, height=None)
         segments = console.render(self._build(), options)
