@@ -40,7 +40,8 @@ class RecordedTable(DataTable[Text]):
         self._reselect: str | None = None  # the row to select again once the rows are back
 
     def on_mount(self) -> None:
-        self._set_columns({})
+        if not self._keys:  # else a sync ran first and laid the columns out
+            self._set_columns({})
 
     def _set_columns(self, fields: dict[str, int]) -> None:
         """Lay the table out again with these field columns and widths (rows come back at
@@ -83,7 +84,8 @@ class RecordedTable(DataTable[Text]):
                 known = widths.get(column) or self._widths.get(column, 0)
                 label = cell_len(printable(column, 24))
                 widths[column] = max(known, label, cell_len(text))
-        if widths != self._widths:
+        # The indexing poll can sync before this table is mounted: lay it out then.
+        if widths != self._widths or not self._keys:
             self._set_columns(widths)
         wanted = self.fields_shown
         for name, count in counts.items():

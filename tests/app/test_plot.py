@@ -120,3 +120,29 @@ async def test_t_plots_the_highlighted_connection_live(demo: DemoServer, make_ap
         assert screen.mode == "rate"
         await wait_until(pilot, lambda: bool(screen.lines) and len(screen.lines[0].times) >= 2)
         assert screen.lines[0].label == "ticker"
+
+
+async def test_points_after_the_clock_are_left_out_not_a_crash() -> None:
+    # The wall clock can step back (NTP on an operator console) past points already
+    # received; plotext raised IndexError on a point right of the axis's end.
+    def ahead(since: float) -> list[Line]:
+        return [
+            Line("ticker.temp", [T0 - 10, T0 - 5, T0 + 3], [1.0, 2.0, 3.0]),
+            Line("ticker.sine", [T0 + 3, T0 + 30], [3.0, 4.0]),  # all of it ahead
+        ]
+
+    class AheadHost(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(
+                PlotScreen({"fields": ahead, "rate": _rates}, "ticker", clock=lambda: T0)
+            )
+
+    app = AheadHost()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PlotScreen)
+        assert [(line.times, line.values) for line in screen.lines] == [
+            ([T0 - 10, T0 - 5], [1.0, 2.0]),
+            ([], []),
+        ]

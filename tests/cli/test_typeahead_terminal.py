@@ -175,8 +175,9 @@ def test_j_j_j_r_restarts_the_last_row(tmp_path: Path, peer: Peer) -> None:
 
 
 def _until_the_dashboard_is_up(terminal: Terminal) -> None:
-    # The names show in the first frame while the settings are still being checked, and
-    # keys other than quit and help are not acted on until then: wait for its buttons.
+    # The names show in the first frame while the settings are still being checked; these
+    # bursts are meant for the dashboard itself (keys typed before it are tested below):
+    # wait for its buttons.
     terminal.until(lambda: b"Restart" in terminal.output, WAIT, "the dashboard")
 
 

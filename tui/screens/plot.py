@@ -72,6 +72,15 @@ class Line:
     values: list[float]
 
 
+def _until(line: Line, now: float) -> Line:
+    """``line`` without its points after ``now`` (after a step back, times may be out of
+    order: each point is looked at)."""
+    if all(ts <= now for ts in line.times):
+        return line
+    kept = [(ts, value) for ts, value in zip(line.times, line.values, strict=True) if ts <= now]
+    return Line(line.label, [ts for ts, _ in kept], [value for _, value in kept])
+
+
 Source = Callable[[float], list[Line]]
 """Gives the lines to draw, with their points since the given time."""
 
@@ -180,7 +189,9 @@ class PlotScreen(Screen[None]):
         """Read the lines again and draw them."""
         now = self._clock()
         start = now - self.window
-        lines = self._sources[self.mode](start)
+        # The wall clock can step back past points already taken: plotext fails on a line
+        # whose points are all right of the axis's end, so they wait until "now" catches up.
+        lines = [_until(line, now) for line in self._sources[self.mode](start)]
         if self.only is not None and self.only < len(lines):
             lines = [lines[self.only]]
         self.lines = lines
@@ -194,6 +205,8 @@ class PlotScreen(Screen[None]):
             note = f"no {'numeric field values' if self.mode == 'fields' else 'rates'} yet — {note}"
         self.query_one("#plot-note", Static).update(note)
         for index, line in enumerate(self.lines):
+            if not line.times:
+                continue  # plotext fails on a line without points; its marker stays its own
             plt.plot(
                 [ts - now for ts in line.times],
                 line.values,
