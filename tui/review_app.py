@@ -78,9 +78,10 @@ class ReviewApp(WsdeckApp):
 
     def fields_changed(self) -> None:
         """A field was added or removed (palette): extract the connection's fields again."""
-        if self._finished:
-            self._catch_up()
-        # Else the indexing thread notices at its next block.
+        # Always: the indexing thread may be past its last look at the fields (its last
+        # catch_up ran, _finished is not set yet). catch_up takes a lock and does only what
+        # changed, so one running beside the indexing costs next to nothing.
+        self._catch_up()
 
     @work(thread=True, name="fields", group="fields", exit_on_error=False)
     def _catch_up(self) -> None:
@@ -112,12 +113,14 @@ class ReviewApp(WsdeckApp):
         """Index the files to their end (or until the App closes the store), extracting
         the fields of what is indexed as it goes."""
         store = self.store
-        while not store.done and not store.closed:
-            store.step(seconds=0.1)
-            self.fields.catch_up()
-        if not store.closed:
-            self.fields.catch_up()  # a small file is all indexed before the App starts
-        self._finished = True
+        try:
+            while not store.done and not store.closed:
+                store.step(seconds=0.1)
+                self.fields.catch_up()
+            if not store.closed:
+                self.fields.catch_up()  # a small file is all indexed before the App starts
+        finally:  # else a failure would leave the poll running and the problems untold
+            self._finished = True
 
     def _indexed(self) -> None:
         """Tell the feed and the table about what was indexed since the last look."""

@@ -84,3 +84,16 @@ async def test_a_partial_update_writes_what_rendering_every_widget_wrote(
         original, fixed = updates
         assert fixed == original
         assert len({y for y, _, _ in fixed}) == feed.region.height + 1  # the rows, the status
+
+
+def test_a_textual_whose_method_has_another_shape_is_left_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Another Textual's method (the pin is textual>=8.2.8,<8.3): the fix must not replace it.
+    def other(self: Compositor, crop: Region | None = None) -> Any:
+        return iter(())
+
+    monkeypatch.setattr(compositor_fix, "_ORIGINAL", other)
+    monkeypatch.setattr(Compositor, "_get_renders", other)
+    assert not compositor_fix.render_only_what_changed()
+    assert Compositor._get_renders is other

@@ -267,6 +267,20 @@ async def test_a_field_added_from_the_palette_gets_a_column_and_a_plot(tmp_path:
         assert sum(rate.values) == 2  # its two messages, in the seconds they came
 
 
+async def test_a_field_added_as_the_indexing_ends_gets_its_values(tmp_path: Path) -> None:
+    # The indexing thread's last look at the fields is over, but it has not said it ended
+    # yet (_finished): a field added then is extracted all the same.
+    app = review_app(tmp_path / "events.jsonl")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await wait_until(pilot, lambda: app._finished)
+        app._finished = False  # the window between the two
+        assert app.main.add_field("ticker", "temperature", ".temperature") is None
+        await wait_until(
+            pilot, lambda: table_rows(app).get("ticker", {}).get("temperature") == "29.1"
+        )
+
+
 async def test_the_first_screen_does_not_wait_for_the_indexing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

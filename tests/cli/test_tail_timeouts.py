@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from tests.cli.conftest import wsdeck
-from tui.core.events import AlertEvent, SendEvent, TimeoutEvent, decode_line
+from tui.core.events import AlertEvent, RuleSendEvent, SendEvent, TimeoutEvent, decode_line
 
 RPC = """
 [[connections]]
@@ -66,3 +66,20 @@ def test_timeouts_in_the_text_format(demo_url: str, tmp_path: Path) -> None:
     text = "\n".join(_tail(config, "--format", "text"))
     assert text.count(" rpc ⏱ no response to #") == 2
     assert " rpc ⚠ RAISED critical unanswered: 2 timeouts within 0.6 s (more than 1)" in text
+
+
+def test_requests_a_schedule_sends_time_out_too(demo_url: str, tmp_path: Path) -> None:
+    # Automation's sends are RuleSendEvents: paired as the operator's own, with no --send.
+    config = tmp_path / "wsdeck.toml"
+    beat = _rpc("sleep", [60_000], 1).replace('"', '\\"')
+    config.write_text(
+        RPC.format(url=demo_url)
+        + f'\n[[connections.every]]\nname = "beat"\ninterval = 0.5\nmessage = "{beat}"\n'
+    )
+    result = wsdeck("tail", "rpc", "--config", str(config), "--timeout", "2")
+    assert result.returncode == 0, result.stderr
+    events = [decode_line(line) for line in result.stdout.splitlines()]
+    beats = {e.seq for e in events if isinstance(e, RuleSendEvent) and e.rule == "beat"}
+    timeouts = [e.request for e in events if isinstance(e, TimeoutEvent)]
+    assert timeouts
+    assert set(timeouts) <= beats
