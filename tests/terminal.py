@@ -24,9 +24,11 @@ def terminal_env() -> dict[str, str]:
     return {k: v for k, v in env.items() if v and not k.startswith("TEXTUAL")}
 
 
-def wsdeck_on_a_terminal(*args: str, cwd: Path) -> Terminal:
-    """``python -m tui ARGS`` on a 120x40 pseudo-terminal."""
-    return Terminal([sys.executable, "-m", "tui", *args], terminal_env(), cwd)
+def wsdeck_on_a_terminal(*args: str, cwd: Path, controlling: bool = False) -> Terminal:
+    """``python -m tui ARGS`` on a 120x40 pseudo-terminal (see :class:`Terminal`)."""
+    return Terminal(
+        [sys.executable, "-m", "tui", *args], terminal_env(), cwd, controlling=controlling
+    )
 
 
 def run_to_exit(argv: list[str], cwd: Path, timeout: float = 30) -> tuple[int, bytes]:
@@ -43,11 +45,26 @@ def run_to_exit(argv: list[str], cwd: Path, timeout: float = 30) -> tuple[int, b
 class Terminal:
     """A child process on a pseudo-terminal; everything it writes is kept in ``output``."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path) -> None:
+    def __init__(
+        self, argv: list[str], env: dict[str, str], cwd: Path, *, controlling: bool = False
+    ) -> None:
+        """``controlling``: the terminal is the child's controlling terminal, as under sshd:
+        closing our end then sends it SIGHUP and SIGCONT (the kernel's hang-up)."""
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+
+        def take_terminal() -> None:  # in the child, after its setsid
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
         self.process = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, start_new_session=True
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+            preexec_fn=take_terminal if controlling else None,
         )
         os.close(slave)
         self.master = master

@@ -221,6 +221,8 @@ class WsdeckApp(App[int]):
 
         self.sub_title = socket.gethostname()
         self._restore_signals = hangup.install(self._hang_up)
+        if not self.is_headless:
+            hangup.resume_only_on_a_live_terminal()
         self.screen_change_signal.subscribe(self, lambda _: self._place_notices())
         if self._loader is None:
             self._start()

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import signal
+import sys
+import termios
 from collections.abc import Callable, Iterable
+from types import FrameType
 
 SIGNALS = (signal.SIGHUP, signal.SIGTERM, signal.SIGINT)
 LIMIT = 2.0
@@ -52,3 +56,33 @@ def close_budget(close_timeouts: Iterable[float]) -> float:
     the whole hang-up, writing and leaving included, stays within :data:`LIMIT`."""
     budget = min(max(close_timeouts, default=LIMIT), LIMIT)
     return max(0.1, budget - RESERVE)
+
+
+def resume_only_on_a_live_terminal() -> None:
+    """Keep Textual from resuming its screen on a terminal that was hung up.
+
+    Textual's LinuxDriver (8.2.x) resumes application mode on every SIGCONT, for ctrl+z. A
+    hang-up (sshd or tmux closing the terminal) sends SIGCONT too, with SIGHUP: the resume
+    starts a new output thread that dies at its first write (EIO), and the exit then waits
+    for ever to hand it its last write: the process outlived its terminal. Once the
+    terminal is hung up (EIO), SIGCONT only continues the process. Call after the driver
+    is made (it installs its handler then); without a Textual handler nothing is changed.
+    """
+    resume = signal.getsignal(signal.SIGCONT)
+    if not callable(resume):
+        return
+
+    def on_sigcont(signum: int, frame: FrameType | None) -> None:
+        output = sys.__stderr__  # the driver's output
+        try:
+            if output is not None:
+                termios.tcgetattr(output.fileno())
+        except termios.error as error:
+            if error.args[0] == errno.EIO:
+                return
+        except (OSError, ValueError):
+            pass  # no terminal to ask: leave it to Textual
+        resume(signum, frame)
+
+    with contextlib.suppress(ValueError):  # not the main thread (an App run by a test)
+        signal.signal(signal.SIGCONT, on_sigcont)

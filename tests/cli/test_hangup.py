@@ -162,3 +162,29 @@ def test_an_ssh_drop_still_records_everything(
     assert terminal.process.returncode == 128 + signal.SIGHUP
     assert elapsed < EXIT_WITHIN, elapsed
     _check_recording(_recorded(record), before, "ticker")
+
+
+@pytest.mark.parametrize("attempt", range(3))  # a race with the last frames: several tries
+def test_a_closed_controlling_terminal_ends_the_dashboard(tmp_path: Path, attempt: int) -> None:
+    # What sshd and tmux really do: close the terminal, and the kernel sends SIGHUP *and*
+    # SIGCONT. Textual resumed its screen on that SIGCONT (a new output thread on a dead
+    # terminal) and its exit then waited for ever: `wsdeck demo` outlived its SSH session.
+    record = tmp_path / "rec.jsonl"
+    terminal = wsdeck_on_a_terminal("demo", "--record", str(record), cwd=tmp_path, controlling=True)
+    try:
+        terminal.until(lambda: b"ticker" in terminal.output, 30, "the dashboard")
+        terminal.until(lambda: '"receive"' in _text(record), 30, "a message recorded")
+        sent = time.monotonic()
+        terminal.drop()
+        terminal.process.wait(timeout=10)
+        elapsed = time.monotonic() - sent
+    finally:
+        terminal.close()
+    assert terminal.process.returncode == 128 + signal.SIGHUP
+    assert elapsed < EXIT_WITHIN, elapsed
+    last = _recorded(record)[-1]
+    assert (last["event"], last["code"], last["by"]) == ("stop", 1001, "client")
+
+
+def _text(path: Path) -> str:
+    return path.read_text() if path.exists() else ""
