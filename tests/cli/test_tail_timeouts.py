@@ -83,3 +83,23 @@ def test_requests_a_schedule_sends_time_out_too(demo_url: str, tmp_path: Path) -
     timeouts = [e.request for e in events if isinstance(e, TimeoutEvent)]
     assert timeouts
     assert set(timeouts) <= beats
+
+
+def test_timeout_events_come_within_a_quarter_second_of_their_deadline(
+    demo_url: str, tmp_path: Path
+) -> None:
+    # The README: a timeout event's `ts` is within a quarter of a second of its deadline.
+    # Requests sent every 0.24 s wake tail's loop just before each poll: timeouts came
+    # up to half a second late when the wait for events was not bounded by the next one.
+    config = tmp_path / "wsdeck.toml"
+    beat = _rpc("sleep", [60_000], 1).replace('"', '\\"')
+    config.write_text(
+        RPC.format(url=demo_url)
+        + f'\n[[connections.every]]\nname = "beat"\ninterval = 0.24\nmessage = "{beat}"\n'
+    )
+    result = wsdeck("tail", "rpc", "--config", str(config), "--timeout", "3")
+    assert result.returncode == 0, result.stderr
+    events = [decode_line(line) for line in result.stdout.splitlines()]
+    late = [e.waited - 0.3 for e in events if isinstance(e, TimeoutEvent)]
+    assert len(late) >= 5
+    assert max(late) <= 0.25, sorted(late)
