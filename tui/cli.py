@@ -404,11 +404,11 @@ def _config_check(args: argparse.Namespace) -> int:
     if loaded is None or not _keymap_ok(loaded.settings, loaded.path):
         return EXIT_USAGE
     settings = loaded.settings
-    from tui.core.cautions import connection_cautions
+    from tui.core.cautions import connection_cautions, missing_env_cautions
 
     env = settings.reference_env()
     for connection in settings.connections:
-        for line in connection_cautions(connection, env):
+        for line in missing_env_cautions(connection, env) + connection_cautions(connection, env):
             print(f"wsdeck: warning: {line}", file=sys.stderr)
     names = ", ".join(c.name for c in settings.connections)
     exists = "" if loaded.exists else " (file absent: defaults)"
