@@ -258,9 +258,12 @@ class WsdeckApp(App[int]):
             return
         self.set_theme(self.settings.theme.name)
         self.push_screen(self.main)
-        from tui.core.timeouts import TimeoutPoster
+        from tui.core.timeouts import TimeoutPoster, lost_message
 
-        poster = TimeoutPoster(self.hub.bus, self.hub.watches)
+        def lost(count: int) -> None:
+            self.notify(lost_message(count), title="pairing", severity="warning", markup=False)
+
+        poster = TimeoutPoster(self.hub.bus, self.hub.watches, on_lost=lost)
         self.analysis.on_timeouts = poster.threadsafe(asyncio.get_running_loop())
         self.analysis.start()
         self.set_interval(RATE_SAMPLE, self._sample_rates, name="rate-sample")

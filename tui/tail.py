@@ -45,7 +45,7 @@ from tui.core.events import (
 from tui.core.hub import Hub
 from tui.core.pairing import Pairings
 from tui.core.recorder import Recorder, recorder_for, stopped_event
-from tui.core.timeouts import TimeoutPoster
+from tui.core.timeouts import TimeoutPoster, lost_message
 
 if TYPE_CHECKING:
     import argparse
@@ -175,7 +175,7 @@ class _Run:
         for name, client in hub.clients.items():
             settings = client.settings
             self.pairings.configure(name, settings.correlate, settings.correlate_timeout)
-        self._timeouts = TimeoutPoster(hub.bus, hub.watches)
+        self._timeouts = TimeoutPoster(hub.bus, hub.watches, on_lost=_lost)
         self._expire_at = 0.0
 
     def take(self, batch: list[Event]) -> None:
@@ -256,6 +256,11 @@ class _Run:
             if name not in self.opened and not client.idle:
                 message = f"--timeout {seconds:g} s ended before the connection opened"
                 self.hub.bus.offer(ErrorEvent(name, time.time(), kind="timeout", message=message))
+
+
+def _lost(count: int) -> None:
+    """Timeout events lost to a full bus: said on stderr (stdout is data)."""
+    print(f"wsdeck tail: {lost_message(count)}", file=sys.stderr)
 
 
 def _after_receive(batch: list[Event], receives: int) -> int:
