@@ -83,6 +83,8 @@ class WsdeckApp(App[int]):
         Binding("q", "request_quit", "Quit", id="app.quit_q", show=False),
         Binding("f1,question_mark", "help", "Help", id="app.help"),
         Binding("comma", "settings", "Settings", id="app.settings"),
+        # As in a shell, less or htop; the composer's own ctrl+z (undo) comes first there.
+        Binding("ctrl+z", "suspend_process", "Suspend (fg resumes)", id="app.suspend", show=False),
         # The operator's panic button: on every screen, the automation screen included.
         Binding(
             "exclamation_mark",
