@@ -211,6 +211,25 @@ def _counting_frame_parse(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return parsed
 
 
+async def _read_one_by_one(hub_runner: Any, pieces: list[bytes], pause: float) -> Any:
+    """A server writes each piece on its own, ``pause`` apart (one read each), then a close
+    frame; the events of a connection to it, once it stopped."""
+
+    async def behaviour(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for piece in pieces:
+            writer.write(piece)
+            await writer.drain()
+            await asyncio.sleep(pause)
+        writer.write(frame(CLOSE, b"\x03\xe8"))
+        await close_after_peer(reader, writer)
+
+    async with RawServer(behaviour) as server:
+        hub, events = hub_runner(connection("c", server.url))
+        hub.start("c")
+        await events.count("stop", 1, timeout=20)
+    return events
+
+
 async def test_a_message_per_read_skips_websockets_parser(
     hub_runner: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -222,22 +241,8 @@ async def test_a_message_per_read_skips_websockets_parser(
         f"m{i} " + "x" * size for i, size in enumerate([0, 60, 121, 122, 500, 65_000])
     ]
     messages += [b"\x00\x01", b"\xff" * 300]
-
-    async def behaviour(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        for message in messages:
-            if isinstance(message, str):
-                writer.write(frame(TEXT, message.encode()))
-            else:
-                writer.write(frame(BINARY, message))
-            await writer.drain()
-            await asyncio.sleep(0.005)  # one read each
-        writer.write(frame(CLOSE, b"\x03\xe8"))
-        await close_after_peer(reader, writer)
-
-    async with RawServer(behaviour) as server:
-        hub, events = hub_runner(connection("c", server.url))
-        hub.start("c")
-        await events.count("stop", 1, timeout=20)
+    pieces = [frame(TEXT, m.encode()) if isinstance(m, str) else frame(BINARY, m) for m in messages]
+    events = await _read_one_by_one(hub_runner, pieces, 0.005)
     assert [e.data for e in events.of("receive")] == messages
     assert not events.of("error")
     # The close frame; the first message too if it came in the read of the handshake's
@@ -287,19 +292,7 @@ async def test_a_frame_cut_after_its_header_is_read_by_websockets(hub_runner: An
         frame(TEXT, b"x" * 200)[:4],  # a 16-bit length, cut after it
         frame(TEXT, b"x" * 200)[4:],
     ]
-
-    async def behaviour(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        for piece in cases:
-            writer.write(piece)
-            await writer.drain()
-            await asyncio.sleep(0.02)  # one read each
-        writer.write(frame(CLOSE, b"\x03\xe8"))
-        await close_after_peer(reader, writer)
-
-    async with RawServer(behaviour) as server:
-        hub, events = hub_runner(connection("c", server.url))
-        hub.start("c")
-        await events.count("stop", 1, timeout=20)
+    events = await _read_one_by_one(hub_runner, cases, 0.02)
     assert [e.data for e in events.of("receive")] == [payload, "next", "x" * 200]
     assert not events.of("error")
 
@@ -310,17 +303,7 @@ async def test_a_whole_message_inside_a_fragmented_one_fails_the_connection(
     """Between the fragments of a message the parser waits for a frame with nothing
     buffered, but only a continuation may come: a whole message read then is websockets'
     protocol error, not a message."""
-
-    async def behaviour(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        for piece in [frame(TEXT, b"good"), frame(TEXT, b"frag", fin=False), frame(TEXT, b"in")]:
-            writer.write(piece)
-            await writer.drain()
-            await asyncio.sleep(0.02)  # one read each
-        await close_after_peer(reader, writer)
-
-    async with RawServer(behaviour) as server:
-        hub, events = hub_runner(connection("c", server.url))
-        hub.start("c")
-        await events.count("stop", 1, timeout=20)
+    pieces = [frame(TEXT, b"good"), frame(TEXT, b"frag", fin=False), frame(TEXT, b"in")]
+    events = await _read_one_by_one(hub_runner, pieces, 0.02)
     assert [e.data for e in events.of("receive")] == ["good"]
     assert any("continuation" in e.message for e in events.of("error"))
