@@ -35,6 +35,7 @@ from tui.typeahead import KeyGate, KeyHandled
 # settings (pydantic-settings: ~100 ms), the core and the main screen are imported.
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from textual.message import Message
     from textual.screen import Screen
     from textual.theme import Theme
 
@@ -444,6 +445,13 @@ class WsdeckApp(App[int]):
 
     def _events_arrived(self) -> None:
         self.post_message(EventsArrived())
+
+    def post_message(self, message: Message) -> bool:
+        # Keys from the terminal queue behind the App's other messages: at most so many.
+        key = isinstance(message, events.Key | events.Paste) and not message.is_forwarded
+        if key and not self._keys.admit():
+            return False
+        return super().post_message(message)
 
     async def on_event(self, event: events.Event) -> None:
         # Keys and pastes from the terminal go one at a time (see tui.typeahead).
