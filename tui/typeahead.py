@@ -142,6 +142,9 @@ class KeyGate:
         self._waiting, self._text_only = self._serial, False
         self._deadline = time.monotonic() + SETTLE_TIMEOUT
         self._before, self._seen = None, self._focus()
+        # Both run in the App's queue, behind the wait for the pushed screen's mount that
+        # Textual puts there (App._get_screen: call_next(await_mount)): however long the
+        # mount takes, the keys cannot go to a half-built screen (tested with a slow one).
         self._app.call_after_refresh(self._release, self._serial)
         self._app.set_timer(SETTLE_TIMEOUT, self._give_up, name="typeahead-timeout")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from tui.core.client import State
 from tui.demo_server import DemoServer
 from tui.launch import LaunchError
 from tui.screens.connection_form import ConnectionForm
+from tui.screens.main import MainScreen
 from tui.widgets.connection_table import ConnectionTable
 
 SIZE = (120, 40)
@@ -174,6 +176,34 @@ async def test_keys_typed_while_the_settings_load_act_once_the_dashboard_is_up(
         assert _requests(app, "start") == ["gamma"]
         assert app.main.query_one(ConnectionTable).selected == "gamma"
         assert loading.routed == [("j", True), ("j", True), ("s", True)]
+        await app._quit()
+
+
+async def test_keys_typed_while_the_settings_load_wait_for_a_slow_main_screen(
+    demo: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a loaded machine the main screen can take longer than a key's settle timeout to
+    # mount: the held keys are its, not the half-built screen's.
+    mount = MainScreen.on_mount
+
+    async def slow_mount(screen: MainScreen) -> None:
+        await asyncio.sleep(1.5)  # the machine's slowness, not a wait for a condition
+        mount(screen)
+
+    monkeypatch.setattr(MainScreen, "on_mount", slow_mount)
+    settings = settings_for(*(conn(n, demo.endpoint("/echo")) for n in NAMES))
+
+    def load(app: WsdeckApp) -> WsdeckSettings:
+        burst(app, "j", "s")
+        return settings
+
+    loading = Loading(("j",), load)
+    app = loading.app
+    async with app.run_test(size=SIZE, message_hook=loading.hook) as pilot:
+        await wait_until(pilot, lambda: app.ready and len(events_of(app, "start")) > 0, 10)
+        await wait_until(pilot, lambda: app.hub.get("gamma").state is State.OPEN)
+        assert _requests(app, "start") == ["gamma"]
+        assert app.main.query_one(ConnectionTable).selected == "gamma"
         await app._quit()
 
 

@@ -216,6 +216,28 @@ def test_a_paste_typed_as_keys_right_after_i_reaches_the_peer_whole(
         terminal.close()
 
 
+def test_escape_and_a_key_at_once_read_as_alt_and_apart_as_typed(
+    tmp_path: Path, peer: Peer
+) -> None:
+    # What the README's keys section says: a terminal sends alt+j as escape then j, so the
+    # two within the parser's escape delay (a tenth of a second) are alt+j.
+    terminal, _ = _run(tmp_path, peer, stopped=set())
+    try:
+        _until_the_dashboard_is_up(terminal)
+        start = len(terminal.output)
+        terminal.send(b"i")
+        terminal.until(lambda: b"^j" in terminal.output[start:], WAIT, "the composer's keys")
+        terminal.send(b"\x1bjx")  # alt+j, then an x typed into the composer
+        terminal.pump(1.0)  # a stop of beta would be in by now
+        assert peer.count("close") == 0
+        terminal.send(b"\x1b")  # apart: escape, back to the table
+        terminal.pump(0.5)  # the gap is the point: more than the escape delay
+        terminal.send(b"jx")
+        _after(terminal, peer, "close", "beta", 1, "j x after escape stops beta")
+    finally:
+        terminal.close()
+
+
 def test_a_burst_into_the_palette_keeps_ctrl_u_and_what_follows(tmp_path: Path) -> None:
     config = tmp_path / "wsdeck.toml"
     config.write_text('[[connections]]\nname = "first"\nurl = "ws://127.0.0.1:9/"\n')
