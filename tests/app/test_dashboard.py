@@ -345,6 +345,18 @@ async def test_quit_asks_when_connections_are_open(demo: DemoServer, make_app: A
     assert app.return_value == 0
 
 
+async def test_ctrl_c_says_how_to_quit(make_app: Any) -> None:
+    # Textual's hint looks for its own "quit" action; wsdeck's quit asks first (another
+    # action), so ctrl+c did nothing at all, the reflex of every terminal user unanswered.
+    app = make_app(conn("idle", "ws://127.0.0.1:9/"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: bool(app._notifications))
+        assert app.is_running
+        messages = [str(n.message) for n in app._notifications]
+        assert "Press ctrl+q to quit" in messages
+
+
 async def test_quit_without_open_connections_is_immediate(make_app: Any) -> None:
     app = make_app(conn("idle", "ws://127.0.0.1:9/"))
     async with app.run_test(size=SIZE) as pilot:
