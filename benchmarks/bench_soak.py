@@ -9,7 +9,7 @@ the old ``2.0**1024``-style overflow within a couple of minutes). A scripted ope
 into the terminal: a selection change (``j``/``k``) every second, help (``?``, escape) and
 the palette (``ctrl+p``, escape) every 30 s. At the end it quits (``ctrl+q``, ``y``).
 
-Figures, after a warm-up (3 minutes of the full run's 18; ``--quick``: 15 s of a 45 s run):
+Figures, after a warm-up (10 minutes of the full run's 20; ``--quick``: 15 s of a 45 s run):
 
 - RSS slope (MiB/hour), and RSS at the start and end of the window; beside it the lowest
   RSS of every minute of the run, warm-up included, to see where it levels off. RSS is
@@ -39,7 +39,7 @@ Figures, after a warm-up (3 minutes of the full run's 18; ``--quick``: 15 s of a
 - recording integrity: every ``seq`` from 1 to the last exactly once across the file and
   its rotations; the quit is clean (exit within 10 s).
 
-``--seconds N`` runs N seconds (warm-up: a third, at most 3 minutes; ``--warmup S`` sets
+``--seconds N`` runs N seconds (warm-up: half, at most 10 minutes; ``--warmup S`` sets
 it), and ``--keep DIR`` keeps the samples, the probes and (with ``WSDECK_SOAK_TRACE``,
 see ``soak_app.py``) the tracemalloc report in DIR. On stderr, each target is printed as
 ``met`` or ``MISSED``, then the worst staleness by the screen on top, the load, one
@@ -82,9 +82,15 @@ from common import (
 MIB = 1024 * 1024
 ROTATE_BYTES = 32 * MIB
 QUIT_WITHIN = 10.0
-FULL_SECONDS = 1080.0
-"""A full run (``run_all.py``): 18 minutes, a 15-minute window after the 3-minute warm-up
-(the 10 minutes before left a 7-minute window, where one of glibc's steps was the slope)."""
+FULL_SECONDS = 1200.0
+"""A full run (``run_all.py``): 20 minutes, a 10-minute window after the warm-up."""
+FULL_WARMUP = 600.0
+"""Seconds before RSS is fitted. RSS climbs for ~12 minutes before it levels off: 71.9 MiB
+at minute 3, 73.1 at minute 12, 73.1-73.4 from minute 13 to 29 in a 30-minute soak
+(2026-11-29, main at 2c0a4a4): pymalloc took one more 1 MiB arena (at minute 4-7 in
+three runs), glibc's heap held ~0.5 MiB more, and the rate plot's series fill their 15
+minutes. A 3-minute warm-up made that settling the slope (5.7 MiB/hour over minutes
+3-18 of that run; 1.6 over minutes 10-20, 0.7 over 15-30)."""
 SAMPLE_EVERY = 0.5
 TROUGH_EVERY = 30.0  # about five burst cycles (a 20 000-message flood, then 5 s apart)
 
@@ -472,9 +478,9 @@ def run(
 ) -> dict[str, Any]:
     if seconds is None:
         seconds = 45.0 if quick else FULL_SECONDS
-        warmup = (15.0 if quick else 180.0) if warmup is None else warmup
+        warmup = (15.0 if quick else FULL_WARMUP) if warmup is None else warmup
     elif warmup is None:
-        warmup = min(180.0, seconds / 3)
+        warmup = min(FULL_WARMUP, seconds / 2)
     with bench_server() as server, tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         recording = folder / "events.jsonl"
