@@ -35,6 +35,7 @@ from tui.typeahead import KeyGate, KeyHandled
 # settings (pydantic-settings: ~100 ms), the core and the main screen are imported.
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from textual.message import Message
     from textual.screen import Screen
     from textual.theme import Theme
 
@@ -82,6 +83,8 @@ class WsdeckApp(App[int]):
         Binding("q", "request_quit", "Quit", id="app.quit_q", show=False),
         Binding("f1,question_mark", "help", "Help", id="app.help"),
         Binding("comma", "settings", "Settings", id="app.settings"),
+        # As in a shell, less or htop; the composer's own ctrl+z (undo) comes first there.
+        Binding("ctrl+z", "suspend_process", "Suspend (fg resumes)", id="app.suspend", show=False),
         # The operator's panic button: on every screen, the automation screen included.
         Binding(
             "exclamation_mark",
@@ -256,9 +259,12 @@ class WsdeckApp(App[int]):
             return
         self.set_theme(self.settings.theme.name)
         self.push_screen(self.main)
-        from tui.core.timeouts import TimeoutPoster
+        from tui.core.timeouts import TimeoutPoster, lost_message
 
-        poster = TimeoutPoster(self.hub.bus, self.hub.watches)
+        def lost(count: int) -> None:
+            self.notify(lost_message(count), title="pairing", severity="warning", markup=False)
+
+        poster = TimeoutPoster(self.hub.bus, self.hub.watches, on_lost=lost)
         self.analysis.on_timeouts = poster.threadsafe(asyncio.get_running_loop())
         self.analysis.start()
         self.set_interval(RATE_SAMPLE, self._sample_rates, name="rate-sample")
@@ -440,6 +446,13 @@ class WsdeckApp(App[int]):
     def _events_arrived(self) -> None:
         self.post_message(EventsArrived())
 
+    def post_message(self, message: Message) -> bool:
+        # Keys from the terminal queue behind the App's other messages: at most so many.
+        key = isinstance(message, events.Key | events.Paste) and not message.is_forwarded
+        if key and not self._keys.admit():
+            return False
+        return super().post_message(message)
+
     async def on_event(self, event: events.Event) -> None:
         # Keys and pastes from the terminal go one at a time (see tui.typeahead).
         if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
@@ -549,6 +562,14 @@ class WsdeckApp(App[int]):
             screens = sys.modules.get("tui.screens.settings_screen")
             return screens is None or not isinstance(self.screen, screens.SettingsScreen)
         return True
+
+    def action_help_quit(self) -> None:
+        """ctrl+c outside a text field: say how to quit. Textual's own hint looks for its
+        "quit" action, and wsdeck's quit asks first (``request_quit``), so it never showed."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action == "request_quit" and active.binding.priority:
+                self.notify(f"Press {key} to quit", title="Do you want to quit?", markup=False)
+                return
 
     async def action_request_quit(self) -> None:
         """Quit; ask first when connections are open."""

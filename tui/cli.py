@@ -7,7 +7,9 @@ so ``--help``, ``--version`` and ``config path`` answer at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from functools import partial
@@ -223,22 +225,31 @@ examples:
 """
 
 
+def _number(value: str, kind: type[int] | type[float], what: str) -> float:
+    """``value`` as a number; a word that is not one says what was expected (argparse
+    would name the converting function instead: "invalid _positive_float value")."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {what}, got {value!r}") from None
+
+
 def _port(value: str) -> int:
-    port = int(value)
+    port = int(_number(value, int, "a port number, 0..65535"))
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 0..65535, got {port}")
     return port
 
 
 def _positive_int(value: str) -> int:
-    number = int(value)
+    number = int(_number(value, int, "a whole number, at least 1"))
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
     return number
 
 
 def _positive_float(value: str) -> float:
-    number = float(value)
+    number = _number(value, float, "a positive number of seconds")
     if not number > 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {value}")
     return number
@@ -274,13 +285,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _dashboard_parser().parse_args(args_list)
         args.command = "dashboard"
     try:
-        return _dispatch(args)
+        status = _dispatch(args)
+        sys.stdout.flush()  # here, so that a reader gone away is seen below, not at exit
+        return status
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
     except Exception as exc:  # a bug: a short message and a crash file, never a traceback
         from tui.crash import report
 
         return report(exc)
+
+
+def _reader_gone() -> int:
+    """stdout's reader went away (``wsdeck keys | head``): end quietly, as a program killed
+    by SIGPIPE would, with ``128 + SIGPIPE``; never a crash report."""
+    # What is still buffered would fail again when Python flushes stdout at exit.
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 128 + signal.SIGPIPE
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -389,11 +413,11 @@ def _config_check(args: argparse.Namespace) -> int:
     if loaded is None or not _keymap_ok(loaded.settings, loaded.path):
         return EXIT_USAGE
     settings = loaded.settings
-    from tui.core.cautions import connection_cautions
+    from tui.core.cautions import connection_cautions, missing_env_cautions
 
     env = settings.reference_env()
     for connection in settings.connections:
-        for line in connection_cautions(connection, env):
+        for line in missing_env_cautions(connection, env) + connection_cautions(connection, env):
             print(f"wsdeck: warning: {line}", file=sys.stderr)
     names = ", ".join(c.name for c in settings.connections)
     exists = "" if loaded.exists else " (file absent: defaults)"

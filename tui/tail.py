@@ -45,7 +45,7 @@ from tui.core.events import (
 from tui.core.hub import Hub
 from tui.core.pairing import Pairings
 from tui.core.recorder import Recorder, recorder_for, stopped_event
-from tui.core.timeouts import TimeoutPoster
+from tui.core.timeouts import TimeoutPoster, lost_message
 
 if TYPE_CHECKING:
     import argparse
@@ -175,7 +175,7 @@ class _Run:
         for name, client in hub.clients.items():
             settings = client.settings
             self.pairings.configure(name, settings.correlate, settings.correlate_timeout)
-        self._timeouts = TimeoutPoster(hub.bus, hub.watches)
+        self._timeouts = TimeoutPoster(hub.bus, hub.watches, on_lost=_lost)
         self._expire_at = 0.0
 
     def take(self, batch: list[Event]) -> None:
@@ -212,12 +212,17 @@ class _Run:
             self.pairings.take(batch)
 
     def expire(self) -> None:
-        """Put the timeout events of requests unanswered too long on the bus (a few
-        times a second: they are printed with the next batch)."""
+        """Put the timeout events of requests unanswered too long on the bus once they are
+        due (and a few times a second: early responses are forgotten then); they are
+        printed with the next batch."""
         now = time.time()
-        if now >= self._expire_at:
+        if now >= self._expire_at or now >= self.pairings.due:
             self._expire_at = now + _POLL
             self._timeouts.put(self.pairings.expire(now))
+
+    def wait(self) -> float:
+        """Seconds to wait for events at most: until :meth:`expire` has work, or a poll."""
+        return max(0.0, min(_POLL, self.pairings.due - time.time()))
 
     def _count(self, events: list[Event], *, send: bool) -> None:
         """Count errors and opened connections; ``send``: start the ``--send`` messages."""
@@ -251,6 +256,11 @@ class _Run:
             if name not in self.opened and not client.idle:
                 message = f"--timeout {seconds:g} s ended before the connection opened"
                 self.hub.bus.offer(ErrorEvent(name, time.time(), kind="timeout", message=message))
+
+
+def _lost(count: int) -> None:
+    """Timeout events lost to a full bus: said on stderr (stdout is data)."""
+    print(f"wsdeck tail: {lost_message(count)}", file=sys.stderr)
 
 
 def _after_receive(batch: list[Event], receives: int) -> int:
@@ -293,10 +303,13 @@ async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO =
         for connection in connections:
             hub.start(connection.name)
         while not run.full and not signals:
-            wait = _POLL if deadline is None else min(_POLL, deadline - time.monotonic())
-            if wait <= 0:
-                run.timed_out()
-                break
+            wait = run.wait()  # a timeout event is due, at the latest, when the wait ends
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    run.timed_out()
+                    break
+                wait = min(wait, left)
             run.take(await hub.bus.get_batch(timeout=wait))
             run.expire()
             if all(c.idle for c in hub.clients.values()) and not hub.bus.pending:

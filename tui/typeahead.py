@@ -29,8 +29,10 @@ act sooner, and a quit routed ahead of held keys would ask its question before t
 load fails, the gate never opens: the App exits with the settings' problems and the held keys
 go with it (Textual discards what the terminal still holds, so none reaches the shell).
 
-At most :data:`HOLD_LIMIT` keys are held; later ones are dropped, counted, and the count is
-told in a notice when the held keys go.
+At most :data:`KEY_LIMIT` keys are on their way at once: queued for the App behind its other
+messages, or held here. The App asks :meth:`KeyGate.admit` before queueing one, so an App far
+behind does not queue keys without limit; later ones are dropped, counted, and the count is
+told in a notice when the next key is taken (the first ones go in order).
 """
 
 from __future__ import annotations
@@ -52,8 +54,9 @@ if TYPE_CHECKING:
 SETTLE_TIMEOUT = 1.0
 """Longest a key waits after the last one routed (a marker is lost with a closing widget)."""
 
-HOLD_LIMIT = 256
-"""Most keys and pastes held at once (far more than a burst or the typeahead of a load)."""
+KEY_LIMIT = 4096
+"""Most keys and pastes on their way at once: far more than a burst, the typeahead of a load
+or a paste a terminal types as keys (one read of the terminal is 4 KiB), and a few MB."""
 
 Route = Callable[[events.Event], Awaitable[None]]
 
@@ -88,8 +91,9 @@ class KeyGate:
         self._seen: tuple[object, object] | None = None  # the screen and focus last seen
         self._before: tuple[object, object] | None = None  # and before the last key
         self._closed = closed
+        self._on_way = 0  # admitted and not yet routed: queued for the App, or held
         self.dropped = 0
-        """Keys and pastes dropped since the last notice, past :data:`HOLD_LIMIT`."""
+        """Keys and pastes dropped since the last notice, past :data:`KEY_LIMIT`."""
 
     @property
     def held(self) -> int:
@@ -111,13 +115,21 @@ class KeyGate:
             return False
         return self._waiting is None or (self._text_only and self._is_text(event))
 
+    def admit(self) -> bool:
+        """Whether a key or paste from the terminal may queue for the App (it then goes to
+        :meth:`take`); past :data:`KEY_LIMIT` on their way it is dropped and counted."""
+        if self._on_way >= KEY_LIMIT:
+            self.dropped += 1  # the first keys are kept: later ones depend on them
+            return False
+        self._on_way += 1
+        return True
+
     async def take(self, event: events.Key | events.Paste) -> None:
         """Route ``event`` now, or hold it until the events before it are handled."""
+        if self.dropped:
+            self._tell_dropped()
         if self._held or not self._may_go(event):
-            if len(self._held) < HOLD_LIMIT:
-                self._held.append(event)
-            else:
-                self.dropped += 1  # the first keys are kept: later ones depend on them
+            self._held.append(event)  # admitted: within KEY_LIMIT
             return
         await self._send(event)
 
@@ -130,10 +142,14 @@ class KeyGate:
         self._waiting, self._text_only = self._serial, False
         self._deadline = time.monotonic() + SETTLE_TIMEOUT
         self._before, self._seen = None, self._focus()
+        # Both run in the App's queue, behind the wait for the pushed screen's mount that
+        # Textual puts there (App._get_screen: call_next(await_mount)): however long the
+        # mount takes, the keys cannot go to a half-built screen (tested with a slow one).
         self._app.call_after_refresh(self._release, self._serial)
         self._app.set_timer(SETTLE_TIMEOUT, self._give_up, name="typeahead-timeout")
 
     async def _send(self, event: events.Key | events.Paste) -> None:
+        self._on_way -= 1
         app = self._app
         target = app.focused or app.screen
         text = self._is_text(event)
@@ -198,16 +214,14 @@ class KeyGate:
             return
         self._waiting = None
         self._seen = self._before = None  # no references to screens that may be closing
-        if self.dropped:
-            self._tell_dropped()
         while self._held and self._may_go(self._held[0]):
             await self._send(self._held.popleft())
 
     def _tell_dropped(self) -> None:
         count, self.dropped = self.dropped, 0
         message = (
-            f"{count} key{'s' * (count != 1)} typed ahead dropped: only {HOLD_LIMIT} are held"
-            " while the screen catches up; the first ones go in order."
+            f"{count} key{'s' * (count != 1)} typed ahead dropped: at most {KEY_LIMIT} wait"
+            " while the dashboard catches up; the first ones go in order."
         )
         self._app.notify(message, title="keys", severity="warning", timeout=10, markup=False)
 

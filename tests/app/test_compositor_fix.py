@@ -63,6 +63,9 @@ async def test_a_feed_repaint_renders_neither_the_footer_nor_the_table(
         await wait_until(pilot, lambda: "EventFeed" in rendered)
         assert "KeyFooter" not in rendered
         assert "ConnectionTable" not in rendered
+        # Behind the feed, its scrollbar and its status line: covered where they changed.
+        assert "MainScreen" not in rendered
+        assert "Horizontal" not in rendered
 
 
 async def test_a_partial_update_writes_what_rendering_every_widget_wrote(
@@ -84,6 +87,16 @@ async def test_a_partial_update_writes_what_rendering_every_widget_wrote(
         original, fixed = updates
         assert fixed == original
         assert len({y for y, _, _ in fixed}) == feed.region.height + 1  # the rows, the status
+
+
+def test_a_region_is_hidden_only_where_regions_in_front_cover_it() -> None:
+    rows = Region(10, 5, 20, 6)
+    assert compositor_fix._hidden(rows, [Region(0, 0, 40, 8), Region(10, 8, 20, 3)])
+    assert compositor_fix._hidden(rows, [Region(10, 5, 20, 6)])
+    assert not compositor_fix._hidden(rows, [])
+    assert not compositor_fix._hidden(rows, [Region(0, 0, 40, 8), Region(10, 9, 20, 3)])  # a gap
+    assert not compositor_fix._hidden(rows, [Region(11, 0, 40, 20)])  # narrower on the left
+    assert not compositor_fix._hidden(rows, [Region(0, 0, 29, 20)])  # narrower on the right
 
 
 def test_a_textual_whose_method_has_another_shape_is_left_alone(

@@ -8,6 +8,7 @@ from typing import Any
 from textual.widgets import Input, Static
 
 from tests.app.conftest import burst, conn, events_of, run_in_palette, screen_text, wait_until
+from tui.core.events import SendEvent
 from tui.demo_server import DemoServer
 from tui.screens.field_add import FieldAddScreen
 from tui.widgets.connection_table import ConnectionTable
@@ -110,3 +111,36 @@ async def test_plus_in_the_full_screen_detail_opens_the_dialog_over_it(
         assert _inputs(app) == ("sine", ".sine")
         burst(app, "enter")
         await wait_until(pilot, lambda: app.analysis.added_fields("ticker") == {"sine": ".sine"})
+
+
+async def test_a_field_from_a_sent_message_goes_to_its_connection_not_the_selected_one(
+    demo: DemoServer, make_app: Any
+) -> None:
+    app = make_app(
+        conn("alpha", demo.endpoint("/echo"), auto_start=True),
+        conn("beta", demo.endpoint("/echo"), auto_start=True),
+    )
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_until(pilot, lambda: len(events_of(app, "start")) == 2)
+        # Send on beta, then back to alpha in the table: alpha is the selected connection.
+        burst(app, "j", "i", *'{"op": "sub"}', "ctrl+j", "escape", "k")
+        await wait_until(pilot, lambda: len(events_of(app, "receive", "beta")) == 1)
+        table = app.main.query_one(ConnectionTable)
+        await wait_until(pilot, lambda: table.selected == "alpha")
+        feed = app.main.query_one(EventFeed)
+        feed.focus()
+        for _ in range(10):  # up to the sent message (the echo came after it)
+            await pilot.press("up")
+            if isinstance(feed.highlighted, SendEvent):
+                break
+        sent = feed.highlighted
+        assert isinstance(sent, SendEvent)
+        assert sent.connection == "beta"
+        burst(app, "d", "4", "j", "plus")
+        await _dialog(pilot)
+        assert "beta" in str(app.screen.query_one("#field-title", Static).render())
+        assert _inputs(app) == ("op", ".op")
+        burst(app, "enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, FieldAddScreen))
+        assert app.analysis.added_fields("beta") == {"op": ".op"}
+        assert app.analysis.added_fields("alpha") == {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from tui.core.client import State
 from tui.demo_server import DemoServer
 from tui.launch import LaunchError
 from tui.screens.connection_form import ConnectionForm
+from tui.screens.main import MainScreen
 from tui.widgets.connection_table import ConnectionTable
 
 SIZE = (120, 40)
@@ -177,10 +179,38 @@ async def test_keys_typed_while_the_settings_load_act_once_the_dashboard_is_up(
         await app._quit()
 
 
-async def test_keys_past_the_hold_limit_are_dropped_and_told(
+async def test_keys_typed_while_the_settings_load_wait_for_a_slow_main_screen(
     demo: DemoServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(typeahead, "HOLD_LIMIT", 6)
+    # On a loaded machine the main screen can take longer than a key's settle timeout to
+    # mount: the held keys are its, not the half-built screen's.
+    mount = MainScreen.on_mount
+
+    async def slow_mount(screen: MainScreen) -> None:
+        await asyncio.sleep(1.5)  # the machine's slowness, not a wait for a condition
+        mount(screen)
+
+    monkeypatch.setattr(MainScreen, "on_mount", slow_mount)
+    settings = settings_for(*(conn(n, demo.endpoint("/echo")) for n in NAMES))
+
+    def load(app: WsdeckApp) -> WsdeckSettings:
+        burst(app, "j", "s")
+        return settings
+
+    loading = Loading(("j",), load)
+    app = loading.app
+    async with app.run_test(size=SIZE, message_hook=loading.hook) as pilot:
+        await wait_until(pilot, lambda: app.ready and len(events_of(app, "start")) > 0, 10)
+        await wait_until(pilot, lambda: app.hub.get("gamma").state is State.OPEN)
+        assert _requests(app, "start") == ["gamma"]
+        assert app.main.query_one(ConnectionTable).selected == "gamma"
+        await app._quit()
+
+
+async def test_keys_past_the_limit_are_dropped_and_told(
+    demo: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(typeahead, "KEY_LIMIT", 6)
     settings = settings_for(
         conn("alpha", demo.endpoint("/echo"), auto_start=True),
         *(conn(n, demo.endpoint("/echo")) for n in NAMES[1:]),
@@ -198,10 +228,40 @@ async def test_keys_past_the_hold_limit_are_dropped_and_told(
         table = app.main.query_one(ConnectionTable)
         await wait_until(pilot, lambda: app._keys.held == 0 and table.selected == "alpha")
         [notice] = [n for n in app._notifications if n.title == "keys"]
-        assert notice.message.startswith("3 keys typed ahead dropped: only 6 are held")
+        assert notice.message.startswith("3 keys typed ahead dropped: at most 6 wait")
         assert notice.severity == "warning"
         assert app.hub.get("alpha").state is State.OPEN
         assert _requests(app, "stop") == []
+        await app._quit()
+
+
+async def test_an_app_far_behind_queues_no_more_keys_than_the_limit(
+    demo: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The load blocks the App: every key the terminal delivers meanwhile queues for it.
+    monkeypatch.setattr(typeahead, "KEY_LIMIT", 40)
+    settings = settings_for(*(conn(n, demo.endpoint("/echo")) for n in NAMES))
+
+    def load(app: WsdeckApp) -> WsdeckSettings:
+        burst(app, *["j"] * 400)
+        return settings
+
+    loading = Loading((), load)
+    app = loading.app
+    queued: list[int] = []  # the App's queue as each key from the terminal reaches the App
+
+    def hook(message: Message) -> None:
+        loading.hook(message)
+        if isinstance(message, events.Key) and not message.is_forwarded:
+            queued.append(app._message_queue.qsize())
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await wait_until(pilot, lambda: app.ready and len(loading.routed) == 40)
+        await wait_until(pilot, lambda: app._keys.held == 0)
+        [notice] = [n for n in app._notifications if n.title == "keys"]
+        assert notice.message.startswith("360 keys typed ahead dropped: at most 40 wait")
+        assert len(queued) == 40
+        assert max(queued) < 60  # not the 400 typed: those past the limit never queued
         await app._quit()
 
 

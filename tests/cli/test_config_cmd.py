@@ -42,6 +42,28 @@ def test_check_valid_file(tmp_path: Path) -> None:
     assert "hunter2" not in result.stdout + result.stderr
 
 
+def test_check_names_variables_that_are_not_set(tmp_path: Path) -> None:
+    # A `${VAR}` that is not set makes the connection fail at every start (a `config`
+    # error); `config check` said "ok" without a word about it.
+    config = tmp_path / "wsdeck.toml"
+    config.write_text(
+        '[[connections]]\nname = "api"\nurl = "ws://127.0.0.1:8765/"\n'
+        'headers = { Authorization = "Bearer ${WSDECK_TEST_UNSET}",'
+        ' X-Set = "${WSDECK_TEST_SET}" }\n'
+        'tls = { key_password = "${WSDECK_TEST_UNSET}" }\n'
+    )
+    (tmp_path / ".env").write_text("WSDECK_TEST_SET=from-the-dotenv-file\n")
+    result = wsdeck("config", "check", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"ok: {config}")
+    assert result.stderr.splitlines() == [
+        f"wsdeck: warning: api: {field}: environment variable WSDECK_TEST_UNSET is not set (in "
+        "the environment or the .env beside the settings file): the connection fails to "
+        "start until it is"
+        for field in ("headers.Authorization", "tls.key_password")
+    ]
+
+
 def test_check_invalid_file_lists_field_paths(tmp_path: Path) -> None:
     config = tmp_path / "wsdeck.toml"
     config.write_text(INVALID)
@@ -95,6 +117,20 @@ def test_bad_option_is_a_usage_error() -> None:
     result = wsdeck("tail", "x", "--count", "0")
     assert result.returncode == 2
     assert "must be at least 1" in result.stderr
+
+
+def test_a_word_for_a_number_says_what_was_expected() -> None:
+    # argparse named the converting function: "invalid _positive_float value: 'abc'".
+    for args, expected in (
+        (("tail", "x", "--timeout", "abc"), "--timeout: must be a positive number of seconds"),
+        (("tail", "x", "--count", "ten"), "--count: must be a whole number, at least 1"),
+        (("demo-server", "--port", "http"), "--port: must be a port number, 0..65535"),
+    ):
+        result = wsdeck(*args)
+        assert result.returncode == 2
+        assert result.stderr.splitlines()[-1].endswith(f"{expected}, got {args[-1]!r}")
+        assert "_positive" not in result.stderr
+        assert "_port" not in result.stderr
 
 
 def test_an_untrusted_working_directory_file_stops_every_command(isolated_env: Path) -> None:

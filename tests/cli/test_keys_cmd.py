@@ -3,6 +3,9 @@ binding ids and keys (exit 2); ``wsdeck keys`` prints the table to write overrid
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.cli.conftest import wsdeck
@@ -74,3 +77,23 @@ def test_the_dashboard_refuses_to_start_with_a_bad_keymap(tmp_path: Path) -> Non
     assert b"invalid settings (3 problems)" in after
     assert b'keymap."no.such.binding"' in after
     assert b"\x1b]8;" not in terminal.output  # no OSC 8 hyperlink, ever
+
+
+def test_a_reader_that_goes_away_ends_keys_quietly() -> None:
+    # `wsdeck keys | head -3`: the pipe's reader is gone before the table is written.
+    # Python raised BrokenPipeError, which wsdeck reported as a crash (exit 70, a crash
+    # file); a closed pipe is the reader's choice, so it ends as SIGPIPE would (141).
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui", "keys"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    assert process.stdout is not None
+    process.stdout.close()
+    try:
+        _, errors = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert errors == b""
+    assert process.returncode == 128 + signal.SIGPIPE

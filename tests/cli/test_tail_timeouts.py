@@ -7,7 +7,14 @@ import json
 from pathlib import Path
 
 from tests.cli.conftest import wsdeck
-from tui.core.events import AlertEvent, RuleSendEvent, SendEvent, TimeoutEvent, decode_line
+from tui.core.events import (
+    AlertEvent,
+    Event,
+    RuleSendEvent,
+    SendEvent,
+    TimeoutEvent,
+    decode_line,
+)
 
 RPC = """
 [[connections]]
@@ -68,18 +75,36 @@ def test_timeouts_in_the_text_format(demo_url: str, tmp_path: Path) -> None:
     assert " rpc ⚠ RAISED critical unanswered: 2 timeouts within 0.6 s (more than 1)" in text
 
 
-def test_requests_a_schedule_sends_time_out_too(demo_url: str, tmp_path: Path) -> None:
-    # Automation's sends are RuleSendEvents: paired as the operator's own, with no --send.
+def _beating(demo_url: str, tmp_path: Path, interval: float, seconds: str) -> list[Event]:
+    """The events of ``tail`` on the rpc connection, with a schedule that sends a request
+    nobody answers every ``interval`` seconds, for ``seconds``."""
     config = tmp_path / "wsdeck.toml"
     beat = _rpc("sleep", [60_000], 1).replace('"', '\\"')
     config.write_text(
         RPC.format(url=demo_url)
-        + f'\n[[connections.every]]\nname = "beat"\ninterval = 0.5\nmessage = "{beat}"\n'
+        + f'\n[[connections.every]]\nname = "beat"\ninterval = {interval}\nmessage = "{beat}"\n'
     )
-    result = wsdeck("tail", "rpc", "--config", str(config), "--timeout", "2")
+    result = wsdeck("tail", "rpc", "--config", str(config), "--timeout", seconds)
     assert result.returncode == 0, result.stderr
-    events = [decode_line(line) for line in result.stdout.splitlines()]
+    return [decode_line(line) for line in result.stdout.splitlines()]
+
+
+def test_requests_a_schedule_sends_time_out_too(demo_url: str, tmp_path: Path) -> None:
+    # Automation's sends are RuleSendEvents: paired as the operator's own, with no --send.
+    events = _beating(demo_url, tmp_path, 0.5, "2")
     beats = {e.seq for e in events if isinstance(e, RuleSendEvent) and e.rule == "beat"}
     timeouts = [e.request for e in events if isinstance(e, TimeoutEvent)]
     assert timeouts
     assert set(timeouts) <= beats
+
+
+def test_timeout_events_come_within_a_quarter_second_of_their_deadline(
+    demo_url: str, tmp_path: Path
+) -> None:
+    # The README: a timeout event's `ts` is within a quarter of a second of its deadline.
+    # Requests sent every 0.24 s wake tail's loop just before each poll: timeouts came
+    # up to half a second late when the wait for events was not bounded by the next one.
+    events = _beating(demo_url, tmp_path, 0.24, "3")
+    late = [e.waited - 0.3 for e in events if isinstance(e, TimeoutEvent)]
+    assert len(late) >= 5
+    assert max(late) <= 0.25, sorted(late)

@@ -29,6 +29,7 @@ class Peer:
 
     def __init__(self) -> None:
         self.log: list[tuple[str, str]] = []
+        self.received: list[str | bytes] = []
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._loop = asyncio.new_event_loop()
@@ -44,6 +45,7 @@ class Peer:
         self._note("open", path)
         try:
             async for message in ws:
+                self.received.append(message)
                 await ws.send(message)
         finally:
             self._note("close", path)
@@ -193,6 +195,45 @@ def test_a_burst_into_the_add_form_lands_in_its_fields(tmp_path: Path) -> None:
         text = config.read_text()
         assert 'name = "echo2"' in text
         assert 'url = "ws://127.0.0.1:9/x"' in text
+    finally:
+        terminal.close()
+
+
+def test_a_paste_typed_as_keys_right_after_i_reaches_the_peer_whole(
+    tmp_path: Path, peer: Peer
+) -> None:
+    # A terminal without bracketed paste (tmux send-keys too) types a paste as keys: all of
+    # them wait behind `i` until the composer has the focus, and none may be lost.
+    terminal, _ = _run(tmp_path, peer, stopped=set())
+    try:
+        _until_the_dashboard_is_up(terminal)
+        text = "".join(chr(ord("a") + n // 10 % 26) for n in range(600))
+        terminal.send(b"i" + text.encode() + b"\n")  # \n is ctrl+j: send
+        terminal.until(lambda: bool(peer.received), WAIT, "the message at the peer")
+        terminal.pump(0.3)  # a second message would be in by now
+        assert peer.received == [text]
+    finally:
+        terminal.close()
+
+
+def test_escape_and_a_key_at_once_read_as_alt_and_apart_as_typed(
+    tmp_path: Path, peer: Peer
+) -> None:
+    # What the README's keys section says: a terminal sends alt+j as escape then j, so the
+    # two within the parser's escape delay (a tenth of a second) are alt+j.
+    terminal, _ = _run(tmp_path, peer, stopped=set())
+    try:
+        _until_the_dashboard_is_up(terminal)
+        start = len(terminal.output)
+        terminal.send(b"i")
+        terminal.until(lambda: b"^j" in terminal.output[start:], WAIT, "the composer's keys")
+        terminal.send(b"\x1bjx")  # alt+j, then an x typed into the composer
+        terminal.pump(1.0)  # a stop of beta would be in by now
+        assert peer.count("close") == 0
+        terminal.send(b"\x1b")  # apart: escape, back to the table
+        terminal.pump(0.5)  # the gap is the point: more than the escape delay
+        terminal.send(b"jx")
+        _after(terminal, peer, "close", "beta", 1, "j x after escape stops beta")
     finally:
         terminal.close()
 

@@ -13,7 +13,7 @@ from websockets.asyncio.server import ServerConnection, serve
 
 from tests.core.conftest import connection
 from tui.core.analysis import BACKLOG, Analysis
-from tui.core.events import Event, ReceiveEvent, RuleSendEvent, SendEvent
+from tui.core.events import Event, ReceiveEvent, RuleSendEvent, SendEvent, TimeoutEvent
 from tui.core.fields_store import RESOLUTION
 from tui.core.hub import Hub
 from tui.core.jq import NO_VALUE
@@ -194,3 +194,24 @@ def test_fields_or_a_correlate_program_hand_every_batch_over() -> None:
     assert _analysed(correlated, 2, received) == 0
     with_fields.forget("c")
     assert _analysed(with_fields, 2, received) == 0
+
+
+async def test_a_timeout_event_is_given_when_due_not_at_the_next_tick() -> None:
+    # The README: within a quarter of a second of its deadline. Requests 70 ms apart have
+    # deadlines at every phase of the thread's quarter-second tick.
+    analysis = Analysis()
+    analysis.configure(connection("rpc", "ws://127.0.0.1:9/", correlate_timeout=0.3))
+    given: list[TimeoutEvent] = []
+    analysis.on_timeouts = given.extend
+    start = time.time()
+    for n in range(5):
+        data = json.dumps({"jsonrpc": "2.0", "method": "hang", "id": n})
+        analysis.offer([SendEvent("rpc", start + n * 0.07, seq=n + 1, data=data, size=len(data))])
+    analysis.start()
+    try:
+        await _until(lambda: len(given) == 5)
+    finally:
+        analysis.stop()
+    assert sorted(e.request for e in given) == [1, 2, 3, 4, 5]
+    late = [e.waited - 0.3 for e in given]
+    assert max(late) < 0.1, late

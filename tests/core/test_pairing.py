@@ -138,6 +138,20 @@ def test_a_request_sent_by_automation_is_paired_and_times_out() -> None:
     assert (event.connection, event.request) == ("rpc", 3)
 
 
+def test_due_is_when_the_oldest_pending_request_times_out() -> None:
+    # What `wsdeck tail` waits for: a timeout event is given at its deadline, not at a poll.
+    wire, pairings = Wire(), _pairings(timeout=5.0)
+    assert pairings.due == float("inf")
+    pairings.take([wire.send(_request(1), 100.0), wire.send(_request(2), 103.0)])
+    assert pairings.due == 105.0
+    (event,) = pairings.expire(pairings.due)  # woken at `due`: that request is expired
+    assert (event.request, event.waited) == (1, 5.0)
+    assert pairings.due == 108.0
+    pairings.take([wire.receive(_result(2), 104.0)])
+    assert pairings.expire(108.0) == []  # answered since: `due` was early, never late
+    assert pairings.due == float("inf")
+
+
 def test_unanswered_requests_time_out() -> None:
     wire, pairings = Wire(), _pairings(timeout=5.0)
     pairings.take([wire.send(_request(1), 100.0), wire.send(_request(2), 103.0)])

@@ -11,7 +11,7 @@ from settings import Connection
 from tui.core.bus import EventBus
 from tui.core.display import text_line
 from tui.core.events import AlertEvent, Event, TimeoutEvent, decode_line, encode_line
-from tui.core.timeouts import TimeoutPoster
+from tui.core.timeouts import WAITING, TimeoutPoster, lost_message
 from tui.core.watch import WatchEngine
 
 
@@ -113,3 +113,26 @@ async def test_the_threadsafe_put_runs_in_the_loop() -> None:
     thread.join()
     batch = await bus.get_batch(timeout=5)
     assert [(type(e), e.seq) for e in batch] == [(TimeoutEvent, 1)]
+
+
+async def test_at_most_waiting_timeouts_wait_for_a_full_bus_the_rest_are_counted_and_told() -> None:
+    bus, clock = EventBus(limit=1), Clock()
+    told: list[int] = []
+    drained = asyncio.Event()
+
+    def lost(count: int) -> None:
+        told.append(count)
+        drained.set()
+
+    poster = TimeoutPoster(bus, _engine(bus, clock, None), on_lost=lost)
+    poster.put([_timeout(1000.0, n) for n in range(1, WAITING + 7)])  # the bus takes #1
+    assert poster.lost == 5
+    requests: list[int] = []
+    async with asyncio.timeout(10):
+        while len(requests) < WAITING + 1:
+            batch = await bus.get_batch(timeout=1)
+            requests += [e.request for e in batch if isinstance(e, TimeoutEvent)]
+        await drained.wait()  # told once the waiting ones are on the bus
+    assert requests == list(range(1, WAITING + 2))  # the first, in order
+    assert told == [5]
+    assert lost_message(5).startswith("5 timeout events lost: the event bus stayed full")

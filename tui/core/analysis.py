@@ -183,9 +183,11 @@ class Analysis:
     def _run(self) -> None:
         get = self._queue.get
         due = self._clock() + TICK
+        pairings = self.pairings
         while True:
             try:
-                batch = get(timeout=max(0.0, due - self._clock()))
+                # Woken when a request's timeout is due too: its event is not a tick late.
+                batch = get(timeout=max(0.0, min(due, pairings.due) - self._clock()))
             except queue.Empty:
                 batch = []
             if batch is None:
@@ -196,11 +198,12 @@ class Analysis:
                 if batch:
                     self.process(batch)
                 now = self._clock()
-                if now >= due:
-                    self.fields.flush(now)
-                    timeouts = self.pairings.expire(now)
+                if now >= due or now >= pairings.due:
+                    timeouts = pairings.expire(now)
                     if timeouts and self.on_timeouts is not None:
                         self.on_timeouts(timeouts)
+                if now >= due:
+                    self.fields.flush(now)
                     due = now + TICK
             except Exception as error:
                 self.failures += 1

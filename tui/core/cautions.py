@@ -3,7 +3,8 @@
 Secrets too short to be redacted, TLS verification turned off, and a password written in
 a command-line URL (every user of the machine can read it with ``ps``). A warning names
 the connection and the field, never a secret. ``config check``, ``tail`` and the
-dashboard show them; none of them stops anything.
+dashboard show them; none of them stops anything. ``config check`` also names every
+``${VAR}`` that is not set (the connection would fail with a ``config`` error at start).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from settings import Connection
-from settings.envrefs import expand_env
+from settings.envrefs import check_env_refs, expand_env
 from settings.redaction import MIN_LENGTH, too_short
 from settings.urls import mask_url, userinfo
 from tui.core.display import printable
@@ -54,6 +55,24 @@ def connection_cautions(conn: Connection, env: Mapping[str, str]) -> list[str]:
             f"{printable(conn.name, 60)}: tls.verify = false: the server's certificate is "
             "not checked, so anyone on the network path can read and change the traffic"
         )
+    return lines
+
+
+def missing_env_cautions(conn: Connection, env: Mapping[str, str]) -> list[str]:
+    """One line per ``${VAR}`` of ``conn`` that ``env`` does not set: each such connection
+    fails to start (a ``config`` error), which a check of the settings should say."""
+    secrets = {f"headers.{name}": secret for name, secret in conn.headers.items()}
+    if conn.tls.key_password is not None:
+        secrets["tls.key_password"] = conn.tls.key_password
+    lines = []
+    for field, secret in secrets.items():
+        for variable in dict.fromkeys(check_env_refs(secret.get_secret_value())):
+            if variable not in env:
+                lines.append(
+                    f"{printable(conn.name, 60)}: {field}: environment variable {variable} "
+                    "is not set (in the environment or the .env beside the settings file): "
+                    "the connection fails to start until it is"
+                )
     return lines
 
 

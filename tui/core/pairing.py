@@ -145,6 +145,9 @@ class Pairing:
         """Requests marked ``timeout`` (expired or dropped)."""
         self.timed_out: list[TimeoutEvent] = []
         """The timeout events of requests marked since :meth:`Pairings.expire` took them."""
+        self.due = math.inf
+        """When the oldest pending request times out (epoch seconds; may be early: a
+        request answered or dropped since is only forgotten by the next :meth:`expire`)."""
 
     @property
     def pending(self) -> int:
@@ -164,6 +167,7 @@ class Pairing:
             return
         self._pending.setdefault(key, deque()).append((event.seq, event.ts))
         self._count += 1
+        self.due = min(self.due, event.ts + self.timeout)
         if self._count > PENDING_LIMIT:
             self._drop_oldest(event.ts, marks)
 
@@ -225,12 +229,16 @@ class Pairing:
         while early and now - early[0][2] > EARLY_WINDOW:
             early.popleft()
         expired: list[tuple[int, str]] = []
-        deadline = now - self.timeout
+        timeout = self.timeout
+        # `ts + timeout`, as `due` is computed: woken at `due`, the request is expired.
         for key, waiting in list(self._pending.items()):
-            expired.extend((seq, key) for seq, ts in waiting if ts < deadline)
+            expired.extend((seq, key) for seq, ts in waiting if ts + timeout <= now)
         expired.sort()
         for _, key in expired:
             self._timeout(key, now, marks)
+        # Each key's requests wait oldest first.
+        self.due = min((waiting[0][1] for waiting in self._pending.values()), default=math.inf)
+        self.due += timeout
 
 
 class Marks:
@@ -293,6 +301,12 @@ class Pairings:
         """Whether some connection looks at what it receives (a ``correlate`` program, or
         a JSON-RPC request sent): until then only sent messages need :meth:`take`."""
         return any(pairing.active for pairing in self._pairings.values())
+
+    @property
+    def due(self) -> float:
+        """When the next pending request times out (epoch seconds, ``inf`` with none; may
+        be early, never late): when :meth:`expire` has work."""
+        return min((pairing.due for pairing in self._pairings.values()), default=math.inf)
 
     def take(self, events: Sequence[Event]) -> None:
         """Pair the sent and received messages among ``events``."""

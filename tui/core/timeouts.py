@@ -6,6 +6,11 @@ finds them in its analysis thread, ``tail`` in its own loop; either way they rea
 through :meth:`TimeoutPoster.put` in the event loop's thread (the bus is not thread-safe),
 and each is shown to the watches once the bus gave it its ``seq`` (the ``unanswered`` watch
 counts them), as a watched client's own events are.
+
+At most :data:`WAITING` events wait for room on a full bus; later ones are counted as
+:attr:`TimeoutPoster.lost` and told to ``on_lost`` once the waiting ones are on the bus (the
+requests' ``timeout`` marks stay right: only their events are missing from the feed, the
+recording, ``tail``'s output and the ``unanswered`` watch).
 """
 
 from __future__ import annotations
@@ -21,26 +26,43 @@ if TYPE_CHECKING:
     from tui.core.events import TimeoutEvent
     from tui.core.watch import WatchEngine
 
-__all__ = ["TimeoutPoster"]
+__all__ = ["WAITING", "TimeoutPoster", "lost_message"]
+
+WAITING = 1000
+"""Most timeout events waiting for room on a full bus; later ones are counted as lost."""
 
 
 class TimeoutPoster:
     """Puts timeout events on ``bus`` and shows them to ``watches``, in order."""
 
-    def __init__(self, bus: EventBus, watches: WatchEngine) -> None:
+    def __init__(
+        self,
+        bus: EventBus,
+        watches: WatchEngine,
+        on_lost: Callable[[int], None] | None = None,
+    ) -> None:
+        """``on_lost``: told how many events were lost since it was last told, once the
+        events that waited are on the bus."""
         self._bus = bus
         self._watches = watches
+        self._on_lost = on_lost
         self._late: deque[TimeoutEvent] = deque()  # refused by a full bus, in order
         self._task: asyncio.Task[None] | None = None
+        self.lost = 0
+        """Timeout events dropped while :data:`WAITING` waited for a full bus."""
+        self._told = 0  # of `lost`, the part on_lost was told
 
     def put(self, events: Iterable[TimeoutEvent]) -> None:
         """Put ``events`` on the bus (call in the event loop's thread); what a full bus
         refuses goes on once it has room, after the events refused before it."""
+        late = self._late
         for event in events:
-            if self._late or not self._bus.offer(event):
-                self._late.append(event)
-            else:
+            if not late and self._bus.offer(event):
                 self._watches.observe(event)
+            elif len(late) < WAITING:
+                late.append(event)
+            else:  # the first keep their order; a bus full for long must not grow this
+                self.lost += 1
         if self._late and self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._put_late())
 
@@ -52,6 +74,9 @@ class TimeoutPoster:
                 self._watches.observe(late.popleft())
         finally:
             self._task = None
+        if self.lost > self._told and self._on_lost is not None:
+            count, self._told = self.lost - self._told, self.lost
+            self._on_lost(count)
 
     def threadsafe(self, loop: asyncio.AbstractEventLoop) -> Callable[[list[TimeoutEvent]], None]:
         """:meth:`put` for another thread (the analysis thread): it runs in ``loop``."""
@@ -62,3 +87,11 @@ class TimeoutPoster:
                 loop.call_soon_threadsafe(self.put, events)
 
         return put
+
+
+def lost_message(count: int) -> str:
+    """What to tell a person about ``count`` timeout events lost to a full bus."""
+    return (
+        f"{count} timeout event{'s' * (count != 1)} lost: the event bus stayed full"
+        " (the requests are marked timeout all the same)"
+    )

@@ -22,7 +22,7 @@ from textual.widgets import Button, Static
 
 from tui.core.client import State, WsClient
 from tui.core.display import printable
-from tui.core.events import Event, ReceiveEvent
+from tui.core.events import Event, PayloadEvent, ReceiveEvent
 from tui.core.fields import MISSING, format_value, sparkline
 from tui.core.ring import FeedFilter
 from tui.toasts import confine
@@ -465,11 +465,12 @@ class MainScreen(Screen[None]):
 
     def field_connection(self, event: Event | None = None) -> str | None:
         """The connection ``field: add`` adds to: that of ``event`` (the highlighted one by
-        default) when it is a received message, else the table's selected one."""
+        default) when it is a message, received or sent (the dialog is prefilled from its
+        payload), else the table's selected one."""
         if event is None:
             event = self.query_one(EventFeed).highlighted
         names = self.wsdeck.connection_names()  # in review, the recorded ones
-        if isinstance(event, ReceiveEvent) and event.connection in names:
+        if isinstance(event, PayloadEvent) and event.connection in names:
             return event.connection
         return self.selected
 
@@ -487,7 +488,7 @@ class MainScreen(Screen[None]):
         if connection is None:
             return
         path = pane.cursor_path if pane is not None else None
-        if path is None and isinstance(event, ReceiveEvent) and isinstance(event.data, str):
+        if path is None and isinstance(event, PayloadEvent) and isinstance(event.data, str):
             first = leaf_paths(event.data, limit=1)
             path = first[0][1] if first else None
         add = partial(self.add_field, connection)
@@ -879,6 +880,11 @@ class MainScreen(Screen[None]):
         except ExportRefused as exc:
             self.notify(f"export refused: {exc}", severity="error", markup=False)
         except OSError as exc:
-            self.notify(f"export failed: {exc.strerror or exc}", severity="error", markup=False)
+            # The dialog is gone: name the path that failed, and how to try another.
+            self.notify(
+                f"export to {path} failed: {exc.strerror or exc} (e: export elsewhere)",
+                severity="error",
+                markup=False,
+            )
         else:
             self.notify(f"exported {count} events to {path}", markup=False)

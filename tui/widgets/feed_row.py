@@ -6,6 +6,7 @@ style object, after :func:`tui.core.display.printable` has escaped control chara
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -91,6 +92,9 @@ class RowStyles:
     size: Style
     kinds: dict[str, Style]
     cursor: Style
+    finish: Callable[[Style], Style] | None = None
+    """Turns each style as drawn into the one that reaches the screen (the App's line
+    filters, see :mod:`tui.widgets.line_finish`); ``None``: Textual does that later."""
     _drawn: dict[tuple[str, bool, bool], tuple[Style, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -111,6 +115,8 @@ class RowStyles:
                 over = _DIM + over
             runs = (self.time, self.name, kind_style + _BOLD, self.size, kind_style + _BOLD)
             found = tuple(self.base + style + over for style in (*runs, kind_style))
+            if self.finish is not None:
+                found = tuple(map(self.finish, found))
             self._drawn[key] = found
         return found
 

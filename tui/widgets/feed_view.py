@@ -9,6 +9,7 @@ when only the scrollbar changes. What the rows are, and when they change, is
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from math import ceil
 from typing import ClassVar
 
@@ -25,6 +26,7 @@ from tui.core.ring import EventRing
 from tui.widgets.feed_matches import SearchMatches, highlight
 from tui.widgets.feed_row import NAME_WIDTH, RowStyles, row_strip
 from tui.widgets.feed_rows import FeedRows
+from tui.widgets.line_finish import LineFinish, line_finish
 
 __all__ = ["FeedView"]
 
@@ -133,6 +135,9 @@ class FeedView(ScrollView, can_focus=True):
         self._utc = utc
         self._cache: LRUCache[tuple[int, int, bool, bool], Strip] = LRUCache(self.CACHE_ROWS)
         self._styles: RowStyles | None = None
+        self._finished_styles: RowStyles | None = None  # _styles, finished by _finish
+        # How rows are finished (see render_lines); None: Textual's styles cache does it.
+        self._finish: LineFinish | None = None
         self._painted: tuple[object, ...] | None = None
         self._name_width = NAME_WIDTH
         self._pass: tuple[int, int, int, int] | None = None  # see render_lines
@@ -164,10 +169,14 @@ class FeedView(ScrollView, can_focus=True):
 
     def redraw(self) -> None:
         """Forget rendered rows (after a settings or theme change) and repaint."""
-        self._cache.clear()
-        self._styles = None
+        self._forget_rows()
         self._painted = None
         self.refresh()
+
+    def _forget_rows(self) -> None:
+        """Forget rendered rows and the styles they were built with."""
+        self._cache.clear()
+        self._styles = self._finished_styles = None
 
     def on_focus(self, event: events.Focus) -> None:
         self.redraw()
@@ -177,8 +186,7 @@ class FeedView(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._cache.clear()
-        self._styles = None
+        self._forget_rows()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -194,7 +202,17 @@ class FeedView(ScrollView, can_focus=True):
         # width alone (scrollable_content_region) was a fifth of each row's cost.
         self._pass = self._line_pass()
         try:
-            return super().render_lines(crop)
+            # Rows are built finished (the App's line filters in their styles, as wide as
+            # the scrollbar leaves) when the styles allow: Textual's styles cache made
+            # four more Strips of each new row (see tui.widgets.line_finish).
+            finish = line_finish(self)
+            if finish != self._finish:
+                self._finish = finish
+                self._forget_rows()
+                self._styles_cache.clear()  # lines kept by line, finished or not
+            if finish is None:
+                return super().render_lines(crop)
+            return finish.lines(self, crop, self.render_line)
         finally:
             self._pass = None
 
@@ -210,7 +228,7 @@ class FeedView(ScrollView, can_focus=True):
         width, first, count, ghosts = self._pass or self._line_pass()
         row = first + y
         if row >= count:
-            return Strip.blank(width, self.rich_style)
+            return self._blank(width)
         rows = self._rows
         pos = rows.pos_at(row)
         dropped = row < ghosts
@@ -226,15 +244,17 @@ class FeedView(ScrollView, can_focus=True):
         """Render one row (a cache miss)."""
         event = self._rows.event(pos)
         if event is None:
-            return Strip.blank(width, self.rich_style)
+            return self._blank(width)
         lead, text = ("", None) if self.annotate is None else self.annotate(event)
         # Only a binary payload's preview depends on the connection's view (the look-up
         # goes through the App's settings: a few µs a row).
         binary = isinstance(event, PayloadEvent) and isinstance(event.data, bytes)
+        finish, matches = self._finish, self._matches
+        # A match's style goes over the row's own before the filters see them.
         strip = row_strip(
             event,
             width,
-            self._row_styles(),
+            self._row_styles() if matches is not None else self._row_styles(finish),
             view=self._receive_view(event.connection) if binary else "text",
             utc=self._utc,
             cursor=cursor,
@@ -243,13 +263,23 @@ class FeedView(ScrollView, can_focus=True):
             lead=lead,
             text=text,
         )
-        matches = self._matches
         if matches is not None:
             style = self.get_component_rich_style("feed--match", partial=True)
             strip = highlight(strip, matches.spans(strip.text), style)
+            if finish is not None:
+                strip = finish.strip(strip)
         return strip
 
-    def _row_styles(self) -> RowStyles:
+    def _blank(self, width: int) -> Strip:
+        style = self.rich_style
+        return Strip.blank(width, style if self._finish is None else self._finish.style(style))
+
+    def _row_styles(self, finish: LineFinish | None = None) -> RowStyles:
+        """The styles rows are built with, finished by ``finish`` if given."""
+        if finish is not None:
+            if self._finished_styles is None:
+                self._finished_styles = replace(self._row_styles(), finish=finish.style)
+            return self._finished_styles
         if self._styles is None:
             style = self.get_component_rich_style
             cursor = style("feed--cursor", partial=True)
