@@ -151,19 +151,25 @@ class WireConnection(ClientConnection):
         # between two frames the innermost waits in StreamReader.at_eof, which it leaves
         # only once bytes arrive. A frame begun (its header read, its payload not yet
         # arrived) waits in read_exact instead, with an empty buffer too.
-        return self._waiting().gi_code is _AT_EOF and not protocol.reader.buffer
+        return self._waits_in() is _AT_EOF and not protocol.reader.buffer
 
     def _waiting(self) -> Any:
-        """The innermost of the parser's generators: where it waits for bytes."""
+        """The innermost of the parser's generators, where it waits for bytes."""
         waiting: Any = self.protocol.parser
-        while waiting.gi_yieldfrom is not None:
-            waiting = waiting.gi_yieldfrom
+        while (inner := getattr(waiting, "gi_yieldfrom", None)) is not None:
+            waiting = inner
         return waiting
+
+    def _waits_in(self) -> Any:
+        """The code the parser waits in. getattr: a parser of another shape (not
+        generators) reads as neither between frames nor inside one, so everything goes
+        through it, rather than failing every read."""
+        return getattr(self._waiting(), "gi_code", None)
 
     def _inside_frame(self) -> bool:
         """Whether websockets' parser of an open connection waits for the rest of a frame
         (its StreamReader.read_exact)."""
-        return self.protocol.state is OPEN and self._waiting().gi_code is _READ_EXACT
+        return self.protocol.state is OPEN and self._waits_in() is _READ_EXACT
 
     def _finish_frame(self, data: bytes) -> bytes:
         """Give the parser the bytes it waits for (a header, a length, a payload: up to
@@ -171,7 +177,7 @@ class WireConnection(ClientConnection):
         reader = self.protocol.reader
         for _ in range(4):
             waiting = self._waiting()
-            if not data or waiting.gi_code is not _READ_EXACT:
+            if not data or getattr(waiting, "gi_code", None) is not _READ_EXACT:
                 break
             wanted = waiting.gi_frame.f_locals["n"] - len(reader.buffer)
             piece, data = data[:wanted], data[wanted:]
