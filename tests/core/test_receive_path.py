@@ -99,6 +99,27 @@ async def test_messages_in_one_frame_do_not_go_through_recv(
     assert returned < count // 10
 
 
+async def test_a_flood_is_read_without_websockets_parser(
+    demo: DemoServer, hub_runner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flood's reads end inside frames: the connection keeps the start of the last one
+    for the next read, and the parser, left inside a frame by the reads before the
+    reader took over, is given only the rest of that frame: it parses few frames."""
+    parsed = _counting_frame_parse(monkeypatch)
+    count = 100_000
+    url = demo.endpoint(f"/flood?count={count}&size=64")
+    # Without compression: a compressed frame needs websockets' decoding.
+    hub, events = hub_runner(connection("f", url, compression="none"), bus_limit=count + 10)
+    hub.start("f")
+    await events.count("stop", 1, timeout=30)
+    received = events.of("receive")
+    assert [int(e.data[:8]) for e in received] == list(range(1, count + 1))
+    assert not events.of("error")
+    # What arrived with the handshake's response (one read of at most 256 KiB: ~4 000
+    # of these frames), the frame the reader came in on, the close frame.
+    assert len(parsed) < count // 20
+
+
 async def test_redaction_and_sizes_on_the_fast_path(hub_runner: Any) -> None:
     """Secrets echoed by the server are hidden; the size is still what the wire carried."""
     secret = "s3cr3t-t0ken"
@@ -343,3 +364,26 @@ async def test_a_whole_message_inside_a_fragmented_one_fails_the_connection(
     events = await _read_one_by_one(hub_runner, monkeypatch, pieces)
     assert [e.data for e in events.of("receive")] == ["good"]
     assert any("continuation" in e.message for e in events.of("error"))
+
+
+async def test_a_stream_that_ends_inside_a_kept_frame_ends_as_websockets_ends_it(
+    hub_runner: Any,
+) -> None:
+    """The start of a frame kept for the next read goes to the parser when the stream
+    ends instead: the connection is lost (1006), with what websockets says about it."""
+
+    async def behaviour(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(frame(TEXT, b"good") + frame(TEXT, b"cut short")[:5])
+        await writer.drain()
+        writer.close()
+
+    async with RawServer(behaviour) as server:
+        hub, events = hub_runner(connection("c", server.url))
+        hub.start("c")
+        await events.count("stop", 1, timeout=20)
+    assert [e.data for e in events.of("receive")] == ["good"]
+    (stop,) = events.of("stop")
+    assert stop.code == 1006
+    assert [e.message for e in events.of("error")] == [
+        "connection lost: no close frame (1006 abnormal closure)"
+    ]

@@ -359,10 +359,10 @@ def fast_bytes(monkeypatch: pytest.MonkeyPatch) -> Count:
     count = Count()
     original = WireConnection._take_frames
 
-    def counting(self: WireConnection, data: bytes, take: Any) -> int:
-        done = original(self, data, take)
+    def counting(self: WireConnection, data: bytes, take: Any) -> tuple[int, bool]:
+        done, whole = original(self, data, take)
         count.taken += done
-        return done
+        return done, whole
 
     monkeypatch.setattr(WireConnection, "_take_frames", counting)
     return count
