@@ -9,20 +9,23 @@ the old ``2.0**1024``-style overflow within a couple of minutes). A scripted ope
 into the terminal: a selection change (``j``/``k``) every second, help (``?``, escape) and
 the palette (``ctrl+p``, escape) every 30 s. At the end it quits (``ctrl+q``, ``y``).
 
-Figures, after a warm-up (3 minutes; ``--quick``: 15 s of a 45 s run):
+Figures, after a warm-up (10 minutes of the full run's 20; ``--quick``: 15 s of a 45 s run):
 
 - RSS slope (MiB/hour), and RSS at the start and end of the window; beside it the lowest
-  RSS of every minute of the run, warm-up included, to see where it levels off. RSS is sampled every
-  0.5 s and fitted twice (both reported): all samples, and the troughs (the lowest RSS
-  of each 30 s, about five burst cycles), which a sawtooth from the bursts could not
-  move. After warm-up RSS moves in steps of a few hundred KiB to ~2 MiB, up and down,
-  as glibc's malloc grows and trims its heap, so a 7-minute fit of either says more
-  about where the steps fell than about growth;
+  RSS of every minute of the run, warm-up included, to see where it levels off. RSS is
+  sampled every 0.5 s; the slope that meets the target is the Theil-Sen slope (the
+  median of the slopes between every two points, :func:`theil_sen_per_hour`) of the
+  troughs (the lowest RSS of each 30 s, about five burst cycles, which a sawtooth from
+  the bursts could not move). After warm-up RSS moves in steps of a few hundred KiB to
+  ~2 MiB, up and down, as glibc's malloc grows and trims its heap: a least-squares fit
+  over a 7-minute window made one such step 5 MiB/hour. Reported beside it: least
+  squares on the troughs and on all samples, and the mean of the last third of the
+  troughs less that of the middle third, per hour (:func:`thirds_per_hour`);
 - the live heap: the bytes of Python's live blocks (pymalloc) plus those malloc has
-  handed out and not had back, every 10 s, fitted on its troughs the same way, with
-  the same target: live objects that grow show here, whatever the allocators keep.
-  Beside it: Python's allocated blocks, pymalloc's arenas, malloc's bytes in use and
-  held, and the object types whose counts grew most;
+  handed out and not had back, every 10 s, fitted on its troughs the same ways (the
+  Theil-Sen slope has the same target): live objects that grow show here, whatever the
+  allocators keep. Beside it: Python's allocated blocks, pymalloc's arenas, malloc's
+  bytes in use and held, and the object types whose counts grew most;
 - RSS split: its anonymous part's slope (troughs) and its file-backed pages (code and
   libraries) in the first and last third; the heap trims (``tui.core.memory``): count,
   median and longest;
@@ -36,7 +39,7 @@ Figures, after a warm-up (3 minutes; ``--quick``: 15 s of a 45 s run):
 - recording integrity: every ``seq`` from 1 to the last exactly once across the file and
   its rotations; the quit is clean (exit within 10 s).
 
-``--seconds N`` runs N seconds (warm-up: a third, at most 3 minutes; ``--warmup S`` sets
+``--seconds N`` runs N seconds (warm-up: half, at most 10 minutes; ``--warmup S`` sets
 it), and ``--keep DIR`` keeps the samples, the probes and (with ``WSDECK_SOAK_TRACE``,
 see ``soak_app.py``) the tracemalloc report in DIR. On stderr, each target is printed as
 ``met`` or ``MISSED``, then the worst staleness by the screen on top, the load, one
@@ -79,6 +82,15 @@ from common import (
 MIB = 1024 * 1024
 ROTATE_BYTES = 32 * MIB
 QUIT_WITHIN = 10.0
+FULL_SECONDS = 1200.0
+"""A full run (``run_all.py``): 20 minutes, a 10-minute window after the warm-up."""
+FULL_WARMUP = 600.0
+"""Seconds before RSS is fitted. RSS climbs for ~12 minutes before it levels off: 71.9 MiB
+at minute 3, 73.1 at minute 12, 73.1-73.4 from minute 13 to 29 in a 30-minute soak
+(2026-11-29, main at 2c0a4a4): pymalloc took one more 1 MiB arena (at minute 4-7 in
+three runs), glibc's heap held ~0.5 MiB more, and the rate plot's series fill their 15
+minutes. A 3-minute warm-up made that settling the slope (5.7 MiB/hour over minutes
+3-18 of that run; 1.6 over minutes 10-20, 0.7 over 15-30)."""
 SAMPLE_EVERY = 0.5
 TROUGH_EVERY = 30.0  # about five burst cycles (a 20 000-message flood, then 5 s apart)
 
@@ -261,6 +273,38 @@ def _slope_mib_per_hour(points: list[tuple[float, float]]) -> float:
     return _slope_per_hour(points) / MIB
 
 
+def theil_sen_per_hour(points: list[tuple[float, float]]) -> float:
+    """The Theil-Sen slope of (seconds, value) points, per hour: the median of the slopes
+    between every two points.
+
+    RSS moves in steps of up to ~2 MiB, up and down (glibc growing and trimming its heap):
+    one step moves a least-squares fit over 15 minutes by several MiB/hour wherever it
+    falls, but the median only if about half of all pairs straddle it, while steps that
+    keep coming (a creep) move every pair and so the median. Troughs only (a few dozen
+    points): every pair of 3 600 samples would be 6.5 million slopes.
+    """
+    slopes = [
+        (b[1] - a[1]) / (b[0] - a[0]) * 3600
+        for i, a in enumerate(points)
+        for b in points[i + 1 :]
+        if b[0] > a[0]
+    ]
+    return statistics.median(slopes) if slopes else float("nan")
+
+
+def thirds_per_hour(points: list[tuple[float, float]]) -> float:
+    """The mean of the last third less that of the middle third, per hour between their
+    mid-times: a second robust view (a step in the first third, where RSS still settles,
+    does not count)."""
+    third = len(points) // 3
+    if third < 2:
+        return float("nan")
+    middle, last = points[third : 2 * third], points[-third:]
+    span = statistics.fmean(t for t, _ in last) - statistics.fmean(t for t, _ in middle)
+    rise = statistics.fmean(v for _, v in last) - statistics.fmean(v for _, v in middle)
+    return rise / span * 3600 if span > 0 else float("nan")
+
+
 def _slope_per_hour(points: list[tuple[float, float]]) -> float:
     """Least-squares slope of (seconds, value) points, per hour."""
     if len(points) < 3:
@@ -372,7 +416,7 @@ def verdict(checks: list[dict[str, Any]], figures: dict[str, Any]) -> list[str]:
     if window < SLOPE_WINDOW:
         lines.append(
             f"soak: CAUTION: {window:g} s after warm-up: slopes over less than "
-            f"{SLOPE_WINDOW:g} s say little about growth (--seconds 900 for a full run)"
+            f"{SLOPE_WINDOW:g} s say little about growth (--seconds 1080 for a full run)"
         )
     return lines
 
@@ -433,10 +477,10 @@ def run(
     warmup: float | None = None,
 ) -> dict[str, Any]:
     if seconds is None:
-        seconds = 45.0 if quick else 600.0
-        warmup = (15.0 if quick else 180.0) if warmup is None else warmup
+        seconds = 45.0 if quick else FULL_SECONDS
+        warmup = (15.0 if quick else FULL_WARMUP) if warmup is None else warmup
     elif warmup is None:
-        warmup = min(180.0, seconds / 3)
+        warmup = min(FULL_WARMUP, seconds / 2)
     with bench_server() as server, tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         recording = folder / "events.jsonl"
@@ -459,6 +503,7 @@ def run(
     later_slope = _slope_mib_per_hour(rss[len(rss) // 2 :])
     troughs = _troughs(rss)
     trough_slope = _slope_mib_per_hour(troughs)
+    robust_slope = theil_sen_per_hour(troughs) / MIB
     probed = [p for p in inside if p["t"] >= begin]
 
     # Python's live blocks and malloc's, every 10 s (the bytes, where RSS counts pages).
@@ -468,7 +513,8 @@ def run(
         if p.get("pymalloc") and p.get("malloc") is not None
     ]
 
-    live_slope = round(_slope_mib_per_hour(_troughs(live)), 2)
+    live_troughs = _troughs(live)
+    live_slope = round(theil_sen_per_hour(live_troughs) / MIB, 2)
 
     def probed_slope(key: str) -> float:
         """Per hour, of the troughs of a probe figure."""
@@ -494,7 +540,9 @@ def run(
             round(window[0]["rss"] / MIB, 1) if window else None,
             round(window[-1]["rss"] / MIB, 1) if window else None,
         ],
-        "rss_slope_mib_per_hour": round(trough_slope, 2),
+        "rss_slope_mib_per_hour": round(robust_slope, 2),
+        "rss_slope_least_squares_troughs_mib_per_hour": round(trough_slope, 2),
+        "rss_slope_last_vs_middle_third_mib_per_hour": round(thirds_per_hour(troughs) / MIB, 2),
         "rss_troughs_mib_first_last": [round(v / MIB, 1) for _, v in troughs[:1] + troughs[-1:]],
         "rss_slope_all_samples_mib_per_hour": round(slope, 2),
         "rss_slope_all_samples_second_half_mib_per_hour": round(later_slope, 2),
@@ -511,6 +559,12 @@ def run(
         "malloc_in_use_trough_slope_mib_per_hour": round(probed_slope("malloc") / MIB, 2),
         "malloc_held_trough_slope_mib_per_hour": round(probed_slope("malloc_held") / MIB, 2),
         "live_heap_trough_slope_mib_per_hour": live_slope,
+        "live_heap_slope_least_squares_troughs_mib_per_hour": round(
+            _slope_mib_per_hour(live_troughs), 2
+        ),
+        "live_heap_slope_last_vs_middle_third_mib_per_hour": round(
+            thirds_per_hour(live_troughs) / MIB, 2
+        ),
         "live_heap_mib_first_last": [round(v / MIB, 1) for v in _thirds([v for _, v in live])],
         "python_arenas_first_last": _thirds([p["arenas"] for p in probed if p.get("arenas")]),
         "types_grew_most": _types_grew(probed),
@@ -543,8 +597,14 @@ def run(
         "recording": integrity,
     }
     checks = [
-        check("RSS slope after warm-up (troughs)", round(trough_slope, 2), "<=", 2, " MiB/h"),
-        check("live heap slope after warm-up (troughs)", live_slope, "<=", 2, " MiB/h"),
+        check(
+            "RSS slope after warm-up (Theil-Sen, troughs)",
+            round(robust_slope, 2),
+            "<=",
+            2,
+            " MiB/h",
+        ),
+        check("live heap slope after warm-up (Theil-Sen, troughs)", live_slope, "<=", 2, " MiB/h"),
         check("file descriptors growth", fds[1] - fds[0], "<=", 0),
         check("asyncio tasks growth", tasks[1] - tasks[0], "<=", 2),
         check("widgets growth", widgets[1] - widgets[0], "<=", 0),

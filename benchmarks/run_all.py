@@ -1,7 +1,7 @@
 """Run every benchmark and print one JSON document; exit 1 if a target is missed.
 
 ``python benchmarks/run_all.py`` runs the full suite (3 runs per figure, 5 for startup, one
-10-minute soak; about 30 minutes on 2 cores). ``--quick`` runs small loads once and never
+20-minute soak; about 45 minutes on 2 cores). ``--quick`` runs small loads once and never
 fails on a target (a smoke test for CI). ``--only NAME`` runs some of: ingest, dashboard,
 fanin, fanin5k, latency, keys, startup, ssh, soak, automation, open, fields, watch.
 Before each benchmark the suite waits (up to ``--wait`` seconds) for the 1-minute load

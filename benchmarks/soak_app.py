@@ -40,7 +40,8 @@ also starts ``tracemalloc`` at START, and writes ``PROBE_FILE.trace.json`` at SE
 allocations that grew most between the snapshots taken at FIRST and SECOND (by
 traceback), and the object counts by type that grew most. A diagnostic: tracing slows
 every allocation down, and START must be 0 for the growth to mean growth (an object
-allocated before START and replaced after it would count as new).
+allocated before START and replaced after it would count as new). The report also has
+the growth by the line that allocated (every traceback through it added up).
 
 With ``WSDECK_SOAK_STALLS=SECONDS`` a thread samples what the main thread runs whenever a
 batch waits unshown for longer than that (see :class:`StallSampler`).
@@ -171,6 +172,10 @@ class Tracer:
                         "where": stat.traceback.format()[-10:],
                     }
                     for stat in growth[:25]
+                ],
+                "grew_by_line": [
+                    {"kib": round(stat.size_diff / 1024, 1), "where": str(stat.traceback[0])}
+                    for stat in snapshot.compare_to(self.snapshot, "lineno")[:40]
                 ],
                 "types": (types - self.types).most_common(25),
             }

@@ -78,3 +78,16 @@ def test_a_quiet_full_run_that_meets_every_target_says_pass_and_nothing_else(
     lines = bench_soak.verdict(checks, _figures(900.0, 0.3))
     assert "soak: VERDICT: PASS, all 1 targets met" in lines
     assert not [line for line in lines if "CAUTION" in line]
+
+
+def test_one_step_is_not_a_slope_but_a_creep_is(bench_soak: Any) -> None:
+    """15 minutes of troughs (one per 30 s): a single 1 MiB step at minute 5 (glibc's heap
+    growing once) made the least-squares slope over 2 MiB/hour; the Theil-Sen slope says
+    flat. A creep of 3 MiB/hour, in small steps, is measured as such by both."""
+    mib = bench_soak.MIB
+    step = [(t * 30.0, 70 * mib + (mib if t >= 10 else 0)) for t in range(30)]
+    assert bench_soak._slope_mib_per_hour(step) > 2
+    assert bench_soak.theil_sen_per_hour(step) / mib == 0
+    creep = [(t * 30.0, 70 * mib + (t // 4) * mib / 10) for t in range(30)]  # 3 MiB/hour
+    assert 2.5 < bench_soak.theil_sen_per_hour(creep) / mib < 3.5
+    assert 2.5 < bench_soak.thirds_per_hour(creep) / mib < 3.5

@@ -563,6 +563,14 @@ class WsdeckApp(App[int]):
             return screens is None or not isinstance(self.screen, screens.SettingsScreen)
         return True
 
+    def action_help_quit(self) -> None:
+        """ctrl+c outside a text field: say how to quit. Textual's own hint looks for its
+        "quit" action, and wsdeck's quit asks first (``request_quit``), so it never showed."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action == "request_quit" and active.binding.priority:
+                self.notify(f"Press {key} to quit", title="Do you want to quit?", markup=False)
+                return
+
     async def action_request_quit(self) -> None:
         """Quit; ask first when connections are open."""
         if not self.ready:

@@ -225,22 +225,31 @@ examples:
 """
 
 
+def _number(value: str, kind: type[int] | type[float], what: str) -> float:
+    """``value`` as a number; a word that is not one says what was expected (argparse
+    would name the converting function instead: "invalid _positive_float value")."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {what}, got {value!r}") from None
+
+
 def _port(value: str) -> int:
-    port = int(value)
+    port = int(_number(value, int, "a port number, 0..65535"))
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 0..65535, got {port}")
     return port
 
 
 def _positive_int(value: str) -> int:
-    number = int(value)
+    number = int(_number(value, int, "a whole number, at least 1"))
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
     return number
 
 
 def _positive_float(value: str) -> float:
-    number = float(value)
+    number = _number(value, float, "a positive number of seconds")
     if not number > 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {value}")
     return number

@@ -298,7 +298,9 @@ def run_demo(port: int = 0, *, record: Path | None = None) -> int:
     try:
         return asyncio.run(main())
     except OSError as exc:
-        print(f"wsdeck demo: cannot start the demo server: {exc.strerror or exc}", file=sys.stderr)
+        from tui.demo.server import bind_failure
+
+        print(f"wsdeck demo: cannot start the demo server: {bind_failure(exc)}", file=sys.stderr)
         return 1
 
 

@@ -312,6 +312,21 @@ async def test_export_refuses_a_symlink_and_asks_before_creating_a_folder(
         await wait_until(pilot, target.exists)
 
 
+async def test_an_export_that_fails_names_its_path(make_app: Any) -> None:
+    # Said only "export failed: Permission denied", with the dialog (and the path) gone.
+    target = "/sys/wsdeck-export-test.jsonl"  # not writable, even by root
+    app = make_app(conn("c", "ws://127.0.0.1:9/"))
+    async with app.run_test(size=SIZE) as pilot:
+        await _export_to(pilot, app, target)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ExportScreen))
+        await wait_until(pilot, lambda: any("failed" in str(n.message) for n in app._notifications))
+        messages = [str(n.message) for n in app._notifications]
+    failed = [m for m in messages if m.startswith(f"export to {target} failed: ")]
+    assert failed, messages  # Permission denied, or Read-only file system where /sys is ro
+    assert failed[0].endswith(" (e: export elsewhere)")
+
+
 async def test_quit_asks_when_connections_are_open(demo: DemoServer, make_app: Any) -> None:
     app = make_app(conn("echo", demo.endpoint("/echo"), auto_start=True))
     async with app.run_test(size=SIZE) as pilot:
@@ -328,6 +343,18 @@ async def test_quit_asks_when_connections_are_open(demo: DemoServer, make_app: A
         await pilot.press("y")
         await wait_until(pilot, lambda: not app.is_running, timeout=5)
     assert app.return_value == 0
+
+
+async def test_ctrl_c_says_how_to_quit(make_app: Any) -> None:
+    # Textual's hint looks for its own "quit" action; wsdeck's quit asks first (another
+    # action), so ctrl+c did nothing at all, the reflex of every terminal user unanswered.
+    app = make_app(conn("idle", "ws://127.0.0.1:9/"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: bool(app._notifications))
+        assert app.is_running
+        messages = [str(n.message) for n in app._notifications]
+        assert "Press ctrl+q to quit" in messages
 
 
 async def test_quit_without_open_connections_is_immediate(make_app: Any) -> None:

@@ -119,6 +119,20 @@ def test_bad_option_is_a_usage_error() -> None:
     assert "must be at least 1" in result.stderr
 
 
+def test_a_word_for_a_number_says_what_was_expected() -> None:
+    # argparse named the converting function: "invalid _positive_float value: 'abc'".
+    for args, expected in (
+        (("tail", "x", "--timeout", "abc"), "--timeout: must be a positive number of seconds"),
+        (("tail", "x", "--count", "ten"), "--count: must be a whole number, at least 1"),
+        (("demo-server", "--port", "http"), "--port: must be a port number, 0..65535"),
+    ):
+        result = wsdeck(*args)
+        assert result.returncode == 2
+        assert result.stderr.splitlines()[-1].endswith(f"{expected}, got {args[-1]!r}")
+        assert "_positive" not in result.stderr
+        assert "_port" not in result.stderr
+
+
 def test_an_untrusted_working_directory_file_stops_every_command(isolated_env: Path) -> None:
     (isolated_env / "wsdeck.toml").write_text(VALID)
     for args in (["config", "check"], ["config", "path"], ["tail", "echo", "--timeout", "5"]):

@@ -467,6 +467,8 @@ def test_run_reports_a_bind_error_on_one_line_and_returns_1(
     out, err = capsys.readouterr()
     assert out == ""
     assert err.startswith(f"wsdeck demo-server: cannot listen on 127.0.0.1:{port}: ")
+    # and says what to do about it
+    assert err.endswith("; choose another port with --port N, or leave --port out for a free one\n")
     assert err.count("\n") == 1
 
 

@@ -12,7 +12,7 @@ from settings import Connection
 from tui.core.analysis import Analysis
 from tui.core.events import ReceiveEvent, SendEvent
 from tui.core.fields import PLOT_LIMIT, FieldSet, format_value, leaf_paths, numeric, sparkline
-from tui.core.fields_store import RESOLUTION, FieldStore, Series
+from tui.core.fields_store import RESOLUTION, SPAN, FieldStore, Series
 from tui.core.jq import NO_VALUE
 from tui.core.rates import RateHistory
 
@@ -163,6 +163,36 @@ def test_series_keep_one_point_per_resolution_and_answer_since() -> None:
     times, values = series.since(start)
     assert values == [9.0, 19.0, 29.0, 39.0]  # the last of each interval
     assert series.since(times[2]) == (times[2:], [29.0, 39.0])
+
+
+def test_series_hold_their_span_and_stop_growing() -> None:
+    """A point every RESOLUTION (a field) and every second (a rate): after the span has
+    filled, as many points again leave the length where it was (it grew to twice the span)."""
+    for step in (RESOLUTION, 1.0):
+        series = Series()
+        lengths = []
+        for index in range(int(3 * SPAN / step)):
+            series.add(1000.0 + index * step, float(index))
+            lengths.append(len(series))
+        span_points = int(SPAN / step)
+        filled = int(1.2 * SPAN / step)
+        assert max(lengths[filled:]) == max(lengths[:filled]) <= span_points + 64
+        assert min(lengths[filled:]) >= span_points  # what a plot shows is all there
+        times, values = series.since(0)
+        assert times[-1] - times[0] <= SPAN + 64 * step
+        assert values[-1] == float(len(lengths) - 1)
+
+
+def test_rate_series_stop_growing_after_their_span() -> None:
+    rates = RateHistory()
+    longest: dict[int, int] = {}
+    for second in range(int(3 * SPAN)):  # sampled once a second, as the App does
+        rates.sample(float(second), {"a": second * 10})
+        series = rates.series("a")
+        if series is not None:
+            third = int(second // SPAN)
+            longest[third] = max(longest.get(third, 0), len(series))
+    assert longest[1] == longest[2] <= SPAN + 64
 
 
 def test_settings_fields_are_checked_with_their_path() -> None:

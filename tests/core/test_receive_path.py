@@ -122,7 +122,8 @@ async def test_redaction_and_sizes_on_the_fast_path(hub_runner: Any) -> None:
 
 async def test_the_websockets_internals_of_the_fast_path_have_their_shape() -> None:
     # WireConnection.process_event overrides websockets' own and reads the length of its
-    # receive queue (pyproject.toml pins the versions this was tested with).
+    # receive queue; its data_received reads frames itself between websockets' frames
+    # (pyproject.toml pins the versions this was tested with).
     from websockets.asyncio.client import ClientConnection
     from websockets.asyncio.messages import Assembler
     from websockets.frames import Frame, Opcode
@@ -132,6 +133,30 @@ async def test_the_websockets_internals_of_the_fast_path_have_their_shape() -> N
     assert len(queue.frames) == 0
     queue.put(Frame(Opcode.TEXT, b"x"))
     assert len(queue.frames) == 1
+    # WireConnection._between_frames reads the protocol's state and where its chain of
+    # parsing generators waits: in StreamReader.at_eof between two frames, elsewhere
+    # inside one.
+    from websockets.client import ClientProtocol
+    from websockets.protocol import State as ProtocolState
+    from websockets.streams import StreamReader
+    from websockets.uri import parse_uri
+
+    def waits_in(protocol: ClientProtocol) -> Any:
+        waiting: Any = protocol.parser
+        while waiting.gi_yieldfrom is not None:
+            waiting = waiting.gi_yieldfrom
+        return waiting.gi_code
+
+    protocol = ClientProtocol(parse_uri("ws://127.0.0.1/"), state=ProtocolState.OPEN)
+    assert protocol.current_size is None
+    assert protocol.max_fragment_size is None
+    assert protocol.debug is False
+    protocol.receive_data(frame(TEXT, b"one"))
+    assert waits_in(protocol) is StreamReader.at_eof.__code__
+    assert not protocol.reader.buffer
+    protocol.receive_data(frame(TEXT, b"two")[:2])
+    assert waits_in(protocol) is not StreamReader.at_eof.__code__
+    assert not protocol.reader.buffer
 
 
 def test_the_protocol_says_when_a_read_leaves_something_to_write() -> None:
@@ -168,3 +193,117 @@ async def test_nothing_after_invalid_utf8_is_delivered(hub_runner: Any, bus_limi
     assert [e.data for e in events.of("receive")] == ["before"]
     assert hub.get("c").stats.msgs_in == 1
     assert any("UTF-8" in e.message for e in events.of("error"))
+
+
+def _counting_frame_parse(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The payload size of each frame websockets' own parser reads."""
+    from websockets.frames import Frame
+
+    parsed: list[int] = []
+    original = Frame.parse.__func__  # type: ignore[attr-defined]
+
+    def parse(cls: type[Frame], *args: Any, **kwargs: Any) -> Any:
+        result = yield from original(cls, *args, **kwargs)
+        parsed.append(len(result.data))
+        return result
+
+    monkeypatch.setattr(Frame, "parse", classmethod(parse))
+    return parsed
+
+
+async def _read_one_by_one(hub_runner: Any, pieces: list[bytes], pause: float) -> Any:
+    """A server writes each piece on its own, ``pause`` apart (one read each), then a close
+    frame; the events of a connection to it, once it stopped."""
+
+    async def behaviour(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for piece in pieces:
+            writer.write(piece)
+            await writer.drain()
+            await asyncio.sleep(pause)
+        writer.write(frame(CLOSE, b"\x03\xe8"))
+        await close_after_peer(reader, writer)
+
+    async with RawServer(behaviour) as server:
+        hub, events = hub_runner(connection("c", server.url))
+        hub.start("c")
+        await events.count("stop", 1, timeout=20)
+    return events
+
+
+async def test_a_message_per_read_skips_websockets_parser(
+    hub_runner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fan-in: every read holds one small message (text, or binary; 7-bit and 16-bit
+    lengths): the connection reads them itself, websockets' parser reads none of them
+    (only the close frame here, and perhaps the first message)."""
+    parsed = _counting_frame_parse(monkeypatch)
+    messages: list[str | bytes] = [
+        f"m{i} " + "x" * size for i, size in enumerate([0, 60, 121, 122, 500, 65_000])
+    ]
+    messages += [b"\x00\x01", b"\xff" * 300]
+    pieces = [frame(TEXT, m.encode()) if isinstance(m, str) else frame(BINARY, m) for m in messages]
+    events = await _read_one_by_one(hub_runner, pieces, 0.005)
+    assert [e.data for e in events.of("receive")] == messages
+    assert not events.of("error")
+    # The close frame; the first message too if it came in the read of the handshake's
+    # response, before the reader was there to take it.
+    assert parsed in ([2], [len(messages[0]), 2])
+
+
+@pytest.mark.parametrize(
+    ("wire", "problem"),
+    [
+        (frame(TEXT, b"masked", mask=True), "mask"),
+        (frame(TEXT, b"reserved", rsv=4), "reserved bits"),
+        (frame(0x3, b"opcode 3"), "opcode"),
+        (frame(TEXT, b"x" * 2000), "over max_message_size"),
+        (frame(TEXT, b"x" * 70_000), "over max_message_size"),  # a 64-bit length
+    ],
+)
+async def test_frames_the_fast_path_leaves_fail_as_websockets_fails_them(
+    hub_runner: Any, wire: bytes, problem: str
+) -> None:
+    """After a good message, in the same read: a masked frame, reserved bits, an unknown
+    opcode, a message over ``max_message_size`` (1 000 bytes here) are websockets'
+    protocol errors, reported as such; nothing after them is delivered."""
+
+    async def behaviour(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(frame(TEXT, b"good") + wire + frame(TEXT, b"after"))
+        await writer.drain()
+        await close_after_peer(reader, writer)
+
+    async with RawServer(behaviour) as server:
+        hub, events = hub_runner(connection("c", server.url, max_message_size=1000))
+        hub.start("c")
+        await events.count("stop", 1, timeout=20)
+    assert [e.data for e in events.of("receive")] == ["good"]
+    errors = " ".join(e.message for e in events.of("error"))
+    assert problem in errors.lower()
+
+
+async def test_a_frame_cut_after_its_header_is_read_by_websockets(hub_runner: Any) -> None:
+    """A read that ends right after a frame's header leaves websockets' parser inside that
+    frame with nothing buffered: the next read (its payload, then whole messages) must
+    go to the parser, not be taken for the start of a frame."""
+    payload = b"\x81\x05hello"  # its payload would read as a frame if taken for one
+    cases = [
+        frame(BINARY, payload)[:2],
+        frame(BINARY, payload)[2:] + frame(TEXT, b"next"),
+        frame(TEXT, b"x" * 200)[:4],  # a 16-bit length, cut after it
+        frame(TEXT, b"x" * 200)[4:],
+    ]
+    events = await _read_one_by_one(hub_runner, cases, 0.02)
+    assert [e.data for e in events.of("receive")] == [payload, "next", "x" * 200]
+    assert not events.of("error")
+
+
+async def test_a_whole_message_inside_a_fragmented_one_fails_the_connection(
+    hub_runner: Any,
+) -> None:
+    """Between the fragments of a message the parser waits for a frame with nothing
+    buffered, but only a continuation may come: a whole message read then is websockets'
+    protocol error, not a message."""
+    pieces = [frame(TEXT, b"good"), frame(TEXT, b"frag", fin=False), frame(TEXT, b"in")]
+    events = await _read_one_by_one(hub_runner, pieces, 0.02)
+    assert [e.data for e in events.of("receive")] == ["good"]
+    assert any("continuation" in e.message for e in events.of("error"))

@@ -22,7 +22,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from websockets.exceptions import ConnectionClosed, PayloadTooBig
-from websockets.frames import TEXT, Frame
 
 from settings import Connection, Message
 from settings.redaction import Redactor
@@ -618,18 +617,17 @@ class WsClient:
         redact_binary = redact.binary if redact is not None else None
         holding = False  # this task waits for room on the sink for an event it holds
 
-        def take(frame: Frame) -> bool:
-            # Whole messages as the protocol parses them (see WireConnection.process_event);
-            # False leaves the frame to recv() below: while the sink is full, or this task
+        def take(raw: bytes | bytearray | memoryview, text: bool) -> bool:
+            # Whole messages as they are read (see WireConnection.data_received); False
+            # leaves the frame to recv() below: while the sink is full, or this task
             # holds an event (order), or the text is not valid UTF-8 (recv() fails the
             # connection for it, as websockets does).
             if holding or sink.full:
                 return False
-            raw = frame.data
-            payload = raw if type(raw) is bytes else bytes(raw)  # bytes from the parser
+            payload = raw if type(raw) is bytes else bytes(raw)  # a bytearray from the parser
             size = len(payload)  # the wire's bytes: UTF-8 for text
             data: str | bytes = payload
-            if frame.opcode is TEXT:
+            if text:
                 try:
                     data = payload.decode()
                 except UnicodeDecodeError:

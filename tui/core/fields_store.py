@@ -8,6 +8,7 @@ so a reader never sees half an update.
 
 from __future__ import annotations
 
+import bisect
 import threading
 from array import array
 from collections.abc import Iterable, Mapping
@@ -25,6 +26,10 @@ cells wide shows 60 s at this resolution; a flood of 10 000 values a second is n
 
 SPAN: Final = 900.0
 """Seconds of values a series keeps (15 minutes: 1 800 points, ~29 KB)."""
+
+_SLACK: Final = 64
+"""Points a series holds beyond its span before it drops the old ones: a drop moves the
+~14 KB of the points kept, once every 64 points (amortised, and bounded memory)."""
 
 
 class Series:
@@ -47,12 +52,16 @@ class Series:
                 self._times[-1], self._values[-1] = ts, value
                 return
             self._bucket = bucket
-            self._times.append(ts)
+            times = self._times
+            times.append(ts)
             self._values.append(value)
+            # Dropped by age as well as by count: a series with a point a second (the rate
+            # plot's) held twice its span, and grew for an hour before the count cut it.
             limit = int(SPAN / RESOLUTION)
-            if len(self._times) > 2 * limit:  # trimmed in halves: amortised O(1)
-                del self._times[:-limit]
-                del self._values[:-limit]
+            if len(times) > limit + _SLACK or times[0] < ts - SPAN - _SLACK * RESOLUTION:
+                old = max(len(times) - limit, bisect.bisect_left(times, ts - SPAN))
+                del times[:old]
+                del self._values[:old]
 
     def since(self, start: float) -> tuple[list[float], list[float]]:
         """The points from ``start`` on: their times and values."""

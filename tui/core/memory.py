@@ -10,16 +10,16 @@ live bytes flat within 0.12 MiB/hour. ``malloc_trim(0)`` walks every arena and g
 whole free pages inside them back (``MADV_DONTNEED``). Every :data:`TRIM_EVERY` seconds
 that took 0.2-0.4 ms in a soak (4 ms at most); giving 50 MiB back at once takes ~15 ms.
 
-The trim gives back free pages *inside* the heaps; it cannot undo a heap that grew. glibc
-serves blocks of 128 KiB and more with their own ``mmap`` (given back when freed), but each
-such block freed raises that threshold to its size (up to 32 MiB): after the first big
-batches (a 20 000-message burst's recording buffer, a list of 10 000 events) blocks of
-hundreds of KiB come from the heap, and holes between them grow it. In a 15-minute soak
-the bytes malloc held grew 6.1 MiB/hour while those in use stayed flat (0.8), and RSS
-followed (6.6). The first trim therefore also pins the threshold (``mallopt``,
-:data:`MMAP_THRESHOLD`), which keeps big blocks out of the heap for good. Two 15-minute
-soaks side by side (load ~10.5): the bytes held from minute 2 to 15 went 16.8 -> 18.4 MiB
-without the pin, 15.7 -> 15.9 with it (slopes 4.4 and 2.4 MiB/hour, in use 1.2 and 0.8).
+The trim gives back free pages *inside* the heaps; it leaves glibc's mmap threshold
+alone. Blocks of 128 KiB and more start with a mapping of their own, and each one freed
+raises the threshold to its size (up to 32 MiB), so big blocks then come from the heap.
+An earlier version pinned the threshold at 128 KiB (``mallopt``) to keep them out of the
+heap; measured on 2026-11-29 that cost every large message a fresh mapping and its page
+faults: the dashboard draining 1 MiB binary messages spent 2 955 µs of CPU per message
+pinned against 1 660 unpinned (median of 5 alternating pairs, load 2-4), 739 against 495
+at 256 KiB. And in two 900 s soaks side by side (load 2.0-4.8-12.7) the pin did not
+keep RSS lower: after warm-up it went 71.9 -> 72.8 MiB pinned, 72.4 -> 72.3 unpinned
+(the lowest of the first and the last 30 s).
 
 Only glibc has ``malloc_trim``: musl, the BSDs and macOS have no such call (their
 allocators decide by themselves when pages go back). There :func:`heap_trimmer` gives
@@ -35,10 +35,6 @@ from typing import Any
 
 TRIM_EVERY = 30.0
 """Seconds between two trims: the creep is MiB per hour, a trim costs a few ms."""
-
-MMAP_THRESHOLD = 128 * 1024
-"""Blocks this large or larger get their own ``mmap`` (glibc's initial threshold, pinned)."""
-_M_MMAP_THRESHOLD = -3  # glibc's <malloc.h>
 
 
 def heap_trimmer() -> Callable[[], bool] | None:
@@ -70,6 +66,4 @@ def _malloc_trim() -> Any:
         return None
     trim.argtypes = [ctypes.c_size_t]
     trim.restype = ctypes.c_int
-    libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)  # see the module's docstring
     return trim

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import signal
 import sys
 from collections.abc import Callable, Coroutine
@@ -127,13 +128,23 @@ def run(host: str = "127.0.0.1", port: int = 0) -> int:
         return 0
 
 
+def bind_failure(exc: OSError | OverflowError) -> str:
+    """Why the demo server could not listen, and what to do when the port is taken."""
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        detail += "; choose another port with --port N, or leave --port out for a free one"
+    return detail
+
+
 async def _serve_until_signal(host: str, port: int) -> int:
     server = DemoServer(host, port)
     try:
         await server.start()
     except (OSError, OverflowError) as exc:  # OverflowError: port outside 0..65535
-        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        print(f"wsdeck demo-server: cannot listen on {host}:{port}: {detail}", file=sys.stderr)
+        print(
+            f"wsdeck demo-server: cannot listen on {host}:{port}: {bind_failure(exc)}",
+            file=sys.stderr,
+        )
         return 1
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

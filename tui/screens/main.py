@@ -880,6 +880,11 @@ class MainScreen(Screen[None]):
         except ExportRefused as exc:
             self.notify(f"export refused: {exc}", severity="error", markup=False)
         except OSError as exc:
-            self.notify(f"export failed: {exc.strerror or exc}", severity="error", markup=False)
+            # The dialog is gone: name the path that failed, and how to try another.
+            self.notify(
+                f"export to {path} failed: {exc.strerror or exc} (e: export elsewhere)",
+                severity="error",
+                markup=False,
+            )
         else:
             self.notify(f"exported {count} events to {path}", markup=False)
