@@ -136,7 +136,13 @@ def _stream(rng: random.Random) -> Stream:
         frames.append(frame(CLOSE, close))
         if rng.random() < 0.3:  # data after the close frame: discarded
             frames.append(frame(TEXT, b"after close"))
-    return Stream(b"".join(frames), _cuts(rng, frames), max_size)
+    wire, cuts = b"".join(frames), _cuts(rng, frames)
+    if rng.random() < 0.15:
+        # The stream ends anywhere (the server gone): inside a frame kept for the next
+        # read too, which must then end as websockets ends it.
+        end = rng.randrange(1, len(wire))
+        wire, cuts = wire[:end], [cut for cut in cuts if cut < end]
+    return Stream(wire, cuts, max_size)
 
 
 def _cuts(rng: random.Random, frames: list[bytes]) -> list[int]:
