@@ -416,8 +416,8 @@ def verdict(checks: list[dict[str, Any]], figures: dict[str, Any]) -> list[str]:
     if window < SLOPE_WINDOW:
         lines.append(
             f"soak: CAUTION: {window:g} s after warm-up: slopes over less than "
-            f"{SLOPE_WINDOW:g} s say little about growth "
-            f"(--seconds {FULL_SECONDS:g} for a full run)"
+            f"{SLOPE_WINDOW:g} s say little about growth (--seconds {FULL_SECONDS:g}, or "
+            "none, for a full run)"
         )
     return lines
 

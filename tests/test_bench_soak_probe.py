@@ -91,3 +91,14 @@ def test_one_step_is_not_a_slope_but_a_creep_is(bench_soak: Any) -> None:
     creep = [(t * 30.0, 70 * mib + (t // 4) * mib / 10) for t in range(30)]  # 3 MiB/hour
     assert 2.5 < bench_soak.theil_sen_per_hour(creep) / mib < 3.5
     assert 2.5 < bench_soak.thirds_per_hour(creep) / mib < 3.5
+
+
+def test_the_short_window_caution_names_a_run_long_enough(bench_soak: Any) -> None:
+    # It said --seconds 1080: its warm-up (half, at most 10 minutes) left 540 s, still short.
+    figures = {**_figures(300.0, 0.3), "warmup_s": 100.0}
+    [caution] = [line for line in bench_soak.verdict([], figures) if "CAUTION" in line]
+    seconds = float(caution.split("--seconds ")[1].split(",")[0])
+    warmup = min(bench_soak.FULL_WARMUP, seconds / 2)  # as run() sets it
+    assert seconds - warmup >= bench_soak.SLOPE_WINDOW
+    figures = {**figures, "seconds": seconds, "warmup_s": warmup}
+    assert not [line for line in bench_soak.verdict([], figures) if "CAUTION" in line]

@@ -451,7 +451,10 @@ class WsdeckApp(App[int]):
         key = isinstance(message, events.Key | events.Paste) and not message.is_forwarded
         if key and not self._keys.admit():
             return False
-        return super().post_message(message)
+        queued = super().post_message(message)
+        if key and not queued:
+            self._keys.refused()  # it will not reach the gate: its place is free again
+        return queued
 
     async def on_event(self, event: events.Event) -> None:
         # Keys and pastes from the terminal go one at a time (see tui.typeahead).

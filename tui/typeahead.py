@@ -124,6 +124,11 @@ class KeyGate:
         self._on_way += 1
         return True
 
+    def refused(self) -> None:
+        """A key or paste admitted was not queued after all (the App is closing, or has
+        its keys disabled): it never comes to :meth:`take`, so it is no longer on its way."""
+        self._on_way -= 1
+
     async def take(self, event: events.Key | events.Paste) -> None:
         """Route ``event`` now, or hold it until the events before it are handled."""
         if self.dropped:

@@ -235,6 +235,26 @@ async def test_keys_past_the_limit_are_dropped_and_told(
         await app._quit()
 
 
+async def test_keys_the_app_refuses_to_queue_leave_room_for_later_ones(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A key admitted by the gate but refused by the App's queue (its keys disabled, or the
+    # App closing) never reaches the gate: it kept its place among the KEY_LIMIT on their
+    # way for good, and once KEY_LIMIT had been refused every later key was dropped.
+    monkeypatch.setattr(typeahead, "KEY_LIMIT", 3)
+    app = make_app(*(conn(n, "ws://127.0.0.1:9/") for n in NAMES))
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.main.query_one(ConnectionTable)
+        await wait_until(pilot, lambda: table.selected == "alpha")
+        app.disable_messages(events.Key)
+        assert not any(app.post_message(events.Key("j", "j")) for _ in range(5))
+        app.enable_messages(events.Key)
+        burst(app, "j", "j")
+        await wait_until(pilot, lambda: table.selected == "gamma")
+        assert not [n for n in app._notifications if n.title == "keys"]
+        await app._quit()
+
+
 async def test_an_app_far_behind_queues_no_more_keys_than_the_limit(
     demo: DemoServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

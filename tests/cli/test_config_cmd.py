@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import wsdeck
 from tui import __version__
 
@@ -42,12 +44,22 @@ def test_check_valid_file(tmp_path: Path) -> None:
     assert "hunter2" not in result.stdout + result.stderr
 
 
-def test_check_names_variables_that_are_not_set(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("scheme", "fields"),
+    [
+        ("wss", ("headers.Authorization", "tls.key_password")),
+        # A ws:// connection starts without the client key's password: not a word on it.
+        ("ws", ("headers.Authorization",)),
+    ],
+)
+def test_check_names_variables_that_are_not_set(
+    tmp_path: Path, scheme: str, fields: tuple[str, ...]
+) -> None:
     # A `${VAR}` that is not set makes the connection fail at every start (a `config`
     # error); `config check` said "ok" without a word about it.
     config = tmp_path / "wsdeck.toml"
     config.write_text(
-        '[[connections]]\nname = "api"\nurl = "ws://127.0.0.1:8765/"\n'
+        f'[[connections]]\nname = "api"\nurl = "{scheme}://127.0.0.1:8765/"\n'
         'headers = { Authorization = "Bearer ${WSDECK_TEST_UNSET}",'
         ' X-Set = "${WSDECK_TEST_SET}" }\n'
         'tls = { key_password = "${WSDECK_TEST_UNSET}" }\n'
@@ -60,7 +72,7 @@ def test_check_names_variables_that_are_not_set(tmp_path: Path) -> None:
         f"wsdeck: warning: api: {field}: environment variable WSDECK_TEST_UNSET is not set (in "
         "the environment or the .env beside the settings file): the connection fails to "
         "start until it is"
-        for field in ("headers.Authorization", "tls.key_password")
+        for field in fields
     ]
 
 

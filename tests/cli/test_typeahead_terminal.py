@@ -227,8 +227,12 @@ def test_escape_and_a_key_at_once_read_as_alt_and_apart_as_typed(
         start = len(terminal.output)
         terminal.send(b"i")
         terminal.until(lambda: b"^j" in terminal.output[start:], WAIT, "the composer's keys")
-        terminal.send(b"\x1bjx")  # alt+j, then an x typed into the composer
-        terminal.pump(1.0)  # a stop of beta would be in by now
+        # alt+j (its character, j, typed into the composer), then an x, sent: read as
+        # escape, j and x, the x would have stopped beta from the table and nothing would
+        # have been sent.
+        terminal.send(b"\x1bjx\n")
+        terminal.until(lambda: bool(peer.received), WAIT, "the j and x sent from the composer")
+        assert peer.received == ["jx"]
         assert peer.count("close") == 0
         terminal.send(b"\x1b")  # apart: escape, back to the table
         terminal.pump(0.5)  # the gap is the point: more than the escape delay

@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from websockets.protocol import State as ProtocolState
 
 from tests.core.conftest import connection
 from tests.hardening.conftest import BINARY, CLOSE, PING, TEXT, RawServer, close_after_peer, frame
@@ -98,6 +99,27 @@ async def test_messages_in_one_frame_do_not_go_through_recv(
     assert returned < count // 10
 
 
+async def test_a_flood_is_read_without_websockets_parser(
+    demo: DemoServer, hub_runner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flood's reads end inside frames: the connection keeps the start of the last one
+    for the next read, and the parser, left inside a frame by the reads before the
+    reader took over, is given only the rest of that frame: it parses few frames."""
+    parsed = _counting_frame_parse(monkeypatch)
+    count = 100_000
+    url = demo.endpoint(f"/flood?count={count}&size=64")
+    # Without compression: a compressed frame needs websockets' decoding.
+    hub, events = hub_runner(connection("f", url, compression="none"), bus_limit=count + 10)
+    hub.start("f")
+    await events.count("stop", 1, timeout=30)
+    received = events.of("receive")
+    assert [int(e.data[:8]) for e in received] == list(range(1, count + 1))
+    assert not events.of("error")
+    # What arrived with the handshake's response (one read of at most 256 KiB: ~4 000
+    # of these frames), the frame the reader came in on, the close frame.
+    assert len(parsed) < count // 20
+
+
 async def test_redaction_and_sizes_on_the_fast_path(hub_runner: Any) -> None:
     """Secrets echoed by the server are hidden; the size is still what the wire carried."""
     secret = "s3cr3t-t0ken"
@@ -157,6 +179,13 @@ async def test_the_websockets_internals_of_the_fast_path_have_their_shape() -> N
     protocol.receive_data(frame(TEXT, b"two")[:2])
     assert waits_in(protocol) is not StreamReader.at_eof.__code__
     assert not protocol.reader.buffer
+    # Inside a frame it waits in read_exact, whose local ``n`` WireConnection._finish_frame
+    # reads (how many bytes the parser waits for).
+    assert waits_in(protocol) is StreamReader.read_exact.__code__
+    waiting: Any = protocol.parser
+    while waiting.gi_yieldfrom is not None:
+        waiting = waiting.gi_yieldfrom
+    assert waiting.gi_frame.f_locals["n"] == 3
 
 
 def test_the_protocol_says_when_a_read_leaves_something_to_write() -> None:
@@ -211,15 +240,48 @@ def _counting_frame_parse(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return parsed
 
 
-async def _read_one_by_one(hub_runner: Any, pieces: list[bytes], pause: float) -> Any:
-    """A server writes each piece on its own, ``pause`` apart (one read each), then a close
-    frame; the events of a connection to it, once it stopped."""
+class _Reads:
+    """The bytes the client's connection has read since its handshake, counted in its
+    data_received, so a server can wait until a piece it wrote has been read."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.total = 0
+        self.since: int | None = None  # the total when the connection opened
+        self._changed = asyncio.Event()
+        original = WireConnection.data_received
+
+        def counting(ws: WireConnection, data: bytes) -> None:
+            original(ws, data)
+            self.total += len(data)
+            if self.since is None and ws.protocol.state is ProtocolState.OPEN:
+                self.since = self.total
+            self._changed.set()
+
+        monkeypatch.setattr(WireConnection, "data_received", counting)
+
+    async def at_least(self, size: int) -> None:
+        async with asyncio.timeout(10):
+            while self.since is None or self.total - self.since < size:
+                self._changed.clear()
+                await self._changed.wait()
+
+
+async def _read_one_by_one(
+    hub_runner: Any, monkeypatch: pytest.MonkeyPatch, pieces: list[bytes]
+) -> Any:
+    """A server writes each piece once the client has read the one before (one read
+    each, whatever the machine's load), then a close frame; the events of a connection
+    to it, once it stopped."""
+    reads = _Reads(monkeypatch)
 
     async def behaviour(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reads.at_least(0)  # the handshake's response read on its own
+        written = 0
         for piece in pieces:
             writer.write(piece)
             await writer.drain()
-            await asyncio.sleep(pause)
+            written += len(piece)
+            await reads.at_least(written)
         writer.write(frame(CLOSE, b"\x03\xe8"))
         await close_after_peer(reader, writer)
 
@@ -242,7 +304,7 @@ async def test_a_message_per_read_skips_websockets_parser(
     ]
     messages += [b"\x00\x01", b"\xff" * 300]
     pieces = [frame(TEXT, m.encode()) if isinstance(m, str) else frame(BINARY, m) for m in messages]
-    events = await _read_one_by_one(hub_runner, pieces, 0.005)
+    events = await _read_one_by_one(hub_runner, monkeypatch, pieces)
     assert [e.data for e in events.of("receive")] == messages
     assert not events.of("error")
     # The close frame; the first message too if it came in the read of the handshake's
@@ -281,7 +343,9 @@ async def test_frames_the_fast_path_leaves_fail_as_websockets_fails_them(
     assert problem in errors.lower()
 
 
-async def test_a_frame_cut_after_its_header_is_read_by_websockets(hub_runner: Any) -> None:
+async def test_a_frame_cut_after_its_header_is_read_by_websockets(
+    hub_runner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A read that ends right after a frame's header leaves websockets' parser inside that
     frame with nothing buffered: the next read (its payload, then whole messages) must
     go to the parser, not be taken for the start of a frame."""
@@ -292,18 +356,41 @@ async def test_a_frame_cut_after_its_header_is_read_by_websockets(hub_runner: An
         frame(TEXT, b"x" * 200)[:4],  # a 16-bit length, cut after it
         frame(TEXT, b"x" * 200)[4:],
     ]
-    events = await _read_one_by_one(hub_runner, cases, 0.02)
+    events = await _read_one_by_one(hub_runner, monkeypatch, cases)
     assert [e.data for e in events.of("receive")] == [payload, "next", "x" * 200]
     assert not events.of("error")
 
 
 async def test_a_whole_message_inside_a_fragmented_one_fails_the_connection(
-    hub_runner: Any,
+    hub_runner: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Between the fragments of a message the parser waits for a frame with nothing
     buffered, but only a continuation may come: a whole message read then is websockets'
     protocol error, not a message."""
     pieces = [frame(TEXT, b"good"), frame(TEXT, b"frag", fin=False), frame(TEXT, b"in")]
-    events = await _read_one_by_one(hub_runner, pieces, 0.02)
+    events = await _read_one_by_one(hub_runner, monkeypatch, pieces)
     assert [e.data for e in events.of("receive")] == ["good"]
     assert any("continuation" in e.message for e in events.of("error"))
+
+
+async def test_a_stream_that_ends_inside_a_kept_frame_ends_as_websockets_ends_it(
+    hub_runner: Any,
+) -> None:
+    """The start of a frame kept for the next read goes to the parser when the stream
+    ends instead: the connection is lost (1006), with what websockets says about it."""
+
+    async def behaviour(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(frame(TEXT, b"good") + frame(TEXT, b"cut short")[:5])
+        await writer.drain()
+        writer.close()
+
+    async with RawServer(behaviour) as server:
+        hub, events = hub_runner(connection("c", server.url))
+        hub.start("c")
+        await events.count("stop", 1, timeout=20)
+    assert [e.data for e in events.of("receive")] == ["good"]
+    (stop,) = events.of("stop")
+    assert stop.code == 1006
+    assert [e.message for e in events.of("error")] == [
+        "connection lost: no close frame (1006 abnormal closure)"
+    ]

@@ -4,7 +4,8 @@ Secrets too short to be redacted, TLS verification turned off, and a password wr
 a command-line URL (every user of the machine can read it with ``ps``). A warning names
 the connection and the field, never a secret. ``config check``, ``tail`` and the
 dashboard show them; none of them stops anything. ``config check`` also names every
-``${VAR}`` that is not set (the connection would fail with a ``config`` error at start).
+``${VAR}`` that is not set and that a start needs (the connection would fail with a
+``config`` error).
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def missing_env_cautions(conn: Connection, env: Mapping[str, str]) -> list[str]:
     """One line per ``${VAR}`` of ``conn`` that ``env`` does not set: each such connection
     fails to start (a ``config`` error), which a check of the settings should say."""
     secrets = {f"headers.{name}": secret for name, secret in conn.headers.items()}
-    if conn.tls.key_password is not None:
+    # The key's password is read only for a wss:// URL (a ws:// one starts without it).
+    if conn.tls.key_password is not None and conn.effective_url.startswith("wss://"):
         secrets["tls.key_password"] = conn.tls.key_password
     lines = []
     for field, secret in secrets.items():

@@ -36,6 +36,8 @@ TakeMessage = Callable[[bytes | bytearray | memoryview, bool], bool]
 _WHOLE_TEXT, _WHOLE_BINARY = 0x81, 0x82
 # Where websockets' parser waits between two frames (see WireConnection._between_frames).
 _AT_EOF = StreamReader.at_eof.__code__
+# Where it waits inside a frame, for ``n`` bytes (see WireConnection._finish_frame).
+_READ_EXACT = StreamReader.read_exact.__code__
 
 # The reason websockets' keepalive closes with when no pong came back in time.
 _KEEPALIVE_TIMEOUT = "keepalive ping timeout"
@@ -62,6 +64,7 @@ class WireConnection(ClientConnection):
         whether it is text), or returns False to leave it (and what follows) to
         ``recv()``. See :meth:`data_received` and :meth:`process_event`."""
         self._give_up: asyncio.TimerHandle | None = None
+        self._carried = b""  # the start of a frame, read but not yet given to the parser
 
     def _report(self, exc: BaseException) -> None:
         if self.failure is None:
@@ -77,21 +80,55 @@ class WireConnection(ClientConnection):
     def connection_lost(self, exc: Exception | None) -> None:
         if self._give_up is not None:
             self._give_up.cancel()
+        self._give_carried()
         super().connection_lost(exc)
+
+    def eof_received(self) -> None:
+        self._give_carried()
+        super().eof_received()
+
+    def _give_carried(self) -> None:
+        """The stream ends: the frame begun goes to the parser, which reports it cut."""
+        if self._carried:
+            data, self._carried = self._carried, b""
+            self._parse(data)
 
     def data_received(self, data: bytes) -> None:
         # The fastest path: whole small messages in one frame each, read here straight
         # from the bytes the socket gave, while websockets' parser waits between two
-        # frames with nothing buffered; what is left (a partial frame, anything else, a
-        # message the reader refused) goes through websockets' parser as before. Under
-        # fan-in each read is one 64-128 byte message: websockets' generator-based
-        # parsing took ~4 of the ~17 µs a message cost (py-spy, 500 x 10/s).
+        # frames with nothing buffered; anything else (another kind of frame, a message
+        # the reader refused, and all that follows it in the read) goes through
+        # websockets' parser as before. Under fan-in each read is one 64-128 byte
+        # message: websockets' generator-based parsing took ~4 of the ~17 µs a message
+        # cost (py-spy, 500 x 10/s). A flood's reads end inside frames: the start of
+        # the last one is kept for the next read (the parser never sees it).
         take = self.take_message
+        carried = self._carried
+        if carried:
+            data, self._carried = carried + data, b""
+        elif take is not None and self._inside_frame():
+            # Let the parser finish the frame it is inside (a read ended in it, before
+            # the connection took reads itself), and take what follows.
+            data = self._finish_frame(data)
         if take is not None and self._between_frames():
-            done = self._take_frames(data, take)
+            done, whole = self._take_frames(data, take)
             if done == len(data):
                 return
+            if not whole and (done or not carried):
+                # The start of a frame the next read completes: kept here rather than
+                # given to the parser, which would then read the next one (a flood's
+                # reads all end inside a frame) and every one after it itself. Kept
+                # once: a frame still cut short after another read goes to the parser,
+                # which buffers it (a server dripping a 64 KiB frame a few bytes a read
+                # had it copied again at every read, quadratic in its size).
+                self._carried = data[done:]
+                return
             data = data[done:]
+        if data:
+            self._parse(data)
+
+    def _parse(self, data: bytes) -> None:
+        """``data`` through websockets' parser; a failure it finds is reported at once."""
         super().data_received(data)
         exc = self.protocol.parser_exc
         if exc is not None and not isinstance(exc, EOFError):
@@ -118,15 +155,52 @@ class WireConnection(ClientConnection):
         # between two frames the innermost waits in StreamReader.at_eof, which it leaves
         # only once bytes arrive. A frame begun (its header read, its payload not yet
         # arrived) waits in read_exact instead, with an empty buffer too.
-        waiting: Any = protocol.parser
-        while waiting.gi_yieldfrom is not None:
-            waiting = waiting.gi_yieldfrom
-        return waiting.gi_code is _AT_EOF and not protocol.reader.buffer
+        return self._waits_in() is _AT_EOF and not protocol.reader.buffer
 
-    def _take_frames(self, data: bytes, take: TakeMessage) -> int:
+    def _waiting(self) -> Any:
+        """The innermost of the parser's generators, where it waits for bytes."""
+        waiting: Any = self.protocol.parser
+        while (inner := getattr(waiting, "gi_yieldfrom", None)) is not None:
+            waiting = inner
+        return waiting
+
+    def _waits_in(self) -> Any:
+        """The code the parser waits in. getattr: a parser of another shape (not
+        generators) reads as neither between frames nor inside one, so everything goes
+        through it, rather than failing every read."""
+        return getattr(self._waiting(), "gi_code", None)
+
+    def _inside_frame(self) -> bool:
+        """Whether websockets' parser of an open connection waits for the rest of a frame
+        (its StreamReader.read_exact)."""
+        return self.protocol.state is OPEN and self._waits_in() is _READ_EXACT
+
+    def _finish_frame(self, data: bytes) -> bytes:
+        """Give the parser the bytes it waits for (a header, a length, a payload: up to
+        four steps per frame) until it is between frames; returns what it was not given."""
+        reader = self.protocol.reader
+        for _ in range(4):
+            waiting = self._waiting()
+            if not data or getattr(waiting, "gi_code", None) is not _READ_EXACT:
+                break
+            wanted = waiting.gi_frame.f_locals["n"] - len(reader.buffer)
+            piece, data = data[:wanted], data[wanted:]
+            self._parse(piece)
+            if self.protocol.state is not OPEN:
+                break
+        if data and self.protocol.state is not OPEN:
+            self._parse(data)  # whatever the parser makes of the rest
+            return b""
+        return data
+
+    def _take_frames(self, data: bytes, take: TakeMessage) -> tuple[int, bool]:
         """Hand ``take`` the whole unmasked text and binary frames at the start of
-        ``data`` (payloads under 64 KiB, within the size limits websockets applies);
-        returns how many bytes they took."""
+        ``data`` (payloads under 64 KiB, within the size limits websockets applies).
+
+        Returns how many bytes they took, and False when what follows is the start of
+        such a frame cut short (to keep for the next read), True when it is something
+        else (for websockets' parser): another kind of frame, or one ``take`` refused.
+        """
         protocol = self.protocol
         limit = protocol.max_message_size
         fragment = protocol.max_fragment_size
@@ -134,25 +208,31 @@ class WireConnection(ClientConnection):
             limit = fragment if limit is None else min(limit, fragment)
         end = len(data)
         done = 0
-        while end - done >= 2:
+        while done < end:
             head = data[done]
             if head != _WHOLE_TEXT and head != _WHOLE_BINARY:
-                break
+                return done, True
+            if end - done < 2:
+                return done, False
             length = data[done + 1]  # 128 and up: masked, which the parser refuses
             if length < 126:
                 start = done + 2
-            elif length == 126 and end - done >= 4:
+            elif length == 126:
+                if end - done < 4:
+                    return done, False
                 length = data[done + 2] << 8 | data[done + 3]
                 start = done + 4
             else:
-                break  # a 64-bit length, or a masked frame: websockets' parser
+                return done, True  # a 64-bit length, or a masked frame
+            if limit is not None and length > limit:
+                return done, True  # websockets fails the connection for it at once
             stop = start + length
-            if stop > end or (limit is not None and length > limit):
-                break
+            if stop > end:
+                return done, False
             if not take(data[start:stop], head == _WHOLE_TEXT):
-                break
+                return done, True
             done = stop
-        return done
+        return done, True
 
     def process_event(self, event: Any) -> None:
         # The fast path: a message in a single frame goes straight to ``take_message``,

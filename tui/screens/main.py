@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.cells import cell_len
 from rich.text import Span, Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -785,7 +785,14 @@ class MainScreen(Screen[None]):
             return True
         return False
 
-    def on_resize(self) -> None:
+    async def _on_resize(self, event: events.Resize) -> None:
+        if event.size != self.app.size:
+            # A stale size, from a burst of resizes: Textual would lay the screen out at
+            # it, and that layout posts the screen a Resize of its own; Textual drops one
+            # only when another is right behind it, and the call below stands between
+            # them, so two stale sizes answered each other for ever (a deaf dashboard).
+            event.prevent_default()
+            return
         self._fit_detail()
         self.call_after_refresh(self.fit_notices)
 
