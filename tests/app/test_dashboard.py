@@ -679,3 +679,17 @@ async def test_searching_during_a_flood_that_evicts(demo: DemoServer, make_app: 
         assert feed.search.search == "0001"
         assert stats.msgs_in > seen, "the flood ended before the search ran under it"
         assert app.is_running
+
+
+async def test_one_event_is_counted_in_the_singular(make_app: Any) -> None:
+    from tui.core.events import ReceiveEvent
+
+    app = make_app(conn("idle", "ws://127.0.0.1:9/"))
+    async with app.run_test(size=SIZE) as pilot:
+        feed = app.main.query_one(EventFeed)
+        status = app.main.query_one("#feed-status")
+        app.ring.extend([ReceiveEvent("idle", 1.0, 1, "x", 1)])
+        app.main.events_arrived()
+        await wait_until(pilot, lambda: feed.virtual_size.height == 1)
+        assert "· 1 event" in str(status.render())
+        assert "1 events" not in str(status.render())

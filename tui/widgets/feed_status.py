@@ -13,7 +13,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tui.core.display import printable
+from tui.core.display import counted, printable
 from tui.core.ring import FeedFilter
 from tui.widgets.feed import EventFeed
 from tui.widgets.line_finish import LineFinish, line_finish
@@ -75,7 +75,8 @@ def status_text(feed: EventFeed, recording_stopped: str | None, search_error: st
     if recording_stopped:  # stays until a retry succeeds (ctrl+p → recording: retry)
         parts.insert(0, f"⚠ recording stopped: {recording_stopped} (ctrl+p: recording: retry)")
     # What the feed holds: cleared events stay in the ring for undo but are not counted.
-    parts.append(f"{len(feed.view)} {'events' if feed.filter.is_all else 'shown'}")
+    shown = len(feed.view)
+    parts.append(counted(shown, "event") if feed.filter.is_all else f"{shown} shown")
     if feed.dropped:
         parts.append(f"{feed.dropped} dropped")
     description = describe_filter(feed.filter)
