@@ -25,6 +25,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
+from tui.core.display import counted
 from tui.drain import FRAME, drain
 from tui.messages import EventsArrived
 from tui.screen_diff import ScreenDiff
@@ -528,7 +529,9 @@ class WsdeckApp(App[int]):
         except RecordingError as exc:
             self.notify(str(exc), title="recording", severity="error", markup=False)
             return
-        lost = f"; {recorder.lost} events were not recorded" if recorder.lost else ""
+        missed = recorder.lost
+        verb = "was" if missed == 1 else "were"
+        lost = f"; {counted(missed, 'event')} {verb} not recorded" if missed else ""
         message = f"recording to {recorder.path} again{lost}"
         self.notify(message, title="recording", markup=False)
         self.main.refresh_state()

@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Header, Static
 
-from tui.core.display import printable
+from tui.core.display import counted, printable
 from tui.review_table import RecordedTable
 from tui.screens.main import _FLEET_ACTIONS, _SELECTED_ACTIONS, MIN_NAME_WIDTH, MainScreen
 from tui.widgets.feed import EventFeed
@@ -42,7 +42,7 @@ _LIVE_ONLY = frozenset(
 def summary(store: RecordingStore) -> str:
     """What is open: files, events, indexing progress and malformed lines."""
     names = ", ".join(source.path.name for source in store.sources)
-    text = f"{names}: {store.events} events"
+    text = f"{names}: {counted(store.events, 'event')}"
     if not store.done:
         text += f", loading {store.progress:.0%}"
     if store.malformed:

@@ -3,8 +3,8 @@
 Starts the named (or ad-hoc URL) connections with their schedules and reply rules (not with
 ``--no-automation``), sends each ``--send`` and runs each ``--macro`` after every ``start``
 event, prints events as JSON Lines (or text) and ends after ``--count`` receive events,
-after ``--timeout`` seconds, when every connection has stopped for good, or on SIGHUP,
-SIGTERM or SIGINT (see :mod:`tui.hangup`).
+after ``--timeout`` seconds, when every connection has stopped for good, when stdout's reader
+goes away (as on SIGPIPE: 141), or on SIGHUP, SIGTERM or SIGINT (see :mod:`tui.hangup`).
 
 What is printed is what is recorded (``--record``): every event, the final ``stop`` events
 included, and a ``timeout`` event for each request unanswered in time (requests are paired
@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -99,7 +100,10 @@ def resolve(
             connection = settings.connection(target)
         except KeyError:
             known = ", ".join(c.name for c in settings.connections) or "none configured"
-            raise UsageError(f"no connection named {target!r} (known: {known})") from None
+            message = f"no connection named {target!r} (known: {known})"
+            if ":" in target or "/" in target:  # a URL without its scheme, surely
+                message += f"; a URL needs a scheme: {mask_url('ws://' + target)!r}"
+            raise UsageError(message) from None
         if connection.name in named:
             raise UsageError(f"{mask_url(target)!r} is given twice")
         named[connection.name] = connection
@@ -311,6 +315,11 @@ async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO =
                     break
                 wait = min(wait, left)
             run.take(await hub.bus.get_batch(timeout=wait))
+            if run.printer.closed:
+                # The reader went away (`wsdeck tail URL | head -2` on an endless stream):
+                # end as a killed pipeline's writer does, connections going away.
+                signals.append(signal.SIGPIPE)
+                break
             run.expire()
             if all(c.idle for c in hub.clients.values()) and not hub.bus.pending:
                 break

@@ -646,3 +646,50 @@ async def test_state_refresh_while_widgets_are_torn_down_is_harmless(
         await pilot.pause()
         assert app.is_running
     assert app.return_code in (0, None)
+
+
+async def test_searching_during_a_flood_that_evicts(demo: DemoServer, make_app: Any) -> None:
+    """Found in a trial: typing a search while a flood evicted the events it had yet to
+    examine crashed the dashboard (IndexError: position ... is not in the ring)."""
+    flood = conn("flood", demo.endpoint("/flood?count=400000&size=32"), compression="none")
+    app = make_app(flood, feed={"max_events": 2_000})
+    async with app.run_test(size=SIZE) as pilot:
+        app.main.query_one(ConnectionTable).focus()
+        await pilot.pause()
+        app.simulate_key("s")
+        stats = app.hub.get("flood").stats
+        async with asyncio.timeout(10):
+            while stats.msgs_in < 5_000:  # noqa: ASYNC110
+                await asyncio.sleep(0.005)  # not pilot.pause: it waits for the flood's end
+        app.simulate_key("slash")
+        async with asyncio.timeout(5):
+            while not isinstance(app.focused, Input):  # noqa: ASYNC110
+                await asyncio.sleep(0.005)
+        for key in "0001":  # as the terminal delivers a fast typist's keys
+            app.simulate_key(key)
+        feed = app.main.query_one(EventFeed)
+        async with asyncio.timeout(10):
+            while feed.search is None:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        seen = stats.msgs_in
+        async with asyncio.timeout(10):
+            while stats.msgs_in < seen + 150_000 and stats.msgs_in < 400_000:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        assert feed.search is not None
+        assert feed.search.search == "0001"
+        assert stats.msgs_in > seen, "the flood ended before the search ran under it"
+        assert app.is_running
+
+
+async def test_one_event_is_counted_in_the_singular(make_app: Any) -> None:
+    from tui.core.events import ReceiveEvent
+
+    app = make_app(conn("idle", "ws://127.0.0.1:9/"))
+    async with app.run_test(size=SIZE) as pilot:
+        feed = app.main.query_one(EventFeed)
+        status = app.main.query_one("#feed-status")
+        app.ring.extend([ReceiveEvent("idle", 1.0, 1, "x", 1)])
+        app.main.events_arrived()
+        await wait_until(pilot, lambda: feed.virtual_size.height == 1)
+        assert "· 1 event" in str(status.render())
+        assert "1 events" not in str(status.render())

@@ -1,6 +1,7 @@
-"""The feed's rows built finished (tui.widgets.line_finish) put on screen exactly what
-Textual's styles cache made of them: in every state of the feed, under every line filter
-Textual has; and widgets or Textuals the shortcut does not fit are left to Textual."""
+"""The feed's rows and its status line built finished (tui.widgets.line_finish) put on
+screen exactly what Textual's styles cache made of them: in every state of the feed, under
+every line filter Textual has; and widgets or Textuals the shortcut does not fit are left
+to Textual."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from textual.widget import Widget
 from tests.app.conftest import conn, wait_until
 from tui.core.events import ErrorEvent, Event, ReceiveEvent, SendEvent, StartEvent
 from tui.core.ring import FeedFilter
-from tui.widgets import feed_view, line_finish
+from tui.widgets import feed_status, feed_view, line_finish
 from tui.widgets.connection_table import ConnectionTable
 from tui.widgets.feed import EventFeed
+from tui.widgets.feed_status import FeedStatus
 
 SIZE = (100, 30)
 Screen = list[list[Segment]]
@@ -49,25 +51,27 @@ def screen(app: Any) -> Screen:
 
 
 def by_textual(app: Any, monkeypatch: pytest.MonkeyPatch) -> Screen:
-    """The screen with the feed's lines finished by Textual's styles cache."""
+    """The screen with the feed's and the status line's lines finished by Textual's
+    styles cache."""
     with monkeypatch.context() as patch:
         patch.setattr(feed_view, "line_finish", lambda widget: None)
+        patch.setattr(feed_status, "line_finish", lambda widget: None)
+        app.main.query_one(FeedStatus).refresh()
         drawn = screen(app)
     return drawn
 
 
-async def compare(app: Any, pilot: Any, monkeypatch: pytest.MonkeyPatch) -> EventFeed:
+async def compare(app: Any, pilot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Draw the screen both ways (the shortcut's first, then Textual's, then the
     shortcut's again after Textual's) and require the same cells and styles."""
     await pilot.pause()
-    feed: EventFeed = app.main.query_one(EventFeed)
+    widgets = (app.main.query_one(EventFeed), app.main.query_one(FeedStatus))
     finished = screen(app)
-    assert feed._finish is not None  # the shortcut was taken
+    assert all(widget._finish is not None for widget in widgets)  # the shortcut was taken
     textual = by_textual(app, monkeypatch)
-    assert feed._finish is None
+    assert all(widget._finish is None for widget in widgets)
     assert finished == textual
     assert screen(app) == textual
-    return feed
 
 
 async def filled_app(make_app: Callable[..., Any], **sections: Any) -> Any:
@@ -134,6 +138,7 @@ async def test_no_color_and_the_dim_filter(
     app = await filled_app(make_app, feed={"max_events": 60})
     async with app.run_test(size=SIZE) as pilot:
         assert app.no_color
+        app.theme = "nord"  # no grey backgrounds: Monochrome changes every colour
         app._filters.append(DimFilter())
         feed = await shown(app, pilot)
         feed.focus()
@@ -202,11 +207,10 @@ async def test_widgets_and_filters_it_does_not_fit_are_left_to_textual(
 ) -> None:
     app = await filled_app(make_app)
     async with app.run_test(size=SIZE) as pilot:
-        feed: Widget = await shown(app, pilot)
+        feed = await shown(app, pilot)
         assert line_finish.line_finish(feed) is not None
         for rule, value in (
             ("border_left", ("solid", "red")),
-            ("padding", (0, 1)),
             ("outline_top", ("solid", "red")),
             ("tint", "red 20%"),
             ("text_opacity", 0.5),
@@ -220,6 +224,14 @@ async def test_widgets_and_filters_it_does_not_fit_are_left_to_textual(
             feed.styles.clear_rule(rule)
             await pilot.pause()
             assert line_finish.line_finish(feed) is not None, rule
+        feed.styles.padding = (0, 1)  # the feed's rows are built unpadded
+        await pilot.pause()
+        screen(app)
+        assert feed._finish is None
+        feed.styles.clear_rule("padding")
+        await pilot.pause()
+        screen(app)
+        assert feed._finish is not None
         app._filters.append(OwnFilter())
         assert line_finish.line_finish(feed) is None
 

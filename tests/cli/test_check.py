@@ -252,6 +252,7 @@ def test_websocat_slow_answer_is_a_warning(websocat_slow: str) -> None:
         (("ws://h/", "--send", "hex:zz"), "--send 'hex:zz'"),
         (("ftp://h/",), "invalid URL 'ftp://h/'"),
         (("nosuch",), "no connection named 'nosuch'"),
+        (("127.0.0.1:8765/echo",), "a URL needs a scheme: 'ws://127.0.0.1:8765/echo'"),
     ],
 )
 def test_unknown_for_bad_usage(args: tuple[str, ...], says: str) -> None:

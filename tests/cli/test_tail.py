@@ -98,6 +98,14 @@ def test_unknown_name_is_a_usage_error(tmp_path: Path) -> None:
     assert result.stdout == ""
 
 
+def test_a_url_without_its_scheme_is_told_so(tmp_path: Path) -> None:
+    config = tmp_path / "wsdeck.toml"
+    config.write_text("")
+    result = wsdeck("tail", "127.0.0.1:8765/echo", "--config", str(config))
+    assert result.returncode == 2
+    assert "a URL needs a scheme: 'ws://127.0.0.1:8765/echo'" in result.stderr
+
+
 def test_bad_hex_is_a_usage_error(demo_url: str) -> None:
     result = wsdeck("tail", f"{demo_url}/echo", "--send", "hex:zz")
     assert result.returncode == 2
@@ -169,14 +177,16 @@ def test_text_format_marks_binary_and_honours_view(demo_url: str, tmp_path: Path
     assert "< [2 B binary, base64] aGk=" in configured.stdout
 
 
-def test_a_reader_that_goes_away_ends_output_quietly(demo_url: str) -> None:
-    # `wsdeck tail ... | head -c 100`: the pipe closes while tail is writing a flood
-    # (in large batches to stdout's binary layer); tail runs to its --count and exits 0,
-    # with nothing on stderr (no BrokenPipeError at exit).
-    count = 50_000
-    command = [sys.executable, "-m", "tui", "tail", f"{demo_url}/flood?count={count}&size=512"]
+def test_a_reader_that_goes_away_ends_output_quietly(demo_url: str, tmp_path: Path) -> None:
+    # `wsdeck tail URL | head -c 100` on an endless stream: the pipe closes while tail is
+    # writing (in large batches to stdout's binary layer); tail ends as a pipeline's writer
+    # killed by SIGPIPE does (141), the connection going away (1001) and the recording
+    # complete, with nothing on stderr (no BrokenPipeError at exit). It ran on, printing
+    # nowhere, until --count, --timeout or a signal.
+    record = tmp_path / "rec.jsonl"
+    command = [sys.executable, "-m", "tui", "tail", f"{demo_url}/flood?count=10000000&size=512"]
     process = subprocess.Popen(
-        [*command, "--count", str(count)],
+        [*command, "--record", str(record)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
@@ -185,9 +195,12 @@ def test_a_reader_that_goes_away_ends_output_quietly(demo_url: str) -> None:
     first = process.stdout.read(100)
     process.stdout.close()
     try:
-        _, errors = process.communicate(timeout=60)
+        _, errors = process.communicate(timeout=30)
     finally:
         process.kill()
     assert first.startswith(b'{"seq":1,')
-    assert process.returncode == 0
+    assert process.returncode == 141
     assert errors == b""
+    last = json.loads(record.read_bytes().splitlines()[-1])
+    assert last["event"] == "stop"
+    assert last["code"] == 1001

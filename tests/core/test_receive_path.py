@@ -179,6 +179,13 @@ async def test_the_websockets_internals_of_the_fast_path_have_their_shape() -> N
     protocol.receive_data(frame(TEXT, b"two")[:2])
     assert waits_in(protocol) is not StreamReader.at_eof.__code__
     assert not protocol.reader.buffer
+    # Inside a frame it waits in read_exact, whose local ``n`` WireConnection._finish_frame
+    # reads (how many bytes the parser waits for).
+    assert waits_in(protocol) is StreamReader.read_exact.__code__
+    waiting: Any = protocol.parser
+    while waiting.gi_yieldfrom is not None:
+        waiting = waiting.gi_yieldfrom
+    assert waiting.gi_frame.f_locals["n"] == 3
 
 
 def test_the_protocol_says_when_a_read_leaves_something_to_write() -> None:

@@ -216,6 +216,21 @@ def test_view_is_incremental_and_trims_evictions() -> None:
     assert len(view) == 0
 
 
+def test_a_step_after_evictions_skips_what_left_the_ring() -> None:
+    """A search stepping through the ring while a flood evicts the part it had not reached
+    (no sync in between: the search's own timer) examines what is still kept; it raised
+    IndexError ('position ... is not in the ring') and the dashboard exited with a crash."""
+    ring = EventRing(1000)
+    ring.extend([receive(i, data=f"n{i}") for i in range(1000)])
+    view = FilteredView(ring, FeedFilter(search="n"))
+    view.step(max_events=10)
+    ring.extend([receive(i, data=f"n{i}") for i in range(1000, 1600)])
+    assert view.step(max_events=100)  # must not raise; the rest still pending
+    view.finish()
+    assert seqs(view)[0] == 600
+    assert seqs(view)[-1] == 1599
+
+
 def test_refilter_runs_in_bounded_steps() -> None:
     ring = EventRing(100_000)
     ring.extend([receive(i, conn=f"c{i % 4}") for i in range(100_000)])

@@ -46,6 +46,11 @@ GLYPHS = {
 }
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 event``, ``2 events``: a count and its noun (a regular plural)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _escape_undecodable(match: re.Match[str]) -> str:
     """Like :func:`tui.core.unsafe.escape`, but a byte that was not UTF-8
     (``surrogateescape``) is ``\\xNN``."""

@@ -759,10 +759,15 @@ class FilteredView(Sequence[Event]):
 
     def sync(self) -> bool:
         """Drop evicted rows and examine new events (one bounded step); returns :attr:`pending`."""
+        self._forget_evicted()
+        return self.step()
+
+    def _forget_evicted(self) -> None:
+        """Count and drop the rows evicted since the last call; examine from what is kept."""
         first = self._ring.first
         self._count_drops(first)
         if self._plain:
-            return False
+            return
         positions = self._positions
         if self._head < len(positions) and positions[self._head] < first:
             self._head = bisect.bisect_left(positions, first, self._head)
@@ -773,7 +778,6 @@ class FilteredView(Sequence[Event]):
             positions.clear()
             self._head = 0
         self._scanned = max(self._scanned, first, self._floor)
-        return self.step()
 
     def step(self, max_events: int = STEP_EVENTS, max_seconds: float = STEP_SECONDS) -> bool:
         """Examine up to ``max_events`` events (stopping early after ``max_seconds``).
@@ -784,6 +788,10 @@ class FilteredView(Sequence[Event]):
         if not self.pending:
             return False
         ring = self._ring
+        if ring.first > self._seen_first:
+            # A flood evicted events between two steps of a re-filter or a search (their
+            # own timers, no sync between): what was not examined yet may be gone.
+            self._forget_evicted()
         flt = self._filter
         stop = min(ring.end, self._scanned + max_events)
         deadline = time.perf_counter() + max_seconds

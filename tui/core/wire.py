@@ -103,8 +103,9 @@ class WireConnection(ClientConnection):
         # cost (py-spy, 500 x 10/s). A flood's reads end inside frames: the start of
         # the last one is kept for the next read (the parser never sees it).
         take = self.take_message
-        if self._carried:
-            data, self._carried = self._carried + data, b""
+        carried = self._carried
+        if carried:
+            data, self._carried = carried + data, b""
         elif take is not None and self._inside_frame():
             # Let the parser finish the frame it is inside (a read ended in it, before
             # the connection took reads itself), and take what follows.
@@ -113,10 +114,13 @@ class WireConnection(ClientConnection):
             done, whole = self._take_frames(data, take)
             if done == len(data):
                 return
-            if not whole:
+            if not whole and (done or not carried):
                 # The start of a frame the next read completes: kept here rather than
                 # given to the parser, which would then read the next one (a flood's
-                # reads all end inside a frame) and every one after it itself.
+                # reads all end inside a frame) and every one after it itself. Kept
+                # once: a frame still cut short after another read goes to the parser,
+                # which buffers it (a server dripping a 64 KiB frame a few bytes a read
+                # had it copied again at every read, quadratic in its size).
                 self._carried = data[done:]
                 return
             data = data[done:]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.cells import cell_len
 from rich.text import Span, Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -21,7 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from tui.core.client import State, WsClient
-from tui.core.display import printable
+from tui.core.display import counted, printable
 from tui.core.events import Event, PayloadEvent, ReceiveEvent
 from tui.core.fields import MISSING, format_value, sparkline
 from tui.core.ring import FeedFilter
@@ -710,7 +710,7 @@ class MainScreen(Screen[None]):
         if count <= feed.scrollable_content_region.height:
             clear(True)
             return
-        question = f"Clear {count} events{shown_by(feed.filter)}? u undoes it."
+        question = f"Clear {counted(count, 'event')}{shown_by(feed.filter)}? u undoes it."
         self.app.push_screen(ConfirmScreen(question, "Clear", "Keep", default=False), clear)
 
     def _clear(self, upto: int, confirmed: bool | None) -> None:
@@ -721,7 +721,7 @@ class MainScreen(Screen[None]):
         kept = feed.view.uncleared  # what other filters would still show
         others = f"; {kept} others kept" if kept > 0 else ""
         # Names and search text come from settings and the operator: never markup.
-        notice = f"Cleared {count} events{shown_by(feed.filter)}{others}. u undoes it."
+        notice = f"Cleared {counted(count, 'event')}{shown_by(feed.filter)}{others}. u undoes it."
         self.notify(notice, markup=False)
         self._feed_status()
 
@@ -785,7 +785,14 @@ class MainScreen(Screen[None]):
             return True
         return False
 
-    def on_resize(self) -> None:
+    async def _on_resize(self, event: events.Resize) -> None:
+        if event.size != self.app.size:
+            # A stale size, from a burst of resizes: Textual would lay the screen out at
+            # it, and that layout posts the screen a Resize of its own; Textual drops one
+            # only when another is right behind it, and the call below stands between
+            # them, so two stale sizes answered each other for ever (a deaf dashboard).
+            event.prevent_default()
+            return
         self._fit_detail()
         self.call_after_refresh(self.fit_notices)
 
@@ -887,4 +894,4 @@ class MainScreen(Screen[None]):
                 markup=False,
             )
         else:
-            self.notify(f"exported {count} events to {path}", markup=False)
+            self.notify(f"exported {counted(count, 'event')} to {path}", markup=False)

@@ -7,13 +7,16 @@ settings), and the line is only updated when it changes.
 from __future__ import annotations
 
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tui.core.display import printable
+from tui.core.display import counted, printable
 from tui.core.ring import FeedFilter
 from tui.widgets.feed import EventFeed
+from tui.widgets.line_finish import LineFinish, line_finish
 
 __all__ = ["FeedStatus", "describe_filter", "match_text", "shown_by"]
 
@@ -72,7 +75,8 @@ def status_text(feed: EventFeed, recording_stopped: str | None, search_error: st
     if recording_stopped:  # stays until a retry succeeds (ctrl+p → recording: retry)
         parts.insert(0, f"⚠ recording stopped: {recording_stopped} (ctrl+p: recording: retry)")
     # What the feed holds: cleared events stay in the ring for undo but are not counted.
-    parts.append(f"{len(feed.view)} {'events' if feed.filter.is_all else 'shown'}")
+    shown = len(feed.view)
+    parts.append(counted(shown, "event") if feed.filter.is_all else f"{shown} shown")
     if feed.dropped:
         parts.append(f"{feed.dropped} dropped")
     description = describe_filter(feed.filter)
@@ -104,6 +108,7 @@ class FeedStatus(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown = ""
+        self._finish: LineFinish | None = None  # see render_lines
 
     def show(self, feed: EventFeed, recording_stopped: str | None, search_error: str = "") -> None:
         """Show the status of ``feed`` (see :func:`status_text`)."""
@@ -118,8 +123,27 @@ class FeedStatus(Widget):
         return Text(self._shown, end="")
 
     def render_line(self, y: int) -> Strip:
+        return self._line(y, self.rich_style)
+
+    def _line(self, y: int, style: Style) -> Strip:
         if y or not self._shown:
             return Strip([])  # Textual pads lines to the width in the background's style
-        line = Strip([Segment(self._shown, self.rich_style)])
+        line = Strip([Segment(self._shown, style)])
         width = self.size.width
         return line.crop(0, width) if line.cell_length > width else line
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Drawn finished, padding and all (see tui.widgets.line_finish): Textual's styles
+        # cache made three more Strips of the line at each change.
+        finish = line_finish(self)
+        if finish != self._finish:
+            self._finish = finish
+            self._styles_cache.clear()  # lines kept by line, finished or not
+        if finish is None:
+            return super().render_lines(crop)
+        return finish.lines(self, crop, lambda y: self._finished_line(finish, y))
+
+    def _finished_line(self, finish: LineFinish, y: int) -> Strip:
+        # The widget's style is worked out once (it walks every ancestor's styles).
+        line = self._line(y, finish.style(self.rich_style))
+        return finish.padded(list(line), line.cell_length)

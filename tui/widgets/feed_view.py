@@ -206,6 +206,8 @@ class FeedView(ScrollView, can_focus=True):
             # the scrollbar leaves) when the styles allow: Textual's styles cache made
             # four more Strips of each new row (see tui.widgets.line_finish).
             finish = line_finish(self)
+            if finish is not None and (finish.pad_left or finish.pad_right):
+                finish = None  # rows are built as wide as the content, unpadded
             if finish != self._finish:
                 self._finish = finish
                 self._forget_rows()

@@ -9,12 +9,12 @@ more). A Strip costs ~1.2 µs to build (seven small caches each). Under fan-in t
 draws ~27 new lines 11 times a second, and that finishing was about half of each line's
 cost, more than building the row itself.
 
-For a widget whose styles leave its content lines alone (no side border or padding, no
-outline, hatch or tint, full opacity, no horizontal scrollbar), all that finishing does
-to a content line is map each segment's style through the App's line filters, which are
-Textual's own per-segment style maps. :class:`LineFinish` does that mapping once per
-style, so a widget can build its lines with the finished styles directly: one Strip a
-line, as wide as the content the scrollbar leaves (the compositor then has nothing to cut:
+For a widget whose styles leave its content lines alone (no side border, no outline,
+hatch or tint, full opacity, no horizontal scrollbar), all that finishing does to a
+content line is pad its sides and map each segment's style through the App's line
+filters, which are Textual's own per-segment style maps. :class:`LineFinish` does that
+mapping once per style, so a widget can build its lines with the finished styles directly:
+one Strip a line, as wide as the scrollbar leaves (the compositor then has nothing to cut:
 the scrollbar draws its own cells, in front). Lines of the border and padding above or
 below the content are still drawn by Textual.
 
@@ -63,19 +63,43 @@ _CODE_NAMES = frozenset(StylesCache.render.__code__.co_names) | frozenset(
 SHAPE_KNOWN = _SHAPE <= _CODE_NAMES
 """Whether Textual's styles cache is the one this module stands in for."""
 
+_RARE_RULES = (
+    "border_left",
+    "border_right",
+    "outline_top",
+    "outline_right",
+    "outline_bottom",
+    "outline_left",
+    "tint",
+    "text_opacity",
+    "hatch",
+    "scrollbar_visibility",
+)
 _MAX_STYLES = 1024  # finished styles kept (a feed uses a few dozen)
 
 
 class LineFinish:
     """How a plain widget's content lines are finished, at one repaint: the App's line
     filters and the background they blend with; which lines are content (``top`` and
-    ``height``), and how wide (``width``: the content the scrollbar leaves).
+    ``height``), how wide the content is (``width``: what the padding and the scrollbar
+    leave), the side padding and its style (``inner``, as Textual pads).
 
     Two are equal when they finish lines alike (a widget keeps lines built with an equal
     one); each keeps the styles it has finished.
     """
 
-    __slots__ = ("_key", "_styles", "background", "filters", "height", "top", "width")
+    __slots__ = (
+        "_key",
+        "_styles",
+        "background",
+        "filters",
+        "height",
+        "inner",
+        "pad_left",
+        "pad_right",
+        "top",
+        "width",
+    )
 
     def __init__(
         self,
@@ -84,13 +108,19 @@ class LineFinish:
         top: int,
         height: int,
         width: int,
+        pad_left: int = 0,
+        pad_right: int = 0,
+        inner: Style | None = None,
     ) -> None:
         self.filters = filters
         self.background = background
         self.top = top
         self.height = height
         self.width = width
-        self._key = (filters, background, top, height, width)
+        self.pad_left = pad_left
+        self.pad_right = pad_right
+        self.inner = Style.null() if inner is None else inner
+        self._key = (filters, background, top, height, width, pad_left, pad_right, self.inner)
         self._styles: dict[Style, Style] = {}
 
     def __eq__(self, other: object) -> bool:
@@ -112,6 +142,19 @@ class LineFinish:
             self._styles[style] = found
         return found
 
+    def padded(self, segments: list[Segment], cell_length: int) -> Strip:
+        """A content line of finished ``segments`` (``cell_length`` cells, at most
+        :attr:`width`) with the side padding, and the room to the width, in the padding's
+        style."""
+        left, right = self.pad_left, self.pad_right + self.width - cell_length
+        if not (left or right):
+            return Strip(segments, cell_length)
+        blank = self.style(self.inner)
+        line = [Segment(" " * left, blank), *segments] if left else segments
+        if right:
+            line.append(Segment(" " * right, blank))
+        return Strip(line, left + cell_length + right)
+
     def strip(self, strip: Strip) -> Strip:
         """``strip`` with every segment's style finished."""
         style = self.style
@@ -127,7 +170,7 @@ class LineFinish:
         self, widget: Widget, crop: Region, render_line: Callable[[int], Strip]
     ) -> list[Strip]:
         """The lines of ``widget`` inside ``crop``: content lines from ``render_line``
-        (finished already, :attr:`width` wide), the others drawn by Textual.
+        (finished already, with the side padding), the others drawn by Textual.
 
         Content lines are kept in the widget's own styles cache, by line, as Textual keeps
         them: until a refresh marks them dirty (a repaint of a region beside them, such as
@@ -165,24 +208,40 @@ def line_finish(widget: Widget) -> LineFinish | None:
     if any(type(line_filter) not in FILTERS for line_filter in filters):
         return None
     styles = widget.styles
-    border, padding = styles.border, styles.padding
-    if border.left[0] or border.right[0] or padding.left or padding.right:
+    # Their defaults leave lines alone: their values are read only when they are set
+    # (each read looks through the widget's inline and CSS rules).
+    if styles.has_any_rules(*_RARE_RULES):
+        border = styles.border
+        if border.left[0] or border.right[0]:
+            return None
+        if any(edge for edge, _ in styles.outline) or styles.tint.a:
+            return None
+        if styles.text_opacity != 1.0:
+            return None
+        if styles.has_rule("hatch") and styles.hatch != "none":
+            return None
+        if styles.scrollbar_visibility != "visible":
+            return None
+    if widget.opacity != 1.0:
         return None
-    if any(edge for edge, _ in styles.outline) or styles.tint.a:
-        return None
-    if styles.text_opacity != 1.0 or widget.opacity != 1.0:
-        return None
-    if styles.has_rule("hatch") and styles.hatch != "none":
-        return None
+    padding = styles.padding
     content, shown = widget.content_region, widget.scrollable_content_region
     if shown.height != content.height:
         return None  # a horizontal scrollbar
     gap = content.width - shown.width
-    if gap and not (
-        widget.show_vertical_scrollbar
-        and styles.scrollbar_visibility == "visible"
-        and gap == widget.scrollbar_size_vertical
-    ):
+    if gap and not (widget.show_vertical_scrollbar and gap == widget.scrollbar_size_vertical):
         return None  # room kept for a scrollbar that is not drawn there
-    top = styles.gutter.top
-    return LineFinish(filters, widget.background_colors[1], top, content.height, shown.width)
+    base_background, background = widget.background_colors
+    inner = None
+    if padding.left or padding.right:
+        inner = widget._styles_cache.get_inner_outer(base_background, background)[0].rich_style
+    return LineFinish(
+        filters,
+        background,
+        styles.gutter.top,
+        content.height,
+        shown.width,
+        padding.left,
+        padding.right,
+        inner,
+    )
