@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import signal
 import sys
@@ -125,6 +126,8 @@ class _Printer:
         self.fmt = fmt
         self.views = views
         self.closed = False
+        self.ended_by = signal.SIGPIPE
+        """What output's end is taken for: the reader gone, or (EIO) a terminal hung up."""
         self.binary: BinaryIO | None = getattr(out, "buffer", None) if fmt == "jsonl" else None
         if self.binary is not None:
             out.flush()  # anything written as text before goes out first
@@ -146,8 +149,10 @@ class _Printer:
             for piece in pieces:
                 self.out.write(piece)
             self.out.flush()
-        except OSError:  # EPIPE from a closed pipe, EIO from a terminal that hung up
+        except OSError as exc:  # EPIPE from a closed pipe, EIO from a terminal that hung up
             self.closed = True
+            if exc.errno == errno.EIO:  # its SIGHUP may not have been handled yet
+                self.ended_by = signal.SIGHUP
             # Python would complain again when flushing stdout at exit.
             with contextlib.suppress(OSError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), self.out.fileno())
@@ -318,7 +323,7 @@ async def run_tail(options: TailOptions, settings: WsdeckSettings, out: TextIO =
             if run.printer.closed:
                 # The reader went away (`wsdeck tail URL | head -2` on an endless stream):
                 # end as a killed pipeline's writer does, connections going away.
-                signals.append(signal.SIGPIPE)
+                signals.append(run.printer.ended_by)
                 break
             run.expire()
             if all(c.idle for c in hub.clients.values()) and not hub.bus.pending:

@@ -186,5 +186,27 @@ def test_a_closed_controlling_terminal_ends_the_dashboard(tmp_path: Path, attemp
     assert (last["event"], last["code"], last["by"]) == ("stop", 1001, "client")
 
 
+@pytest.mark.parametrize("attempt", range(3))  # a race of EIO and SIGHUP: several tries
+def test_a_closed_controlling_terminal_ends_tail_as_a_hang_up(
+    demo_url: str, tmp_path: Path, attempt: int
+) -> None:
+    # Closing the terminal makes tail's next write fail (EIO) and sends SIGHUP; whichever
+    # tail sees first, it was hung up on (129), not a reader gone (141).
+    record = tmp_path / "rec.jsonl"
+    url = f"{demo_url}/ticker?rate=500"
+    terminal = wsdeck_on_a_terminal(
+        "tail", url, "--record", str(record), cwd=tmp_path, controlling=True
+    )
+    try:
+        terminal.until(lambda: terminal.output.count(b'"event":"receive"') >= 20, 30, "messages")
+        terminal.drop()
+        terminal.process.wait(timeout=10)
+    finally:
+        terminal.close()
+    assert terminal.process.returncode == 128 + signal.SIGHUP
+    last = _recorded(record)[-1]
+    assert (last["event"], last["code"], last["by"]) == ("stop", 1001, "client")
+
+
 def _text(path: Path) -> str:
     return path.read_text() if path.exists() else ""
