@@ -25,7 +25,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
-from tui.core.display import counted
 from tui.drain import FRAME, drain
 from tui.messages import EventsArrived
 from tui.screen_diff import ScreenDiff
@@ -529,6 +528,8 @@ class WsdeckApp(App[int]):
         except RecordingError as exc:
             self.notify(str(exc), title="recording", severity="error", markup=False)
             return
+        from tui.core.display import counted  # it imports websockets: not before the first frame
+
         missed = recorder.lost
         verb = "was" if missed == 1 else "were"
         lost = f"; {counted(missed, 'event')} {verb} not recorded" if missed else ""
