@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import wsdeck
 from tui.core.events import decode_line
 
@@ -89,21 +91,20 @@ def test_flood_count_is_exact(demo_url: str) -> None:
     assert events[-1]["code"] == 1000
 
 
-def test_unknown_name_is_a_usage_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("target", "says"),
+    [
+        ("nope", "no connection named 'nope' (known: echo)"),
+        ("127.0.0.1:8765/echo", "a URL needs a scheme: 'ws://127.0.0.1:8765/echo'"),
+    ],
+)
+def test_unknown_name_is_a_usage_error(tmp_path: Path, target: str, says: str) -> None:
     config = tmp_path / "wsdeck.toml"
     config.write_text('[[connections]]\nname = "echo"\nurl = "ws://127.0.0.1:1/"\n')
-    result = wsdeck("tail", "nope", "--config", str(config))
+    result = wsdeck("tail", target, "--config", str(config))
     assert result.returncode == 2
-    assert "no connection named 'nope' (known: echo)" in result.stderr
+    assert says in result.stderr
     assert result.stdout == ""
-
-
-def test_a_url_without_its_scheme_is_told_so(tmp_path: Path) -> None:
-    config = tmp_path / "wsdeck.toml"
-    config.write_text("")
-    result = wsdeck("tail", "127.0.0.1:8765/echo", "--config", str(config))
-    assert result.returncode == 2
-    assert "a URL needs a scheme: 'ws://127.0.0.1:8765/echo'" in result.stderr
 
 
 def test_bad_hex_is_a_usage_error(demo_url: str) -> None:
